@@ -1,0 +1,155 @@
+package metadata
+
+import "sort"
+
+// Broker is a registered broker as the controller knows it.
+type Broker struct {
+	ID           int32
+	Host         string
+	Port         int32
+	Rack         string
+	Fenced       bool
+	ListenerName string
+}
+
+// Partition is the replica state of one partition of a topic.
+type Partition struct {
+	Index          int32
+	Leader         int32
+	LeaderEpoch    int32
+	PartitionEpoch int32
+	Replicas       []int32
+	ISR            []int32
+}
+
+// Topic is a topic with its partitions, ordered by index, and its config
+// overrides (only the keys set explicitly on the topic).
+type Topic struct {
+	Name       string
+	ID         [16]byte
+	Partitions []Partition
+	Configs    map[string]string
+}
+
+// Image is one immutable version of the cluster metadata.
+type Image struct {
+	ClusterID    string
+	ControllerID int32
+	Brokers      map[int32]Broker
+	Topics       map[string]*Topic
+	TopicsByID   map[[16]byte]*Topic
+	// AppliedIndex is the Raft log index of the last record in this image.
+	AppliedIndex uint64
+}
+
+// Empty returns an image with no brokers and no topics and non-nil maps.
+func Empty() *Image {
+	return &Image{
+		ControllerID: -1,
+		Brokers:      map[int32]Broker{},
+		Topics:       map[string]*Topic{},
+		TopicsByID:   map[[16]byte]*Topic{},
+	}
+}
+
+// Topic returns the topic named name.
+func (im *Image) Topic(name string) (*Topic, bool) {
+	t, ok := im.Topics[name]
+	return t, ok
+}
+
+// TopicByID returns the topic with the given ID.
+func (im *Image) TopicByID(id [16]byte) (*Topic, bool) {
+	t, ok := im.TopicsByID[id]
+	return t, ok
+}
+
+// SortedTopicNames returns every topic name in ascending order.
+func (im *Image) SortedTopicNames() []string {
+	names := make([]string, 0, len(im.Topics))
+	for n := range im.Topics {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// SortedBrokers returns every registered broker, fenced or not, by ID.
+func (im *Image) SortedBrokers() []Broker {
+	out := make([]Broker, 0, len(im.Brokers))
+	for _, b := range im.Brokers {
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// LiveBrokers returns the unfenced brokers sorted by ID.
+func (im *Image) LiveBrokers() []Broker {
+	out := make([]Broker, 0, len(im.Brokers))
+	for _, b := range im.Brokers {
+		if !b.Fenced {
+			out = append(out, b)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// PartitionOf returns partition p of the named topic.
+func (im *Image) PartitionOf(topic string, p int32) (Partition, bool) {
+	t, ok := im.Topics[topic]
+	if !ok {
+		return Partition{}, false
+	}
+	return t.Partition(p)
+}
+
+// Partition returns partition p of the topic.
+func (t *Topic) Partition(p int32) (Partition, bool) {
+	if p < 0 || int(p) >= len(t.Partitions) {
+		return Partition{}, false
+	}
+	return t.Partitions[p], true
+}
+
+// Clone returns a shallow copy of the image whose maps may be modified
+// without affecting im. *Topic values are shared; replace, never modify,
+// a topic in the clone.
+func (im *Image) Clone() *Image {
+	next := *im
+	next.Brokers = make(map[int32]Broker, len(im.Brokers))
+	for k, v := range im.Brokers {
+		next.Brokers[k] = v
+	}
+	next.Topics = make(map[string]*Topic, len(im.Topics))
+	for k, v := range im.Topics {
+		next.Topics[k] = v
+	}
+	next.TopicsByID = make(map[[16]byte]*Topic, len(im.TopicsByID))
+	for k, v := range im.TopicsByID {
+		next.TopicsByID[k] = v
+	}
+	return &next
+}
+
+// Clone returns a deep copy of the topic that may be modified freely.
+func (t *Topic) Clone() *Topic {
+	next := &Topic{Name: t.Name, ID: t.ID}
+	next.Partitions = make([]Partition, len(t.Partitions))
+	for i, p := range t.Partitions {
+		next.Partitions[i] = p.Clone()
+	}
+	next.Configs = make(map[string]string, len(t.Configs))
+	for k, v := range t.Configs {
+		next.Configs[k] = v
+	}
+	return next
+}
+
+// Clone returns a copy of the partition with its own slices.
+func (p Partition) Clone() Partition {
+	p.Replicas = append([]int32(nil), p.Replicas...)
+	p.ISR = append([]int32(nil), p.ISR...)
+	return p
+}
