@@ -1,0 +1,199 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Broker is a node's configuration, with Kafka's key names (in the field
+// comments) and Kafka's defaults (see Default).
+type Broker struct {
+	NodeID                      int32             // node.id, or its alias broker.id
+	ProcessRoles                []string          // process.roles: "broker", "controller" or both
+	Listeners                   []Listener        // listeners
+	AdvertisedListeners         []Listener        // advertised.listeners; defaults to listeners, host "" as "localhost"
+	ListenerSecurityProtocolMap map[string]string // listener.security.protocol.map: listener name -> protocol
+	InterBrokerListenerName     string            // inter.broker.listener.name
+	ControllerListenerNames     []string          // controller.listener.names
+	// ControllerQuorumVoters is controller.quorum.voters. When it is empty a
+	// node with the controller role is the only voter of its own quorum.
+	ControllerQuorumVoters []Voter
+
+	LogDirs        []string // log.dirs (comma list), or log.dir
+	MetadataLogDir string   // metadata.log.dir; defaults to the first log dir
+
+	NumPartitions            int32 // num.partitions
+	DefaultReplicationFactor int16 // default.replication.factor
+	MinInsyncReplicas        int16 // min.insync.replicas
+	AutoCreateTopicsEnable   bool  // auto.create.topics.enable
+	DeleteTopicEnable        bool  // delete.topic.enable
+
+	SocketRequestMaxBytes int32 // socket.request.max.bytes
+	MessageMaxBytes       int32 // message.max.bytes
+	NumNetworkThreads     int   // num.network.threads (a hint)
+	NumIoThreads          int   // num.io.threads (a hint)
+
+	LogSegmentBytes             int64  // log.segment.bytes
+	LogRollMs                   int64  // log.roll.ms, or log.roll.hours
+	LogRetentionMs              int64  // log.retention.ms > .minutes > .hours; -1 = unlimited
+	LogRetentionBytes           int64  // log.retention.bytes; -1 = unlimited
+	LogRetentionCheckIntervalMs int64  // log.retention.check.interval.ms
+	LogFlushIntervalMessages    int64  // log.flush.interval.messages
+	LogFlushIntervalMs          int64  // log.flush.interval.ms; -1 = unset: never flush by time
+	LogIndexIntervalBytes       int32  // log.index.interval.bytes
+	LogCleanupPolicy            string // log.cleanup.policy: "delete", "compact" or "compact,delete"
+	LogMessageTimestampType     string // log.message.timestamp.type
+	CompressionType             string // compression.type
+	LogSegmentDeleteDelayMs     int64  // log.segment.delete.delay.ms
+
+	OffsetsTopicNumPartitions     int32 // offsets.topic.num.partitions
+	OffsetsTopicReplicationFactor int16 // offsets.topic.replication.factor
+	GroupInitialRebalanceDelayMs  int64 // group.initial.rebalance.delay.ms
+	ReplicaLagTimeMaxMs           int64 // replica.lag.time.max.ms
+	BrokerSessionTimeoutMs        int64 // broker.session.timeout.ms
+	BrokerHeartbeatIntervalMs     int64 // broker.heartbeat.interval.ms
+
+	ClusterID       string // cluster.id (Samsa): when empty, generated at first start
+	MetricsListener string // metrics.listener (Samsa), e.g. "http://localhost:9644"; "" = off
+
+	// Raw holds every key as given, after overrides.
+	Raw map[string]string
+
+	// origin maps a key to where it was set ("file:line" or "override").
+	origin map[string]string
+	// extra holds checked broker keys that only supply topic defaults
+	// (log.cleaner.delete.retention.ms, log.preallocate, ...).
+	extra map[string]string
+}
+
+// Default returns the configuration Kafka would use for an empty
+// server.properties: node 1 with both roles, listening on PLAINTEXT://:9092.
+func Default() *Broker {
+	listeners := []Listener{{Name: "PLAINTEXT", Port: 9092}}
+	return &Broker{
+		NodeID:                        1,
+		ProcessRoles:                  []string{"broker", "controller"},
+		Listeners:                     listeners,
+		AdvertisedListeners:           advertise(listeners),
+		ListenerSecurityProtocolMap:   defaultProtocolMap(),
+		InterBrokerListenerName:       "PLAINTEXT",
+		LogDirs:                       []string{"/tmp/kafka-logs"},
+		MetadataLogDir:                "/tmp/kafka-logs",
+		NumPartitions:                 1,
+		DefaultReplicationFactor:      1,
+		MinInsyncReplicas:             1,
+		AutoCreateTopicsEnable:        true,
+		DeleteTopicEnable:             true,
+		SocketRequestMaxBytes:         104857600,
+		MessageMaxBytes:               1048588,
+		NumNetworkThreads:             3,
+		NumIoThreads:                  8,
+		LogSegmentBytes:               1 << 30,
+		LogRollMs:                     168 * hourMs,
+		LogRetentionMs:                168 * hourMs,
+		LogRetentionBytes:             -1,
+		LogRetentionCheckIntervalMs:   300000,
+		LogFlushIntervalMessages:      math.MaxInt64,
+		LogFlushIntervalMs:            -1,
+		LogIndexIntervalBytes:         4096,
+		LogCleanupPolicy:              "delete",
+		LogMessageTimestampType:       "CreateTime",
+		CompressionType:               "producer",
+		LogSegmentDeleteDelayMs:       60000,
+		OffsetsTopicNumPartitions:     50,
+		OffsetsTopicReplicationFactor: 3,
+		GroupInitialRebalanceDelayMs:  3000,
+		ReplicaLagTimeMaxMs:           30000,
+		BrokerSessionTimeoutMs:        9000,
+		BrokerHeartbeatIntervalMs:     2000,
+		Raw:                           map[string]string{},
+	}
+}
+
+const (
+	minuteMs = 60 * 1000
+	hourMs   = 60 * minuteMs
+)
+
+func defaultProtocolMap() map[string]string {
+	return map[string]string{
+		"CONTROLLER": "PLAINTEXT", "PLAINTEXT": "PLAINTEXT", "SSL": "SSL",
+		"SASL_PLAINTEXT": "SASL_PLAINTEXT", "SASL_SSL": "SASL_SSL",
+	}
+}
+
+// advertise derives advertised listeners from listeners: an empty host
+// (all interfaces) is advertised as "localhost".
+func advertise(ls []Listener) []Listener {
+	out := slices.Clone(ls)
+	for i := range out {
+		if out[i].Host == "" {
+			out[i].Host = "localhost"
+		}
+	}
+	return out
+}
+
+// Load reads a server.properties file, applies overrides ("key=value", later
+// ones win) and validates the result. It returns the keys it ignored, sorted:
+// keys Kafka knows that Samsa does not use, and unknown keys. The error joins
+// every problem found; the Broker is nil when there is one.
+func Load(path string, overrides []string) (*Broker, []string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(data, path, overrides)
+}
+
+// Parse is Load for data already read; source names it in error messages.
+func Parse(data []byte, source string, overrides []string) (*Broker, []string, error) {
+	props, err := ParseProperties(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", source, err)
+	}
+	raw := make(map[string]string, len(props)+len(overrides))
+	origin := make(map[string]string, len(props)+len(overrides))
+	for _, p := range props {
+		raw[p.Key] = p.Value
+		origin[p.Key] = fmt.Sprintf("%s:%d", source, p.Line)
+	}
+	var errs []error
+	for _, o := range overrides {
+		k, v, ok := strings.Cut(o, "=")
+		if k = strings.TrimSpace(k); !ok || k == "" {
+			errs = append(errs, fmt.Errorf("override %q: want key=value", o))
+			continue
+		}
+		raw[k] = v
+		origin[k] = "override"
+	}
+	b, ignored, fillErrs := fromRaw(raw, origin)
+	errs = append(errs, fillErrs...)
+	errs = append(errs, b.problems(failedKeys(fillErrs))...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, ignored, err
+	}
+	return b, ignored, nil
+}
+
+// AdvertisedListener returns the advertised listener with the given name
+// (case-insensitive).
+func (b *Broker) AdvertisedListener(name string) (Listener, bool) {
+	for _, l := range b.AdvertisedListeners {
+		if strings.EqualFold(l.Name, name) {
+			return l, true
+		}
+	}
+	return Listener{}, false
+}
+
+// IsController reports whether process.roles includes "controller".
+func (b *Broker) IsController() bool { return slices.Contains(b.ProcessRoles, "controller") }
+
+// IsBroker reports whether process.roles includes "broker".
+func (b *Broker) IsBroker() bool { return slices.Contains(b.ProcessRoles, "broker") }
