@@ -1,0 +1,69 @@
+package controller
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+// snapshotVersion is the first byte of a snapshot; the JSON encoding of
+// snapshotV1 follows.
+const snapshotVersion = 1
+
+type snapshotV1 struct {
+	ClusterID    string            `json:"cluster_id"`
+	AppliedIndex uint64            `json:"applied_index"`
+	Brokers      []metadata.Broker `json:"brokers"`
+	Topics       []*metadata.Topic `json:"topics"`
+}
+
+func encodeSnapshot(w io.Writer, im *metadata.Image) error {
+	s := snapshotV1{
+		ClusterID:    im.ClusterID,
+		AppliedIndex: im.AppliedIndex,
+		Brokers:      im.SortedBrokers(),
+	}
+	for _, name := range im.SortedTopicNames() {
+		s.Topics = append(s.Topics, im.Topics[name])
+	}
+	bw := bufio.NewWriter(w)
+	if err := bw.WriteByte(snapshotVersion); err != nil {
+		return err
+	}
+	if err := json.NewEncoder(bw).Encode(&s); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func decodeSnapshot(r io.Reader) (*metadata.Image, error) {
+	br := bufio.NewReader(r)
+	v, err := br.ReadByte()
+	if err != nil {
+		return nil, fmt.Errorf("read version: %w", err)
+	}
+	if v != snapshotVersion {
+		return nil, fmt.Errorf("%w: snapshot version %d", ErrUnknownRecord, v)
+	}
+	var s snapshotV1
+	if err := json.NewDecoder(br).Decode(&s); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	im := metadata.Empty()
+	im.ClusterID = s.ClusterID
+	im.AppliedIndex = s.AppliedIndex
+	for _, b := range s.Brokers {
+		im.Brokers[b.ID] = b
+	}
+	for _, t := range s.Topics {
+		if t.Configs == nil {
+			t.Configs = map[string]string{}
+		}
+		im.Topics[t.Name] = t
+		im.TopicsByID[t.ID] = t
+	}
+	return im, nil
+}

@@ -1,0 +1,101 @@
+package controller
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// MetadataDirName is the directory under DataDir that holds the metadata
+// log, named after Kafka's KRaft log directory.
+const MetadataDirName = "__cluster_metadata-0"
+
+// snapshotsRetained is how many metadata snapshots stay on disk.
+const snapshotsRetained = 2
+
+// stores holds what Raft persists and talks through.
+type stores struct {
+	log    *raftboltdb.BoltStore // log store and stable store
+	snaps  *raft.FileSnapshotStore
+	trans  raft.Transport
+	voters raft.Configuration
+}
+
+func openStores(cfg Config, logger *slog.Logger) (*stores, error) {
+	dir := filepath.Join(cfg.DataDir, MetadataDirName)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create metadata dir: %w", err)
+	}
+	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	if err != nil {
+		return nil, fmt.Errorf("open metadata log %s: %w", dir, err)
+	}
+	st := &stores{log: bolt}
+	st.snaps, err = raft.NewFileSnapshotStoreWithLogger(dir, snapshotsRetained, newHclog(logger, "raft-snapshots"))
+	if err != nil {
+		_ = st.close()
+		return nil, fmt.Errorf("open metadata snapshots: %w", err)
+	}
+	if err := st.openTransport(cfg, logger); err != nil {
+		_ = st.close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// openTransport sets up the transport and the bootstrap voter set.
+func (st *stores) openTransport(cfg Config, logger *slog.Logger) error {
+	if len(cfg.Voters) == 0 {
+		addr, trans := raft.NewInmemTransport(raft.ServerAddress(fmt.Sprintf("samsa-controller-%d", cfg.NodeID)))
+		st.trans = trans
+		st.voters = raft.Configuration{Servers: []raft.Server{{ID: serverID(cfg.NodeID), Address: addr}}}
+		return nil
+	}
+	var self string
+	for _, v := range cfg.Voters {
+		st.voters.Servers = append(st.voters.Servers, raft.Server{ID: serverID(v.ID), Address: raft.ServerAddress(v.Addr)})
+		if v.ID == cfg.NodeID {
+			self = v.Addr
+		}
+	}
+	if self == "" {
+		return fmt.Errorf("node %d is not in the controller voter set", cfg.NodeID)
+	}
+	advertise, err := net.ResolveTCPAddr("tcp", self)
+	if err != nil {
+		return fmt.Errorf("resolve controller address %q: %w", self, err)
+	}
+	bind := cfg.BindAddr
+	if bind == "" {
+		bind = self
+	}
+	trans, err := raft.NewTCPTransportWithLogger(bind, advertise, 3, 10*time.Second, newHclog(logger, "raft-net"))
+	if err != nil {
+		return fmt.Errorf("listen for raft on %s: %w", bind, err)
+	}
+	st.trans = trans
+	return nil
+}
+
+// close releases the transport and the log store.
+func (st *stores) close() error {
+	var errs []error
+	if closer, ok := st.trans.(raft.WithClose); ok {
+		if err := closer.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close raft transport: %w", err))
+		}
+	}
+	if st.log != nil {
+		if err := st.log.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close metadata log: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
