@@ -10,7 +10,7 @@ const maxInt64Text = "9223372036854775807"
 // topicDefs is sorted by name (a test keeps it so).
 var topicDefs = []TopicConfigDef{
 	{Name: "cleanup.policy", Type: List, BrokerKey: "log.cleanup.policy",
-		Doc: `"delete" removes old segments by retention; "compact" keeps the latest record per key.`,
+		Doc:   `"delete" removes old segments by retention; "compact" keeps the latest record per key.`,
 		check: checkCleanup, fromBroker: func(b *Broker) string { return b.LogCleanupPolicy }},
 	{Name: "compression.type", Type: String, BrokerKey: "compression.type",
 		Doc:   `Codec of stored batches; "producer" keeps the producer's codec.`,
@@ -148,4 +148,3 @@ func checkThrottled(v string) string {
 	}
 	return ""
 }
-

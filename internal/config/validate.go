@@ -70,7 +70,7 @@ func (c *checker) identity() {
 	if len(b.LogDirs) == 0 || slices.Contains(b.LogDirs, "") {
 		c.fail("log.dirs", strings.Join(b.LogDirs, ","), "must list at least one directory")
 	}
-	if b.MetadataLogDir == "" {
+	if b.MetadataLogDir == "" && len(b.LogDirs) > 0 {
 		c.fail("metadata.log.dir", "", "must name a directory")
 	}
 	if b.ClusterID != "" && !isClusterID(b.ClusterID) {
@@ -127,7 +127,7 @@ func (c *checker) listeners() {
 			c.fail("advertised.listeners", adv, "cannot advertise the non-routable address "+l.Host+"; set advertised.listeners")
 		}
 	}
-	if ib := b.InterBrokerListenerName; b.IsBroker() && !names[ib] {
+	if ib := b.InterBrokerListenerName; b.IsBroker() && len(names) > 0 && !names[ib] {
 		c.fail("inter.broker.listener.name", ib, "must name one of listeners ("+all+")")
 	}
 }
@@ -207,7 +207,7 @@ func (c *checker) numbers() {
 	c.min("replica.lag.time.max.ms", b.ReplicaLagTimeMaxMs, 1)
 	c.min("broker.session.timeout.ms", b.BrokerSessionTimeoutMs, 1)
 	c.min("broker.heartbeat.interval.ms", b.BrokerHeartbeatIntervalMs, 1)
-	if b.BrokerHeartbeatIntervalMs >= b.BrokerSessionTimeoutMs {
+	if b.BrokerSessionTimeoutMs >= 1 && b.BrokerHeartbeatIntervalMs >= b.BrokerSessionTimeoutMs {
 		c.fail("broker.heartbeat.interval.ms", itoa(b.BrokerHeartbeatIntervalMs),
 			"must be less than broker.session.timeout.ms ("+itoa(b.BrokerSessionTimeoutMs)+")")
 	}
