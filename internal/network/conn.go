@@ -1,0 +1,102 @@
+package network
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/protocol"
+)
+
+// queuedRequests bounds how many parsed requests may wait behind the one
+// being handled. Reading ahead overlaps decoding with handling for
+// pipelining clients (librdkafka and franz-go keep several requests in
+// flight) while memory stays bounded by queuedRequests+2 frames.
+const queuedRequests = 4
+
+type conn struct {
+	l      *Listener
+	nc     net.Conn
+	ctx    context.Context
+	cancel context.CancelFunc
+	remote string
+}
+
+// inbound is one queued item: a request to handle, or a response the read
+// loop already decided (a version error it can answer itself).
+type inbound struct {
+	req   *protocol.Request
+	frame *[]byte
+	resp  kmsg.Response
+	corr  int32
+}
+
+func newConn(l *Listener, nc net.Conn) *conn {
+	ctx, cancel := context.WithCancel(l.ctx)
+	return &conn{l: l, nc: nc, ctx: ctx, cancel: cancel, remote: nc.RemoteAddr().String()}
+}
+
+// run owns the connection: it starts the read loop and handles requests in
+// order on the calling goroutine, writing each response before taking the
+// next request. It returns once both loops have stopped.
+func (c *conn) run() {
+	defer c.nc.Close()
+	defer c.cancel()
+	queue := make(chan inbound, queuedRequests)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(queue)
+		c.readLoop(queue)
+	}()
+	c.handleLoop(queue)
+	c.cancel()
+	c.nc.Close()
+	for range queue { // unblock the reader if it is sending
+	}
+	<-done
+}
+
+func (c *conn) readLoop(queue chan<- inbound) {
+	r := bufio.NewReaderSize(c.nc, 64<<10)
+	for {
+		bufp := getFrameBuf()
+		frame, err := protocol.ReadFrame(r, c.l.cfg.MaxRequestBytes, *bufp)
+		if err != nil {
+			putFrameBuf(bufp)
+			c.logReadError(err)
+			return
+		}
+		*bufp = frame
+		in := inbound{frame: bufp}
+		req, err := protocol.ParseRequest(frame, c.l.cfg.Versions)
+		if err != nil {
+			putFrameBuf(bufp)
+			var keep bool
+			if in, keep = c.answerParseError(req, err); !keep {
+				return
+			}
+		} else {
+			in.req = req
+		}
+		select {
+		case queue <- in:
+		case <-c.ctx.Done():
+			if in.frame != nil {
+				putFrameBuf(in.frame)
+			}
+			return
+		}
+	}
+}
+
+func (c *conn) logReadError(err error) {
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || c.ctx.Err() != nil {
+		return
+	}
+	c.l.cfg.Logger.Info("closing connection", "remote", c.remote, "listener", c.l.cfg.Name, "err", err)
+}

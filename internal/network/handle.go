@@ -1,0 +1,83 @@
+package network
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/protocol"
+)
+
+// handleLoop takes requests in arrival order, handles each and writes its
+// response before the next, so responses leave in request order.
+func (c *conn) handleLoop(queue <-chan inbound) {
+	out := make([]byte, 0, 64<<10)
+	for in := range queue {
+		resp, corr := in.resp, in.corr
+		if in.req != nil {
+			corr = in.req.CorrelationID
+			resp = c.handle(in.req)
+		}
+		if in.frame != nil {
+			putFrameBuf(in.frame)
+		}
+		if resp == nil {
+			continue
+		}
+		out = protocol.AppendResponse(out[:0], corr, resp)
+		if _, err := c.nc.Write(out); err != nil {
+			c.logReadError(err)
+			return
+		}
+		if cap(out) > 8<<20 { // don't pin a huge buffer after one large fetch
+			out = make([]byte, 0, 64<<10)
+		}
+	}
+}
+
+// handle runs the handler, converting a panic into a closed connection: a
+// bug triggered by one client must not take the broker down.
+func (c *conn) handle(req *protocol.Request) (resp kmsg.Response) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.l.cfg.Logger.Error("handler panic", "api", kmsg.NameForKey(req.Key), "version", req.Version,
+				"remote", c.remote, "panic", r)
+			c.nc.Close()
+			resp = nil
+		}
+	}()
+	resp = c.l.cfg.Handler.Handle(c.ctx, req)
+	if resp != nil {
+		resp.SetVersion(req.Version)
+	}
+	return resp
+}
+
+// answerParseError decides what to do with a request that failed the version
+// gate or decoding. ApiVersions with a version we do not know is answered in
+// v0 format (KIP-511), so a newer client can fall back; everything else
+// closes the connection, as Kafka does. It reports whether to keep reading.
+func (c *conn) answerParseError(req *protocol.Request, err error) (inbound, bool) {
+	if req != nil && req.Key == int16(kmsg.ApiVersions) && errors.Is(err, protocol.ErrUnsupportedVersion) {
+		return inbound{resp: protocol.UnsupportedApiVersions(c.l.cfg.Versions), corr: req.CorrelationID}, true
+	}
+	attrs := []any{"remote", c.remote, "err", err}
+	if req != nil {
+		attrs = append(attrs, "api", req.Key, "version", req.Version)
+	}
+	c.l.cfg.Logger.Info("closing connection after bad request", attrs...)
+	return inbound{}, false
+}
+
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+func getFrameBuf() *[]byte { return framePool.Get().(*[]byte) }
+
+func putFrameBuf(b *[]byte) {
+	if cap(*b) > 16<<20 {
+		return
+	}
+	*b = (*b)[:0]
+	framePool.Put(b)
+}

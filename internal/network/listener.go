@@ -1,0 +1,109 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/protocol"
+)
+
+// Handler serves decoded requests. Handle is called from one goroutine per
+// connection, so calls for one connection never overlap, while calls for
+// different connections run concurrently. A nil response means none is sent
+// (Produce with acks=0). ctx is cancelled when the connection closes.
+type Handler interface {
+	Handle(ctx context.Context, req *protocol.Request) kmsg.Response
+}
+
+// Config configures a Listener.
+type Config struct {
+	Name            string // listener name, e.g. PLAINTEXT
+	Addr            string // host:port to bind
+	MaxRequestBytes int32  // socket.request.max.bytes
+	Versions        *protocol.Versions
+	Handler         Handler
+	Logger          *slog.Logger
+}
+
+// Listener accepts connections on one address. It owns every connection
+// goroutine; Close waits for all of them.
+type Listener struct {
+	cfg    Config
+	ln     net.Listener
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+}
+
+// Listen binds the address. Serve must be called to accept connections.
+func Listen(cfg Config) (*Listener, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s %s: %w", cfg.Name, cfg.Addr, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Listener{cfg: cfg, ln: ln, ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}, nil
+}
+
+// Addr is the bound address (useful when binding port 0).
+func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+
+// Serve accepts connections until Close. It starts its own goroutine.
+func (l *Listener) Serve() {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		l.acceptLoop()
+	}()
+}
+
+func (l *Listener) acceptLoop() {
+	for {
+		nc, err := l.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || l.ctx.Err() != nil {
+				return
+			}
+			l.cfg.Logger.Warn("accept failed", "listener", l.cfg.Name, "err", err)
+			continue
+		}
+		c := newConn(l, nc)
+		l.mu.Lock()
+		l.conns[c] = struct{}{}
+		l.mu.Unlock()
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			c.run()
+			l.mu.Lock()
+			delete(l.conns, c)
+			l.mu.Unlock()
+		}()
+	}
+}
+
+// Close stops accepting, closes every connection and waits for their
+// goroutines to finish.
+func (l *Listener) Close() error {
+	l.cancel()
+	err := l.ln.Close()
+	l.mu.Lock()
+	for c := range l.conns {
+		c.nc.Close()
+	}
+	l.mu.Unlock()
+	l.wg.Wait()
+	return err
+}
