@@ -52,10 +52,20 @@ type Broker struct {
 
 	OffsetsTopicNumPartitions     int32 // offsets.topic.num.partitions
 	OffsetsTopicReplicationFactor int16 // offsets.topic.replication.factor
+	OffsetsRetentionMs            int64 // offsets.retention.minutes, in ms
 	GroupInitialRebalanceDelayMs  int64 // group.initial.rebalance.delay.ms
-	ReplicaLagTimeMaxMs           int64 // replica.lag.time.max.ms
-	BrokerSessionTimeoutMs        int64 // broker.session.timeout.ms
-	BrokerHeartbeatIntervalMs     int64 // broker.heartbeat.interval.ms
+	GroupMinSessionTimeoutMs      int64 // group.min.session.timeout.ms
+	GroupMaxSessionTimeoutMs      int64 // group.max.session.timeout.ms
+
+	TransactionStateLogNumPartitions     int32 // transaction.state.log.num.partitions
+	TransactionStateLogReplicationFactor int16 // transaction.state.log.replication.factor
+	TransactionStateLogMinIsr            int16 // transaction.state.log.min.isr
+	TransactionMaxTimeoutMs              int64 // transaction.max.timeout.ms
+	TransactionalIdExpirationMs          int64 // transactional.id.expiration.ms
+
+	ReplicaLagTimeMaxMs       int64 // replica.lag.time.max.ms
+	BrokerSessionTimeoutMs    int64 // broker.session.timeout.ms
+	BrokerHeartbeatIntervalMs int64 // broker.heartbeat.interval.ms
 
 	ClusterID       string // cluster.id (Samsa): when empty, generated at first start
 	MetricsListener string // metrics.listener (Samsa), e.g. "http://localhost:9644"; "" = off
@@ -75,42 +85,50 @@ type Broker struct {
 func Default() *Broker {
 	listeners := []Listener{{Name: "PLAINTEXT", Port: 9092}}
 	return &Broker{
-		NodeID:                        1,
-		ProcessRoles:                  []string{"broker", "controller"},
-		Listeners:                     listeners,
-		AdvertisedListeners:           advertise(listeners),
-		ListenerSecurityProtocolMap:   defaultProtocolMap(),
-		InterBrokerListenerName:       "PLAINTEXT",
-		LogDirs:                       []string{"/tmp/kafka-logs"},
-		MetadataLogDir:                "/tmp/kafka-logs",
-		NumPartitions:                 1,
-		DefaultReplicationFactor:      1,
-		MinInsyncReplicas:             1,
-		AutoCreateTopicsEnable:        true,
-		DeleteTopicEnable:             true,
-		SocketRequestMaxBytes:         104857600,
-		MessageMaxBytes:               1048588,
-		NumNetworkThreads:             3,
-		NumIoThreads:                  8,
-		LogSegmentBytes:               1 << 30,
-		LogRollMs:                     168 * hourMs,
-		LogRetentionMs:                168 * hourMs,
-		LogRetentionBytes:             -1,
-		LogRetentionCheckIntervalMs:   300000,
-		LogFlushIntervalMessages:      math.MaxInt64,
-		LogFlushIntervalMs:            -1,
-		LogIndexIntervalBytes:         4096,
-		LogCleanupPolicy:              "delete",
-		LogMessageTimestampType:       "CreateTime",
-		CompressionType:               "producer",
-		LogSegmentDeleteDelayMs:       60000,
-		OffsetsTopicNumPartitions:     50,
-		OffsetsTopicReplicationFactor: 3,
-		GroupInitialRebalanceDelayMs:  3000,
-		ReplicaLagTimeMaxMs:           30000,
-		BrokerSessionTimeoutMs:        9000,
-		BrokerHeartbeatIntervalMs:     2000,
-		Raw:                           map[string]string{},
+		NodeID:                               1,
+		ProcessRoles:                         []string{"broker", "controller"},
+		Listeners:                            listeners,
+		AdvertisedListeners:                  advertise(listeners),
+		ListenerSecurityProtocolMap:          defaultProtocolMap(),
+		InterBrokerListenerName:              "PLAINTEXT",
+		LogDirs:                              []string{"/tmp/kafka-logs"},
+		MetadataLogDir:                       "/tmp/kafka-logs",
+		NumPartitions:                        1,
+		DefaultReplicationFactor:             1,
+		MinInsyncReplicas:                    1,
+		AutoCreateTopicsEnable:               true,
+		DeleteTopicEnable:                    true,
+		SocketRequestMaxBytes:                104857600,
+		MessageMaxBytes:                      1048588,
+		NumNetworkThreads:                    3,
+		NumIoThreads:                         8,
+		LogSegmentBytes:                      1 << 30,
+		LogRollMs:                            168 * hourMs,
+		LogRetentionMs:                       168 * hourMs,
+		LogRetentionBytes:                    -1,
+		LogRetentionCheckIntervalMs:          300000,
+		LogFlushIntervalMessages:             math.MaxInt64,
+		LogFlushIntervalMs:                   -1,
+		LogIndexIntervalBytes:                4096,
+		LogCleanupPolicy:                     "delete",
+		LogMessageTimestampType:              "CreateTime",
+		CompressionType:                      "producer",
+		LogSegmentDeleteDelayMs:              60000,
+		OffsetsTopicNumPartitions:            50,
+		OffsetsTopicReplicationFactor:        3,
+		OffsetsRetentionMs:                   7 * 24 * hourMs,
+		GroupInitialRebalanceDelayMs:         3000,
+		GroupMinSessionTimeoutMs:             6000,
+		GroupMaxSessionTimeoutMs:             1800000,
+		TransactionStateLogNumPartitions:     50,
+		TransactionStateLogReplicationFactor: 3,
+		TransactionStateLogMinIsr:            2,
+		TransactionMaxTimeoutMs:              900000,
+		TransactionalIdExpirationMs:          7 * 24 * hourMs,
+		ReplicaLagTimeMaxMs:                  30000,
+		BrokerSessionTimeoutMs:               9000,
+		BrokerHeartbeatIntervalMs:            2000,
+		Raw:                                  map[string]string{},
 	}
 }
 

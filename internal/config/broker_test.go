@@ -40,6 +40,13 @@ func TestDefault(t *testing.T) {
 		{"CompressionType", b.CompressionType, "producer"},
 		{"OffsetsTopicNumPartitions", b.OffsetsTopicNumPartitions, int32(50)},
 		{"OffsetsTopicReplicationFactor", b.OffsetsTopicReplicationFactor, int16(3)},
+		{"OffsetsRetentionMs", b.OffsetsRetentionMs, int64(604800000)},
+		{"GroupMinSessionTimeoutMs", b.GroupMinSessionTimeoutMs, int64(6000)},
+		{"GroupMaxSessionTimeoutMs", b.GroupMaxSessionTimeoutMs, int64(1800000)},
+		{"TransactionStateLogNumPartitions", b.TransactionStateLogNumPartitions, int32(50)},
+		{"TransactionStateLogReplicationFactor", b.TransactionStateLogReplicationFactor, int16(3)},
+		{"TransactionStateLogMinIsr", b.TransactionStateLogMinIsr, int16(2)},
+		{"TransactionMaxTimeoutMs", b.TransactionMaxTimeoutMs, int64(900000)},
 		{"MetricsListener", b.MetricsListener, ""},
 		{"IsBroker", b.IsBroker(), true},
 		{"IsController", b.IsController(), true},
@@ -204,6 +211,11 @@ func TestInvalidValues(t *testing.T) {
 		{"offsets.topic.num.partitions=0", "offsets.topic.num.partitions", "0"},
 		{"offsets.topic.replication.factor=0", "offsets.topic.replication.factor", "0"},
 		{"group.initial.rebalance.delay.ms=-1", "group.initial.rebalance.delay.ms", "-1"},
+		{"offsets.retention.minutes=0", "offsets.retention.minutes", "0"},
+		{"group.max.session.timeout.ms=100", "group.max.session.timeout.ms", "100"},
+		{"transaction.state.log.replication.factor=0", "transaction.state.log.replication.factor", "0"},
+		{"transaction.state.log.min.isr=0", "transaction.state.log.min.isr", "0"},
+		{"transaction.max.timeout.ms=0", "transaction.max.timeout.ms", "0"},
 		{"replica.lag.time.max.ms=0", "replica.lag.time.max.ms", "0"},
 		{"broker.session.timeout.ms=0", "broker.session.timeout.ms", "0"},
 		{"broker.heartbeat.interval.ms=10000", "broker.heartbeat.interval.ms", "10000"},
@@ -277,4 +289,34 @@ func TestLoadNamesFileAndLine(t *testing.T) {
 	if _, _, err := Load(path, nil); err == nil || !strings.HasPrefix(err.Error(), path+": line 2:") {
 		t.Errorf("syntax error = %v", err)
 	}
+}
+
+// FuzzParse checks that no file makes Parse panic, and that a configuration
+// Parse accepts also passes Validate.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"broker.id=1\nlisteners=PLAINTEXT://localhost:9092\nzookeeper.connect=x",
+		"listeners=PLAINTEXT://:9092,CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\ncontroller.quorum.voters=1@h:9093",
+		"log.retention.hours=-1\nlog.roll.ms=5\nlog.cleanup.policy=compact,delete",
+		"advertised.listeners=X://[::1]:1\nprocess.roles=controller",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, _, err := Parse(data, "fuzz", nil)
+		if err != nil {
+			return
+		}
+		if err := b.Validate(); err != nil {
+			t.Fatalf("Parse accepted a config that Validate rejects: %v", err)
+		}
+		if _, err := b.ResolveTopicConfig(nil); err != nil {
+			t.Fatalf("broker defaults do not resolve: %v", err)
+		}
+		for _, d := range TopicConfigDefs() {
+			if err := ValidateTopicConfig(d.Name, b.TopicDefault(d.Name)); err != nil {
+				t.Fatalf("broker default fails topic validation: %v", err)
+			}
+		}
+	})
 }

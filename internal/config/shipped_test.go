@@ -37,9 +37,12 @@ func TestEmbeddedServerProperties(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	wantIgnored := []string{"transaction.state.log.min.isr", "transaction.state.log.replication.factor"}
-	if !slices.Equal(ignored, wantIgnored) {
-		t.Errorf("ignored = %q, want %q", ignored, wantIgnored)
+	if len(ignored) != 0 {
+		t.Errorf("ignored = %q, want none", ignored)
+	}
+	if b.OffsetsTopicReplicationFactor != 1 || b.TransactionStateLogReplicationFactor != 1 || b.TransactionStateLogMinIsr != 1 {
+		t.Errorf("internal topic replication: offsets %d txn %d min isr %d", b.OffsetsTopicReplicationFactor,
+			b.TransactionStateLogReplicationFactor, b.TransactionStateLogMinIsr)
 	}
 	if b.NodeID != 1 || !b.IsBroker() || !b.IsController() || b.NumPartitions != 1 {
 		t.Errorf("node=%d roles=%v partitions=%d", b.NodeID, b.ProcessRoles, b.NumPartitions)
@@ -56,9 +59,12 @@ func TestClusterConfigs(t *testing.T) {
 	dirs := map[string]bool{}
 	for n := int32(1); n <= 3; n++ {
 		path := filepath.Join("..", "..", "configs", "cluster", "node-"+itoa(n)+".properties")
-		b, _, err := Load(path, nil)
+		b, ignored, err := Load(path, nil)
 		if err != nil {
 			t.Fatalf("Load %s: %v", path, err)
+		}
+		if len(ignored) != 0 {
+			t.Errorf("%s: ignored %q", path, ignored)
 		}
 		if b.NodeID != n || len(b.ControllerQuorumVoters) != 3 {
 			t.Errorf("%s: node %d, voters %v", path, b.NodeID, b.ControllerQuorumVoters)

@@ -203,7 +203,18 @@ func (c *checker) numbers() {
 	c.min("log.segment.delete.delay.ms", b.LogSegmentDeleteDelayMs, 0)
 	c.min("offsets.topic.num.partitions", int64(b.OffsetsTopicNumPartitions), 1)
 	c.min("offsets.topic.replication.factor", int64(b.OffsetsTopicReplicationFactor), 1)
+	c.min("offsets.retention.minutes", b.OffsetsRetentionMs/minuteMs, 1)
 	c.min("group.initial.rebalance.delay.ms", b.GroupInitialRebalanceDelayMs, 0)
+	c.min("group.min.session.timeout.ms", b.GroupMinSessionTimeoutMs, 0)
+	if b.GroupMaxSessionTimeoutMs < b.GroupMinSessionTimeoutMs {
+		c.fail("group.max.session.timeout.ms", itoa(b.GroupMaxSessionTimeoutMs),
+			"must be at least group.min.session.timeout.ms ("+itoa(b.GroupMinSessionTimeoutMs)+")")
+	}
+	c.min("transaction.state.log.num.partitions", int64(b.TransactionStateLogNumPartitions), 1)
+	c.min("transaction.state.log.replication.factor", int64(b.TransactionStateLogReplicationFactor), 1)
+	c.min("transaction.state.log.min.isr", int64(b.TransactionStateLogMinIsr), 1)
+	c.min("transaction.max.timeout.ms", b.TransactionMaxTimeoutMs, 1)
+	c.min("transactional.id.expiration.ms", b.TransactionalIdExpirationMs, 1)
 	c.min("replica.lag.time.max.ms", b.ReplicaLagTimeMaxMs, 1)
 	c.min("broker.session.timeout.ms", b.BrokerSessionTimeoutMs, 1)
 	c.min("broker.heartbeat.interval.ms", b.BrokerHeartbeatIntervalMs, 1)
