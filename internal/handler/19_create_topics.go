@@ -1,0 +1,194 @@
+// CreateTopics, versions 2–7.
+//
+// Kafka: each topic is checked on its own and gets its own error. The name
+// must be legal; NumPartitions and ReplicationFactor are positive or, from
+// v4, -1 for the broker defaults (num.partitions, default.replication.factor);
+// a manual ReplicaAssignment replaces both, which must then be -1. Configs
+// must be known topic configs with valid values. A topic named twice in one
+// request is rejected (INVALID_REQUEST) in every entry. ValidateOnly checks
+// everything, placement included, and creates nothing. From v5 a success
+// carries the partition count, the replication factor and every topic
+// config with its value and source; v7 adds the topic ID.
+//
+// Samsa: the same. Checks that need only the request run here; placement
+// (enough live brokers, a valid assignment) is the controller's, whose
+// messages are Kafka's. TimeoutMillis bounds the whole request; a
+// non-positive timeout leaves only the controller's own deadline.
+package handler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+var createTopicsAPI = api{key: kmsg.CreateTopics, min: 2, max: 7, serve: (*Handler).createTopics}
+
+func (h *Handler) createTopics(ctx context.Context, kreq kmsg.Request) kmsg.Response {
+	req := kreq.(*kmsg.CreateTopicsRequest)
+	resp := req.ResponseKind().(*kmsg.CreateTopicsResponse)
+	ctx, cancel := withRequestTimeout(ctx, req.TimeoutMillis)
+	defer cancel()
+
+	dups := duplicates(req.Topics, func(t kmsg.CreateTopicsRequestTopic) string { return t.Topic })
+	answered := map[string]bool{}
+	for i := range req.Topics {
+		t := &req.Topics[i]
+		if dups[t.Topic] {
+			if !answered[t.Topic] {
+				resp.Topics = append(resp.Topics, createTopicError(t.Topic, errDuplicateTopic))
+			}
+			answered[t.Topic] = true
+			continue
+		}
+		resp.Topics = append(resp.Topics, h.createTopic(ctx, req, t))
+	}
+	return resp
+}
+
+// createTopic creates (or, with ValidateOnly, checks) one topic.
+func (h *Handler) createTopic(ctx context.Context, req *kmsg.CreateTopicsRequest, t *kmsg.CreateTopicsRequestTopic) kmsg.CreateTopicsResponseTopic {
+	creq, err := h.createTopicRequest(req.Version, t)
+	if err != nil {
+		return createTopicError(t.Topic, err)
+	}
+	creq.ValidateOnly = req.ValidateOnly
+	created, err := h.Controller.CreateTopic(ctx, creq)
+	if err != nil {
+		return createTopicError(t.Topic, err)
+	}
+	rt := kmsg.NewCreateTopicsResponseTopic()
+	rt.Topic = t.Topic
+	if req.Version >= 5 {
+		h.describeCreated(&rt, created)
+	}
+	return rt
+}
+
+// createTopicRequest checks one requested topic and turns it into the
+// controller's request, defaults applied.
+func (h *Handler) createTopicRequest(version int16, t *kmsg.CreateTopicsRequestTopic) (controller.CreateTopicRequest, error) {
+	creq := controller.CreateTopicRequest{Name: t.Topic, NumPartitions: t.NumPartitions, ReplicationFactor: t.ReplicationFactor}
+	if err := validateTopicName(t.Topic); err != nil {
+		return creq, err
+	}
+	var err error
+	if len(t.ReplicaAssignment) > 0 {
+		creq.Assignments, err = manualAssignment(t)
+	} else {
+		err = h.applyTopicDefaults(version, &creq)
+	}
+	if err != nil {
+		return creq, err
+	}
+	creq.Configs, err = createConfigs(t.Configs)
+	return creq, err
+}
+
+// manualAssignment converts ReplicaAssignment; the controller checks that
+// the partitions are 0..n-1 and the replicas live brokers.
+func manualAssignment(t *kmsg.CreateTopicsRequestTopic) (map[int32][]int32, error) {
+	if t.NumPartitions != -1 || t.ReplicationFactor != -1 {
+		return nil, fmt.Errorf("%w: Both numPartitions or replicationFactor and replicasAssignments were set. "+
+			"Both cannot be used at the same time.", errInvalidRequest)
+	}
+	out := make(map[int32][]int32, len(t.ReplicaAssignment))
+	for _, a := range t.ReplicaAssignment {
+		if _, ok := out[a.Partition]; ok {
+			return nil, fmt.Errorf("%w: Partition %d is assigned twice.", controller.ErrInvalidReplicaAssignment, a.Partition)
+		}
+		out[a.Partition] = a.Replicas
+	}
+	return out, nil
+}
+
+// applyTopicDefaults replaces -1 (v4+) by the broker defaults and rejects
+// non-positive counts.
+func (h *Handler) applyTopicDefaults(version int16, creq *controller.CreateTopicRequest) error {
+	if version >= 4 && creq.NumPartitions == -1 {
+		creq.NumPartitions = h.Config.NumPartitions
+	}
+	if version >= 4 && creq.ReplicationFactor == -1 {
+		creq.ReplicationFactor = h.Config.DefaultReplicationFactor
+	}
+	if creq.NumPartitions <= 0 {
+		return fmt.Errorf("%w: Number of partitions was set to an invalid non-positive value.", controller.ErrInvalidPartitions)
+	}
+	if creq.ReplicationFactor <= 0 {
+		return fmt.Errorf("%w: Replication factor must be larger than 0, or -1 to use the default value.",
+			controller.ErrInvalidReplicationFactor)
+	}
+	return nil
+}
+
+// createConfigs checks the requested topic configs; nil when none.
+func createConfigs(cfgs []kmsg.CreateTopicsRequestTopicConfig) (map[string]string, error) {
+	if len(cfgs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(cfgs))
+	for _, c := range cfgs {
+		if c.Value == nil {
+			return nil, nullConfigValue(c.Name)
+		}
+		if err := checkTopicConfig(c.Name, *c.Value); err != nil {
+			return nil, err
+		}
+		out[c.Name] = *c.Value
+	}
+	return out, nil
+}
+
+// checkTopicConfig is config.ValidateTopicConfig with Kafka's message for
+// an unknown name.
+func checkTopicConfig(name, value string) error {
+	if _, ok := config.LookupTopicConfig(name); !ok {
+		return fmt.Errorf("%w: Unknown topic config name: %s", config.ErrUnknownTopicConfig, name)
+	}
+	return config.ValidateTopicConfig(name, value)
+}
+
+// describeCreated fills the v5+ fields of a created topic.
+func (h *Handler) describeCreated(rt *kmsg.CreateTopicsResponseTopic, t *metadata.Topic) {
+	if t == nil {
+		return
+	}
+	rt.TopicID = t.ID
+	rt.NumPartitions = int32(len(t.Partitions))
+	if len(t.Partitions) > 0 {
+		rt.ReplicationFactor = int16(len(t.Partitions[0].Replicas))
+	}
+	for _, def := range config.TopicConfigDefs() {
+		value, source := h.topicConfigValue(def, t.Configs)
+		c := kmsg.NewCreateTopicsResponseTopicConfig()
+		c.Name = def.Name
+		c.Value = &value
+		c.Source = int8(source)
+		rt.Configs = append(rt.Configs, c)
+	}
+}
+
+func createTopicError(name string, err error) kmsg.CreateTopicsResponseTopic {
+	rt := kmsg.NewCreateTopicsResponseTopic()
+	rt.Topic = name
+	rt.ErrorCode = errorCode(err)
+	rt.ErrorMessage = errorMessage(err)
+	return rt
+}
+
+// withRequestTimeout bounds ctx by an admin request's TimeoutMillis. Zero or
+// negative sets no deadline of our own: the caller's context and the
+// controller's proposal timeout still apply. DeleteTopics and
+// CreatePartitions use it too.
+func withRequestTimeout(ctx context.Context, ms int32) (context.Context, context.CancelFunc) {
+	if ms <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+}
