@@ -72,15 +72,23 @@ func (st *stores) openTransport(cfg Config, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("resolve controller address %q: %w", self, err)
 	}
+	if advertise.IP == nil || advertise.IP.IsUnspecified() {
+		return fmt.Errorf("controller address %q of node %d is not advertisable: name a host, not a wildcard", self, cfg.NodeID)
+	}
 	bind := cfg.BindAddr
 	if bind == "" {
 		bind = self
 	}
-	trans, err := raft.NewTCPTransportWithLogger(bind, advertise, 3, 10*time.Second, newHclog(logger, "raft-net"))
+	stream, err := listenStream(bind, advertise)
 	if err != nil {
 		return fmt.Errorf("listen for raft on %s: %w", bind, err)
 	}
-	st.trans = trans
+	st.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream:  stream,
+		MaxPool: 3,
+		Timeout: 10 * time.Second,
+		Logger:  newHclog(logger, "raft-net"),
+	})
 	return nil
 }
 
