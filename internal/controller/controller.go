@@ -149,11 +149,13 @@ func (c *Controller) startRaft() error {
 func (c *Controller) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.done)
-		c.wg.Wait()
 		c.raft.DeregisterObserver(c.observer)
+		// Shut Raft down before waiting: it fails a Barrier or Apply that
+		// watchLeader may be blocked in.
 		if err := c.raft.Shutdown().Error(); err != nil {
 			c.closeErr = fmt.Errorf("shutdown raft: %w", err)
 		}
+		c.wg.Wait()
 		if err := c.st.close(); err != nil && c.closeErr == nil {
 			c.closeErr = err
 		}
