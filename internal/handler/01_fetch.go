@@ -1,0 +1,183 @@
+package handler
+
+// Fetch, versions 4–16.
+//
+// Batches are returned exactly as stored, never re-encoded. Consumers never
+// see past the high watermark (read_committed sees the same: there are no
+// transactions yet, so the last stable offset equals the high watermark).
+// MaxBytes and PartitionMaxBytes are honoured, except that the first
+// partition with data always returns at least one whole batch (KIP-74) so a
+// batch larger than the limits cannot stall a consumer. With MinBytes and
+// MaxWaitMillis the request parks on a Waiter that appends signal; it is
+// answered when enough bytes are available, the wait expires, or the
+// connection closes — nothing polls.
+//
+// Fetch sessions (KIP-227) are not kept: we answer session id 0, which tells
+// clients to send full fetch requests; a request naming a session gets
+// FETCH_SESSION_ID_NOT_FOUND. From v13 topics are named by topic ID.
+// Fetches from followers (replica id >= 0) belong to the replication issue.
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/partition"
+)
+
+var fetchAPI = api{key: kmsg.Fetch, min: 4, max: 16, serve: (*Handler).fetch}
+
+// fetchTarget is one requested partition resolved against the image.
+type fetchTarget struct {
+	topicIdx, partIdx int
+	name              string
+	known             bool
+	p                 *partition.Partition
+	req               kmsg.FetchRequestTopicPartition
+}
+
+func (h *Handler) fetch(ctx context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.FetchRequest)
+	if req.SessionID != 0 || (req.SessionEpoch != 0 && req.SessionEpoch != -1) {
+		resp := req.ResponseKind().(*kmsg.FetchResponse)
+		resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
+		return resp
+	}
+	targets := h.resolveFetch(h.Image(), req)
+	w := partition.NewWaiter()
+	for _, t := range targets {
+		if t.p != nil {
+			defer t.p.Watch(w)()
+		}
+	}
+	deadline := time.NewTimer(time.Duration(max(req.MaxWaitMillis, 0)) * time.Millisecond)
+	defer deadline.Stop()
+	for {
+		resp, size, failed := h.readFetch(req, targets)
+		if failed || size >= int(req.MinBytes) || req.MaxWaitMillis <= 0 {
+			return resp
+		}
+		select {
+		case <-w:
+		case <-deadline.C:
+			resp, _, _ = h.readFetch(req, targets)
+			return resp
+		case <-ctx.Done():
+			return resp
+		}
+	}
+}
+
+func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest) []fetchTarget {
+	var targets []fetchTarget
+	for ti, rt := range req.Topics {
+		name := rt.Topic
+		if req.Version >= 13 {
+			if t, ok := im.TopicByID(rt.TopicID); ok {
+				name = t.Name
+			} else {
+				name = ""
+			}
+		}
+		_, known := im.Topic(name)
+		for pi, rp := range rt.Partitions {
+			t := fetchTarget{topicIdx: ti, partIdx: pi, name: name, known: known, req: rp}
+			if known {
+				t.p = h.Partitions.Partition(name, rp.Partition)
+			}
+			targets = append(targets, t)
+		}
+	}
+	return targets
+}
+
+// readFetch builds a response from the current state of every target. It
+// reports the bytes gathered and whether any partition failed (an error is
+// answered at once rather than waited on).
+func (h *Handler) readFetch(req *kmsg.FetchRequest, targets []fetchTarget) (*kmsg.FetchResponse, int, bool) {
+	resp := req.ResponseKind().(*kmsg.FetchResponse)
+	resp.Topics = make([]kmsg.FetchResponseTopic, len(req.Topics))
+	for i, rt := range req.Topics {
+		resp.Topics[i] = kmsg.NewFetchResponseTopic()
+		resp.Topics[i].Topic, resp.Topics[i].TopicID = rt.Topic, rt.TopicID
+	}
+	remaining := math.MaxInt32
+	if req.MaxBytes > 0 {
+		remaining = int(req.MaxBytes)
+	}
+	total, failed := 0, false
+	for _, t := range targets {
+		sp := h.fetchPartition(req, t, &remaining, total == 0)
+		if sp.ErrorCode != 0 {
+			failed = true
+		}
+		total += len(sp.RecordBatches)
+		rt := &resp.Topics[t.topicIdx]
+		rt.Partitions = append(rt.Partitions, sp)
+	}
+	return resp, total, failed
+}
+
+func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remaining *int, first bool) kmsg.FetchResponseTopicPartition {
+	sp := kmsg.NewFetchResponseTopicPartition()
+	sp.Partition = t.req.Partition
+	sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
+	sp.PreferredReadReplica = -1
+	if code := fetchTargetError(req, t); code != 0 {
+		sp.ErrorCode = code
+		return sp
+	}
+	p := t.p
+	hw := p.HighWatermark()
+	sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, hw, p.LogStartOffset()
+	if req.IsolationLevel == 1 {
+		sp.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
+	}
+	limit := min(int(t.req.PartitionMaxBytes), *remaining)
+	if limit <= 0 && !first {
+		return sp
+	}
+	data, err := p.Read(t.req.FetchOffset, max(limit, 1))
+	if err != nil {
+		sp.ErrorCode = errorCode(err)
+		return sp
+	}
+	if len(data) > limit && !first {
+		return sp // only the first partition may exceed the limits
+	}
+	sp.RecordBatches = data
+	*remaining -= len(data)
+	return sp
+}
+
+// fetchTargetError checks that we can serve the target at all.
+func fetchTargetError(req *kmsg.FetchRequest, t fetchTarget) int16 {
+	switch {
+	case !t.known && req.Version >= 13:
+		return kerr.UnknownTopicID.Code
+	case !t.known:
+		return kerr.UnknownTopicOrPartition.Code
+	case t.p == nil:
+		return kerr.NotLeaderForPartition.Code
+	}
+	return leaderEpochError(t.req.CurrentLeaderEpoch, t.p.LeaderEpoch())
+}
+
+// leaderEpochError compares a client's idea of the leader epoch with ours
+// (KIP-320): an older epoch is fenced, a newer one unknown to us yet; -1
+// means the client does not check.
+func leaderEpochError(clientEpoch, ours int32) int16 {
+	switch {
+	case clientEpoch < 0:
+		return 0
+	case clientEpoch < ours:
+		return kerr.FencedLeaderEpoch.Code
+	case clientEpoch > ours:
+		return kerr.UnknownLeaderEpoch.Code
+	}
+	return 0
+}

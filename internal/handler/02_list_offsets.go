@@ -1,0 +1,91 @@
+package handler
+
+// ListOffsets, versions 1–7.
+//
+// Timestamp -2 is the log start offset, -1 the latest offset (the high
+// watermark; with read_committed the last stable offset, which is the same
+// until transactions exist), -3 (v7, KIP-734) the record with the largest
+// timestamp. Any other timestamp finds the first record whose timestamp is
+// at or after it; when there is none the answer is offset -1, timestamp -1,
+// as Kafka gives. A partition named twice gets INVALID_REQUEST.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/partition"
+)
+
+var listOffsetsAPI = api{key: kmsg.ListOffsets, min: 1, max: 7, serve: (*Handler).listOffsets}
+
+const (
+	offsetLatest       = -1
+	offsetEarliest     = -2
+	offsetMaxTimestamp = -3
+)
+
+func (h *Handler) listOffsets(_ context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.ListOffsetsRequest)
+	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+	im := h.Image()
+	seen := make(map[partition.TopicPartition]bool)
+	for _, rt := range req.Topics {
+		st := kmsg.NewListOffsetsResponseTopic()
+		st.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			tp := partition.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}
+			sp := h.listPartitionOffset(im, rt.Topic, rp)
+			if seen[tp] {
+				sp.ErrorCode, sp.Offset, sp.Timestamp = kerr.InvalidRequest.Code, -1, -1
+			}
+			seen[tp] = true
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
+}
+
+func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
+	rp kmsg.ListOffsetsRequestTopicPartition) kmsg.ListOffsetsResponseTopicPartition {
+	sp := kmsg.NewListOffsetsResponseTopicPartition()
+	sp.Partition, sp.Offset, sp.Timestamp, sp.LeaderEpoch = rp.Partition, -1, -1, -1
+	if _, ok := im.PartitionOf(topic, rp.Partition); !ok {
+		sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
+		return sp
+	}
+	p := h.Partitions.Partition(topic, rp.Partition)
+	if p == nil {
+		sp.ErrorCode = kerr.NotLeaderForPartition.Code
+		return sp
+	}
+	if code := leaderEpochError(rp.CurrentLeaderEpoch, p.LeaderEpoch()); code != 0 {
+		sp.ErrorCode = code
+		return sp
+	}
+	sp.LeaderEpoch = p.LeaderEpoch()
+	switch rp.Timestamp {
+	case offsetLatest:
+		sp.Offset = p.HighWatermark()
+	case offsetEarliest:
+		sp.Offset = p.LogStartOffset()
+	case offsetMaxTimestamp:
+		sp.Offset, sp.Timestamp = p.MaxTimestamp()
+		if sp.Offset < 0 {
+			sp.Timestamp = -1
+		}
+	default:
+		off, ts, found, err := p.OffsetForTimestamp(rp.Timestamp)
+		if err != nil {
+			sp.ErrorCode = errorCode(err)
+			return sp
+		}
+		if found {
+			sp.Offset, sp.Timestamp = off, ts
+		}
+	}
+	return sp
+}

@@ -1,0 +1,120 @@
+package handler
+
+// Metadata, versions 0–12.
+//
+// Lists the live brokers (as advertised) and the requested topics, or all
+// topics when the request's topic list is null (v1+) or empty (v0). Topics
+// may be named or, from v10, given by topic ID. Unknown topics are created
+// when the request allows it (always before v4) and
+// auto.create.topics.enable is true; like Kafka, a topic created this way is
+// reported with LEADER_NOT_AVAILABLE until its partitions are open here, and
+// the client retries. Authorized-operations fields carry Kafka's "not
+// requested" value until ACLs exist.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, serve: (*Handler).metadata}
+
+const authorizedOpsNotRequested = -2147483648
+
+func (h *Handler) metadata(ctx context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.MetadataRequest)
+	resp := req.ResponseKind().(*kmsg.MetadataResponse)
+	im := h.Image()
+	resp.ClusterID = &im.ClusterID
+	resp.ControllerID = im.ControllerID
+	resp.AuthorizedOperations = authorizedOpsNotRequested
+	for _, b := range im.LiveBrokers() {
+		mb := kmsg.NewMetadataResponseBroker()
+		mb.NodeID, mb.Host, mb.Port = b.ID, b.Host, b.Port
+		if b.Rack != "" {
+			rack := b.Rack
+			mb.Rack = &rack
+		}
+		resp.Brokers = append(resp.Brokers, mb)
+	}
+	allTopics := req.Topics == nil || (req.Version == 0 && len(req.Topics) == 0)
+	if allTopics {
+		for _, name := range im.SortedTopicNames() {
+			t, _ := im.Topic(name)
+			resp.Topics = append(resp.Topics, h.describeTopic(t))
+		}
+		return resp
+	}
+	autoCreate := (req.Version < 4 || req.AllowAutoTopicCreation) && h.Config.AutoCreateTopicsEnable
+	for _, rt := range req.Topics {
+		resp.Topics = append(resp.Topics, h.metadataTopic(ctx, im, rt, autoCreate))
+	}
+	return resp
+}
+
+func (h *Handler) metadataTopic(ctx context.Context, im *metadata.Image, rt kmsg.MetadataRequestTopic,
+	autoCreate bool) kmsg.MetadataResponseTopic {
+	if rt.Topic == nil {
+		if t, ok := im.TopicByID(rt.TopicID); ok {
+			return h.describeTopic(t)
+		}
+		mt := kmsg.NewMetadataResponseTopic()
+		mt.TopicID, mt.ErrorCode = rt.TopicID, kerr.UnknownTopicID.Code
+		return mt
+	}
+	if t, ok := im.Topic(*rt.Topic); ok {
+		return h.describeTopic(t)
+	}
+	mt := kmsg.NewMetadataResponseTopic()
+	mt.Topic = rt.Topic
+	mt.AuthorizedOperations = authorizedOpsNotRequested
+	mt.ErrorCode = h.autoCreateTopic(ctx, *rt.Topic, autoCreate)
+	return mt
+}
+
+// autoCreateTopic creates a topic a Metadata request named, returning the
+// error code to report for it.
+func (h *Handler) autoCreateTopic(ctx context.Context, name string, enabled bool) int16 {
+	if err := validateTopicName(name); err != nil {
+		return kerr.InvalidTopicException.Code
+	}
+	if !enabled {
+		return kerr.UnknownTopicOrPartition.Code
+	}
+	_, err := h.Controller.CreateTopic(ctx, controller.CreateTopicRequest{
+		Name:              name,
+		NumPartitions:     h.Config.NumPartitions,
+		ReplicationFactor: h.Config.DefaultReplicationFactor,
+	})
+	if err != nil && !errors.Is(err, controller.ErrTopicExists) {
+		h.Logger.Warn("auto-create topic failed", "topic", name, "err", err)
+		return errorCode(err)
+	}
+	return kerr.LeaderNotAvailable.Code
+}
+
+func (h *Handler) describeTopic(t *metadata.Topic) kmsg.MetadataResponseTopic {
+	mt := kmsg.NewMetadataResponseTopic()
+	name := t.Name
+	mt.Topic, mt.TopicID = &name, t.ID
+	mt.IsInternal = len(name) > 2 && name[:2] == "__"
+	mt.AuthorizedOperations = authorizedOpsNotRequested
+	for _, p := range t.Partitions {
+		mp := kmsg.NewMetadataResponseTopicPartition()
+		mp.Partition, mp.Leader, mp.LeaderEpoch = p.Index, p.Leader, p.LeaderEpoch
+		mp.Replicas, mp.ISR = p.Replicas, p.ISR
+		mp.OfflineReplicas = []int32{}
+		if p.Leader < 0 {
+			mp.ErrorCode = kerr.LeaderNotAvailable.Code
+		} else if p.Leader == h.NodeID && h.Partitions.Partition(t.Name, p.Index) == nil {
+			mp.ErrorCode = kerr.LeaderNotAvailable.Code // not opened here yet
+		}
+		mt.Partitions = append(mt.Partitions, mp)
+	}
+	return mt
+}

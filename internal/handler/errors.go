@@ -1,0 +1,97 @@
+package handler
+
+import (
+	"context"
+	"errors"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/partition"
+	"github.com/samsa-io/samsa/internal/storage"
+	"github.com/samsa-io/samsa/protocol/records"
+)
+
+// errorMapping is the one place where domain errors become Kafka error
+// codes. Order matters only where one error wraps another.
+var errorMapping = []struct {
+	err  error
+	kerr *kerr.Error
+}{
+	{records.ErrCorrupt, kerr.CorruptMessage},
+	{records.ErrTooLarge, kerr.MessageTooLarge},
+	{records.ErrUnsupportedMagic, kerr.UnsupportedForMessageFormat},
+	{records.ErrInvalidRecord, kerr.InvalidRecord},
+	{storage.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
+	{partition.ErrNotLeader, kerr.NotLeaderForPartition},
+	{partition.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
+	{partition.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},
+	{partition.ErrInvalidProducerEpoch, kerr.InvalidProducerEpoch},
+	{partition.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
+	{partition.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
+	{partition.ErrClosed, kerr.NotLeaderForPartition},
+	{controller.ErrTopicExists, kerr.TopicAlreadyExists},
+	{controller.ErrUnknownTopic, kerr.UnknownTopicOrPartition},
+	{controller.ErrInvalidPartitions, kerr.InvalidPartitions},
+	{controller.ErrInvalidReplicationFactor, kerr.InvalidReplicationFactor},
+	{controller.ErrInvalidReplicaAssignment, kerr.InvalidReplicaAssignment},
+	{controller.ErrInvalidConfig, kerr.InvalidConfig},
+	{controller.ErrNotController, kerr.NotController},
+	{config.ErrUnknownTopicConfig, kerr.InvalidConfig},
+	{config.ErrInvalidConfigValue, kerr.InvalidConfig},
+	{errInvalidTopic, kerr.InvalidTopicException},
+	{errInvalidRequest, kerr.InvalidRequest},
+	{errUnknownTopicID, kerr.UnknownTopicID},
+	{errTopicDeletionDisabled, kerr.TopicDeletionDisabled},
+	{errUnsupportedEndpointType, kerr.UnsupportedEndpointType},
+	{context.DeadlineExceeded, kerr.RequestTimedOut},
+}
+
+var (
+	errInvalidTopic   = errors.New("handler: invalid topic")
+	errInvalidRequest = errors.New("handler: invalid request")
+
+	errUnknownTopicID          = errors.New("handler: unknown topic id")
+	errTopicDeletionDisabled   = errors.New("handler: topic deletion disabled")
+	errUnsupportedEndpointType = errors.New("handler: unsupported endpoint type")
+)
+
+// kafkaError maps err to a Kafka error; nil maps to nil, anything unknown to
+// UNKNOWN_SERVER_ERROR.
+func kafkaError(err error) *kerr.Error {
+	if err == nil {
+		return nil
+	}
+	for _, m := range errorMapping {
+		if errors.Is(err, m.err) {
+			return m.kerr
+		}
+	}
+	return kerr.UnknownServerError
+}
+
+// errorCode is kafkaError as the int16 the wire carries.
+func errorCode(err error) int16 {
+	if e := kafkaError(err); e != nil {
+		return e.Code
+	}
+	return 0
+}
+
+// errorMessage is the human message for responses that carry one (Kafka
+// puts the exception message there), or nil when err is nil.
+func errorMessage(err error) *string {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	for _, m := range errorMapping {
+		prefix := m.err.Error() + ": "
+		if errors.Is(err, m.err) && len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+			msg = msg[len(prefix):] // Kafka's message, without our sentinel's prefix
+			break
+		}
+	}
+	return &msg
+}

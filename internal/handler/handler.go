@@ -1,0 +1,81 @@
+package handler
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/partition"
+	"github.com/samsa-io/samsa/protocol"
+)
+
+// api describes one served API key: the versions we accept and advertise,
+// and the function that serves it. Each NN_name.go file defines one.
+type api struct {
+	key      kmsg.Key
+	min, max int16
+	serve    func(h *Handler, ctx context.Context, req kmsg.Request) kmsg.Response
+}
+
+// allAPIs is the one registry of served APIs; ApiVersions reports exactly
+// these ranges and the network layer's version gate enforces them.
+func allAPIs() []api {
+	return []api{
+		produceAPI, fetchAPI, listOffsetsAPI, metadataAPI,
+		apiVersionsAPI, createTopicsAPI, deleteTopicsAPI, deleteRecordsAPI,
+		initProducerIDAPI, describeConfigsAPI, alterConfigsAPI,
+		createPartitionsAPI, incrementalAlterConfigsAPI, describeClusterAPI,
+	}
+}
+
+// ProducerIDs hands out producer ids for InitProducerId.
+type ProducerIDs interface {
+	Next() (int64, error)
+}
+
+// Deps are the parts a Handler needs. All must be set.
+type Deps struct {
+	NodeID      int32
+	Config      *config.Broker
+	Image       func() *metadata.Image
+	Controller  Controller
+	Partitions  *partition.Manager
+	ProducerIDs ProducerIDs
+	Logger      *slog.Logger
+}
+
+// Handler dispatches decoded requests to their API's serve function. It is
+// safe for concurrent use: it holds no per-request state.
+type Handler struct {
+	Deps
+	apis     map[int16]api
+	versions *protocol.Versions
+}
+
+// New builds a Handler with every API registered.
+func New(d Deps) *Handler {
+	h := &Handler{Deps: d, apis: make(map[int16]api)}
+	var ranges []protocol.VersionRange
+	for _, a := range allAPIs() {
+		h.apis[int16(a.key)] = a
+		ranges = append(ranges, protocol.VersionRange{Key: int16(a.key), Min: a.min, Max: a.max})
+	}
+	h.versions = protocol.NewVersions(ranges)
+	return h
+}
+
+// Versions is the table for the version gate and ApiVersions.
+func (h *Handler) Versions() *protocol.Versions { return h.versions }
+
+// Handle serves one request. The network layer has already checked that the
+// key and version are in our table.
+func (h *Handler) Handle(ctx context.Context, req *protocol.Request) kmsg.Response {
+	a, ok := h.apis[req.Key]
+	if !ok {
+		return nil
+	}
+	return a.serve(h, ctx, req.Body)
+}

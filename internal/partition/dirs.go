@@ -1,0 +1,105 @@
+package partition
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// partitionDir finds the directory of a partition in one of the log dirs,
+// or picks the log dir holding the fewest partitions for a new one. A
+// directory left by an earlier topic of the same name (different topic ID
+// in partition.metadata) is removed first.
+func (m *Manager) partitionDir(topic string, index int32, topicID [16]byte) (string, error) {
+	name := fmt.Sprintf("%s-%d", topic, index)
+	for _, ld := range m.broker.LogDirs {
+		dir := filepath.Join(ld, name)
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		if id, err := readTopicID(dir); err == nil && id != topicID {
+			if err := os.RemoveAll(dir); err != nil {
+				return "", fmt.Errorf("remove stale partition dir %s: %w", dir, err)
+			}
+			continue
+		}
+		return dir, writeTopicID(dir, topicID)
+	}
+	dir := filepath.Join(m.leastLoadedLogDir(), name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create partition dir: %w", err)
+	}
+	return dir, writeTopicID(dir, topicID)
+}
+
+func (m *Manager) leastLoadedLogDir() string {
+	best, bestN := m.broker.LogDirs[0], -1
+	for _, ld := range m.broker.LogDirs {
+		entries, _ := os.ReadDir(ld)
+		if bestN < 0 || len(entries) < bestN {
+			best, bestN = ld, len(entries)
+		}
+	}
+	return best
+}
+
+// partition.metadata holds the topic ID in Kafka's format:
+// "version: 0\ntopic_id: <id>\n", the id in Kafka's URL-safe base64.
+func writeTopicID(dir string, id [16]byte) error {
+	path := filepath.Join(dir, "partition.metadata")
+	want := fmt.Sprintf("version: 0\ntopic_id: %s\n", encodeTopicID(id))
+	if b, err := os.ReadFile(path); err == nil && string(b) == want {
+		return nil
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(want), 0o644); err != nil {
+		return fmt.Errorf("write partition.metadata: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func readTopicID(dir string) ([16]byte, error) {
+	var id [16]byte
+	b, err := os.ReadFile(filepath.Join(dir, "partition.metadata"))
+	if err != nil {
+		return id, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "topic_id: "); ok {
+			return decodeTopicID(strings.TrimSpace(v))
+		}
+	}
+	return id, fmt.Errorf("partition.metadata in %s has no topic_id", dir)
+}
+
+func encodeTopicID(id [16]byte) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
+
+func decodeTopicID(s string) ([16]byte, error) {
+	var id [16]byte
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) != 16 {
+		return id, fmt.Errorf("bad topic id %q", s)
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// parsePartitionDir splits "<topic>-<partition>".
+// The metadata log's directory (__cluster_metadata-0) is not a partition.
+func parsePartitionDir(name string) (TopicPartition, bool) {
+	if strings.HasPrefix(name, "__cluster_metadata") {
+		return TopicPartition{}, false
+	}
+	i := strings.LastIndexByte(name, '-')
+	if i <= 0 {
+		return TopicPartition{}, false
+	}
+	n, err := strconv.ParseInt(name[i+1:], 10, 32)
+	if err != nil || n < 0 {
+		return TopicPartition{}, false
+	}
+	return TopicPartition{Topic: name[:i], Partition: int32(n)}, true
+}

@@ -1,0 +1,14 @@
+package partition
+
+import "errors"
+
+// Errors returned by this package; package handler maps them to Kafka codes.
+var (
+	ErrNotLeader            = errors.New("partition: not the leader")
+	ErrUnknownPartition     = errors.New("partition: unknown partition")
+	ErrOutOfOrderSequence   = errors.New("partition: out of order sequence number")
+	ErrInvalidProducerEpoch = errors.New("partition: invalid producer epoch")
+	ErrFencedLeaderEpoch    = errors.New("partition: fenced leader epoch")
+	ErrUnknownLeaderEpoch   = errors.New("partition: unknown leader epoch")
+	ErrClosed               = errors.New("partition: closed")
+)

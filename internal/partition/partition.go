@@ -1,0 +1,241 @@
+package partition
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/storage"
+	"github.com/samsa-io/samsa/protocol/records"
+)
+
+// Partition is one hosted replica.
+//
+// Threading: Append calls are serialized by mu (offset assignment and
+// producer state must be atomic with the write). Read, offsets and waiter
+// registration may be called from any goroutine at any time; the log is
+// safe for reads concurrent with an append.
+type Partition struct {
+	Topic   string
+	Index   int32
+	TopicID [16]byte
+
+	dir    string
+	log    *storage.Log
+	logger *slog.Logger
+
+	mu          sync.Mutex
+	producers   producers
+	leaderEpoch atomic.Int32
+	cfg         atomic.Pointer[config.TopicConfig]
+	highWater   atomic.Int64
+	closed      atomic.Bool
+
+	waiters waiters
+}
+
+// AppendResult describes a successful append.
+type AppendResult struct {
+	BaseOffset     int64
+	LastOffset     int64
+	LogAppendTime  int64 // -1 unless the topic uses LogAppendTime
+	LogStartOffset int64
+	Duplicate      bool // a retried batch that was already written
+}
+
+func openPartition(topic string, index int32, topicID [16]byte, dir string, cfg config.TopicConfig,
+	leaderEpoch int32, logger *slog.Logger) (*Partition, error) {
+	log, err := storage.Open(dir, storageConfig(cfg), logger)
+	if err != nil {
+		return nil, fmt.Errorf("open log %s-%d: %w", topic, index, err)
+	}
+	p := &Partition{Topic: topic, Index: index, TopicID: topicID, dir: dir, log: log, logger: logger,
+		producers: make(producers)}
+	p.cfg.Store(&cfg)
+	p.leaderEpoch.Store(leaderEpoch)
+	p.waiters.init()
+	if err := p.rebuildProducers(); err != nil {
+		log.Close()
+		return nil, err
+	}
+	// A single replica's high watermark is its log end offset; with
+	// followers it is the minimum over the ISR (replication issue).
+	p.highWater.Store(log.LogEndOffset())
+	return p, nil
+}
+
+// rebuildProducers replays batch headers so that retries of batches
+// written before a restart are still recognised as duplicates.
+func (p *Partition) rebuildProducers() error {
+	err := p.log.ForEachBatchHeader(p.log.LogStartOffset(), func(h records.Header) bool {
+		if h.ProducerID >= 0 {
+			p.producers.record(h, h.BaseOffset)
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild producer state %s-%d: %w", p.Topic, p.Index, err)
+	}
+	return nil
+}
+
+// Append validates payload (one or more v2 batches as produced), checks
+// idempotent sequences and writes it.
+func (p *Partition) Append(payload []byte) (AppendResult, error) {
+	cfg := p.cfg.Load()
+	sum, err := records.Validate(payload, int(cfg.MaxMessageBytes))
+	if err != nil {
+		return AppendResult{}, err
+	}
+	first := sum.FirstHeader
+	if first.ProducerID >= 0 && sum.Batches > 1 {
+		return AppendResult{}, fmt.Errorf("%w: an idempotent producer must send one batch per partition, got %d",
+			records.ErrInvalidRecord, sum.Batches)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return AppendResult{}, ErrClosed
+	}
+	dup, isDup, err := p.producers.dupOrCheck(first)
+	if err != nil {
+		return AppendResult{}, err
+	}
+	if isDup {
+		return AppendResult{BaseOffset: dup.baseOffset, LastOffset: dup.lastOffset, LogAppendTime: -1,
+			LogStartOffset: p.log.LogStartOffset(), Duplicate: true}, nil
+	}
+	appendTime := int64(-1)
+	if cfg.MessageTimestampType == "LogAppendTime" {
+		appendTime = time.Now().UnixMilli()
+		stampLogAppendTime(payload, appendTime)
+	}
+	res, err := p.log.Append(payload, p.leaderEpoch.Load())
+	if err != nil {
+		return AppendResult{}, fmt.Errorf("append %s-%d: %w", p.Topic, p.Index, err)
+	}
+	p.producers.record(first, res.BaseOffset)
+	p.advanceHighWatermark(res.LastOffset + 1)
+	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: appendTime,
+		LogStartOffset: p.log.LogStartOffset()}, nil
+}
+
+func stampLogAppendTime(payload []byte, ts int64) {
+	for rest := payload; len(rest) > 0; {
+		batch, next, err := records.Next(rest)
+		if err != nil {
+			return // already validated; cannot happen
+		}
+		records.SetLogAppendTime(batch, ts)
+		rest = next
+	}
+}
+
+// advanceHighWatermark moves the high watermark forward and wakes waiting
+// fetches.
+func (p *Partition) advanceHighWatermark(hw int64) {
+	if hw > p.highWater.Load() {
+		p.highWater.Store(hw)
+	}
+	p.waiters.wake()
+}
+
+// HighWatermark is the offset below which records are committed and
+// visible to consumers.
+func (p *Partition) HighWatermark() int64 { return p.highWater.Load() }
+
+// LogStartOffset is the first offset still in the log.
+func (p *Partition) LogStartOffset() int64 { return p.log.LogStartOffset() }
+
+// LogEndOffset is the offset the next record will get.
+func (p *Partition) LogEndOffset() int64 { return p.log.LogEndOffset() }
+
+// LeaderEpoch is the current leader epoch of this replica.
+func (p *Partition) LeaderEpoch() int32 { return p.leaderEpoch.Load() }
+
+// Read returns stored batches from offset, at most maxBytes (but at least
+// one batch), never above the high watermark.
+func (p *Partition) Read(offset int64, maxBytes int) ([]byte, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	return p.log.Read(offset, maxBytes, p.HighWatermark())
+}
+
+// OffsetForTimestamp finds the first offset with a timestamp >= ts.
+func (p *Partition) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool, err error) {
+	return p.log.OffsetForTimestamp(ts)
+}
+
+// MaxTimestamp returns the offset and timestamp of the record with the
+// largest timestamp (offset -1 when empty).
+func (p *Partition) MaxTimestamp() (offset, timestamp int64) { return p.log.MaxTimestamp() }
+
+// DeleteRecordsBefore advances the log start offset (DeleteRecords). -1
+// means the high watermark.
+func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
+	hw := p.HighWatermark()
+	if offset == -1 {
+		offset = hw
+	}
+	if offset < 0 || offset > hw {
+		return 0, fmt.Errorf("%w: %d is beyond the high watermark %d", storage.ErrOffsetOutOfRange, offset, hw)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	start, err := p.log.DeleteRecordsBefore(offset)
+	p.waiters.wake()
+	return start, err
+}
+
+// Config returns the partition's effective topic configuration.
+func (p *Partition) Config() config.TopicConfig { return *p.cfg.Load() }
+
+func (p *Partition) setConfig(cfg config.TopicConfig) {
+	p.cfg.Store(&cfg)
+	p.log.SetConfig(storageConfig(cfg))
+}
+
+func (p *Partition) applyRetention(now time.Time) {
+	n, err := p.log.ApplyRetention(now)
+	if err != nil {
+		p.logger.Warn("retention failed", "topic", p.Topic, "partition", p.Index, "err", err)
+		return
+	}
+	if n > 0 {
+		p.logger.Info("deleted segments by retention", "topic", p.Topic, "partition", p.Index, "segments", n,
+			"log_start_offset", p.log.LogStartOffset())
+	}
+}
+
+func (p *Partition) close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed.Store(true)
+	p.waiters.wake()
+	return p.log.Close()
+}
+
+func (p *Partition) delete() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed.Store(true)
+	p.waiters.wake()
+	return p.log.Delete()
+}
+
+func storageConfig(c config.TopicConfig) storage.Config {
+	return storage.Config{
+		SegmentBytes:          c.SegmentBytes,
+		SegmentMs:             c.SegmentMs,
+		IndexIntervalBytes:    c.IndexIntervalBytes,
+		RetentionMs:           c.RetentionMs,
+		RetentionBytes:        c.RetentionBytes,
+		FlushIntervalMessages: c.FlushMessages,
+		FlushIntervalMs:       c.FlushMs,
+		FileDeleteDelayMs:     c.FileDeleteDelayMs,
+	}
+}

@@ -1,0 +1,254 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/handler"
+	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/network"
+	"github.com/samsa-io/samsa/internal/partition"
+	"github.com/samsa-io/samsa/internal/txn"
+)
+
+// Server is one running node.
+type Server struct {
+	cfg    *config.Broker
+	logger *slog.Logger
+
+	ctrl          *controller.Controller
+	parts         *partition.Manager
+	listeners     []*network.Listener
+	listenerNames []string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Run starts a node and blocks until ctx is cancelled or the node fails,
+// then shuts it down.
+func Run(ctx context.Context, cfg *config.Broker, logger *slog.Logger) error {
+	s, err := Start(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-s.ctrl.Fatal():
+		logger.Error("metadata controller failed; stopping", "err", runErr)
+	}
+	return errors.Join(runErr, s.Close())
+}
+
+// Start builds and starts a node; it returns once the node serves clients.
+func Start(ctx context.Context, cfg *config.Broker, logger *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, logger: logger}
+	if err := s.start(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) start(ctx context.Context) error {
+	for _, dir := range s.cfg.LogDirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create log dir: %w", err)
+		}
+	}
+	if err := s.startController(ctx); err != nil {
+		return err
+	}
+	if err := writeMetaProperties(s.cfg, s.ctrl.Image().ClusterID); err != nil {
+		return err
+	}
+	if err := s.startPartitions(); err != nil {
+		return err
+	}
+	pids, err := txn.OpenProducerIDs(s.metadataDir())
+	if err != nil {
+		return err
+	}
+	h := handler.New(handler.Deps{
+		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl,
+		Partitions: s.parts, ProducerIDs: pids, Logger: s.logger,
+	})
+	if err := s.startListeners(h); err != nil {
+		return err
+	}
+	adv, _ := s.clientListener()
+	if adv.Port == 0 { // bound to port 0: advertise the port we got
+		adv.Port = s.boundPort(adv.Name)
+	}
+	if err := s.ctrl.RegisterBroker(ctx, metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host,
+		Port: int32(adv.Port), ListenerName: adv.Name}); err != nil {
+		return fmt.Errorf("register broker: %w", err)
+	}
+	s.logger.Info("samsa node started", "node", s.cfg.NodeID, "cluster_id", s.ctrl.Image().ClusterID,
+		"listeners", s.listenerAddrs())
+	return nil
+}
+
+func (s *Server) metadataDir() string {
+	if s.cfg.MetadataLogDir != "" {
+		return s.cfg.MetadataLogDir
+	}
+	return s.cfg.LogDirs[0]
+}
+
+func (s *Server) startController(ctx context.Context) error {
+	cc := controller.Config{
+		NodeID:         s.cfg.NodeID,
+		DataDir:        s.metadataDir(),
+		ClusterID:      s.cfg.ClusterID,
+		ValidateConfig: config.ValidateTopicConfig,
+		DefaultTopicConfig: func(name string) (string, bool) {
+			_, ok := config.LookupTopicConfig(name)
+			return s.cfg.TopicDefault(name), ok
+		},
+		Logger: s.logger.With("component", "controller"),
+	}
+	for _, v := range s.cfg.ControllerQuorumVoters {
+		cc.Voters = append(cc.Voters, controller.Voter{ID: v.ID, Addr: v.Addr()})
+	}
+	ctrl, err := controller.New(cc)
+	if err != nil {
+		return fmt.Errorf("start controller: %w", err)
+	}
+	s.ctrl = ctrl
+	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := ctrl.WaitReady(readyCtx); err != nil {
+		return fmt.Errorf("wait for metadata quorum: %w", err)
+	}
+	return nil
+}
+
+// startPartitions opens the replicas the image assigns here and follows
+// image changes from then on.
+func (s *Server) startPartitions() error {
+	s.parts = partition.NewManager(s.cfg, s.logger.With("component", "partitions"))
+	updates, unsubscribe := s.ctrl.Subscribe()
+	if err := s.parts.ApplyImage(s.ctrl.Image()); err != nil {
+		s.logger.Error("open partitions", "err", err)
+	}
+	s.parts.RemoveOrphans()
+	s.parts.Start()
+	loopCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer unsubscribe()
+		for {
+			select {
+			case <-loopCtx.Done():
+				return
+			case im := <-updates:
+				if err := s.parts.ApplyImage(im); err != nil {
+					s.logger.Error("apply metadata image", "err", err)
+				}
+			}
+		}
+	}()
+	return nil
+}
+
+// clientListener is the advertised listener clients and other brokers use:
+// inter.broker.listener.name if set, else the first non-controller one.
+func (s *Server) clientListener() (config.Listener, bool) {
+	if name := s.cfg.InterBrokerListenerName; name != "" {
+		if l, ok := s.cfg.AdvertisedListener(name); ok {
+			return l, true
+		}
+	}
+	for _, l := range s.cfg.AdvertisedListeners {
+		if !slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
+			return l, true
+		}
+	}
+	return config.Listener{}, false
+}
+
+func (s *Server) startListeners(h *handler.Handler) error {
+	for _, l := range s.cfg.Listeners {
+		if slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
+			continue // Raft traffic; the controller binds it
+		}
+		nl, err := network.Listen(network.Config{
+			Name: l.Name, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
+			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: h,
+			Logger: s.logger.With("component", "network", "listener", l.Name),
+		})
+		if err != nil {
+			return err
+		}
+		nl.Serve()
+		s.listeners = append(s.listeners, nl)
+		s.listenerNames = append(s.listenerNames, l.Name)
+	}
+	if len(s.listeners) == 0 {
+		return errors.New("no client listener configured (listeners has only controller listeners)")
+	}
+	return nil
+}
+
+func (s *Server) boundPort(name string) int {
+	for i, l := range s.listeners {
+		if s.listenerNames[i] == name {
+			return l.Addr().(*net.TCPAddr).Port
+		}
+	}
+	return 0
+}
+
+func (s *Server) listenerAddrs() []string {
+	var out []string
+	for _, l := range s.listeners {
+		out = append(out, l.Addr().String())
+	}
+	return out
+}
+
+// Addrs are the bound client listener addresses.
+func (s *Server) Addrs() []net.Addr {
+	var out []net.Addr
+	for _, l := range s.listeners {
+		out = append(out, l.Addr())
+	}
+	return out
+}
+
+// Close stops listeners first (no new work), then the metadata loop and
+// partitions (logs flushed and checkpointed), then the controller.
+func (s *Server) Close() error {
+	var errs []error
+	for _, l := range s.listeners {
+		errs = append(errs, l.Close())
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	if s.parts != nil {
+		errs = append(errs, s.parts.Close())
+	}
+	if s.ctrl != nil {
+		errs = append(errs, s.ctrl.Close())
+	}
+	return errors.Join(errs...)
+}
