@@ -95,3 +95,7 @@ func mustAppend(t testing.TB, l *Log, b []byte, epoch int32) AppendResult {
 }
 
 func isOutOfRange(err error) bool { return errors.Is(err, ErrOffsetOutOfRange) }
+
+func fmtSscan(name string, base *int64) (int, error) { return fmt.Sscanf(name, "%020d.log", base) }
+
+func setBase(b []byte, off int64) { records.SetBaseOffset(b, off) }

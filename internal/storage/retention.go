@@ -152,6 +152,10 @@ func (l *Log) dropSegments(gone []*segment) {
 		}
 	}
 	delay := time.Duration(l.config().FileDeleteDelayMs) * time.Millisecond
+	if delay == 0 {
+		l.removeFiles(paths)
+		return
+	}
 	l.deletions.mu.Lock()
 	l.deletions.pending = append(l.deletions.pending, pendingDeletion{paths: paths, at: time.Now().Add(delay)})
 	l.deletions.mu.Unlock()
@@ -171,10 +175,14 @@ func (l *Log) runDeletions(force bool) {
 	})
 	l.deletions.mu.Unlock()
 	for _, p := range due {
-		for _, path := range p.paths {
-			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
-				l.logger.Warn("remove deleted segment file", "path", path, "err", err)
-			}
+		l.removeFiles(p.paths)
+	}
+}
+
+func (l *Log) removeFiles(paths []string) {
+	for _, path := range paths {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			l.logger.Warn("remove deleted segment file", "path", path, "err", err)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -83,6 +84,10 @@ func (s *segment) rebuild(interval int32, onBatch func(h records.Header)) (int64
 // index (whose entries must all lie before pos).
 func (s *segment) scanFrom(pos int64, interval int32, onBatch func(h records.Header)) (int64, error) {
 	end, err := scanBatches(s.f, pos, s.fileSize(), func(pos int64, batch []byte, h records.Header) error {
+		if h.BaseOffset < s.next.Load() || h.LastOffset()-s.base > math.MaxInt32 {
+			return fmt.Errorf("at %d: base offset %d in segment %d after offset %d: %w",
+				pos, h.BaseOffset, s.base, s.next.Load(), records.ErrCorrupt)
+		}
 		s.idx.track(s.base, pos, len(batch), uint32(h.LastOffset()-s.base), h.MaxTimestamp, h.LastOffset(), interval)
 		s.next.Store(h.LastOffset() + 1)
 		if onBatch != nil {
