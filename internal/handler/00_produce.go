@@ -13,10 +13,13 @@ package handler
 // compressed batches are stored and served exactly as the client built them.
 // acks=0 gets no response; acks=1 and acks=-1 are answered once the batch is
 // in the log (on a single replica the high watermark moves with it).
+// acks=-1 with fewer in-sync replicas than min.insync.replicas is refused
+// with NOT_ENOUGH_REPLICAS before anything is written.
 // A retried batch already written is answered with its original offsets.
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -43,7 +46,7 @@ func (h *Handler) produce(_ context.Context, r kmsg.Request) kmsg.Response {
 			case badAcks:
 				sp.ErrorCode = kerr.InvalidRequiredAcks.Code
 			default:
-				h.producePartition(im, rt.Topic, rp, &sp)
+				h.producePartition(im, rt.Topic, rp, req.Acks, &sp)
 			}
 			st.Partitions = append(st.Partitions, sp)
 		}
@@ -56,7 +59,7 @@ func (h *Handler) produce(_ context.Context, r kmsg.Request) kmsg.Response {
 }
 
 func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.ProduceRequestTopicPartition,
-	sp *kmsg.ProduceResponseTopicPartition) {
+	acks int16, sp *kmsg.ProduceResponseTopicPartition) {
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
 	pm, ok := im.PartitionOf(topic, rp.Partition)
 	if !ok {
@@ -66,6 +69,13 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 	p := h.Partitions.Partition(topic, rp.Partition)
 	if p == nil || pm.Leader != h.NodeID {
 		sp.ErrorCode = kerr.NotLeaderForPartition.Code
+		return
+	}
+	if minISR := p.Config().MinInsyncReplicas; acks == -1 && len(pm.ISR) < int(minISR) {
+		sp.ErrorCode = kerr.NotEnoughReplicas.Code
+		msg := fmt.Sprintf("The size of the current ISR %d is insufficient to satisfy the min.isr requirement of %d for partition %s-%d",
+			len(pm.ISR), minISR, topic, rp.Partition)
+		sp.ErrorMessage = &msg
 		return
 	}
 	res, err := p.Append(rp.Records)
