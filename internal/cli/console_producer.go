@@ -1,0 +1,252 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// consoleProducerOptions holds the flags of kafka-console-producer.sh.
+type consoleProducerOptions struct {
+	bootstrap, brokerList, topic string
+	properties                   []string
+	producerProps                []string
+	producerConfig               string
+	readerConfig                 string
+	sync                         bool
+
+	// Flags that set a producer property; a flag given on the command line
+	// wins over --producer-property and --producer.config, its default only
+	// fills a property nobody set (Kafka's maybeMergeOptions).
+	acks             string
+	compression      string
+	lingerMs         int
+	batchSize        int
+	retries          int
+	requestTimeoutMs int
+	maxMemoryBytes   int
+}
+
+func newConsoleProducerCmd() *cobra.Command {
+	o := &consoleProducerOptions{}
+	cmd := &cobra.Command{
+		Use:   "console-producer",
+		Short: "Read lines from standard input and produce them as records (kafka-console-producer.sh)",
+		Long: `Reads records from standard input, one per line, and produces them to --topic.
+It exits when standard input closes, after every record is delivered (or failed).
+With --property parse.key=true each line is KEY<key.separator>VALUE (separator: tab);
+with --property parse.headers=true lines start with h1:v1,h2:v2<headers.delimiter>.`,
+		Example: `  samsa console-producer --bootstrap-server localhost:9092 --topic orders
+  samsa console-producer --bootstrap-server localhost:9092 --topic orders \
+      --property parse.key=true --property key.separator=:   # lines like  id-1:{"qty":3}
+  cat events.txt | samsa console-producer --broker-list localhost:9092 --topic events --compression-codec lz4`,
+		Args: requireNoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), cmd.Flags(), cmd.InOrStdin(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.bootstrap, "bootstrap-server", "", "REQUIRED unless --broker-list: the server(s) to connect to, host:port[,host:port]")
+	f.StringVar(&o.brokerList, "broker-list", "", "DEPRECATED, use --bootstrap-server")
+	f.StringVar(&o.topic, "topic", "", "REQUIRED: the topic to produce messages to")
+	f.StringArrayVar(&o.properties, "property", nil, "line reader property: parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator, ignore.error, null.marker (repeatable)")
+	f.StringArrayVar(&o.producerProps, "producer-property", nil, "a producer property key=value (repeatable)")
+	f.StringVar(&o.producerConfig, "producer.config", "", "producer properties file (--producer-property wins)")
+	f.StringVar(&o.readerConfig, "reader-config", "", "properties file for the line reader (--property wins)")
+	f.BoolVar(&o.sync, "sync", false, "send each message synchronously, one at a time")
+	f.StringVar(&o.acks, "request-required-acks", "-1", "required acks of producer requests: 0, 1, -1 or all")
+	f.StringVar(&o.compression, "compression-codec", "none", "compression codec: none, gzip, snappy, lz4 or zstd; gzip if given without a value")
+	f.Lookup("compression-codec").NoOptDefVal = "gzip"
+	f.IntVar(&o.lingerMs, "timeout", 5, "linger.ms: how long to wait for more messages to fill a batch")
+	f.IntVar(&o.batchSize, "batch-size", 1<<20, "batch.size: maximum bytes of one record batch")
+	f.IntVar(&o.retries, "message-send-max-retries", 0, "retries: how often to retry a failed send (0 = retry until the delivery timeout)")
+	f.IntVar(&o.requestTimeoutMs, "request-timeout-ms", 30000, "request.timeout.ms: how long to wait for a produce response")
+	f.IntVar(&o.maxMemoryBytes, "max-memory-bytes", 32<<20, "buffer.memory: bytes buffered while waiting to be sent")
+	return cmd
+}
+
+// producerProps merges --producer.config, --producer-property and the
+// dedicated flags into one property map.
+func (o *consoleProducerOptions) producerProperties(fs *pflag.FlagSet) (map[string]string, error) {
+	props := map[string]string{}
+	if o.producerConfig != "" {
+		var err error
+		if props, err = loadProperties(o.producerConfig); err != nil {
+			return nil, err
+		}
+	}
+	extra, err := parseKVs("--producer-property", o.producerProps)
+	if err != nil {
+		return nil, err
+	}
+	props = mergeProps(props, extra)
+	merge := func(flag, key, value string) {
+		if _, set := props[key]; fs.Changed(flag) || !set {
+			props[key] = value
+		}
+	}
+	merge("request-required-acks", "acks", o.acks)
+	merge("compression-codec", "compression.type", o.compression)
+	merge("timeout", "linger.ms", strconv.Itoa(o.lingerMs))
+	merge("batch-size", "batch.size", strconv.Itoa(o.batchSize))
+	merge("request-timeout-ms", "request.timeout.ms", strconv.Itoa(o.requestTimeoutMs))
+	merge("max-memory-bytes", "buffer.memory", strconv.Itoa(o.maxMemoryBytes))
+	if fs.Changed("message-send-max-retries") {
+		props["retries"] = strconv.Itoa(o.retries)
+	}
+	return props, nil
+}
+
+func (o *consoleProducerOptions) run(ctx context.Context, fs *pflag.FlagSet, in io.Reader, stderr io.Writer) error {
+	if o.topic == "" {
+		return usageErrorf("missing required argument --topic")
+	}
+	reader, err := o.lineReader()
+	if err != nil {
+		return err
+	}
+	props, err := o.producerProperties(fs)
+	if err != nil {
+		return err
+	}
+	bootstrap := o.bootstrap
+	if bootstrap == "" {
+		bootstrap = o.brokerList
+	}
+	cc, err := newClientConfig(bootstrap, "", props)
+	if err != nil {
+		return err
+	}
+	popts, err := producerOpts(props)
+	if err != nil {
+		return err
+	}
+	cl, err := cc.connect(ctx, append(popts, kgo.DefaultProduceTopic(o.topic))...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return o.produceLines(ctx, cl, reader, in, stderr, cc.timeout)
+}
+
+// lineReader builds the line parser from --reader-config and --property.
+func (o *consoleProducerOptions) lineReader() (*lineReader, error) {
+	props := map[string]string{}
+	if o.readerConfig != "" {
+		var err error
+		if props, err = loadProperties(o.readerConfig); err != nil {
+			return nil, err
+		}
+	}
+	flagProps, err := parseKVs("--property", o.properties)
+	if err != nil {
+		return nil, err
+	}
+	return newLineReader(mergeProps(props, flagProps)), nil
+}
+
+// produceLines reads stdin until EOF (or ctx is cancelled), produces each
+// line, then flushes within flushTimeout. Delivery errors are printed as they
+// happen; the returned error counts them.
+func (o *consoleProducerOptions) produceLines(ctx context.Context, cl *kgo.Client, lr *lineReader, in io.Reader, stderr io.Writer, flushTimeout time.Duration) error {
+	lines, readErr := readLines(ctx, in)
+	var failed, sent atomic.Int64
+	promise := func(r *kgo.Record, err error) {
+		if err != nil {
+			failed.Add(1)
+			fmt.Fprintf(stderr, "Error when sending message to topic %s with key: %s, value: %d bytes with error: %v\n",
+				r.Topic, describeKey(r.Key), len(r.Value), err)
+		}
+	}
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case line, ok := <-lines:
+			if !ok {
+				done = true
+				break
+			}
+			rec, err := lr.parse(line.text, line.number)
+			if err != nil {
+				return err
+			}
+			sent.Add(1)
+			if o.sync {
+				promise(rec, cl.ProduceSync(ctx, rec).FirstErr())
+			} else {
+				cl.Produce(ctx, rec, promise)
+			}
+		}
+	}
+	// Deliver what was read even after Ctrl-C, as Kafka's producer close does.
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+	defer cancel()
+	if err := cl.Flush(flushCtx); err != nil {
+		return fmt.Errorf("flush: %w", err)
+	}
+	if ctx.Err() == nil {
+		if err := <-readErr; err != nil {
+			return fmt.Errorf("read standard input: %w", err)
+		}
+	}
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("%d of %d messages were not delivered", n, sent.Load())
+	}
+	return nil
+}
+
+func describeKey(k []byte) string {
+	if k == nil {
+		return "null"
+	}
+	return strconv.Quote(string(k))
+}
+
+// inputLine is one line of standard input and its 1-based number.
+type inputLine struct {
+	text   string
+	number int
+}
+
+// readLines reads lines in its own goroutine so that a cancelled ctx stops
+// the producer even while stdin blocks. The goroutine exits at EOF, on a
+// read error, or at ctx cancellation once it next returns from Read; its
+// final error (nil at EOF or cancellation) is sent on the second channel.
+func readLines(ctx context.Context, in io.Reader) (<-chan inputLine, <-chan error) {
+	lines := make(chan inputLine, 256)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(errc)
+		defer close(lines)
+		br := bufio.NewReaderSize(in, 64<<10)
+		for n := 1; ; n++ {
+			text, err := br.ReadString('\n')
+			if text != "" {
+				text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
+				select {
+				case lines <- inputLine{text, n}:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					errc <- err
+				}
+				return
+			}
+		}
+	}()
+	return lines, errc
+}

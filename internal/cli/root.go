@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// tool is one Kafka-compatible command: its samsa name, the Kafka script name
+// it stands in for (without ".sh") and its constructor.
+type tool struct {
+	name  string
+	kafka string
+	build func(version string) *cobra.Command
+}
+
+// tools lists every Kafka-compatible tool. Adding a tool here makes it a
+// subcommand, a multi-call name and an install-links target at once.
+func tools() []tool {
+	return []tool{
+		{"server", "kafka-server-start", func(string) *cobra.Command { return newServerCmd() }},
+		{"topics", "kafka-topics", func(string) *cobra.Command { return newTopicsCmd() }},
+		{"configs", "kafka-configs", func(string) *cobra.Command { return newConfigsCmd() }},
+		{"console-producer", "kafka-console-producer", func(string) *cobra.Command { return newConsoleProducerCmd() }},
+		{"console-consumer", "kafka-console-consumer", func(string) *cobra.Command { return newConsoleConsumerCmd() }},
+		{"broker-api-versions", "kafka-broker-api-versions", func(string) *cobra.Command { return newBrokerAPIVersionsCmd() }},
+		{"producer-perf-test", "kafka-producer-perf-test", func(string) *cobra.Command { return newProducerPerfCmd() }},
+		{"consumer-perf-test", "kafka-consumer-perf-test", func(string) *cobra.Command { return newConsumerPerfCmd() }},
+		{"storage", "kafka-storage", func(string) *cobra.Command { return newStorageCmd() }},
+	}
+}
+
+// NewRootCommand returns the samsa command tree. version is printed by
+// "samsa version" and by --version on the root and on every tool.
+func NewRootCommand(version string) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "samsa",
+		Short: "Samsa: a Kafka-compatible broker and its tools in one binary",
+		Long: `Samsa is a Kafka-compatible broker in one binary. Its tools take the same flags as
+the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topics.sh.`,
+		Example: `  samsa server config/server.properties
+  samsa topics --bootstrap-server localhost:9092 --create --topic t --partitions 3
+  samsa install-links /usr/local/bin   # then: kafka-topics.sh --list --bootstrap-server localhost:9092`,
+		Version:           version,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.SetVersionTemplate("samsa {{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
+	for _, t := range tools() {
+		cmd := t.build(version)
+		cmd.Aliases = append(cmd.Aliases, t.kafka)
+		cmd.Version = version
+		cmd.SetVersionTemplate("samsa {{.Version}}\n")
+		root.AddCommand(cmd)
+	}
+	root.AddCommand(newVersionCmd(version), newInstallLinksCmd())
+	return root
+}
+
+// flagError turns a flag parsing failure into one line that points at --help.
+func flagError(cmd *cobra.Command, err error) error {
+	return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+}
+
+// ResolveArgs implements multi-call dispatch. Given the full argv, it returns
+// the arguments for the root command: when the program was invoked through a
+// link named kafka-<tool> or kafka-<tool>.sh, the tool's name is put in front
+// of the remaining arguments, so "kafka-topics.sh --list" runs "topics --list".
+func ResolveArgs(argv []string) ([]string, error) {
+	if len(argv) == 0 {
+		return nil, nil
+	}
+	base := strings.TrimSuffix(filepath.Base(argv[0]), ".sh")
+	if !strings.HasPrefix(base, "kafka-") {
+		return fixDaemonFlag(argv[1:]), nil
+	}
+	for _, t := range tools() {
+		if t.kafka == base {
+			return fixDaemonFlag(append([]string{t.name}, argv[1:]...)), nil
+		}
+	}
+	return nil, usageErrorf("samsa has no tool named %s (run 'samsa --help' for the list)", base)
+}
+
+// fixDaemonFlag rewrites kafka-server-start's single-dash "-daemon" to
+// "--daemon", so that the server command can explain that it is not
+// supported instead of failing on an unknown shorthand flag.
+func fixDaemonFlag(args []string) []string {
+	if len(args) == 0 || (args[0] != "server" && args[0] != "kafka-server-start") {
+		return args
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "-daemon" {
+			a = "--daemon"
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// kafkaScriptNames returns every link name install-links creates.
+func kafkaScriptNames() []string {
+	var names []string
+	for _, t := range tools() {
+		names = append(names, t.kafka+".sh", t.kafka)
+	}
+	return names
+}
+
+// requireNoArgs is cobra.NoArgs with a one-line message naming the stray argument.
+func requireNoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("unexpected argument %q (see '%s --help')", args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+// usageErrorf builds an error for a wrong command line.
+func usageErrorf(format string, a ...any) error {
+	return &UsageError{msg: fmt.Sprintf(format, a...)}
+}
