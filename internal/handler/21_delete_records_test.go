@@ -3,10 +3,12 @@ package handler
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/storage"
 )
 
@@ -92,6 +94,34 @@ func TestDeleteRecordsWithoutPartitionManager(t *testing.T) {
 	for _, rp := range resp.Topics[0].Partitions {
 		if rp.ErrorCode != 6 || rp.LowWatermark != -1 {
 			t.Errorf("partition %d: code %d low %d, want NOT_LEADER_OR_FOLLOWER (6) and -1", rp.Partition, rp.ErrorCode, rp.LowWatermark)
+		}
+	}
+}
+
+// TestDeleteRecordsHostedPartitions goes through a real partition.Manager
+// hosting "orders" (replicas 1 and 2; nothing written, so the high
+// watermark is 0).
+func TestDeleteRecordsHostedPartitions(t *testing.T) {
+	h, _ := newAdminHandler()
+	h.Config.LogDirs = []string{t.TempDir()}
+	m := partition.NewManager(h.Config, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { _ = m.Close() })
+	if err := m.ApplyImage(h.Image()); err != nil {
+		t.Fatalf("apply image: %v", err)
+	}
+	h.Partitions = m
+	req := deleteRecordsReq("orders", map[int32]int64{0: 0, 1: 0, 2: 1})
+	req.Topics = append(req.Topics, deleteRecordsReq("logs", map[int32]int64{0: 0}).Topics...)
+	resp := h.deleteRecords(context.Background(), req).(*kmsg.DeleteRecordsResponse)
+	want := map[string]map[int32]int16{"orders": {0: 0, 1: 6, 2: 1}, "logs": {0: 6}}
+	for _, rt := range resp.Topics {
+		for _, rp := range rt.Partitions {
+			if code := want[rt.Topic][rp.Partition]; rp.ErrorCode != code {
+				t.Errorf("%s-%d: code %d, want %d", rt.Topic, rp.Partition, rp.ErrorCode, code)
+			}
+			if rp.ErrorCode == 0 && rp.LowWatermark != 0 {
+				t.Errorf("%s-%d: low watermark %d, want 0", rt.Topic, rp.Partition, rp.LowWatermark)
+			}
 		}
 	}
 }
