@@ -3,7 +3,9 @@
 // Kafka: each topic is checked on its own and gets its own error. The name
 // must be legal; NumPartitions and ReplicationFactor are positive or, from
 // v4, -1 for the broker defaults (num.partitions, default.replication.factor);
-// a manual ReplicaAssignment replaces both, which must then be -1. Configs
+// a manual ReplicaAssignment replaces both, which must then be -1. A name
+// differing from an existing topic's only by '.' versus '_' is
+// INVALID_TOPIC_EXCEPTION (they collide in metric names). Configs
 // must be known topic configs with valid values. A topic named twice in one
 // request is rejected (INVALID_REQUEST) in every entry. ValidateOnly checks
 // everything, placement included, and creates nothing. From v5 a success
@@ -76,6 +78,9 @@ func (h *Handler) createTopic(ctx context.Context, req *kmsg.CreateTopicsRequest
 func (h *Handler) createTopicRequest(version int16, t *kmsg.CreateTopicsRequestTopic) (controller.CreateTopicRequest, error) {
 	creq := controller.CreateTopicRequest{Name: t.Topic, NumPartitions: t.NumPartitions, ReplicationFactor: t.ReplicationFactor}
 	if err := validateTopicName(t.Topic); err != nil {
+		return creq, err
+	}
+	if err := topicCollision(h.Image(), t.Topic); err != nil {
 		return creq, err
 	}
 	var err error

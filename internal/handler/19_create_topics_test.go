@@ -7,6 +7,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
 )
 
 func createReq(version int16, topics ...kmsg.CreateTopicsRequestTopic) *kmsg.CreateTopicsRequest {
@@ -218,5 +219,21 @@ func TestCreateTopicsTimeout(t *testing.T) {
 	rt := h.createTopics(context.Background(), req).(*kmsg.CreateTopicsResponse).Topics[0]
 	if rt.ErrorCode != 7 {
 		t.Fatalf("code %d, want REQUEST_TIMED_OUT (7)", rt.ErrorCode)
+	}
+}
+
+func TestCreateTopicsNameCollision(t *testing.T) {
+	h, fc := newAdminHandler()
+	im := h.Image()
+	im.Topics["my.events"] = &metadata.Topic{Name: "my.events"}
+	resp := h.createTopics(context.Background(), createReq(7, newTopic("my_events", 1, 1), newTopic("my.events2", 1, 1))).(*kmsg.CreateTopicsResponse)
+	if rt := resp.Topics[0]; rt.ErrorCode != 17 || msgOf(rt.ErrorMessage) != "Topic 'my_events' collides with existing topic: my.events" {
+		t.Errorf("my_events: %d %q", rt.ErrorCode, msgOf(rt.ErrorMessage))
+	}
+	if rt := resp.Topics[1]; rt.ErrorCode != 0 {
+		t.Errorf("my.events2: %d %q", rt.ErrorCode, msgOf(rt.ErrorMessage))
+	}
+	if len(fc.creates) != 1 || fc.creates[0].Name != "my.events2" {
+		t.Errorf("controller got %+v", fc.creates)
 	}
 }

@@ -1,6 +1,11 @@
 package handler
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+)
 
 // maxTopicNameLength is Kafka's limit on topic names (255 minus room for
 // the partition suffix of directory names).
@@ -51,3 +56,16 @@ func duplicates[T any](items []T, key func(T) string) map[string]bool {
 // errDuplicateTopic answers every entry of a topic named twice in one
 // request, as Kafka's controller does.
 var errDuplicateTopic = fmt.Errorf("%w: Duplicate topic name.", errInvalidRequest)
+
+// topicCollision rejects a new topic whose name differs from an existing
+// one only by '.' versus '_' (the two collide in metric names), with
+// Kafka's message.
+func topicCollision(im *metadata.Image, name string) error {
+	key := strings.ReplaceAll(name, ".", "_")
+	for existing := range im.Topics {
+		if existing != name && strings.ReplaceAll(existing, ".", "_") == key {
+			return fmt.Errorf("%w: Topic '%s' collides with existing topic: %s", errInvalidTopic, name, existing)
+		}
+	}
+	return nil
+}
