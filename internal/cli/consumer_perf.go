@@ -58,7 +58,7 @@ rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec.`,
 	f.BoolVar(&o.fromLatest, "from-latest", false, "start at the end of each partition instead of the beginning")
 	f.StringVar(&o.consumerConfig, "consumer.config", "", "consumer properties file")
 	f.StringVar(&o.consumerConfig, "command-config", "", "consumer properties file (newer Kafka name)")
-	f.StringVar(&o.dateFormat, "date-format", "2006-01-02 15:04:05:000", "Go time layout for start.time and end.time")
+	f.StringVar(&o.dateFormat, "date-format", "yyyy-MM-dd HH:mm:ss:SSS", "java.text.SimpleDateFormat pattern for start.time, end.time and time")
 	f.BoolVar(&o.printMetrics, "print-metrics", false, "accepted for compatibility; samsa prints no client metrics")
 	f.IntVar(&o.threads, "threads", 1, "DEPRECATED and ignored")
 	f.IntVar(&o.fetchThreads, "num-fetch-threads", 1, "DEPRECATED and ignored")

@@ -25,7 +25,7 @@ func consumerPerfLine(layout string, start, end time.Time, bytes, count int64, r
 	fetch := elapsed - rebalance
 	mb := float64(bytes) / (1 << 20)
 	return fmt.Sprintf("%s, %s, %.4f, %.4f, %d, %.4f, %d, %d, %.4f, %.4f",
-		start.Format(layout), end.Format(layout), mb, mb/elapsed.Seconds(), count, float64(count)/elapsed.Seconds(),
+		formatJavaTime(start, layout), formatJavaTime(end, layout), mb, mb/elapsed.Seconds(), count, float64(count)/elapsed.Seconds(),
 		rebalance.Milliseconds(), fetch.Milliseconds(), mb/fetch.Seconds(), float64(count)/fetch.Seconds())
 }
 
@@ -46,7 +46,7 @@ func consumerPerfProgress(layout string, prev, cur progress) string {
 	rebalance := cur.rebalance - prev.rebalance
 	fetchSecs := secs - rebalance.Seconds()
 	return fmt.Sprintf("%s, %d, %.4f, %.4f, %d, %.4f, %d, %d, %.4f, %.4f",
-		cur.at.Format(layout), 0, mb, intervalMB/secs, cur.count, intervalMsgs/secs,
+		formatJavaTime(cur.at, layout), 0, mb, intervalMB/secs, cur.count, intervalMsgs/secs,
 		rebalance.Milliseconds(), int64(fetchSecs*1000), intervalMB/fetchSecs, intervalMsgs/fetchSecs)
 }
 
