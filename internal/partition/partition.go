@@ -83,18 +83,34 @@ func (p *Partition) rebuildProducers() error {
 }
 
 // Append validates payload (one or more v2 batches as produced), checks
-// idempotent sequences and writes it.
+// idempotent sequences and writes it. When flush.messages is reached the
+// data is fsynced before Append returns.
 func (p *Partition) Append(payload []byte) (AppendResult, error) {
 	cfg := p.cfg.Load()
 	sum, err := records.Validate(payload, int(cfg.MaxMessageBytes))
 	if err != nil {
 		return AppendResult{}, err
 	}
-	first := sum.FirstHeader
-	if first.ProducerID >= 0 && sum.Batches > 1 {
+	if sum.FirstHeader.ProducerID >= 0 && sum.Batches > 1 {
 		return AppendResult{}, fmt.Errorf("%w: an idempotent producer must send one batch per partition, got %d",
 			records.ErrInvalidRecord, sum.Batches)
 	}
+	res, err := p.appendLocked(payload, sum.FirstHeader, cfg)
+	if err != nil || res.Duplicate {
+		return res, err
+	}
+	if p.log.FlushDue() {
+		if err := p.log.FlushTo(res.LastOffset + 1); err != nil {
+			return AppendResult{}, fmt.Errorf("flush %s-%d: %w", p.Topic, p.Index, err)
+		}
+	}
+	p.advanceHighWatermark(res.LastOffset + 1)
+	return res, nil
+}
+
+// appendLocked does the part of Append that must be atomic: the sequence
+// check, the write and the producer-state update.
+func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *config.TopicConfig) (AppendResult, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed.Load() {
@@ -118,7 +134,6 @@ func (p *Partition) Append(payload []byte) (AppendResult, error) {
 		return AppendResult{}, fmt.Errorf("append %s-%d: %w", p.Topic, p.Index, err)
 	}
 	p.producers.record(first, res.BaseOffset)
-	p.advanceHighWatermark(res.LastOffset + 1)
 	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: appendTime,
 		LogStartOffset: p.log.LogStartOffset()}, nil
 }

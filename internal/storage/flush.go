@@ -96,6 +96,31 @@ func (l *Log) nextWake(lastFlush time.Time) time.Duration {
 func (l *Log) Flush() error {
 	l.flushMu.Lock()
 	defer l.flushMu.Unlock()
+	return l.flushLocked()
+}
+
+// FlushTo makes every offset below end durable, returning at once if an
+// earlier flush already covered it. Appenders that must not answer before
+// their data is on disk (flush.messages reached) call it after Append;
+// while one fsync runs the others queue on flushMu and then usually find
+// their offsets covered, so one fsync serves the whole group.
+func (l *Log) FlushTo(end int64) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
+	if l.recoveryPoint >= end {
+		return nil
+	}
+	return l.flushLocked()
+}
+
+// FlushDue reports whether the messages appended since the last flush
+// reach flush.messages (log.flush.interval.messages).
+func (l *Log) FlushDue() bool {
+	return l.unflushedMsgs.Load() >= l.config().FlushIntervalMessages
+}
+
+// flushLocked is Flush with flushMu held.
+func (l *Log) flushLocked() error {
 	l.appendMu.Lock()
 	l.mu.RLock()
 	closed := l.closed
