@@ -27,7 +27,12 @@ that tool, so scripts calling bin/kafka-topics.sh work unchanged. Existing links
 replaced; existing regular files are left alone and reported.`,
 		Example: `  samsa install-links /opt/kafka/bin
   kafka-topics.sh --bootstrap-server localhost:9092 --list`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("install-links needs exactly one DIR argument (see '%s --help')", cmd.CommandPath())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(args[0], cmd.OutOrStdout())
 		},

@@ -50,6 +50,7 @@ the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topic
 	}
 	root.SetVersionTemplate("samsa {{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
+	asCommandGroup(root)
 	for _, t := range tools() {
 		cmd := t.build(version)
 		cmd.Aliases = append(cmd.Aliases, t.kafka)
@@ -110,6 +111,27 @@ func kafkaScriptNames() []string {
 		names = append(names, t.kafka+".sh", t.kafka)
 	}
 	return names
+}
+
+// unknownCommand rejects a word that names no command in one line, with
+// cobra's suggestions folded in.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	hint := ""
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		hint = fmt.Sprintf("did you mean %s? ", strings.Join(s, " or "))
+	}
+	return usageErrorf("unknown command %q (%ssee '%s --help')", args[0], hint, cmd.CommandPath())
+}
+
+// asCommandGroup makes a command that only holds subcommands print its help
+// when run alone and reject an unknown subcommand in one line.
+func asCommandGroup(cmd *cobra.Command) {
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.Args = unknownCommand
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // requireNoArgs is cobra.NoArgs with a one-line message naming the stray argument.

@@ -30,8 +30,8 @@ kafka-storage.sh keep working.`,
 		Example: `  samsa storage random-uuid
   samsa storage format -t $(samsa storage random-uuid) -c config/server.properties
   samsa storage info -c config/server.properties`,
-		Args: requireNoArgs,
 	}
+	asCommandGroup(cmd)
 	cmd.AddCommand(newRandomUUIDCmd(), newStorageFormatCmd(), newStorageInfoCmd())
 	return cmd
 }
