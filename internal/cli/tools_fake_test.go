@@ -106,6 +106,13 @@ func TestConsoleRoundTripAgainstFake(t *testing.T) {
 	if r.out != "" || r.err != "Processed a total of 0 messages\n" {
 		t.Fatalf("latest with timeout printed %q, stderr %q", r.out, r.err)
 	}
+	mustRun(t, "h:1\tsync-value\n", "console-producer", "--bootstrap-server", bs, "--topic", "c", "--sync",
+		"--property", "parse.headers=true", "--request-required-acks", "1", "--compression-codec")
+	r = mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "c", "--partition", "0", "--offset", "3",
+		"--max-messages", "1", "--property", "print.headers=true")
+	if r.out != "h:1\tsync-value\n" {
+		t.Fatalf("--sync record read back as %q", r.out)
+	}
 	r = execute(t, "no separator\n", "console-producer", "--bootstrap-server", bs, "--topic", "c", "--property", "parse.key=true")
 	if r.e == nil || !strings.Contains(r.e.Error(), "line number 1") {
 		t.Fatalf("bad line: %v", r.e)
