@@ -50,8 +50,18 @@ with --property parse.headers=true lines start with h1:v1,h2:v2<headers.delimite
   samsa console-producer --bootstrap-server localhost:9092 --topic orders \
       --property parse.key=true --property key.separator=:   # lines like  id-1:{"qty":3}
   cat events.txt | samsa console-producer --broker-list localhost:9092 --topic events --compression-codec lz4`,
-		Args: requireNoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			// "--compression-codec lz4": pflag reads a bare optional-value
+			// flag as gzip and leaves "lz4" as an argument; Kafka takes it
+			// as the value.
+			if len(args) == 1 && cmd.Flags().Changed("compression-codec") && o.compression == "gzip" {
+				if _, err := parseCompression(args[0]); err == nil {
+					o.compression, args = args[0], nil
+				}
+			}
+			if err := requireNoArgs(cmd, args); err != nil {
+				return err
+			}
 			return o.run(cmd.Context(), cmd.Flags(), cmd.InOrStdin(), cmd.ErrOrStderr())
 		},
 	}

@@ -88,7 +88,7 @@ func TestConsoleRoundTripAgainstFake(t *testing.T) {
 	bs := fakeCluster(t)
 	mustRun(t, "", "topics", "--bootstrap-server", bs, "--create", "--topic", "c", "--partitions", "1")
 	in := "k1:v1\nk2:v2\r\nk3:v3\n"
-	mustRun(t, in, "console-producer", "--bootstrap-server", bs, "--topic", "c",
+	mustRun(t, in, "console-producer", "--bootstrap-server", bs, "--topic", "c", "--compression-codec", "lz4",
 		"--property", "parse.key=true", "--property", "key.separator=:")
 	r := mustRun(t, "", "console-consumer", "--bootstrap-server", bs, "--topic", "c", "--from-beginning",
 		"--max-messages", "2", "--property", "print.key=true", "--property", "print.offset=true")
