@@ -74,6 +74,12 @@ func (c *clientConfig) baseOpts() ([]kgo.Opt, error) {
 		kgo.DialTimeout(min(c.timeout, 10*time.Second)),
 		kgo.RequestTimeoutOverhead(c.timeout),
 	}
+	// Java producers and consumers default allow.auto.create.topics=true:
+	// the broker then creates an unknown topic when auto.create.topics.enable
+	// allows it, which the quickstart's console tools rely on.
+	if !strings.EqualFold(c.props["allow.auto.create.topics"], "false") {
+		opts = append(opts, kgo.AllowAutoTopicCreation())
+	}
 	if id := c.props["client.id"]; id != "" {
 		opts = append(opts, kgo.ClientID(id))
 	}

@@ -125,6 +125,11 @@ func (s *Server) startController(ctx context.Context) error {
 	for _, v := range s.cfg.ControllerQuorumVoters {
 		cc.Voters = append(cc.Voters, controller.Voter{ID: v.ID, Addr: v.Addr()})
 	}
+	if len(cc.Voters) == 0 {
+		// A lone in-memory voter has no peers to hear from; short timeouts
+		// let it elect itself in a fraction of a second at start-up.
+		cc.HeartbeatTimeout, cc.ElectionTimeout = 100*time.Millisecond, 100*time.Millisecond
+	}
 	ctrl, err := controller.New(cc)
 	if err != nil {
 		return fmt.Errorf("start controller: %w", err)
@@ -236,6 +241,8 @@ func (s *Server) Addrs() []net.Addr {
 // Close stops listeners first (no new work), then the metadata loop and
 // partitions (logs flushed and checkpointed), then the controller.
 func (s *Server) Close() error {
+	s.logger.Info("shutting down", "node", s.cfg.NodeID)
+	defer s.logger.Info("shut down", "node", s.cfg.NodeID)
 	var errs []error
 	for _, l := range s.listeners {
 		errs = append(errs, l.Close())

@@ -45,6 +45,7 @@ type Log struct {
 
 	flusher   flusher
 	deletions deletions
+	fresh     bool // created by this Open: nothing to recover, nothing to report
 }
 
 // Open opens (creating if needed) the log in dir and recovers it: segments

@@ -43,6 +43,7 @@ func (l *Log) load() error {
 			return err
 		}
 		l.segs = []*segment{s}
+		l.fresh = true
 	}
 	if err := l.recoverSegments(st); err != nil {
 		return err
@@ -60,8 +61,10 @@ func (l *Log) recoverSegments(st logState) error {
 		if err := l.epochs.truncateEnd(l.segs[from].base); err != nil {
 			return err
 		}
-		l.logger.Info("recovering log after unclean shutdown", "recovery_point", st.RecoveryPoint,
-			"segments", len(l.segs)-from)
+		if !l.fresh {
+			l.logger.Info("recovering log after unclean shutdown", "recovery_point", st.RecoveryPoint,
+				"segments", len(l.segs)-from)
+		}
 	}
 	interval := l.config().IndexIntervalBytes
 	for i := 0; i < len(l.segs); i++ {
