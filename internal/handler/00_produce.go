@@ -79,6 +79,7 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 		return
 	}
 	res, err := p.Append(rp.Records)
+	h.Metrics.Produced(topic, res.LastOffset-res.BaseOffset+1, len(rp.Records), err != nil)
 	if err != nil {
 		sp.ErrorCode = errorCode(err)
 		sp.ErrorMessage = errorMessage(err)

@@ -59,17 +59,32 @@ func (h *Handler) fetch(ctx context.Context, r kmsg.Request) kmsg.Response {
 	for {
 		resp, size, failed := h.readFetch(req, targets)
 		if failed || size >= int(req.MinBytes) || req.MaxWaitMillis <= 0 {
-			return resp
+			return h.countFetch(resp, targets)
 		}
 		select {
 		case <-w:
 		case <-deadline.C:
 			resp, _, _ = h.readFetch(req, targets)
-			return resp
+			return h.countFetch(resp, targets)
 		case <-ctx.Done():
 			return resp
 		}
 	}
+}
+
+// countFetch records the answered fetch in the broker topic metrics.
+func (h *Handler) countFetch(resp *kmsg.FetchResponse, targets []fetchTarget) *kmsg.FetchResponse {
+	if h.Metrics == nil {
+		return resp
+	}
+	for _, t := range targets {
+		if !t.known {
+			continue
+		}
+		sp := resp.Topics[t.topicIdx].Partitions[t.partIdx]
+		h.Metrics.Fetched(t.name, len(sp.RecordBatches), sp.ErrorCode != 0)
+	}
+	return resp
 }
 
 func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest) []fetchTarget {

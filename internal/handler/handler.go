@@ -8,6 +8,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/metrics"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/protocol"
 )
@@ -44,6 +45,7 @@ type Deps struct {
 	Controller  Controller
 	Partitions  *partition.Manager
 	ProducerIDs ProducerIDs
+	Metrics     *metrics.BrokerTopic // nil records nothing
 	Logger      *slog.Logger
 }
 

@@ -10,12 +10,16 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/handler"
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/metrics"
 	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/txn"
@@ -25,6 +29,10 @@ import (
 type Server struct {
 	cfg    *config.Broker
 	logger *slog.Logger
+
+	registry *prometheus.Registry
+	metrics  *metrics.Server
+	ready    atomic.Bool
 
 	ctrl          *controller.Controller
 	parts         *partition.Manager
@@ -70,6 +78,14 @@ func (s *Server) start(ctx context.Context) error {
 			return fmt.Errorf("create log dir: %w", err)
 		}
 	}
+	s.registry = metrics.NewRegistry()
+	if s.cfg.MetricsListener != "" {
+		ms, err := metrics.Listen(s.cfg.MetricsListener, s.registry, s.ready.Load, s.logger)
+		if err != nil {
+			return err
+		}
+		s.metrics = ms
+	}
 	if err := s.startController(ctx); err != nil {
 		return err
 	}
@@ -85,7 +101,7 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	h := handler.New(handler.Deps{
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl,
-		Partitions: s.parts, ProducerIDs: pids, Logger: s.logger,
+		Partitions: s.parts, ProducerIDs: pids, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
 	})
 	if err := s.startListeners(h); err != nil {
 		return err
@@ -98,6 +114,7 @@ func (s *Server) start(ctx context.Context) error {
 		Port: int32(adv.Port), ListenerName: adv.Name}); err != nil {
 		return fmt.Errorf("register broker: %w", err)
 	}
+	s.ready.Store(true)
 	s.logger.Info("samsa node started", "node", s.cfg.NodeID, "cluster_id", s.ctrl.Image().ClusterID,
 		"listeners", s.listenerAddrs())
 	return nil
@@ -243,6 +260,7 @@ func (s *Server) Addrs() []net.Addr {
 func (s *Server) Close() error {
 	s.logger.Info("shutting down", "node", s.cfg.NodeID)
 	defer s.logger.Info("shut down", "node", s.cfg.NodeID)
+	s.ready.Store(false)
 	var errs []error
 	for _, l := range s.listeners {
 		errs = append(errs, l.Close())
@@ -256,6 +274,9 @@ func (s *Server) Close() error {
 	}
 	if s.ctrl != nil {
 		errs = append(errs, s.ctrl.Close())
+	}
+	if s.metrics != nil {
+		errs = append(errs, s.metrics.Close())
 	}
 	return errors.Join(errs...)
 }

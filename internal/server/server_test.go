@@ -3,8 +3,11 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +78,32 @@ func TestProduceConsumeRoundTrip(t *testing.T) {
 	}
 	if got != n {
 		t.Fatalf("consumed %d records, want %d", got, n)
+	}
+}
+
+func TestMetricsEndpointCountsProduce(t *testing.T) {
+	s := startTestServer(t, t.TempDir(), "metrics.listener=http://127.0.0.1:0")
+	defer s.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(s.Addrs()[0].String()), kgo.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := 0; i < 5; i++ {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "metered", Value: []byte("x")}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Get("http://" + s.metrics.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	want := `kafka_server_brokertopicmetrics_messagesin_total{topic="metered"} 5`
+	if !strings.Contains(string(body), want) {
+		t.Fatalf("/metrics lacks %q", want)
 	}
 }
