@@ -143,9 +143,9 @@ func testKillDuringProduce(t *testing.T, b *harness.Broker) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	done := make(chan struct{})
-	go func() { // owned by this test: ends when stop is called or after 1M records
+	go func() { // owned by this test: ends when stop is called or after 300k records
 		defer close(done)
-		streamSequenced(ctx, cl, topic, acks, 1_000_000)
+		streamSequenced(ctx, cl, topic, acks, 300_000)
 	}()
 
 	harness.Eventually(t, time.Minute, atLeast(acks, 20_000))

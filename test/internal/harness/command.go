@@ -28,9 +28,17 @@ type Result struct {
 	Err error
 }
 
-// String renders the result for failure messages.
+// String renders the result for failure messages, keeping the last 4 KiB
+// of each stream.
 func (r Result) String() string {
-	return fmt.Sprintf("err=%v\nstdout:\n%s\nstderr:\n%s", r.Err, r.Stdout, r.Stderr)
+	return fmt.Sprintf("err=%v\nstdout:\n%s\nstderr:\n%s", r.Err, lastBytes(r.Stdout, 4096), lastBytes(r.Stderr, 4096))
+}
+
+func lastBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return fmt.Sprintf("[... %d bytes cut ...]\n%s", len(s)-n, s[len(s)-n:])
 }
 
 // Run runs name with args, feeding stdin, and kills it after timeout.

@@ -1,0 +1,68 @@
+# Samsa: a Kafka-compatible broker in one Go binary.
+#
+#   make run    build and start a single-node broker on localhost:9092 (data in ./data)
+#   make test   everything CI runs: deps, vet, unit tests with -race, brief fuzzing,
+#               end-to-end and client-compatibility tests against the real binary
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+
+GO      ?= go
+BIN     := bin/samsa
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# Go packages with unit tests: everything except the black-box suites in test/.
+UNIT_PKGS = $$($(GO) list ./... | grep -v /test/)
+
+.PHONY: all build run test deps vet unit fuzz-brief e2e bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/samsa
+
+# The binary embeds configs/server.properties: PLAINTEXT on localhost:9092,
+# log.dirs=./data/kafka-logs, a single-voter Raft controller in-process.
+run: build
+	./$(BIN) server
+
+test: deps vet unit fuzz-brief e2e
+
+# kcat and confluent-kafka-python are needed by test/compat; install them
+# with apt only when missing (sudo only when not root).
+deps:
+	@need=""; \
+	command -v kcat >/dev/null 2>&1 || need="$$need kcat"; \
+	/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need="$$need python3-confluent-kafka"; \
+	if [ -n "$$need" ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		echo "deps: installing$$need"; \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$need; \
+	fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -timeout 15m $(UNIT_PKGS)
+
+# Every fuzz target for 5 seconds (see test/fuzz.sh).
+fuzz-brief:
+	./test/fuzz.sh 5s
+
+# Real binary, real clients; a missing kcat or python module fails instead of skipping.
+e2e:
+	SAMSA_REQUIRE_TOOLS=1 $(GO) test -timeout 15m -count=1 ./test/...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem $(UNIT_PKGS)
+
+# Long fuzzing, by hand: FUZZTIME=10m make fuzz
+FUZZTIME ?= 2m
+fuzz:
+	./test/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin
