@@ -269,4 +269,3 @@ func TestBug_ProduceDuplicateKeepsLogAppendTime(t *testing.T) {
 		t.Fatalf("retry answered %+v, want offset %d and LogAppendTime %d", again, first.BaseOffset, first.LogAppendTime)
 	}
 }
-
