@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func TestBadInput(t *testing.T) {
 	b.CreateTopic("healthy", 1, nil)
 	b.CreateTopic("crc", 1, nil)
 	bg := startSteadyProducer(t, b, "healthy")
+	harness.Eventually(t, 30*time.Second, bg.ackedAtLeast(100))
 
 	t.Run("oversized frames", func(t *testing.T) { testOversizedFrames(t, b) })
 	t.Run("garbage", func(t *testing.T) { testGarbage(t, b) })
@@ -38,6 +40,8 @@ func TestBadInput(t *testing.T) {
 	t.Run("invalid create topics", func(t *testing.T) { testInvalidCreateTopics(t, b) })
 	t.Run("produce to unknown topic", func(t *testing.T) { testUnknownTopic(t, b) })
 
+	// The producer must keep going after the abuse, not just survive it.
+	harness.Eventually(t, 30*time.Second, bg.ackedAtLeast(bg.acked.Load()+100))
 	bg.stopAndCheck(t, b)
 }
 
@@ -46,8 +50,17 @@ type steadyProducer struct {
 	topic string
 	stop  context.CancelFunc
 	done  chan struct{}
-	acked int64
-	errs  []error
+	acked atomic.Int64
+	errs  []error // written by the producer goroutine, read after done
+}
+
+func (sp *steadyProducer) ackedAtLeast(n int64) func() error {
+	return func() error {
+		if got := sp.acked.Load(); got < n {
+			return fmt.Errorf("well-behaved producer: %d records acknowledged, waiting for %d", got, n)
+		}
+		return nil
+	}
 }
 
 func startSteadyProducer(t *testing.T, b *harness.Broker, topic string) *steadyProducer {
@@ -57,14 +70,14 @@ func startSteadyProducer(t *testing.T, b *harness.Broker, topic string) *steadyP
 	go func() { // owned by sp: ends on stop or after the timeout
 		defer close(sp.done)
 		for ctx.Err() == nil {
-			rec := &kgo.Record{Value: seqValue(0, sp.acked)}
+			rec := &kgo.Record{Value: seqValue(0, sp.acked.Load())}
 			if err := cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
 				if ctx.Err() == nil {
 					sp.errs = append(sp.errs, err)
 				}
 				return
 			}
-			sp.acked++
+			sp.acked.Add(1)
 		}
 	}()
 	t.Cleanup(func() { stop(); <-sp.done })
@@ -78,16 +91,17 @@ func (sp *steadyProducer) stopAndCheck(t *testing.T, b *harness.Broker) {
 	if len(sp.errs) > 0 {
 		t.Fatalf("well-behaved producer failed while bad input was sent: %v", sp.errs)
 	}
-	if sp.acked == 0 {
-		t.Fatal("well-behaved producer acknowledged nothing")
-	}
+	acked := sp.acked.Load()
 	ends := endOffsets(t, b.Admin(), sp.topic)
-	if ends[0] < sp.acked {
-		t.Fatalf("end offset %d < %d acknowledged records", ends[0], sp.acked)
+	if ends[0] < acked {
+		t.Fatalf("end offset %d < %d acknowledged records", ends[0], acked)
 	}
 	got := consumeAll(t, b, sp.topic, ends, time.Minute)
-	checkExactSequence(t, map[int32][]*kgo.Record{0: got[0][:sp.acked]}, map[int32]int64{0: sp.acked})
-	t.Logf("well-behaved producer: %d records acknowledged and read back", sp.acked)
+	if int64(len(got[0])) < acked {
+		t.Fatalf("read back %d records, %d were acknowledged", len(got[0]), acked)
+	}
+	checkExactSequence(t, map[int32][]*kgo.Record{0: got[0][:acked]}, map[int32]int64{0: acked})
+	t.Logf("well-behaved producer: %d records acknowledged and read back", acked)
 }
 
 // requireAlive fails the test unless a fresh connection gets ApiVersions.
