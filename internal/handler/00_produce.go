@@ -71,6 +71,12 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 		sp.ErrorCode = kerr.NotLeaderForPartition.Code
 		return
 	}
+	if len(rp.Records) == 0 {
+		sp.ErrorCode = kerr.InvalidRecord.Code
+		msg := "Produce requests must have at least one record batch per partition"
+		sp.ErrorMessage = &msg
+		return
+	}
 	if minISR := p.Config().MinInsyncReplicas; acks == -1 && len(pm.ISR) < int(minISR) {
 		sp.ErrorCode = kerr.NotEnoughReplicas.Code
 		msg := fmt.Sprintf("The size of the current ISR %d is insufficient to satisfy the min.isr requirement of %d for partition %s-%d",

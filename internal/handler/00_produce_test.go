@@ -238,8 +238,7 @@ func TestProduceManyPartitions(t *testing.T) {
 
 // Kafka (ProduceRequest.validateRecords) allows exactly one batch per
 // partition from v3 and answers INVALID_RECORD otherwise.
-func TestBug_ProduceMultipleBatchesPerPartition(t *testing.T) {
-	t.Skip("BUG: v3+ produce with two batches in one partition is accepted; Kafka answers INVALID_RECORD")
+func TestProduceMultipleBatchesPerPartition(t *testing.T) {
 	dp := newDataPath(t, dpTopic("t", 1, 1, nil))
 	two := append(plainBatch(t, 1, 1000), plainBatch(t, 1, 1000)...)
 	if sp := dp.produce("t", 0, two); sp.ErrorCode != kerr.InvalidRecord.Code {
@@ -249,8 +248,7 @@ func TestBug_ProduceMultipleBatchesPerPartition(t *testing.T) {
 
 // Kafka answers a partition with no record batch (null or empty records)
 // with INVALID_RECORD ("must have at least one record batch per partition").
-func TestBug_ProduceEmptyRecordsInvalidRecord(t *testing.T) {
-	t.Skip("BUG: produce with null/empty records answers CORRUPT_MESSAGE; Kafka answers INVALID_RECORD")
+func TestProduceEmptyRecordsInvalidRecord(t *testing.T) {
 	dp := newDataPath(t, dpTopic("t", 1, 1, nil))
 	if sp := dp.produce("t", 0, nil); sp.ErrorCode != kerr.InvalidRecord.Code {
 		t.Fatalf("no records: error %d, want INVALID_RECORD (87)", sp.ErrorCode)
@@ -259,8 +257,7 @@ func TestBug_ProduceEmptyRecordsInvalidRecord(t *testing.T) {
 
 // Kafka answers a retried batch with the original batch's metadata,
 // including its log append time (UnifiedLog: appendInfo.setLogAppendTime(duplicate.timestamp)).
-func TestBug_ProduceDuplicateKeepsLogAppendTime(t *testing.T) {
-	t.Skip("BUG: a retried batch on a LogAppendTime topic is answered with LogAppendTime -1, not the original time")
+func TestProduceDuplicateKeepsLogAppendTime(t *testing.T) {
 	dp := newDataPath(t, dpTopic("t", 1, 1, map[string]string{"message.timestamp.type": "LogAppendTime"}))
 	b := idemBatch(t, 5, 0, 0, 1)
 	first := dp.produce("t", 0, b)

@@ -35,7 +35,8 @@ var fetchAPI = api{key: kmsg.Fetch, min: 4, max: 16, serve: (*Handler).fetch}
 type fetchTarget struct {
 	topicIdx, partIdx int
 	name              string
-	known             bool
+	known             bool // the partition exists
+	topicKnown        bool
 	p                 *partition.Partition
 	req               kmsg.FetchRequestTopicPartition
 }
@@ -78,7 +79,7 @@ func (h *Handler) countFetch(resp *kmsg.FetchResponse, targets []fetchTarget) *k
 		return resp
 	}
 	for _, t := range targets {
-		if !t.known {
+		if !t.topicKnown {
 			continue
 		}
 		sp := resp.Topics[t.topicIdx].Partitions[t.partIdx]
@@ -98,10 +99,13 @@ func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest) []fet
 				name = ""
 			}
 		}
-		_, known := im.Topic(name)
+		_, topicKnown := im.Topic(name)
 		for pi, rp := range rt.Partitions {
-			t := fetchTarget{topicIdx: ti, partIdx: pi, name: name, known: known, req: rp}
-			if known {
+			pm, known := im.PartitionOf(name, rp.Partition)
+			t := fetchTarget{topicIdx: ti, partIdx: pi, name: name, known: known, topicKnown: topicKnown, req: rp}
+			// Consumers read from the leader; from v11 (KIP-392) a follower
+			// may serve them too.
+			if known && (pm.Leader == h.NodeID || req.Version >= 11) {
 				t.p = h.Partitions.Partition(name, rp.Partition)
 			}
 			targets = append(targets, t)
@@ -172,7 +176,7 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 // fetchTargetError checks that we can serve the target at all.
 func fetchTargetError(req *kmsg.FetchRequest, t fetchTarget) int16 {
 	switch {
-	case !t.known && req.Version >= 13:
+	case !t.topicKnown && req.Version >= 13:
 		return kerr.UnknownTopicID.Code
 	case !t.known:
 		return kerr.UnknownTopicOrPartition.Code

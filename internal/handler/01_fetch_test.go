@@ -350,8 +350,7 @@ func TestFetchLeaderEpoch(t *testing.T) {
 // Kafka answers a fetch for a partition index the topic does not have with
 // UNKNOWN_TOPIC_OR_PARTITION (ReplicaManager.getPartitionOrException: the
 // metadata cache does not know the partition), not NOT_LEADER_OR_FOLLOWER.
-func TestBug_FetchUnknownPartitionIndex(t *testing.T) {
-	t.Skip("BUG: fetch of partition 9 of a 1-partition topic answers NOT_LEADER_OR_FOLLOWER, not UNKNOWN_TOPIC_OR_PARTITION")
+func TestFetchUnknownPartitionIndex(t *testing.T) {
 	dp := newDataPath(t, dpTopic("t", 1, 1, nil))
 	sp := onlyPartition(t, dp.fetch(context.Background(),
 		fetchReq(12, 0, 0, 1<<20, fetchPart{topic: "t", part: 9, maxBytes: 1 << 20, epoch: -1})))
@@ -362,8 +361,7 @@ func TestBug_FetchUnknownPartitionIndex(t *testing.T) {
 
 // Before v11 (no KIP-392 client metadata) Kafka serves consumer fetches
 // only from the leader; a follower answers NOT_LEADER_OR_FOLLOWER.
-func TestBug_FetchFromFollowerBeforeV11(t *testing.T) {
-	t.Skip("BUG: a consumer fetch (v4-v10) of a partition this node only follows is served instead of NOT_LEADER_OR_FOLLOWER")
+func TestFetchFromFollowerBeforeV11(t *testing.T) {
 	follower := &metadata.Topic{Name: "f", ID: [16]byte{8}, Partitions: []metadata.Partition{
 		{Index: 0, Leader: 2, Replicas: []int32{1, 2}, ISR: []int32{1, 2}}}}
 	dp := newDataPath(t, follower)

@@ -7,7 +7,8 @@ package handler
 // until transactions exist), -3 (v7, KIP-734) the record with the largest
 // timestamp. Any other timestamp finds the first record whose timestamp is
 // at or after it; when there is none the answer is offset -1, timestamp -1,
-// as Kafka gives. A partition named twice gets INVALID_REQUEST.
+// as Kafka gives. A partition named twice gets INVALID_REQUEST (each time),
+// and only the leader answers.
 
 import (
 	"context"
@@ -31,17 +32,23 @@ func (h *Handler) listOffsets(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ListOffsetsRequest)
 	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
 	im := h.Image()
-	seen := make(map[partition.TopicPartition]bool)
+	count := make(map[partition.TopicPartition]int)
+	for _, rt := range req.Topics {
+		for _, rp := range rt.Partitions {
+			count[partition.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}]++
+		}
+	}
 	for _, rt := range req.Topics {
 		st := kmsg.NewListOffsetsResponseTopic()
 		st.Topic = rt.Topic
 		for _, rp := range rt.Partitions {
-			tp := partition.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}
-			sp := h.listPartitionOffset(im, rt.Topic, rp)
-			if seen[tp] {
-				sp.ErrorCode, sp.Offset, sp.Timestamp = kerr.InvalidRequest.Code, -1, -1
+			var sp kmsg.ListOffsetsResponseTopicPartition
+			if count[partition.TopicPartition{Topic: rt.Topic, Partition: rp.Partition}] > 1 {
+				sp = kmsg.NewListOffsetsResponseTopicPartition()
+				sp.Partition, sp.ErrorCode, sp.Offset, sp.Timestamp, sp.LeaderEpoch = rp.Partition, kerr.InvalidRequest.Code, -1, -1, -1
+			} else {
+				sp = h.listPartitionOffset(im, rt.Topic, rp)
 			}
-			seen[tp] = true
 			st.Partitions = append(st.Partitions, sp)
 		}
 		resp.Topics = append(resp.Topics, st)
@@ -53,12 +60,13 @@ func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
 	rp kmsg.ListOffsetsRequestTopicPartition) kmsg.ListOffsetsResponseTopicPartition {
 	sp := kmsg.NewListOffsetsResponseTopicPartition()
 	sp.Partition, sp.Offset, sp.Timestamp, sp.LeaderEpoch = rp.Partition, -1, -1, -1
-	if _, ok := im.PartitionOf(topic, rp.Partition); !ok {
+	pm, ok := im.PartitionOf(topic, rp.Partition)
+	if !ok {
 		sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
 		return sp
 	}
 	p := h.Partitions.Partition(topic, rp.Partition)
-	if p == nil {
+	if p == nil || pm.Leader != h.NodeID {
 		sp.ErrorCode = kerr.NotLeaderForPartition.Code
 		return sp
 	}
@@ -76,6 +84,8 @@ func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
 		sp.Offset, sp.Timestamp = p.MaxTimestamp()
 		if sp.Offset < 0 {
 			sp.Timestamp = -1
+		} else {
+			sp.LeaderEpoch = p.EpochOf(sp.Offset) // the epoch of the batch found, as Kafka answers
 		}
 	default:
 		off, ts, found, err := p.OffsetForTimestamp(rp.Timestamp)
@@ -84,7 +94,7 @@ func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
 			return sp
 		}
 		if found {
-			sp.Offset, sp.Timestamp = off, ts
+			sp.Offset, sp.Timestamp, sp.LeaderEpoch = off, ts, p.EpochOf(off)
 		}
 	}
 	return sp

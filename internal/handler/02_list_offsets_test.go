@@ -205,8 +205,7 @@ func TestListOffsetsDuplicatePartition(t *testing.T) {
 // Kafka answers every occurrence of a partition named twice with
 // INVALID_REQUEST (KafkaApis: offsetRequest.duplicatePartitions), the
 // first one too.
-func TestBug_ListOffsetsDuplicateFirstOccurrence(t *testing.T) {
-	t.Skip("BUG: the first occurrence of a partition named twice in ListOffsets is answered normally, not INVALID_REQUEST")
+func TestListOffsetsDuplicateFirstOccurrence(t *testing.T) {
 	dp := newDataPath(t, dpTopic("t", 1, 1, nil))
 	got := dp.listOffsets(4, listQuery{"t", 0, offsetLatest, -1}, listQuery{"t", 0, offsetEarliest, -1})
 	for i, sp := range got {
@@ -219,8 +218,7 @@ func TestBug_ListOffsetsDuplicateFirstOccurrence(t *testing.T) {
 // ListOffsets from a consumer must reach the leader (Kafka: fetchOnlyFromLeader
 // unless replica id is the debugging id -2); a follower answers
 // NOT_LEADER_OR_FOLLOWER.
-func TestBug_ListOffsetsOnFollower(t *testing.T) {
-	t.Skip("BUG: ListOffsets for a partition this node only follows is answered from the follower, not NOT_LEADER_OR_FOLLOWER")
+func TestListOffsetsOnFollower(t *testing.T) {
 	follower := &metadata.Topic{Name: "f", ID: [16]byte{8}, Partitions: []metadata.Partition{
 		{Index: 0, Leader: 2, Replicas: []int32{1, 2}, ISR: []int32{1, 2}}}}
 	dp := newDataPath(t, follower)
@@ -233,8 +231,7 @@ func TestBug_ListOffsetsOnFollower(t *testing.T) {
 // batch holding the offset found (UnifiedLog.fetchOffsetByTimestamp:
 // batch.partitionLeaderEpoch), which clients use to validate the position
 // (KIP-320); Samsa answers with the current epoch.
-func TestBug_ListOffsetsByTimestampLeaderEpoch(t *testing.T) {
-	t.Skip("BUG: ListOffsets by timestamp answers the current leader epoch, not the epoch of the batch found")
+func TestListOffsetsByTimestampLeaderEpoch(t *testing.T) {
 	dp := newDataPath(t, dpTopic("t", 1, 1, nil))
 	dp.mustProduce("t", 0, plainBatch(t, 1, 1000))
 	moved := dpTopic("t", 1, 1, nil)

@@ -26,6 +26,12 @@ var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, serve: (*Handler).met
 
 const authorizedOpsNotRequested = -2147483648
 
+// internalTopics are the topics Kafka itself owns and flags as internal; a
+// user topic that merely starts with "__" is not one of them.
+var internalTopics = map[string]bool{
+	"__consumer_offsets": true, "__transaction_state": true, "__share_group_state": true,
+}
+
 func (h *Handler) metadata(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.MetadataRequest)
 	resp := req.ResponseKind().(*kmsg.MetadataResponse)
@@ -102,7 +108,7 @@ func (h *Handler) describeTopic(t *metadata.Topic) kmsg.MetadataResponseTopic {
 	mt := kmsg.NewMetadataResponseTopic()
 	name := t.Name
 	mt.Topic, mt.TopicID = &name, t.ID
-	mt.IsInternal = len(name) > 2 && name[:2] == "__"
+	mt.IsInternal = internalTopics[name]
 	mt.AuthorizedOperations = authorizedOpsNotRequested
 	for _, p := range t.Partitions {
 		mp := kmsg.NewMetadataResponseTopicPartition()

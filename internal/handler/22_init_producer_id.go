@@ -2,17 +2,17 @@ package handler
 
 // InitProducerId, versions 0–4.
 //
-// Idempotent producers (no transactional id) get a fresh producer id at
-// epoch 0. From v3 a producer may pass its current id and epoch to have the
-// epoch bumped after a sequence error (KIP-360); when the epoch would
-// overflow it gets a new id instead. Ids come from ProducerIDs, which never
-// hands out the same id twice, across restarts too. Transactional ids need
+// Idempotent producers (no transactional id) always get a fresh producer id
+// at epoch 0, as Kafka gives them: the id and epoch a v3+ request carries
+// (KIP-360) matter only to transactional producers, and honouring them here
+// would let one client fence another's id. Ids come from ProducerIDs, which
+// never hands out the same id twice, across restarts too. An empty
+// transactional id is INVALID_REQUEST. Transactional ids need
 // the transaction coordinator, which is not built yet: such requests get
 // COORDINATOR_NOT_AVAILABLE so clients fail clearly instead of misbehaving.
 
 import (
 	"context"
-	"math"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -24,12 +24,12 @@ func (h *Handler) initProducerID(_ context.Context, r kmsg.Request) kmsg.Respons
 	req := r.(*kmsg.InitProducerIDRequest)
 	resp := req.ResponseKind().(*kmsg.InitProducerIDResponse)
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
-	if req.TransactionalID != nil {
-		resp.ErrorCode = kerr.CoordinatorNotAvailable.Code
+	switch {
+	case req.TransactionalID != nil && *req.TransactionalID == "":
+		resp.ErrorCode = kerr.InvalidRequest.Code
 		return resp
-	}
-	if req.ProducerID >= 0 && req.ProducerEpoch >= 0 && req.ProducerEpoch < math.MaxInt16-1 {
-		resp.ProducerID, resp.ProducerEpoch = req.ProducerID, req.ProducerEpoch+1
+	case req.TransactionalID != nil:
+		resp.ErrorCode = kerr.CoordinatorNotAvailable.Code
 		return resp
 	}
 	id, err := h.ProducerIDs.Next()

@@ -33,20 +33,16 @@ func TestInitProducerIDFreshIDs(t *testing.T) {
 	}
 }
 
-func TestInitProducerIDEpochBump(t *testing.T) {
+// Without a transactional id Kafka ignores the id and epoch a v3+ request
+// carries and always hands out a fresh id at epoch 0, so one client cannot
+// bump (and fence) another's producer id.
+func TestInitProducerIDIgnoresGivenIDWithoutTransactionalID(t *testing.T) {
 	dp := newDataPath(t)
-	resp := dp.initPID(4, nil, 77, 3)
-	if resp.ErrorCode != 0 || resp.ProducerID != 77 || resp.ProducerEpoch != 4 {
-		t.Fatalf("bump of 77/3: %+v, want 77/4", resp)
-	}
-	// At the last usable epoch a new id is handed out instead.
-	resp = dp.initPID(4, nil, 77, math.MaxInt16-1)
-	if resp.ErrorCode != 0 || resp.ProducerID == 77 || resp.ProducerEpoch != 0 {
-		t.Fatalf("bump at epoch %d: %+v, want a fresh id at epoch 0", math.MaxInt16-1, resp)
-	}
-	resp = dp.initPID(4, nil, 77, math.MaxInt16-2)
-	if resp.ProducerID != 77 || resp.ProducerEpoch != math.MaxInt16-1 {
-		t.Fatalf("bump at epoch %d: %+v", math.MaxInt16-2, resp)
+	for _, epoch := range []int16{0, 3, math.MaxInt16 - 1} {
+		resp := dp.initPID(4, nil, 77, epoch)
+		if resp.ErrorCode != 0 || resp.ProducerID == 77 || resp.ProducerEpoch != 0 {
+			t.Fatalf("request with 77/%d: %+v, want a fresh id at epoch 0", epoch, resp)
+		}
 	}
 }
 
@@ -70,26 +66,29 @@ func TestInitProducerIDAllocationFails(t *testing.T) {
 	}
 }
 
-// The ids handed out work with Produce: a fresh id at epoch 0 starts at any
-// sequence, and after a bump the producer restarts at 0.
+// The ids handed out work with Produce: a fresh id at epoch 0 starts at
+// any sequence; a second InitProducerId gives another id that starts over
+// at 0 while the first id keeps working (nothing fences it).
 func TestInitProducerIDThenProduce(t *testing.T) {
 	dp := newDataPath(t, dpTopic("t", 1, 1, nil))
 	r := dp.initPID(4, nil, -1, -1)
 	dp.mustProduce("t", 0, idemBatch(t, r.ProducerID, r.ProducerEpoch, 0, 2))
-	bumped := dp.initPID(4, nil, r.ProducerID, r.ProducerEpoch)
-	if off := dp.mustProduce("t", 0, idemBatch(t, bumped.ProducerID, bumped.ProducerEpoch, 0, 1)); off != 2 {
-		t.Fatalf("after bump: offset %d, want 2", off)
+	again := dp.initPID(4, nil, r.ProducerID, r.ProducerEpoch)
+	if again.ProducerID == r.ProducerID {
+		t.Fatalf("second InitProducerId returned the same id %d", again.ProducerID)
 	}
-	if sp := dp.produce("t", 0, idemBatch(t, r.ProducerID, r.ProducerEpoch, 2, 1)); sp.ErrorCode != kerr.InvalidProducerEpoch.Code {
-		t.Fatalf("old epoch after bump: error %d, want INVALID_PRODUCER_EPOCH", sp.ErrorCode)
+	if off := dp.mustProduce("t", 0, idemBatch(t, again.ProducerID, again.ProducerEpoch, 0, 1)); off != 2 {
+		t.Fatalf("new id: offset %d, want 2", off)
+	}
+	if off := dp.mustProduce("t", 0, idemBatch(t, r.ProducerID, r.ProducerEpoch, 2, 1)); off != 3 {
+		t.Fatalf("first id continuing: offset %d, want 3", off)
 	}
 }
 
 // Kafka rejects an empty transactional id with INVALID_REQUEST
 // (TransactionCoordinator.handleInitProducerId); only a real id goes to
 // the (missing) coordinator.
-func TestBug_InitProducerIDEmptyTransactionalID(t *testing.T) {
-	t.Skip("BUG: InitProducerId with transactional id \"\" answers COORDINATOR_NOT_AVAILABLE; Kafka answers INVALID_REQUEST")
+func TestInitProducerIDEmptyTransactionalID(t *testing.T) {
 	dp := newDataPath(t)
 	if resp := dp.initPID(4, strp(""), -1, -1); resp.ErrorCode != kerr.InvalidRequest.Code {
 		t.Fatalf("empty transactional id: error %d, want INVALID_REQUEST (42)", resp.ErrorCode)

@@ -72,7 +72,11 @@ func openPartition(topic string, index int32, topicID [16]byte, dir string, cfg 
 func (p *Partition) rebuildProducers() error {
 	err := p.log.ForEachBatchHeader(p.log.LogStartOffset(), func(h records.Header) bool {
 		if h.ProducerID >= 0 {
-			p.producers.record(h, h.BaseOffset)
+			appendTime := int64(-1)
+			if h.LogAppendTime() {
+				appendTime = h.MaxTimestamp
+			}
+			p.producers.record(h, h.BaseOffset, appendTime)
 		}
 		return true
 	})
@@ -91,8 +95,8 @@ func (p *Partition) Append(payload []byte) (AppendResult, error) {
 	if err != nil {
 		return AppendResult{}, err
 	}
-	if sum.FirstHeader.ProducerID >= 0 && sum.Batches > 1 {
-		return AppendResult{}, fmt.Errorf("%w: an idempotent producer must send one batch per partition, got %d",
+	if sum.Batches != 1 { // Kafka's rule for produce v3+ (message format v2)
+		return AppendResult{}, fmt.Errorf("%w: Produce requests are only allowed to contain exactly one record batch per partition, got %d",
 			records.ErrInvalidRecord, sum.Batches)
 	}
 	res, err := p.appendLocked(payload, sum.FirstHeader, cfg)
@@ -121,7 +125,7 @@ func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *conf
 		return AppendResult{}, err
 	}
 	if isDup {
-		return AppendResult{BaseOffset: dup.baseOffset, LastOffset: dup.lastOffset, LogAppendTime: -1,
+		return AppendResult{BaseOffset: dup.baseOffset, LastOffset: dup.lastOffset, LogAppendTime: dup.appendTime,
 			LogStartOffset: p.log.LogStartOffset(), Duplicate: true}, nil
 	}
 	appendTime := int64(-1)
@@ -133,7 +137,7 @@ func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *conf
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append %s-%d: %w", p.Topic, p.Index, err)
 	}
-	p.producers.record(first, res.BaseOffset)
+	p.producers.record(first, res.BaseOffset, appendTime)
 	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: appendTime,
 		LogStartOffset: p.log.LogStartOffset()}, nil
 }
@@ -152,8 +156,10 @@ func stampLogAppendTime(payload []byte, ts int64) {
 // advanceHighWatermark moves the high watermark forward and wakes waiting
 // fetches.
 func (p *Partition) advanceHighWatermark(hw int64) {
-	if hw > p.highWater.Load() {
-		p.highWater.Store(hw)
+	for old := p.highWater.Load(); hw > old; old = p.highWater.Load() {
+		if p.highWater.CompareAndSwap(old, hw) {
+			break
+		}
 	}
 	p.waiters.wake()
 }
@@ -167,6 +173,9 @@ func (p *Partition) LogStartOffset() int64 { return p.log.LogStartOffset() }
 
 // LogEndOffset is the offset the next record will get.
 func (p *Partition) LogEndOffset() int64 { return p.log.LogEndOffset() }
+
+// EpochOf is the leader epoch that wrote offset, or -1 if unknown.
+func (p *Partition) EpochOf(offset int64) int32 { return p.log.EpochOf(offset) }
 
 // LeaderEpoch is the current leader epoch of this replica.
 func (p *Partition) LeaderEpoch() int32 { return p.leaderEpoch.Load() }

@@ -16,6 +16,7 @@ type batchMeta struct {
 	firstSeq, lastSeq int32
 	baseOffset        int64
 	lastOffset        int64
+	appendTime        int64 // LogAppendTime given to the batch, or -1
 }
 
 // producerState is what one partition knows about one idempotent producer.
@@ -95,8 +96,9 @@ func (ps producers) dupOrCheck(h records.Header) (dup batchMeta, isDup bool, err
 	return batchMeta{}, false, nil
 }
 
-// record notes a batch that was written at baseOffset.
-func (ps producers) record(h records.Header, baseOffset int64) {
+// record notes a batch that was written at baseOffset (with appendTime as
+// its LogAppendTime, or -1).
+func (ps producers) record(h records.Header, baseOffset, appendTime int64) {
 	if h.ProducerID < 0 {
 		return
 	}
@@ -110,6 +112,7 @@ func (ps producers) record(h records.Header, baseOffset int64) {
 		lastSeq:    seqAdd(h.BaseSequence, h.LastOffsetDelta),
 		baseOffset: baseOffset,
 		lastOffset: baseOffset + int64(h.LastOffsetDelta),
+		appendTime: appendTime,
 	})
 }
 

@@ -14,7 +14,7 @@ func hdr(pid int64, epoch int16, seq, n int32) records.Header {
 
 func TestProducerSequenceRules(t *testing.T) {
 	ps := make(producers)
-	ps.record(hdr(7, 0, 0, 5), 100) // seq 0..4 at offsets 100..104
+	ps.record(hdr(7, 0, 0, 5), 100, -1) // seq 0..4 at offsets 100..104
 
 	if _, dup, err := ps.dupOrCheck(hdr(7, 0, 5, 3)); err != nil || dup {
 		t.Fatalf("next in order: dup=%v err=%v", dup, err)
@@ -31,7 +31,7 @@ func TestProducerSequenceRules(t *testing.T) {
 	if _, _, err := ps.dupOrCheck(hdr(7, 1, 0, 1)); err != nil {
 		t.Fatalf("new epoch at 0: %v", err)
 	}
-	ps.record(hdr(7, 1, 0, 1), 200)
+	ps.record(hdr(7, 1, 0, 1), 200, -1)
 	if _, _, err := ps.dupOrCheck(hdr(7, 0, 5, 1)); !errors.Is(err, ErrInvalidProducerEpoch) {
 		t.Fatalf("old epoch: got %v", err)
 	}
@@ -46,7 +46,7 @@ func TestProducerSequenceRules(t *testing.T) {
 func TestProducerCacheKeepsFiveBatches(t *testing.T) {
 	ps := make(producers)
 	for i := int32(0); i < 8; i++ {
-		ps.record(hdr(1, 0, i*2, 2), int64(i)*2)
+		ps.record(hdr(1, 0, i*2, 2), int64(i)*2, -1)
 	}
 	for i := int32(3); i < 8; i++ {
 		if _, dup, _ := ps.dupOrCheck(hdr(1, 0, i*2, 2)); !dup {
@@ -63,7 +63,7 @@ func TestSequenceWraps(t *testing.T) {
 		t.Fatalf("seqAdd(max,1)=%d", got)
 	}
 	ps := make(producers)
-	ps.record(hdr(1, 0, math.MaxInt32-1, 2), 0)
+	ps.record(hdr(1, 0, math.MaxInt32-1, 2), 0, -1)
 	if _, _, err := ps.dupOrCheck(hdr(1, 0, 0, 1)); err != nil {
 		t.Fatalf("wrapped sequence: %v", err)
 	}

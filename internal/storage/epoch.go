@@ -66,6 +66,21 @@ func (c *epochCache) persistLocked() error {
 	return writeFileAtomic(filepath.Join(c.dir, epochFile), encodeEpochs(c.entries))
 }
 
+// epochOf returns the epoch that wrote offset (the last entry starting at
+// or before it), or -1 if no entry covers it.
+func (c *epochCache) epochOf(offset int64) int32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	epoch := int32(-1)
+	for _, e := range c.entries {
+		if e.Start > offset {
+			break
+		}
+		epoch = e.Epoch
+	}
+	return epoch
+}
+
 // latest returns the latest epoch, or -1.
 func (c *epochCache) latest() int32 {
 	c.mu.Lock()

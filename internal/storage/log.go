@@ -85,6 +85,9 @@ func (l *Log) LogStartOffset() int64 { return l.logStart.Load() }
 // LogEndOffset is the offset the next appended record will get.
 func (l *Log) LogEndOffset() int64 { return l.leo.Load() }
 
+// EpochOf is the leader epoch that wrote offset, or -1 if unknown.
+func (l *Log) EpochOf(offset int64) int32 { return l.epochs.epochOf(offset) }
+
 // LatestEpoch is the latest leader epoch in the log, or -1.
 func (l *Log) LatestEpoch() int32 { return l.epochs.latest() }
 
