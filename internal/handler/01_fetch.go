@@ -144,6 +144,9 @@ func (h *Handler) readFetch(req *kmsg.FetchRequest, targets []fetchTarget) (*kms
 func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remaining *int, first bool) kmsg.FetchResponseTopicPartition {
 	sp := kmsg.NewFetchResponseTopicPartition()
 	sp.Partition = t.req.Partition
+	// Never null: librdkafka rejects a null record set (size -1) as a
+	// parse failure; Kafka always sends an empty one.
+	sp.RecordBatches = []byte{}
 	sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = -1, -1, -1
 	sp.PreferredReadReplica = -1
 	if code := fetchTargetError(req, t); code != 0 {
@@ -168,7 +171,9 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 	if len(data) > limit && !first {
 		return sp // only the first partition may exceed the limits
 	}
-	sp.RecordBatches = data
+	if len(data) > 0 {
+		sp.RecordBatches = data
+	}
 	*remaining -= len(data)
 	return sp
 }

@@ -371,3 +371,30 @@ func TestFetchFromFollowerBeforeV11(t *testing.T) {
 		t.Fatalf("error %d, want NOT_LEADER_OR_FOLLOWER (6)", sp.ErrorCode)
 	}
 }
+
+// librdkafka treats a null record set as a protocol parse failure, so an
+// empty answer must carry an empty, non-null set (Kafka's MemoryRecords.EMPTY).
+func TestFetchEmptyRecordSetIsNotNull(t *testing.T) {
+	dp := newDataPath(t, dpTopic("t", 1, 1, nil))
+	for _, v := range []int16{4, 11, 12} {
+		req := kmsg.NewPtrFetchRequest()
+		req.SetVersion(v)
+		rt := kmsg.NewFetchRequestTopic()
+		rt.Topic = "t"
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.PartitionMaxBytes = 1 << 20
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		resp := dp.h.fetch(context.Background(), req).(*kmsg.FetchResponse)
+		resp.SetVersion(v)
+		wire := resp.AppendTo(nil)
+		back := kmsg.NewPtrFetchResponse()
+		back.SetVersion(v)
+		if err := back.ReadFrom(wire); err != nil {
+			t.Fatal(err)
+		}
+		if got := back.Topics[0].Partitions[0].RecordBatches; got == nil {
+			t.Fatalf("v%d: empty fetch encoded a null record set", v)
+		}
+	}
+}
