@@ -69,7 +69,9 @@ func Check(batch []byte) (Header, error) {
 	if h.NumRecords < 0 || h.LastOffsetDelta < 0 {
 		return h, fmt.Errorf("record count %d, last offset delta %d: %w", h.NumRecords, h.LastOffsetDelta, ErrCorrupt)
 	}
-	if h.NumRecords > 0 && h.LastOffsetDelta != h.NumRecords-1 {
+	// Compaction removes records but keeps the batch's offset span, so a
+	// stored batch may span more offsets than it holds records, never fewer.
+	if h.NumRecords > 0 && h.LastOffsetDelta < h.NumRecords-1 {
 		return h, fmt.Errorf("last offset delta %d with %d records: %w", h.LastOffsetDelta, h.NumRecords, ErrCorrupt)
 	}
 	return h, nil
@@ -102,6 +104,10 @@ func Validate(payload []byte, maxBatchBytes int) (Summary, error) {
 		}
 		if h.NumRecords == 0 {
 			return s, fmt.Errorf("validate batch %d at byte %d: no records: %w", s.Batches, pos, ErrInvalidRecord)
+		}
+		if h.LastOffsetDelta != h.NumRecords-1 { // only compaction leaves gaps
+			return s, fmt.Errorf("validate batch %d at byte %d: last offset delta %d with %d records: %w",
+				s.Batches, pos, h.LastOffsetDelta, h.NumRecords, ErrCorrupt)
 		}
 		s.add(h)
 		pos += len(batch)
