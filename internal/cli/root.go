@@ -25,6 +25,7 @@ func tools() []tool {
 		{"configs", "kafka-configs", func(string) *cobra.Command { return newConfigsCmd() }},
 		{"console-producer", "kafka-console-producer", func(string) *cobra.Command { return newConsoleProducerCmd() }},
 		{"console-consumer", "kafka-console-consumer", func(string) *cobra.Command { return newConsoleConsumerCmd() }},
+		{"consumer-groups", "kafka-consumer-groups", func(string) *cobra.Command { return newConsumerGroupsCmd() }},
 		{"broker-api-versions", "kafka-broker-api-versions", func(string) *cobra.Command { return newBrokerAPIVersionsCmd() }},
 		{"producer-perf-test", "kafka-producer-perf-test", func(string) *cobra.Command { return newProducerPerfCmd() }},
 		{"consumer-perf-test", "kafka-consumer-perf-test", func(string) *cobra.Command { return newConsumerPerfCmd() }},
