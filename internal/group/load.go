@@ -1,0 +1,192 @@
+package group
+
+import (
+	"errors"
+	"time"
+
+	"github.com/samsa-io/samsa/protocol/offsets"
+)
+
+// SetLeaders tells the coordinator which __consumer_offsets partitions this
+// node leads now. Newly led partitions are loaded in the background;
+// partitions no longer led are dropped (their waiters get
+// ErrNotCoordinator). Called from one goroutine (the metadata loop).
+func (c *Coordinator) SetLeaders(parts []int32) {
+	want := make(map[int32]bool, len(parts))
+	for _, p := range parts {
+		want[p] = true
+	}
+	c.mu.Lock()
+	var gained, lost []int32
+	for p := range want {
+		if c.parts[p] == NotOwned {
+			c.parts[p] = Loading
+			gained = append(gained, p)
+		}
+	}
+	for p := range c.parts {
+		if !want[p] {
+			delete(c.parts, p)
+			lost = append(lost, p)
+		}
+	}
+	dropped := c.dropGroupsLocked(lost)
+	c.mu.Unlock()
+	for _, g := range dropped {
+		g.mu.Lock()
+		g.shutdown(ErrNotCoordinator)
+		g.mu.Unlock()
+	}
+	for _, p := range gained {
+		c.goOwned(func() { c.load(p) })
+	}
+}
+
+func (c *Coordinator) dropGroupsLocked(parts []int32) []*Group {
+	if len(parts) == 0 {
+		return nil
+	}
+	lost := make(map[int32]bool)
+	for _, p := range parts {
+		lost[p] = true
+	}
+	var out []*Group
+	for id, g := range c.groups {
+		if lost[g.partition] {
+			out = append(out, g)
+			delete(c.groups, id)
+		}
+	}
+	return out
+}
+
+// load replays partition p and installs its groups, unless p was given up
+// meanwhile.
+func (c *Coordinator) load(p int32) {
+	start := time.Now()
+	groups, err := c.replay(p)
+	c.mu.Lock()
+	if c.parts[p] != Loading {
+		c.mu.Unlock()
+		return
+	}
+	if err != nil {
+		delete(c.parts, p) // retried at the next SetLeaders
+		c.mu.Unlock()
+		c.logger.Error("load offsets partition", "partition", p, "err", err)
+		return
+	}
+	for _, g := range groups {
+		c.groups[g.id] = g
+	}
+	c.parts[p] = Loaded
+	c.mu.Unlock()
+	for _, g := range groups {
+		g.mu.Lock()
+		for _, m := range g.members {
+			g.scheduleSession(c, m)
+		}
+		g.mu.Unlock()
+	}
+	c.logger.Info("loaded offsets partition", "partition", p, "groups", len(groups), "took", time.Since(start))
+}
+
+// loaded accumulates one group's records during a replay.
+type loaded struct {
+	value   *offsets.GroupValue
+	offsets map[TopicPartition]offset
+}
+
+func (c *Coordinator) replay(p int32) ([]*Group, error) {
+	state := make(map[string]*loaded)
+	get := func(id string) *loaded {
+		l := state[id]
+		if l == nil {
+			l = &loaded{offsets: make(map[TopicPartition]offset)}
+			state[id] = l
+		}
+		return l
+	}
+	err := c.log.Replay(c.ctx, p, func(r Record) error {
+		return applyRecord(r, get)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*Group
+	for id, l := range state {
+		if l.value == nil && len(l.offsets) == 0 {
+			continue
+		}
+		out = append(out, c.rebuild(id, p, l))
+	}
+	return out, nil
+}
+
+// applyRecord folds one record into the replay state; later records win and
+// a null value deletes.
+func applyRecord(r Record, get func(string) *loaded) error {
+	k, err := offsets.DecodeKey(r.Key)
+	if errors.Is(err, offsets.ErrUnknownKey) {
+		return nil // records of newer group types; not ours
+	}
+	if err != nil {
+		return err
+	}
+	l := get(k.Group)
+	switch k.Kind {
+	case offsets.KindOffset:
+		tp := TopicPartition{k.Topic, k.Partition}
+		if r.Value == nil {
+			delete(l.offsets, tp)
+			return nil
+		}
+		v, err := offsets.DecodeOffset(r.Value)
+		if err != nil {
+			return err
+		}
+		l.offsets[tp] = offset{offset: v.Offset, leaderEpoch: v.LeaderEpoch, metadata: v.Metadata,
+			commitTime: v.CommitTimestamp, expireTime: v.ExpireTimestamp}
+	case offsets.KindGroup:
+		if r.Value == nil {
+			l.value = nil
+			return nil
+		}
+		v, err := offsets.DecodeGroup(r.Value)
+		if err != nil {
+			return err
+		}
+		l.value = &v
+	}
+	return nil
+}
+
+// rebuild makes a Group from replayed state: Stable with its stored members,
+// or Empty.
+func (c *Coordinator) rebuild(id string, p int32, l *loaded) *Group {
+	g := newGroup(id, p, c.clock.Now())
+	g.offsets = l.offsets
+	v := l.value
+	if v == nil {
+		return g
+	}
+	g.protocolType, g.generation, g.protocol, g.leader = v.ProtocolType, v.Generation, v.Protocol, v.Leader
+	if v.CurrentStateTimestamp > 0 {
+		g.stateTime = time.UnixMilli(v.CurrentStateTimestamp)
+	}
+	for _, mv := range v.Members {
+		m := &member{id: mv.MemberID, instanceID: mv.InstanceID, clientID: mv.ClientID, clientHost: mv.ClientHost,
+			sessionTimeout:   time.Duration(mv.SessionTimeoutMs) * time.Millisecond,
+			rebalanceTimeout: time.Duration(mv.RebalanceTimeoutMs) * time.Millisecond,
+			protocolType:     v.ProtocolType, protocols: []Protocol{{Name: v.Protocol, Metadata: mv.Subscription}},
+			assignment: mv.Assignment}
+		g.members[m.id] = m
+		if m.instanceID != "" {
+			g.static[m.instanceID] = m.id
+		}
+	}
+	if len(g.members) > 0 {
+		g.state = Stable
+	}
+	return g
+}
