@@ -163,8 +163,27 @@ func (o *consoleConsumerOptions) run(ctx context.Context, stdout, stderr io.Writ
 	}
 	defer cl.Close()
 	n, err := o.consume(ctx, cl, newMessageFormatter(fprops), stdout, stderr)
+	if cerr := o.commitOnExit(cl, props, cc.timeout); err == nil {
+		err = cerr
+	}
 	fmt.Fprintf(stderr, "Processed a total of %d messages\n", n)
 	return err
+}
+
+// commitOnExit commits, as a Java consumer's close does with auto commit on,
+// the offsets of the records printed since the last automatic commit, so the
+// group's next consumer starts right after them. It has its own deadline:
+// the run's context may already be cancelled (Ctrl-C).
+func (o *consoleConsumerOptions) commitOnExit(cl *kgo.Client, props map[string]string, timeout time.Duration) error {
+	if o.group == "" || strings.EqualFold(props["enable.auto.commit"], "false") {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		return fmt.Errorf("commit offsets of group %s: %w", o.group, err)
+	}
+	return nil
 }
 
 func (o *consoleConsumerOptions) consumerProperties() (map[string]string, error) {

@@ -8,12 +8,16 @@ import (
 	"strconv"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // committedOffsets returns a group's committed offsets, leaving out
 // partitions without a commit (offset -1) and failed partitions.
 func (g *groupsRun) committedOffsets(ctx context.Context, group string) (kadm.Offsets, error) {
 	resp, err := g.adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return kadm.Offsets{}, nil // a group that never committed
+	}
 	if err != nil {
 		return nil, g.cc.timeoutError("fetch offsets of group "+group, err)
 	}
@@ -64,7 +68,9 @@ func (g *groupsRun) offsetRows(ctx context.Context, v *groupView) ([]offsetRow, 
 			members = append(members, m)
 		}
 	}
-	sort.SliceStable(members, func(i, j int) bool { return countPartitions(members[i].assigned) > countPartitions(members[j].assigned) })
+	sort.SliceStable(members, func(i, j int) bool {
+		return countPartitions(members[i].assigned) > countPartitions(members[j].assigned)
+	})
 	ends, err := g.listOffsets(ctx, all, g.adm.ListEndOffsets)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,9 @@ func (g *groupsRun) resetOffsets(ctx context.Context) error {
 			}
 		}
 		planned = append(planned, id)
-		plan.Each(func(o kadm.Offset) { rows = append(rows, resetRow{group: id, topic: o.Topic, partition: o.Partition, offset: o.At}) })
+		plan.Each(func(o kadm.Offset) {
+			rows = append(rows, resetRow{group: id, topic: o.Topic, partition: o.Partition, offset: o.At})
+		})
 	}
 	if len(planned) > 0 {
 		fmt.Fprint(g.out, formatResetPlan(planned, rows))
