@@ -65,11 +65,12 @@ func (g *Group) sync(c *Coordinator, req SyncRequest) (chan SyncResult, SyncResu
 		if m.syncCh != nil {
 			m.syncCh <- SyncResult{Err: ErrRebalanceInProgress}
 		}
-		m.syncCh = make(chan SyncResult, 1)
+		ch := make(chan SyncResult, 1)
+		m.syncCh = ch
 		if m.id == g.leader {
 			g.assign(c, req.Assignments)
 		}
-		return m.syncCh, SyncResult{}
+		return ch, SyncResult{}
 	default: // Empty
 		return nil, SyncResult{Err: ErrUnknownMemberID}
 	}
