@@ -9,6 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // groupView is what --describe shows of a group, from either group protocol:
@@ -31,36 +32,33 @@ type memberView struct {
 // errGroupNotFound marks a group that does not exist.
 var errGroupNotFound = errors.New("cli: consumer group does not exist")
 
-// describeGroupViews describes groups with DescribeGroups and, for those the
-// classic protocol does not know, with ConsumerGroupDescribe. A group that
-// exists in neither is absent from the result.
+// describeGroupViews describes groups as Kafka's admin client does: first
+// with ConsumerGroupDescribe (KIP-848 groups), then with DescribeGroups for
+// the groups that API does not know (classic groups) or for all of them when
+// the broker lacks it. A group that exists in neither is absent.
 func (g *groupsRun) describeGroupViews(ctx context.Context, ids []string) (map[string]*groupView, error) {
-	described, err := g.adm.DescribeGroups(ctx, ids...)
+	views := g.describeNextGen(ctx, ids)
+	var classic []string
+	for _, id := range ids {
+		if views[id] == nil {
+			classic = append(classic, id)
+		}
+	}
+	if len(classic) == 0 {
+		return views, nil
+	}
+	described, err := g.adm.DescribeGroups(ctx, classic...)
 	if err != nil {
 		return nil, g.cc.timeoutError("describe groups", err)
 	}
-	views := map[string]*groupView{}
-	var unknown []string
-	for _, id := range ids {
+	for _, id := range classic {
 		d, ok := described[id]
 		switch {
 		case !ok || errors.Is(d.Err, kerr.GroupIDNotFound) || (d.Err == nil && d.State == "Dead"):
-			unknown = append(unknown, id)
 		case d.Err != nil:
 			return nil, fmt.Errorf("describe group %s: %w", id, adminError(d.Err, d.ErrMessage))
 		default:
 			views[id] = classicView(d)
-		}
-	}
-	if len(unknown) > 0 {
-		// A broker without KIP-848 rejects the request; its groups are classic.
-		next, err := g.adm.DescribeConsumerGroups(ctx, unknown...)
-		if err == nil {
-			for id, d := range next {
-				if d.Err == nil && d.State != "Dead" {
-					views[id] = consumerView(d)
-				}
-			}
 		}
 	}
 	return views, nil
@@ -82,14 +80,55 @@ func classicView(d kadm.DescribedGroup) *groupView {
 	return v
 }
 
-func consumerView(d kadm.DescribedConsumerGroup) *groupView {
-	v := &groupView{name: d.Group, state: d.State, strategy: d.AssignorName, coordinator: d.Coordinator,
-		groupEpoch: strconv.Itoa(int(d.Epoch)), targetEpoch: strconv.Itoa(int(d.AssignmentEpoch))}
-	for _, m := range d.Members {
-		v.members = append(v.members, memberView{id: m.MemberID, instance: deref(m.InstanceID), host: m.ClientHost,
-			clientID: m.ClientID, assigned: m.Assignment, target: m.TargetAssignment, epoch: strconv.Itoa(int(m.MemberEpoch))})
+// describeNextGen describes KIP-848 groups with ConsumerGroupDescribe. It
+// returns the groups found; a broker without the API finds none. Topics
+// named only by ID in an assignment are named from the cluster's metadata.
+func (g *groupsRun) describeNextGen(ctx context.Context, ids []string) map[string]*groupView {
+	views := map[string]*groupView{}
+	req := kmsg.NewPtrConsumerGroupDescribeRequest()
+	req.Groups = ids
+	var names map[kadm.TopicID]string
+	topicName := func(tp kmsg.AssignmentTopicPartition) string {
+		if tp.Topic != "" {
+			return tp.Topic
+		}
+		if names == nil {
+			names = map[kadm.TopicID]string{}
+			if md, err := g.adm.Metadata(ctx); err == nil {
+				for _, td := range md.Topics {
+					names[td.ID] = td.Topic
+				}
+			}
+		}
+		return names[tp.TopicID]
 	}
-	return v
+	toSet := func(a kmsg.Assignment) kadm.TopicsSet {
+		s := kadm.TopicsSet{}
+		for _, tp := range a.TopicPartitions {
+			s.Add(topicName(tp), tp.Partitions...)
+		}
+		return s
+	}
+	for _, shard := range g.cl.RequestSharded(ctx, req) {
+		resp, ok := shard.Resp.(*kmsg.ConsumerGroupDescribeResponse)
+		if shard.Err != nil || !ok {
+			continue
+		}
+		for _, rg := range resp.Groups {
+			if rg.ErrorCode != 0 || rg.State == "Dead" {
+				continue
+			}
+			v := &groupView{name: rg.Group, state: rg.State, strategy: rg.AssignorName, coordinator: shard.Meta,
+				groupEpoch: strconv.Itoa(int(rg.Epoch)), targetEpoch: strconv.Itoa(int(rg.AssignmentEpoch))}
+			for _, m := range rg.Members {
+				v.members = append(v.members, memberView{id: m.MemberID, instance: deref(m.InstanceID), host: m.ClientHost,
+					clientID: m.ClientID, assigned: toSet(m.Assignment), target: toSet(m.TargetAssignment),
+					epoch: strconv.Itoa(int(m.MemberEpoch))})
+			}
+			views[rg.Group] = v
+		}
+	}
+	return views
 }
 
 func deref(s *string) string {

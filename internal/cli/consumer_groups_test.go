@@ -38,10 +38,10 @@ func produceTo(t *testing.T, bs, topic string, counts ...int) {
 // joinGroup starts a group member that consumes want records of topic and
 // commits the offsets in commit, then stays in the group until the test
 // closes it.
-func joinGroup(t *testing.T, bs, group, topic string, want int, commit map[int32]int64) *kgo.Client {
+func joinGroup(t *testing.T, bs, group, topic string, want int, commit map[int32]int64, extra ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bs), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
-		kgo.ClientID("member-1"), kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(bs), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+		kgo.ClientID("member-1"), kgo.DisableAutoCommit(), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, extra...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,5 +258,34 @@ func TestConsoleConsumerGroupResumes(t *testing.T) {
 	rows = tableRows(mustRun(t, "", "consumer-groups", "--bootstrap-server", bs, "--describe", "--group", "cg").out)
 	if len(rows) != 1 || strings.Join(rows[0][:6], " ") != "cg c 0 6 6 0" {
 		t.Fatalf("committed after the second run: %q", rows)
+	}
+}
+
+// TestDescribeNextGenGroup describes a KIP-848 group, which only
+// ConsumerGroupDescribe reports with member epochs.
+func TestDescribeNextGenGroup(t *testing.T) {
+	bs := fakeCluster(t)
+	mustRun(t, "", "topics", "--bootstrap-server", bs, "--create", "--topic", "n", "--partitions", "3")
+	produceTo(t, bs, "n", 2, 2, 2)
+	member := joinGroup(t, bs, "ng", "n", 6, map[int32]int64{0: 2, 1: 1, 2: 0},
+		kgo.ServerSideBalancer(), kgo.Balancers(kgo.RangeBalancer()))
+	defer member.Close()
+	cg := func(args ...string) result {
+		return mustRun(t, "", append([]string{"consumer-groups", "--bootstrap-server", bs, "--describe", "--group", "ng"}, args...)...)
+	}
+	rows := tableRows(cg().out)
+	if len(rows) != 3 || strings.Join(rows[1][:6], " ") != "ng n 1 1 2 1" || rows[1][8] != "member-1" {
+		t.Fatalf("offsets: %q", rows)
+	}
+	r := cg("--members", "--verbose")
+	if rows := tableRows(r.out); len(rows) != 1 || rows[0][4] != "3" || rows[0][5] == "-" || rows[0][6] != "n:0,1,2" || rows[0][8] != "n:0,1,2" {
+		t.Fatalf("members: %q", r.out)
+	}
+	r = cg("--state", "--verbose")
+	if rows := tableRows(r.out); len(rows) != 1 || rows[0][3] != "range" || rows[0][4] != "Stable" || rows[0][5] == "-" || rows[0][7] != "1" {
+		t.Fatalf("state: %q", r.out)
+	}
+	if !strings.Contains(r.out, "GROUP-EPOCH     TARGET-ASSIGNMENT-EPOCH   #MEMBERS") {
+		t.Fatalf("state header: %q", r.out)
 	}
 }
