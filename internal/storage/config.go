@@ -18,6 +18,13 @@ type Config struct {
 	FileDeleteDelayMs     int64 // file.delete.delay.ms: wait before removing a .deleted file
 	Preallocate           bool  // preallocate: accepted for compatibility, not used on Linux
 	LogAppendTime         bool  // message.timestamp.type=LogAppendTime: stamp the broker time
+
+	// Compaction (see compact.go).
+	CleanupPolicy          string  // cleanup.policy: "delete" (or ""), "compact" or "compact,delete"
+	DeleteRetentionMs      int64   // delete.retention.ms: tombstone lifetime after its first cleaning
+	MinCompactionLagMs     int64   // min.compaction.lag.ms: younger records are not compacted
+	MaxCompactionLagMs     int64   // max.compaction.lag.ms: older dirty records force a cleaning; <= 0 never
+	MinCleanableDirtyRatio float64 // min.cleanable.dirty.ratio: dirty/total bytes that make a log eligible
 }
 
 // DefaultConfig returns Kafka's defaults.
@@ -31,6 +38,11 @@ func DefaultConfig() Config {
 		FlushIntervalMessages: math.MaxInt64,
 		FlushIntervalMs:       math.MaxInt64,
 		FileDeleteDelayMs:     60000,
+
+		CleanupPolicy:          "delete",
+		DeleteRetentionMs:      24 * 3600 * 1000,
+		MaxCompactionLagMs:     math.MaxInt64,
+		MinCleanableDirtyRatio: 0.5,
 	}
 }
 
@@ -51,9 +63,26 @@ func (c Config) Validate() error {
 		return fmt.Errorf("flush.ms %d: must not be negative", c.FlushIntervalMs)
 	case c.FileDeleteDelayMs < 0:
 		return fmt.Errorf("file.delete.delay.ms %d: must not be negative", c.FileDeleteDelayMs)
+	case c.CleanupPolicy != "" && c.CleanupPolicy != "delete" && c.CleanupPolicy != "compact" &&
+		c.CleanupPolicy != "compact,delete":
+		return fmt.Errorf("cleanup.policy %q: must be delete, compact or compact,delete", c.CleanupPolicy)
+	case c.DeleteRetentionMs < 0:
+		return fmt.Errorf("delete.retention.ms %d: must not be negative", c.DeleteRetentionMs)
+	case c.MinCompactionLagMs < 0:
+		return fmt.Errorf("min.compaction.lag.ms %d: must not be negative", c.MinCompactionLagMs)
+	case c.MinCleanableDirtyRatio < 0 || c.MinCleanableDirtyRatio > 1:
+		return fmt.Errorf("min.cleanable.dirty.ratio %g: must be between 0 and 1", c.MinCleanableDirtyRatio)
 	}
 	return nil
 }
+
+// Compacted reports whether cleanup.policy includes compact.
+func (c Config) Compacted() bool {
+	return c.CleanupPolicy == "compact" || c.CleanupPolicy == "compact,delete"
+}
+
+// deletes reports whether cleanup.policy includes delete (the default).
+func (c Config) deletes() bool { return c.CleanupPolicy != "compact" }
 
 // flushInterval is the forced-flush period, or 0 for never.
 func (c Config) flushInterval() time.Duration {

@@ -21,8 +21,11 @@ import (
 //     segment's committed size, which Append advances after its write.
 //   - Flush runs from the Log's own flusher goroutine (and from callers);
 //     it fsyncs outside appendMu so appends are not blocked by fsync.
-//   - Lock order: flushMu, then appendMu, then mu, then the leaf locks
-//     (segIndex.mu, epochCache.mu, delMu).
+//   - Compact and CleanStats are serialized by cleanMu; Compact reads
+//     inactive segments without other locks and swaps its output in under
+//     flushMu, appendMu and mu (see compact.go).
+//   - Lock order: cleanMu, then flushMu, then appendMu, then mu, then the
+//     leaf locks (segIndex.mu, epochCache.mu, delMu).
 type Log struct {
 	dir    string
 	logger *slog.Logger
@@ -42,6 +45,13 @@ type Log struct {
 	unsynced      []*segment // rolled segments not yet fsynced
 	recoveryPoint int64
 	unflushedMsgs atomic.Int64
+
+	// Compaction state. segGen is guarded by appendMu and bumped whenever
+	// segments are dropped (retention, truncation), so a compaction pass
+	// that planned on the old list aborts its swap.
+	cleanMu     sync.Mutex
+	segGen      uint64
+	compactHook func(step string) bool // tests: stop a pass at step as if the process died
 
 	flusher   flusher
 	deletions deletions
@@ -63,6 +73,9 @@ func Open(dir string, cfg Config, logger *slog.Logger) (*Log, error) {
 	}
 	l := &Log{dir: dir, logger: logger.With("dir", dir), epochs: epochCache{dir: dir}}
 	l.cfg.Store(&cfg)
+	if err := finishInterruptedCleaning(dir, l.logger); err != nil {
+		return nil, fmt.Errorf("open log %s: %w", dir, err)
+	}
 	if err := l.load(); err != nil {
 		l.closeSegments()
 		return nil, fmt.Errorf("open log %s: %w", dir, err)

@@ -68,7 +68,11 @@ func (l *Log) ApplyRetentionBelow(now time.Time, limit int64) (int, error) {
 	if limit < 0 {
 		limit = l.leo.Load()
 	}
-	n := l.countExpired(now, limit, l.config())
+	cfg := l.config()
+	if !cfg.deletes() { // cleanup.policy=compact: the cleaner alone shrinks the log
+		return 0, nil
+	}
+	n := l.countExpired(now, limit, cfg)
 	if n == 0 {
 		return 0, nil
 	}
@@ -90,8 +94,11 @@ func (l *Log) countExpired(now time.Time, limit int64, cfg Config) int {
 	n := 0
 	for ; n < len(l.segs); n++ {
 		s := l.segs[n]
-		if s.size.Load() == 0 || s.next.Load() > limit {
+		if s.next.Load() > limit || (s.size.Load() == 0 && n == len(l.segs)-1) {
 			break
+		}
+		if s.size.Load() == 0 { // emptied by compaction: nothing to keep
+			continue
 		}
 		byTime := cfg.RetentionMs >= 0 && now.UnixMilli()-s.largestTimestamp() > cfg.RetentionMs
 		bySize := cfg.RetentionBytes >= 0 && excess-s.size.Load() >= 0
@@ -139,6 +146,7 @@ func (l *Log) dropSegments(gone []*segment) {
 	if len(gone) == 0 {
 		return
 	}
+	l.segGen++
 	l.unsynced = slices.DeleteFunc(l.unsynced, func(s *segment) bool { return slices.Contains(gone, s) })
 	var paths []string
 	for _, s := range gone {
@@ -151,6 +159,11 @@ func (l *Log) dropSegments(gone []*segment) {
 			paths = append(paths, p+deletedSuffix)
 		}
 	}
+	l.scheduleRemoval(paths)
+}
+
+// scheduleRemoval removes .deleted files after file.delete.delay.ms.
+func (l *Log) scheduleRemoval(paths []string) {
 	delay := time.Duration(l.config().FileDeleteDelayMs) * time.Millisecond
 	if delay == 0 {
 		l.removeFiles(paths)
