@@ -11,33 +11,49 @@ package handler
 // record count, max.message.bytes) without decompressing, checked against
 // the idempotent producer's sequence state, and appended as produced:
 // compressed batches are stored and served exactly as the client built them.
-// acks=0 gets no response; acks=1 and acks=-1 are answered once the batch is
-// in the log (on a single replica the high watermark moves with it).
-// acks=-1 with fewer in-sync replicas than min.insync.replicas is refused
-// with NOT_ENOUGH_REPLICAS before anything is written.
+// acks=0 gets no response; acks=1 is answered once the batch is in the
+// leader's log. acks=-1 is answered once the high watermark passes the
+// batch (every ISR member has it; on a single replica at once): all
+// partitions are appended first, then the request waits for all of them,
+// bounded by TimeoutMillis (REQUEST_TIMED_OUT), so one slow partition never
+// holds back another's append. acks=-1 with fewer in-sync replicas than
+// min.insync.replicas is refused with NOT_ENOUGH_REPLICAS before anything
+// is written; if the ISR shrinks below it while waiting the answer is
+// NOT_ENOUGH_REPLICAS_AFTER_APPEND (the batch is in the log but may be
+// lost). A follower answers NOT_LEADER_OR_FOLLOWER.
 // A retried batch already written is answered with its original offsets.
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/partition"
 )
 
 var produceAPI = api{key: kmsg.Produce, min: 0, max: 11, serve: (*Handler).produce}
 
-func (h *Handler) produce(_ context.Context, r kmsg.Request) kmsg.Response {
+// ackWait is one appended partition an acks=-1 request waits for.
+type ackWait struct {
+	p          *partition.Partition
+	offset     int64 // one past the batch's last offset
+	topic, idx int
+}
+
+func (h *Handler) produce(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ProduceRequest)
 	resp := req.ResponseKind().(*kmsg.ProduceResponse)
 	im := h.Image()
 	badAcks := req.Acks != 0 && req.Acks != 1 && req.Acks != -1
-	for _, rt := range req.Topics {
+	var waits []ackWait
+	for ti, rt := range req.Topics {
 		st := kmsg.NewProduceResponseTopic()
 		st.Topic = rt.Topic
-		for _, rp := range rt.Partitions {
+		for pi, rp := range rt.Partitions {
 			sp := kmsg.NewProduceResponseTopicPartition()
 			sp.Partition = rp.Partition
 			switch {
@@ -46,7 +62,9 @@ func (h *Handler) produce(_ context.Context, r kmsg.Request) kmsg.Response {
 			case badAcks:
 				sp.ErrorCode = kerr.InvalidRequiredAcks.Code
 			default:
-				h.producePartition(im, rt.Topic, rp, req.Acks, &sp)
+				if p, end := h.producePartition(im, rt.Topic, rp, req.Acks, &sp); p != nil && req.Acks == -1 {
+					waits = append(waits, ackWait{p: p, offset: end, topic: ti, idx: pi})
+				}
 			}
 			st.Partitions = append(st.Partitions, sp)
 		}
@@ -55,34 +73,58 @@ func (h *Handler) produce(_ context.Context, r kmsg.Request) kmsg.Response {
 	if req.Acks == 0 {
 		return nil
 	}
+	h.waitForAcks(ctx, time.Duration(max(req.TimeoutMillis, 0))*time.Millisecond, waits, resp)
 	return resp
 }
 
+// waitForAcks waits until every appended partition's high watermark passes
+// its batch, or the request's timeout. One deadline covers all of them, so
+// waiting in turn costs no more than waiting in parallel.
+func (h *Handler) waitForAcks(ctx context.Context, timeout time.Duration, waits []ackWait, resp *kmsg.ProduceResponse) {
+	if len(waits) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for _, w := range waits {
+		err := w.p.WaitForHighWatermark(ctx, w.offset)
+		if err == nil {
+			continue
+		}
+		sp := &resp.Topics[w.topic].Partitions[w.idx]
+		sp.ErrorCode, sp.ErrorMessage = errorCode(err), errorMessage(err)
+		if !errors.Is(err, partition.ErrNotEnoughReplicasAfterAppend) {
+			sp.BaseOffset, sp.LogAppendTime = -1, -1
+		}
+	}
+}
+
+// producePartition appends one partition's batch and returns the partition
+// and the offset after the batch when it was written (nil otherwise).
 func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.ProduceRequestTopicPartition,
-	acks int16, sp *kmsg.ProduceResponseTopicPartition) {
+	acks int16, sp *kmsg.ProduceResponseTopicPartition) (*partition.Partition, int64) {
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
 	pm, ok := im.PartitionOf(topic, rp.Partition)
 	if !ok {
 		sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
-		return
+		return nil, 0
 	}
 	p := h.Partitions.Partition(topic, rp.Partition)
 	if p == nil || pm.Leader != h.NodeID {
 		sp.ErrorCode = kerr.NotLeaderForPartition.Code
-		return
+		return nil, 0
 	}
 	if len(rp.Records) == 0 {
 		sp.ErrorCode = kerr.InvalidRecord.Code
 		msg := "Produce requests must have at least one record batch per partition"
 		sp.ErrorMessage = &msg
-		return
+		return nil, 0
 	}
-	if minISR := p.Config().MinInsyncReplicas; acks == -1 && len(pm.ISR) < int(minISR) {
-		sp.ErrorCode = kerr.NotEnoughReplicas.Code
-		msg := fmt.Sprintf("The size of the current ISR %d is insufficient to satisfy the min.isr requirement of %d for partition %s-%d",
-			len(pm.ISR), minISR, topic, rp.Partition)
-		sp.ErrorMessage = &msg
-		return
+	if acks == -1 {
+		if err := p.CheckMinISR(); err != nil {
+			sp.ErrorCode, sp.ErrorMessage = errorCode(err), errorMessage(err)
+			return nil, 0
+		}
 	}
 	res, err := p.Append(rp.Records)
 	h.Metrics.Produced(topic, res.LastOffset-res.BaseOffset+1, len(rp.Records), err != nil)
@@ -92,7 +134,8 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 		if sp.ErrorCode == kerr.UnknownServerError.Code {
 			h.Logger.Error("produce failed", "topic", topic, "partition", rp.Partition, "err", err)
 		}
-		return
+		return nil, 0
 	}
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
+	return p, res.LastOffset + 1
 }

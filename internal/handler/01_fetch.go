@@ -15,7 +15,16 @@ package handler
 // Fetch sessions (KIP-227) are not kept: we answer session id 0, which tells
 // clients to send full fetch requests; a request naming a session gets
 // FETCH_SESSION_ID_NOT_FOUND. From v13 topics are named by topic ID.
-// Fetches from followers (replica id >= 0) belong to the replication issue.
+//
+// A fetch from a follower (ReplicaID >= 0 before v15, ReplicaState.ID from
+// v15) is served by the leader only, reads up to the log end offset rather
+// than the high watermark, and records the fetch offset as that follower's
+// log end offset (which moves the high watermark and the ISR). A replica
+// outside the partition's replica set, or a fetch to a non-leader, gets
+// NOT_LEADER_OR_FOLLOWER; a stale or newer CurrentLeaderEpoch gets
+// FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH; a fetch offset beyond the
+// leader's log end gets OFFSET_OUT_OF_RANGE (the follower then truncates by
+// leader epoch).
 
 import (
 	"context"
@@ -39,6 +48,7 @@ type fetchTarget struct {
 	topicKnown        bool
 	p                 *partition.Partition
 	req               kmsg.FetchRequestTopicPartition
+	replica           int32 // fetching follower, or -1 for a consumer
 }
 
 func (h *Handler) fetch(ctx context.Context, r kmsg.Request) kmsg.Response {
@@ -48,7 +58,7 @@ func (h *Handler) fetch(ctx context.Context, r kmsg.Request) kmsg.Response {
 		resp.ErrorCode = kerr.FetchSessionIDNotFound.Code
 		return resp
 	}
-	targets := h.resolveFetch(h.Image(), req)
+	targets := h.resolveFetch(h.Image(), req, fetchReplicaID(req))
 	w := partition.NewWaiter()
 	for _, t := range targets {
 		if t.p != nil {
@@ -88,7 +98,15 @@ func (h *Handler) countFetch(resp *kmsg.FetchResponse, targets []fetchTarget) *k
 	return resp
 }
 
-func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest) []fetchTarget {
+// fetchReplicaID is the fetching replica's node ID, or -1 for a consumer.
+func fetchReplicaID(req *kmsg.FetchRequest) int32 {
+	if req.Version >= 15 {
+		return req.ReplicaState.ID
+	}
+	return req.ReplicaID
+}
+
+func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest, replica int32) []fetchTarget {
 	var targets []fetchTarget
 	for ti, rt := range req.Topics {
 		name := rt.Topic
@@ -102,10 +120,11 @@ func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest) []fet
 		_, topicKnown := im.Topic(name)
 		for pi, rp := range rt.Partitions {
 			pm, known := im.PartitionOf(name, rp.Partition)
-			t := fetchTarget{topicIdx: ti, partIdx: pi, name: name, known: known, topicKnown: topicKnown, req: rp}
+			t := fetchTarget{topicIdx: ti, partIdx: pi, name: name, known: known, topicKnown: topicKnown, req: rp,
+				replica: replica}
 			// Consumers read from the leader; from v11 (KIP-392) a follower
-			// may serve them too.
-			if known && (pm.Leader == h.NodeID || req.Version >= 11) {
+			// may serve them too. Followers fetch from the leader only.
+			if known && (pm.Leader == h.NodeID || (req.Version >= 11 && replica < 0)) {
 				t.p = h.Partitions.Partition(name, rp.Partition)
 			}
 			targets = append(targets, t)
@@ -154,6 +173,14 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 		return sp
 	}
 	p := t.p
+	read := p.Read
+	if t.replica >= 0 {
+		if _, err := p.RecordFollowerFetch(t.replica, t.req.FetchOffset); err != nil {
+			sp.ErrorCode = errorCode(err)
+			return sp
+		}
+		read = p.ReadForReplica
+	}
 	hw := p.HighWatermark()
 	sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, hw, p.LogStartOffset()
 	if req.IsolationLevel == 1 {
@@ -163,7 +190,7 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 	if limit <= 0 && !first {
 		return sp
 	}
-	data, err := p.Read(t.req.FetchOffset, max(limit, 1))
+	data, err := read(t.req.FetchOffset, max(limit, 1))
 	if err != nil {
 		sp.ErrorCode = errorCode(err)
 		return sp

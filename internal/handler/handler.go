@@ -29,6 +29,7 @@ func allAPIs() []api {
 		apiVersionsAPI, createTopicsAPI, deleteTopicsAPI, deleteRecordsAPI,
 		initProducerIDAPI, describeConfigsAPI, alterConfigsAPI,
 		createPartitionsAPI, incrementalAlterConfigsAPI, describeClusterAPI,
+		offsetForLeaderEpochAPI,
 	}
 }
 

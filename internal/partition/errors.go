@@ -11,4 +11,9 @@ var (
 	ErrFencedLeaderEpoch    = errors.New("partition: fenced leader epoch")
 	ErrUnknownLeaderEpoch   = errors.New("partition: unknown leader epoch")
 	ErrClosed               = errors.New("partition: closed")
+
+	ErrNotFollower                  = errors.New("partition: not a follower")
+	ErrFollowerAhead                = errors.New("partition: follower fetch offset beyond the log end")
+	ErrNotEnoughReplicas            = errors.New("partition: not enough in-sync replicas")
+	ErrNotEnoughReplicasAfterAppend = errors.New("partition: not enough in-sync replicas after append")
 )

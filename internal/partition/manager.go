@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samsa-io/samsa/internal/config"
@@ -37,6 +38,8 @@ type Manager struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	onISRChange atomic.Pointer[ISRChangeFunc] // see OnISRChange (replica_manager.go)
 }
 
 // NewManager makes a Manager for the given broker config. Call Start to
@@ -102,7 +105,7 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) er
 				if configChanged {
 					p.setConfig(cfg)
 				}
-				p.leaderEpoch.Store(pm.LeaderEpoch)
+				p.applyMetadata(pm, m.nodeID)
 				continue
 			}
 		}
@@ -111,6 +114,8 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) er
 			errs = append(errs, err)
 			continue
 		}
+		p.onISRChange.Store(m.onISRChange.Load())
+		p.applyMetadata(pm, m.nodeID)
 		m.parts[tp] = p
 	}
 	return errors.Join(errs...)

@@ -35,6 +35,9 @@ type Partition struct {
 	closed      atomic.Bool
 
 	waiters waiters
+
+	rs          replicaSet                    // replication state (replica.go)
+	onISRChange atomic.Pointer[ISRChangeFunc] // set by the Manager
 }
 
 // AppendResult describes a successful append.
@@ -108,7 +111,7 @@ func (p *Partition) Append(payload []byte) (AppendResult, error) {
 			return AppendResult{}, fmt.Errorf("flush %s-%d: %w", p.Topic, p.Index, err)
 		}
 	}
-	p.advanceHighWatermark(res.LastOffset + 1)
+	p.maybeAdvanceHighWatermark()
 	return res, nil
 }
 
@@ -119,6 +122,9 @@ func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *conf
 	defer p.mu.Unlock()
 	if p.closed.Load() {
 		return AppendResult{}, ErrClosed
+	}
+	if !p.IsLeader() {
+		return AppendResult{}, ErrNotLeader
 	}
 	dup, isDup, err := p.producers.dupOrCheck(first)
 	if err != nil {
@@ -158,6 +164,7 @@ func stampLogAppendTime(payload []byte, ts int64) {
 func (p *Partition) advanceHighWatermark(hw int64) {
 	for old := p.highWater.Load(); hw > old; old = p.highWater.Load() {
 		if p.highWater.CompareAndSwap(old, hw) {
+			p.rs.changed.fire()
 			break
 		}
 	}
@@ -240,6 +247,7 @@ func (p *Partition) close() error {
 	defer p.mu.Unlock()
 	p.closed.Store(true)
 	p.waiters.wake()
+	p.rs.changed.fire()
 	return p.log.Close()
 }
 
@@ -248,6 +256,7 @@ func (p *Partition) delete() error {
 	defer p.mu.Unlock()
 	p.closed.Store(true)
 	p.waiters.wake()
+	p.rs.changed.fire()
 	return p.log.Delete()
 }
 

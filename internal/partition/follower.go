@@ -1,0 +1,116 @@
+package partition
+
+import (
+	"fmt"
+
+	"github.com/samsa-io/samsa/protocol/records"
+)
+
+// The follower side: a replica whose leader is another node copies the
+// leader's batches as they are (offsets and leader epochs kept), learns the
+// high watermark from the leader's fetch responses and truncates by leader
+// epoch when it meets a new leader. The replication package drives these
+// calls from one fetcher goroutine per source broker; they are serialized
+// with role changes by Partition.mu.
+
+// AppendAsFollower appends batches fetched from the leader and returns
+// the new log end offset. Producer state is rebuilt from the batch
+// headers, so that after a failover this replica still recognises retried
+// batches as duplicates. It fails with ErrNotFollower on a leader.
+func (p *Partition) AppendAsFollower(batches []byte) (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return 0, ErrClosed
+	}
+	if p.IsLeader() {
+		return 0, ErrNotFollower
+	}
+	if _, err := p.log.AppendReplicated(batches); err != nil {
+		return 0, fmt.Errorf("append as follower %s-%d: %w", p.Topic, p.Index, err)
+	}
+	for rest := batches; len(rest) > 0; {
+		batch, next, err := records.Next(rest)
+		if err != nil {
+			break // AppendReplicated already checked the framing
+		}
+		if h, err := records.ParseHeader(batch); err == nil && h.ProducerID >= 0 {
+			appendTime := int64(-1)
+			if h.LogAppendTime() {
+				appendTime = h.MaxTimestamp
+			}
+			p.producers.record(h, h.BaseOffset, appendTime)
+		}
+		rest = next
+	}
+	if p.log.FlushDue() {
+		if err := p.log.Flush(); err != nil {
+			return 0, fmt.Errorf("flush %s-%d: %w", p.Topic, p.Index, err)
+		}
+	}
+	p.waiters.wake()
+	return p.log.LogEndOffset(), nil
+}
+
+// UpdateFollowerHighWatermark sets a follower's high watermark from the
+// leader's: min(leaderHW, LEO). Unlike the leader's it may move back
+// (after truncation); readers are woken when it moves.
+func (p *Partition) UpdateFollowerHighWatermark(leaderHW int64) {
+	hw := min(leaderHW, p.log.LogEndOffset())
+	if old := p.highWater.Swap(hw); old != hw {
+		p.rs.changed.fire()
+		p.waiters.wake()
+	}
+}
+
+// TruncateTo removes every record at or above offset (a follower
+// truncating to the leader's log by leader epoch) and rebuilds producer
+// state, so a truncated batch is never mistaken for a duplicate later.
+func (p *Partition) TruncateTo(offset int64) error {
+	return p.truncate(func() error { return p.log.TruncateTo(offset) })
+}
+
+// TruncateFullyAndStartAt empties the log and restarts it at offset (a
+// follower behind the leader's log start).
+func (p *Partition) TruncateFullyAndStartAt(offset int64) error {
+	return p.truncate(func() error { return p.log.TruncateFullyAndStartAt(offset) })
+}
+
+func (p *Partition) truncate(do func() error) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if p.IsLeader() {
+		return ErrNotFollower
+	}
+	if err := do(); err != nil {
+		return fmt.Errorf("truncate %s-%d: %w", p.Topic, p.Index, err)
+	}
+	leo := p.log.LogEndOffset()
+	if p.highWater.Load() > leo {
+		p.highWater.Store(leo)
+	}
+	p.producers = make(producers)
+	return p.rebuildProducers()
+}
+
+// ReadForReplica reads like Read but up to the log end offset: followers
+// copy records before they are committed.
+func (p *Partition) ReadForReplica(offset int64, maxBytes int) ([]byte, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
+	return p.log.Read(offset, maxBytes, p.log.LogEndOffset())
+}
+
+// LatestEpoch is the latest leader epoch in the log, or -1.
+func (p *Partition) LatestEpoch() int32 { return p.log.LatestEpoch() }
+
+// EndOffsetForEpoch answers OffsetForLeaderEpoch: the largest epoch <=
+// epoch this log knows and the offset where it ends; (-1, -1) if epoch is
+// older than every known epoch.
+func (p *Partition) EndOffsetForEpoch(epoch int32) (int32, int64) {
+	return p.log.EndOffsetForEpoch(epoch)
+}

@@ -1,0 +1,181 @@
+package partition
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// FollowerFetch is what the leader learned from one follower fetch.
+type FollowerFetch struct {
+	HighWatermark  int64
+	LogStartOffset int64
+	LogEndOffset   int64
+}
+
+// RecordFollowerFetch notes that follower replica fetched from
+// fetchOffset: everything below it is on the follower. It updates the
+// follower's LEO and caught-up time (Kafka's rules: caught up if it asked
+// for the leader's LEO now, or for the LEO the leader had at its previous
+// fetch), may propose adding it to the ISR, and recomputes the high
+// watermark. It fails with ErrNotLeader on a follower or for a replica not
+// in the replica set, and with a storage offset error beyond the LEO.
+func (p *Partition) RecordFollowerFetch(replica int32, fetchOffset int64) (FollowerFetch, error) {
+	if p.closed.Load() {
+		return FollowerFetch{}, ErrClosed
+	}
+	leo := p.log.LogEndOffset()
+	if fetchOffset > leo {
+		return FollowerFetch{}, fmt.Errorf("%w: follower %d fetch offset %d is beyond the log end offset %d",
+			ErrFollowerAhead, replica, fetchOffset, leo)
+	}
+	now := time.Now()
+	rs := &p.rs
+	rs.mu.Lock()
+	if rs.leader != rs.node {
+		rs.mu.Unlock()
+		return FollowerFetch{}, ErrNotLeader
+	}
+	f := rs.followers[replica]
+	if f == nil || !slices.Contains(rs.replicas, replica) {
+		rs.mu.Unlock()
+		return FollowerFetch{}, fmt.Errorf("%w: replica %d is not a replica of %s-%d", ErrNotLeader, replica, p.Topic, p.Index)
+	}
+	switch {
+	case fetchOffset >= leo:
+		f.lastCaughtUp = now
+	case f.lastFetchLeaderLEO >= 0 && fetchOffset >= f.lastFetchLeaderLEO:
+		f.lastCaughtUp = f.lastFetch
+	}
+	f.leo, f.lastFetch, f.lastFetchLeaderLEO = fetchOffset, now, leo
+	change := p.expandLocked(replica, f)
+	rs.mu.Unlock()
+	p.maybeAdvanceHighWatermark()
+	p.propose(change)
+	return FollowerFetch{HighWatermark: p.HighWatermark(), LogStartOffset: p.log.LogStartOffset(), LogEndOffset: leo}, nil
+}
+
+// expandLocked proposes adding replica to the ISR once it has reached the
+// high watermark and this leader epoch's start offset.
+func (p *Partition) expandLocked(replica int32, f *followerState) *ISRChange {
+	rs := &p.rs
+	if slices.Contains(rs.isr, replica) || !rs.canProposeLocked(time.Now()) {
+		return nil
+	}
+	if f.leo < p.highWater.Load() || f.leo < rs.epochStart {
+		return nil
+	}
+	next := append(slices.Clone(rs.isr), replica)
+	slices.Sort(next)
+	return rs.pendLocked(p, next)
+}
+
+// canProposeLocked is true when no ISR change is in flight (or the one in
+// flight is old enough to be considered lost).
+func (rs *replicaSet) canProposeLocked(now time.Time) bool {
+	return rs.pending == nil || now.Sub(rs.pendingAt) > pendingISRTimeout
+}
+
+func (rs *replicaSet) pendLocked(p *Partition, isr []int32) *ISRChange {
+	rs.pending, rs.pendingAt = isr, time.Now()
+	return &ISRChange{Topic: p.Topic, TopicID: p.TopicID, Partition: p.Index, LeaderEpoch: rs.leaderEpoch,
+		PartitionEpoch: rs.partitionEpoch, ISR: slices.Clone(isr)}
+}
+
+func (p *Partition) propose(change *ISRChange) {
+	if change == nil {
+		return
+	}
+	p.logger.Info("proposing ISR change", "isr", change.ISR, "leader_epoch", change.LeaderEpoch,
+		"partition_epoch", change.PartitionEpoch)
+	if fn := p.onISRChange.Load(); fn != nil {
+		(*fn)(*change)
+	}
+}
+
+// MaybeShrinkISR proposes removing followers that have not been caught up
+// for longer than lagMax. Only a leader with no change in flight acts.
+func (p *Partition) MaybeShrinkISR(now time.Time, lagMax time.Duration) {
+	rs := &p.rs
+	rs.mu.Lock()
+	if !rs.known || rs.leader != rs.node || !rs.canProposeLocked(now) {
+		rs.mu.Unlock()
+		return
+	}
+	var keep []int32
+	for _, id := range rs.isr {
+		f := rs.followers[id]
+		if id == rs.node || (f != nil && now.Sub(f.lastCaughtUp) <= lagMax) {
+			keep = append(keep, id)
+		}
+	}
+	var change *ISRChange
+	if len(keep) < len(rs.isr) {
+		change = rs.pendLocked(p, keep)
+	}
+	rs.mu.Unlock()
+	p.propose(change)
+}
+
+// CheckMinISR fails with ErrNotEnoughReplicas when the committed ISR is
+// smaller than min.insync.replicas (checked before an acks=all append).
+func (p *Partition) CheckMinISR() error {
+	minISR := int(p.Config().MinInsyncReplicas)
+	p.rs.mu.Lock()
+	n := len(p.rs.isr)
+	if !p.rs.known {
+		n = 1
+	}
+	p.rs.mu.Unlock()
+	if n < minISR {
+		return fmt.Errorf("%w: The size of the current ISR %d is insufficient to satisfy the min.isr requirement of %d for partition %s-%d",
+			ErrNotEnoughReplicas, n, minISR, p.Topic, p.Index)
+	}
+	return nil
+}
+
+// WaitForHighWatermark blocks an acks=all produce until the high watermark
+// reaches offset (one past the batch's last offset). It returns
+// ErrNotEnoughReplicasAfterAppend if the ISR shrank below
+// min.insync.replicas by then, ErrNotLeader if leadership moved,
+// ErrClosed on shutdown and ctx's error on timeout. It wakes on changes,
+// never polls.
+func (p *Partition) WaitForHighWatermark(ctx context.Context, offset int64) error {
+	for {
+		ch := p.rs.changed.wait()
+		done, err := p.hwReached(offset)
+		if done {
+			return err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (p *Partition) hwReached(offset int64) (bool, error) {
+	if p.closed.Load() {
+		return true, ErrClosed
+	}
+	p.rs.mu.Lock()
+	leader := !p.rs.known || p.rs.leader == p.rs.node
+	isr := len(p.rs.maximalISRLocked())
+	if !p.rs.known {
+		isr = 1
+	}
+	p.rs.mu.Unlock()
+	if !leader {
+		return true, ErrNotLeader
+	}
+	if p.HighWatermark() < offset {
+		return false, nil
+	}
+	if minISR := int(p.Config().MinInsyncReplicas); isr < minISR {
+		return true, fmt.Errorf("%w: The number of in-sync replicas %d fell below min.insync.replicas %d for partition %s-%d while waiting",
+			ErrNotEnoughReplicasAfterAppend, isr, minISR, p.Topic, p.Index)
+	}
+	return true, nil
+}
