@@ -38,7 +38,8 @@ type ProducerIDs interface {
 	Next() (int64, error)
 }
 
-// Deps are the parts a Handler needs. All must be set.
+// Deps are the parts a Handler needs. All must be set, except Groups (nil:
+// group APIs answer COORDINATOR_NOT_AVAILABLE).
 type Deps struct {
 	NodeID      int32
 	Config      *config.Broker
@@ -46,6 +47,7 @@ type Deps struct {
 	Controller  Controller
 	Partitions  *partition.Manager
 	ProducerIDs ProducerIDs
+	Groups      Groups
 	Metrics     *metrics.BrokerTopic // nil records nothing
 	Logger      *slog.Logger
 }
@@ -60,6 +62,9 @@ type Handler struct {
 
 // New builds a Handler with every API registered.
 func New(d Deps) *Handler {
+	if d.Groups == nil {
+		d.Groups = noGroups{}
+	}
 	h := &Handler{Deps: d, apis: make(map[int16]api)}
 	var ranges []protocol.VersionRange
 	for _, a := range allAPIs() {
@@ -80,5 +85,5 @@ func (h *Handler) Handle(ctx context.Context, req *protocol.Request) kmsg.Respon
 	if !ok {
 		return nil
 	}
-	return a.serve(h, ctx, req.Body)
+	return a.serve(h, withClient(ctx, req.ClientID), req.Body)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/handler"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/metrics"
@@ -36,6 +37,7 @@ type Server struct {
 
 	ctrl          *controller.Controller
 	parts         *partition.Manager
+	groups        *group.Coordinator
 	listeners     []*network.Listener
 	listenerNames []string
 
@@ -101,7 +103,7 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	h := handler.New(handler.Deps{
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl,
-		Partitions: s.parts, ProducerIDs: pids, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
+		Partitions: s.parts, ProducerIDs: pids, Groups: s.groups, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
 	})
 	if err := s.startListeners(h); err != nil {
 		return err
@@ -170,6 +172,8 @@ func (s *Server) startPartitions() error {
 	}
 	s.parts.RemoveOrphans()
 	s.parts.Start()
+	s.startGroups()
+	s.applyGroupLeadership(s.ctrl.Image())
 	loopCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(1)
@@ -184,6 +188,7 @@ func (s *Server) startPartitions() error {
 				if err := s.parts.ApplyImage(im); err != nil {
 					s.logger.Error("apply metadata image", "err", err)
 				}
+				s.applyGroupLeadership(im)
 			}
 		}
 	}()
@@ -255,8 +260,9 @@ func (s *Server) Addrs() []net.Addr {
 	return out
 }
 
-// Close stops listeners first (no new work), then the metadata loop and
-// partitions (logs flushed and checkpointed), then the controller.
+// Close stops listeners first (no new work), then the metadata loop, the
+// group coordinator (it writes to partitions), partitions (logs flushed and
+// checkpointed), then the controller.
 func (s *Server) Close() error {
 	s.logger.Info("shutting down", "node", s.cfg.NodeID)
 	defer s.logger.Info("shut down", "node", s.cfg.NodeID)
@@ -269,6 +275,9 @@ func (s *Server) Close() error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	if s.groups != nil {
+		errs = append(errs, s.groups.Close())
+	}
 	if s.parts != nil {
 		errs = append(errs, s.parts.Close())
 	}

@@ -1,0 +1,103 @@
+package handler
+
+// OffsetFetch, versions 1–9.
+//
+// v1–7 fetch one group, v8+ many (each with its own error). No topics
+// (null, v2+) means every partition with a committed offset. A partition
+// without a commit answers offset -1. Group-level errors (NOT_COORDINATOR,
+// COORDINATOR_LOAD_IN_PROGRESS) are the top-level error from v2 and are
+// repeated on every partition for v1. RequireStable (v7+) never waits:
+// there are no pending transactional offset commits (no transaction
+// coordinator yet), so every offset is stable. v9 member id/epoch are
+// ignored (classic groups only).
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/group"
+)
+
+var offsetFetchAPI = api{key: kmsg.OffsetFetch, min: 1, max: 9, serve: (*Handler).offsetFetch}
+
+func (h *Handler) offsetFetch(_ context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.OffsetFetchRequest)
+	resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
+	if req.Version >= 8 {
+		for _, rg := range req.Groups {
+			var tps []group.TopicPartition // nil: all partitions
+			if rg.Topics != nil {
+				tps = []group.TopicPartition{}
+			}
+			for _, t := range rg.Topics {
+				tps = appendTPs(tps, t.Topic, t.Partitions)
+			}
+			fetched, err := h.Groups.FetchOffsets(rg.Group, tps)
+			sg := kmsg.NewOffsetFetchResponseGroup()
+			sg.Group, sg.ErrorCode = rg.Group, errorCode(err)
+			if err == nil {
+				sg.Topics = groupTopics(fetched)
+			}
+			resp.Groups = append(resp.Groups, sg)
+		}
+		return resp
+	}
+	var tps []group.TopicPartition // nil: all partitions
+	if req.Topics != nil {
+		tps = []group.TopicPartition{}
+	}
+	for _, t := range req.Topics {
+		tps = appendTPs(tps, t.Topic, t.Partitions)
+	}
+	fetched, err := h.Groups.FetchOffsets(req.Group, tps)
+	if err != nil && req.Version >= 2 {
+		resp.ErrorCode = errorCode(err)
+		return resp
+	}
+	if err != nil { // v1: the error on every requested partition
+		for _, tp := range tps {
+			fetched = append(fetched, group.FetchedOffset{TopicPartition: tp, Offset: -1, LeaderEpoch: -1})
+		}
+	}
+	for _, gt := range groupTopics(fetched) {
+		rt := kmsg.NewOffsetFetchResponseTopic()
+		rt.Topic = gt.Topic
+		for _, gp := range gt.Partitions {
+			rp := kmsg.NewOffsetFetchResponseTopicPartition()
+			rp.Partition, rp.Offset, rp.LeaderEpoch, rp.Metadata = gp.Partition, gp.Offset, gp.LeaderEpoch, gp.Metadata
+			rp.ErrorCode = errorCode(err)
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp
+}
+
+func appendTPs(tps []group.TopicPartition, topic string, parts []int32) []group.TopicPartition {
+	for _, p := range parts {
+		tps = append(tps, group.TopicPartition{Topic: topic, Partition: p})
+	}
+	return tps
+}
+
+// groupTopics groups fetched offsets by topic, keeping their order.
+func groupTopics(fetched []group.FetchedOffset) []kmsg.OffsetFetchResponseGroupTopic {
+	var out []kmsg.OffsetFetchResponseGroupTopic
+	index := make(map[string]int)
+	for _, f := range fetched {
+		i, ok := index[f.Topic]
+		if !ok {
+			i = len(out)
+			index[f.Topic] = i
+			t := kmsg.NewOffsetFetchResponseGroupTopic()
+			t.Topic = f.Topic
+			out = append(out, t)
+		}
+		p := kmsg.NewOffsetFetchResponseGroupTopicPartition()
+		md := f.Metadata
+		p.Partition, p.Offset, p.LeaderEpoch, p.Metadata = f.Partition, f.Offset, f.LeaderEpoch, &md
+		out[i].Partitions = append(out[i].Partitions, p)
+	}
+	return out
+}

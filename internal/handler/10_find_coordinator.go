@@ -1,0 +1,117 @@
+package handler
+
+// FindCoordinator, versions 0–5.
+//
+// Key type 0 (group): the coordinator is the leader of partition
+// abs(javaHash(group)) % offsets.topic.num.partitions of __consumer_offsets.
+// The first lookup creates that topic through the controller
+// (cleanup.policy=compact, segment.bytes=100 MiB); with fewer live brokers
+// than offsets.topic.replication.factor the answer is COORDINATOR_NOT_AVAILABLE,
+// as in Kafka. While this node is still loading the partition the answer is
+// COORDINATOR_LOAD_IN_PROGRESS. Key type 1 (transaction) answers
+// COORDINATOR_NOT_AVAILABLE: there is no transaction coordinator yet.
+// v4+ batches keys (CoordinatorKeys) and answers one entry per key.
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/group"
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 5, serve: (*Handler).findCoordinator}
+
+// coordinator is one FindCoordinator answer.
+type coordinator struct {
+	node int32
+	host string
+	port int32
+	err  *kerr.Error
+}
+
+func (h *Handler) findCoordinator(ctx context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.FindCoordinatorRequest)
+	resp := req.ResponseKind().(*kmsg.FindCoordinatorResponse)
+	if req.Version < 4 {
+		c := h.coordinatorFor(ctx, req.CoordinatorType, req.CoordinatorKey)
+		resp.NodeID, resp.Host, resp.Port = c.node, c.host, c.port
+		if c.err != nil {
+			resp.ErrorCode, resp.ErrorMessage = c.err.Code, &c.err.Description
+		}
+		return resp
+	}
+	for _, key := range req.CoordinatorKeys {
+		c := h.coordinatorFor(ctx, req.CoordinatorType, key)
+		rc := kmsg.NewFindCoordinatorResponseCoordinator()
+		rc.Key, rc.NodeID, rc.Host, rc.Port = key, c.node, c.host, c.port
+		if c.err != nil {
+			rc.ErrorCode, rc.ErrorMessage = c.err.Code, &c.err.Description
+		}
+		resp.Coordinators = append(resp.Coordinators, rc)
+	}
+	return resp
+}
+
+func (h *Handler) coordinatorFor(ctx context.Context, keyType int8, key string) coordinator {
+	fail := func(e *kerr.Error) coordinator { return coordinator{node: -1, port: -1, err: e} }
+	switch {
+	case keyType == 1:
+		return fail(kerr.CoordinatorNotAvailable)
+	case keyType != 0:
+		return fail(kerr.InvalidRequest)
+	case key == "":
+		return fail(kerr.InvalidRequest)
+	}
+	t, err := h.offsetsTopic(ctx)
+	if err != nil {
+		if !errors.Is(err, errNoOffsetsTopic) {
+			h.Logger.Warn("create offsets topic", "err", err)
+		}
+		return fail(kerr.CoordinatorNotAvailable)
+	}
+	p := h.Groups.PartitionFor(key)
+	pm, ok := t.Partition(p)
+	if !ok {
+		return fail(kerr.CoordinatorNotAvailable)
+	}
+	b, ok := h.Image().Brokers[pm.Leader]
+	if !ok || b.Fenced {
+		return fail(kerr.CoordinatorNotAvailable)
+	}
+	if pm.Leader == h.NodeID && h.Groups.Status(p) != group.Loaded {
+		return fail(kerr.CoordinatorLoadInProgress)
+	}
+	return coordinator{node: b.ID, host: b.Host, port: b.Port}
+}
+
+var errNoOffsetsTopic = errors.New("handler: offsets topic cannot be created yet")
+
+// offsetsTopic returns __consumer_offsets, creating it on first use.
+func (h *Handler) offsetsTopic(ctx context.Context) (*metadata.Topic, error) {
+	im := h.Image()
+	if t, ok := im.Topic(group.OffsetsTopic); ok {
+		return t, nil
+	}
+	rf := h.Config.OffsetsTopicReplicationFactor
+	if len(im.LiveBrokers()) < int(rf) {
+		return nil, errNoOffsetsTopic
+	}
+	t, err := h.Controller.CreateTopic(ctx, controller.CreateTopicRequest{
+		Name: group.OffsetsTopic, NumPartitions: h.Config.OffsetsTopicNumPartitions, ReplicationFactor: rf,
+		Configs: map[string]string{
+			"cleanup.policy": "compact", "segment.bytes": strconv.Itoa(100 << 20), "compression.type": "producer",
+		},
+	})
+	if errors.Is(err, controller.ErrTopicExists) {
+		if t, ok := h.Image().Topic(group.OffsetsTopic); ok {
+			return t, nil
+		}
+	}
+	return t, err
+}

@@ -1,0 +1,54 @@
+package handler
+
+// DescribeGroups, versions 0–5.
+//
+// A group unknown to this coordinator is reported in state Dead without
+// error, as Kafka does before v6. Member metadata and assignments are
+// included only while the group is Stable; the protocol name likewise.
+// With IncludeAuthorizedOperations (v3+) the group's operations are all
+// allowed (READ, DESCRIBE, DELETE): Samsa has no ACLs yet.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+var describeGroupsAPI = api{key: kmsg.DescribeGroups, min: 0, max: 5, serve: (*Handler).describeGroups}
+
+// groupOperations is the ACL bit field of READ(3), DELETE(6), DESCRIBE(8).
+const groupOperations = 1<<3 | 1<<6 | 1<<8
+
+func (h *Handler) describeGroups(_ context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.DescribeGroupsRequest)
+	resp := req.ResponseKind().(*kmsg.DescribeGroupsResponse)
+	for _, id := range req.Groups {
+		d, err := h.Groups.DescribeGroup(id)
+		rg := kmsg.NewDescribeGroupsResponseGroup()
+		rg.Group = id
+		if req.IncludeAuthorizedOperations {
+			rg.AuthorizedOperations = groupOperations
+		}
+		if err != nil {
+			rg.ErrorCode = errorCode(err)
+			resp.Groups = append(resp.Groups, rg)
+			continue
+		}
+		rg.State, rg.ProtocolType, rg.Protocol = d.State.String(), d.ProtocolType, d.Protocol
+		for _, m := range d.Members {
+			rm := kmsg.NewDescribeGroupsResponseGroupMember()
+			rm.MemberID, rm.InstanceID, rm.ClientID, rm.ClientHost = m.MemberID, nullable(m.InstanceID), m.ClientID, m.ClientHost
+			rm.ProtocolMetadata, rm.MemberAssignment = orEmpty(m.Metadata), orEmpty(m.Assignment)
+			rg.Members = append(rg.Members, rm)
+		}
+		resp.Groups = append(resp.Groups, rg)
+	}
+	return resp
+}
+
+func orEmpty(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

@@ -1,0 +1,51 @@
+package handler
+
+// ListGroups, versions 0–5.
+//
+// Lists the groups this node coordinates. v4+ StatesFilter and v5+
+// TypesFilter (all groups here are "classic") narrow the list; filters match
+// case-insensitively, as in Kafka. While an offsets partition is still
+// loading the answer carries COORDINATOR_LOAD_IN_PROGRESS with the groups
+// known so far.
+
+import (
+	"context"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+var listGroupsAPI = api{key: kmsg.ListGroups, min: 0, max: 5, serve: (*Handler).listGroups}
+
+const classicGroupType = "classic"
+
+func (h *Handler) listGroups(_ context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.ListGroupsRequest)
+	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
+	groups, loading := h.Groups.ListGroups()
+	if loading {
+		resp.ErrorCode = kerr.CoordinatorLoadInProgress.Code
+	}
+	for _, g := range groups {
+		if !matchesFilter(req.StatesFilter, g.State.String()) || !matchesFilter(req.TypesFilter, classicGroupType) {
+			continue
+		}
+		rg := kmsg.NewListGroupsResponseGroup()
+		rg.Group, rg.ProtocolType, rg.GroupState, rg.GroupType = g.ID, g.ProtocolType, g.State.String(), classicGroupType
+		resp.Groups = append(resp.Groups, rg)
+	}
+	return resp
+}
+
+func matchesFilter(filter []string, v string) bool {
+	if len(filter) == 0 {
+		return true
+	}
+	for _, f := range filter {
+		if strings.EqualFold(f, v) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,26 @@
+package handler
+
+// DeleteGroups, versions 0–2.
+//
+// Deletes empty groups with their committed offsets (tombstones in
+// __consumer_offsets). A group with members gets NON_EMPTY_GROUP, an
+// unknown one GROUP_ID_NOT_FOUND, one coordinated elsewhere NOT_COORDINATOR.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+var deleteGroupsAPI = api{key: kmsg.DeleteGroups, min: 0, max: 2, serve: (*Handler).deleteGroups}
+
+func (h *Handler) deleteGroups(ctx context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.DeleteGroupsRequest)
+	resp := req.ResponseKind().(*kmsg.DeleteGroupsResponse)
+	for _, id := range req.Groups {
+		rg := kmsg.NewDeleteGroupsResponseGroup()
+		rg.Group, rg.ErrorCode = id, errorCode(h.Groups.DeleteGroup(ctx, id))
+		resp.Groups = append(resp.Groups, rg)
+	}
+	return resp
+}
