@@ -20,8 +20,11 @@ type TopicConfig struct {
 	FlushMessages        int64
 	FlushMs              int64
 	IndexIntervalBytes   int32
+	MaxCompactionLagMs   int64
 	MaxMessageBytes      int32
 	MessageTimestampType string
+	MinCleanableRatio    float64 // min.cleanable.dirty.ratio
+	MinCompactionLagMs   int64
 	MinInsyncReplicas    int16
 	RetentionBytes       int64
 	RetentionMs          int64
@@ -51,6 +54,7 @@ func (b *Broker) ResolveTopicConfig(overrides map[string]string) (TopicConfig, e
 		return n
 	}
 	policy, _ := normalizeCleanupPolicy(get("cleanup.policy"))
+	ratio, _ := strconv.ParseFloat(get("min.cleanable.dirty.ratio"), 64) // checked above or a typed default
 	return TopicConfig{
 		CleanupPolicy:        policy,
 		CompressionType:      get("compression.type"),
@@ -59,8 +63,11 @@ func (b *Broker) ResolveTopicConfig(overrides map[string]string) (TopicConfig, e
 		FlushMessages:        num("flush.messages"),
 		FlushMs:              num("flush.ms"),
 		IndexIntervalBytes:   int32(num("index.interval.bytes")),
+		MaxCompactionLagMs:   num("max.compaction.lag.ms"),
 		MaxMessageBytes:      int32(num("max.message.bytes")),
 		MessageTimestampType: get("message.timestamp.type"),
+		MinCleanableRatio:    ratio,
+		MinCompactionLagMs:   num("min.compaction.lag.ms"),
 		MinInsyncReplicas:    int16(min(num("min.insync.replicas"), math.MaxInt16)),
 		RetentionBytes:       num("retention.bytes"),
 		RetentionMs:          num("retention.ms"),

@@ -122,6 +122,7 @@ func TestResolveTopicConfig(t *testing.T) {
 		CleanupPolicy: "compact,delete", CompressionType: "lz4", DeleteRetentionMs: 86400000,
 		FileDeleteDelayMs: 60000, FlushMessages: 10, FlushMs: math.MaxInt64, IndexIntervalBytes: 4096,
 		MaxMessageBytes: 1048588, MessageTimestampType: "CreateTime", MinInsyncReplicas: 2,
+		MaxCompactionLagMs: math.MaxInt64, MinCleanableRatio: 0.5, MinCompactionLagMs: 0,
 		RetentionBytes: -1, RetentionMs: 1000, SegmentBytes: 1048576, SegmentMs: 604800000,
 	}
 	if tc != want {
