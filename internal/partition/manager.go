@@ -36,8 +36,9 @@ type Manager struct {
 	parts   map[TopicPartition]*Partition
 	configs map[string]map[string]string // topic -> applied overrides
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	cleaner cleanerSettings // see SetCleaner (cleaner.go)
 
 	onISRChange atomic.Pointer[ISRChangeFunc] // see OnISRChange (replica_manager.go)
 }
@@ -184,10 +185,12 @@ func sameConfig(a, b map[string]string) bool {
 	return true
 }
 
-// Start runs the retention check every log.retention.check.interval.ms.
+// Start runs the retention check every log.retention.check.interval.ms
+// and the log cleaner (cleaner.go).
 func (m *Manager) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
+	m.startCleaner(ctx)
 	interval := time.Duration(m.broker.LogRetentionCheckIntervalMs) * time.Millisecond
 	if interval <= 0 {
 		interval = 5 * time.Minute

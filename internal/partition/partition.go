@@ -102,6 +102,9 @@ func (p *Partition) Append(payload []byte) (AppendResult, error) {
 		return AppendResult{}, fmt.Errorf("%w: Produce requests are only allowed to contain exactly one record batch per partition, got %d",
 			records.ErrInvalidRecord, sum.Batches)
 	}
+	if err := p.requireKeys(payload, cfg); err != nil {
+		return AppendResult{}, err
+	}
 	res, err := p.appendLocked(payload, sum.FirstHeader, cfg)
 	if err != nil || res.Duplicate {
 		return res, err
@@ -270,5 +273,11 @@ func storageConfig(c config.TopicConfig) storage.Config {
 		FlushIntervalMessages: c.FlushMessages,
 		FlushIntervalMs:       c.FlushMs,
 		FileDeleteDelayMs:     c.FileDeleteDelayMs,
+
+		CleanupPolicy:          c.CleanupPolicy,
+		DeleteRetentionMs:      c.DeleteRetentionMs,
+		MinCompactionLagMs:     c.MinCompactionLagMs,
+		MaxCompactionLagMs:     c.MaxCompactionLagMs,
+		MinCleanableDirtyRatio: c.MinCleanableRatio,
 	}
 }
