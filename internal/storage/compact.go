@@ -1,5 +1,14 @@
 package storage
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
 // Log compaction (cleanup.policy=compact), after Kafka's log cleaner.
 //
 // # Sections
@@ -68,15 +77,6 @@ package storage
 // within that time sees the deletion. This is Kafka's "delete horizon"
 // (KIP-534) kept in the checkpoint instead of in the batch header: the
 // record's own timestamp plays no part.
-
-import (
-	"context"
-	"errors"
-	"fmt"
-	"math"
-	"slices"
-	"time"
-)
 
 // DefaultCompactMaxKeys is the default offset map capacity: about 4M keys
 // (Kafka's 128 MiB dedupe buffer holds about 5.6M).

@@ -300,3 +300,59 @@ func assertNoCleanerFiles(t *testing.T, dir string) {
 		}
 	}
 }
+
+// TestCompactConcurrentReadsAndAppends reads the whole log over and over and
+// keeps appending while passes swap segments (run with -race): every read
+// returns valid batches in offset order and the latest value of each key.
+func TestCompactConcurrentReadsAndAppends(t *testing.T) {
+	l := openLog(t, t.TempDir(), compactConfig())
+	defer l.Close()
+	recs := updates(3000, 20)
+	writeKeyed(t, l, recs, 10, time.Now().UnixMilli(), nil)
+	rollAndFlush(t, l)
+	stop := make(chan struct{})
+	done := make(chan struct{}, 2)
+	go func() { // reader
+		defer func() { done <- struct{}{} }()
+		for i := 0; i < 10_000; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			got := readRecords(t, l)
+			last := map[string]string{}
+			for _, r := range got {
+				last[r.key] = r.value
+			}
+			if len(last) != 20 {
+				t.Errorf("read %d keys, want 20", len(last))
+				return
+			}
+		}
+	}()
+	go func() { // appender
+		defer func() { done <- struct{}{} }()
+		for i := 0; i < 200; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := l.Append(keyedBatch(t, []kv{{key: keyName(i % 20), value: "late"}}, time.Now().UnixMilli(), records.None), 1); err != nil {
+				t.Errorf("append: %v", err)
+				return
+			}
+		}
+	}()
+	for range 5 {
+		if _, err := l.Compact(t.Context(), time.Now(), -1, CompactOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		l.Flush()
+	}
+	close(stop)
+	<-done
+	<-done
+	readRecords(t, l)
+}

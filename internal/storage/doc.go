@@ -11,6 +11,9 @@
 //	00000000000000000000.timeindex  sparse time index of that segment
 //	leader-epoch-checkpoint         leader epoch -> start offset (Kafka format)
 //	samsa-log-state                 recovery point, log start offset, clean flag
+//	cleaner-offset-checkpoint       compaction: cleaned-to offset, tombstone horizon (compact_checkpoint.go)
+//	*.cleaned                       compaction output not yet committed (removed at open)
+//	*.swap                          committed compaction output (installed at open, see compact.go)
 //	*.deleted                       segment files awaiting file.delete.delay.ms
 //	*.tmp                           checkpoint being written (removed at open)
 //
