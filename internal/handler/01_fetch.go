@@ -176,7 +176,8 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 	read := p.Read
 	if t.replica >= 0 {
 		if _, err := p.RecordFollowerFetch(t.replica, t.req.FetchOffset); err != nil {
-			sp.ErrorCode = errorCode(err)
+			// The log start lets a follower that fell off it restart there.
+			sp.ErrorCode, sp.LogStartOffset = errorCode(err), p.LogStartOffset()
 			return sp
 		}
 		read = p.ReadForReplica

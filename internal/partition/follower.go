@@ -16,15 +16,14 @@ import (
 // AppendAsFollower appends batches fetched from the leader and returns
 // the new log end offset. Producer state is rebuilt from the batch
 // headers, so that after a failover this replica still recognises retried
-// batches as duplicates. It fails with ErrNotFollower on a leader.
-func (p *Partition) AppendAsFollower(batches []byte) (int64, error) {
+// batches as duplicates. leaderEpoch is the epoch the batches were fetched
+// under: it fails with ErrFencedLeaderEpoch if this replica has moved on
+// (a late response from a former leader), ErrNotFollower on a leader.
+func (p *Partition) AppendAsFollower(leaderEpoch int32, batches []byte) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return 0, ErrClosed
-	}
-	if p.IsLeader() {
-		return 0, ErrNotFollower
+	if err := p.checkFollowerLocked(leaderEpoch); err != nil {
+		return 0, err
 	}
 	if _, err := p.log.AppendReplicated(batches); err != nil {
 		return 0, fmt.Errorf("append as follower %s-%d: %w", p.Topic, p.Index, err)
@@ -66,24 +65,21 @@ func (p *Partition) UpdateFollowerHighWatermark(leaderHW int64) {
 // TruncateTo removes every record at or above offset (a follower
 // truncating to the leader's log by leader epoch) and rebuilds producer
 // state, so a truncated batch is never mistaken for a duplicate later.
-func (p *Partition) TruncateTo(offset int64) error {
-	return p.truncate(func() error { return p.log.TruncateTo(offset) })
+func (p *Partition) TruncateTo(leaderEpoch int32, offset int64) error {
+	return p.truncate(leaderEpoch, func() error { return p.log.TruncateTo(offset) })
 }
 
 // TruncateFullyAndStartAt empties the log and restarts it at offset (a
 // follower behind the leader's log start).
-func (p *Partition) TruncateFullyAndStartAt(offset int64) error {
-	return p.truncate(func() error { return p.log.TruncateFullyAndStartAt(offset) })
+func (p *Partition) TruncateFullyAndStartAt(leaderEpoch int32, offset int64) error {
+	return p.truncate(leaderEpoch, func() error { return p.log.TruncateFullyAndStartAt(offset) })
 }
 
-func (p *Partition) truncate(do func() error) error {
+func (p *Partition) truncate(leaderEpoch int32, do func() error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed.Load() {
-		return ErrClosed
-	}
-	if p.IsLeader() {
-		return ErrNotFollower
+	if err := p.checkFollowerLocked(leaderEpoch); err != nil {
+		return err
 	}
 	if err := do(); err != nil {
 		return fmt.Errorf("truncate %s-%d: %w", p.Topic, p.Index, err)
@@ -94,6 +90,20 @@ func (p *Partition) truncate(do func() error) error {
 	}
 	p.producers = make(producers)
 	return p.rebuildProducers()
+}
+
+// checkFollowerLocked fails unless this replica is an open follower in
+// leaderEpoch. p.mu is held, so no role change can interleave.
+func (p *Partition) checkFollowerLocked(leaderEpoch int32) error {
+	switch {
+	case p.closed.Load():
+		return ErrClosed
+	case p.IsLeader():
+		return ErrNotFollower
+	case p.leaderEpoch.Load() != leaderEpoch:
+		return fmt.Errorf("%w: fetched in leader epoch %d, now %d", ErrFencedLeaderEpoch, leaderEpoch, p.leaderEpoch.Load())
+	}
+	return nil
 }
 
 // ReadForReplica reads like Read but up to the log end offset: followers

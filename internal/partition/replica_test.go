@@ -196,7 +196,7 @@ func TestFollowerAppendTruncateAndRoleChange(t *testing.T) {
 	if _, err := p.Append(batch(t, -1, -1, 1)); !errors.Is(err, ErrNotLeader) {
 		t.Fatalf("follower accepted a produce: %v", err)
 	}
-	if err := p.TruncateTo(1); err != nil {
+	if err := p.TruncateTo(1, 1); err != nil {
 		t.Fatal(err)
 	}
 	if leo := p.LogEndOffset(); leo != 0 {
@@ -205,7 +205,10 @@ func TestFollowerAppendTruncateAndRoleChange(t *testing.T) {
 	// The leader's copy: offsets 0..2 from epoch 1, as the leader stamped them.
 	lb := batch(t, 5, 0, 3)
 	stampForTest(lb, 0, 1)
-	leo, err := p.AppendAsFollower(lb)
+	if _, err := p.AppendAsFollower(0, lb); !errors.Is(err, ErrFencedLeaderEpoch) {
+		t.Fatalf("append under a stale epoch: %v", err)
+	}
+	leo, err := p.AppendAsFollower(1, lb)
 	if err != nil || leo != 3 {
 		t.Fatalf("append as follower: leo %d %v", leo, err)
 	}
