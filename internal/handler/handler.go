@@ -30,6 +30,9 @@ func allAPIs() []api {
 		initProducerIDAPI, describeConfigsAPI, alterConfigsAPI,
 		createPartitionsAPI, incrementalAlterConfigsAPI, describeClusterAPI,
 		offsetForLeaderEpochAPI,
+		offsetCommitAPI, offsetFetchAPI, findCoordinatorAPI, joinGroupAPI, heartbeatAPI,
+		leaveGroupAPI, syncGroupAPI, describeGroupsAPI, listGroupsAPI, deleteGroupsAPI,
+		offsetDeleteAPI,
 	}
 }
 
