@@ -42,6 +42,9 @@ type Broker struct {
 	LogRetentionMs              int64  // log.retention.ms > .minutes > .hours; -1 = unlimited
 	LogRetentionBytes           int64  // log.retention.bytes; -1 = unlimited
 	LogRetentionCheckIntervalMs int64  // log.retention.check.interval.ms
+	LogCleanerEnable            bool   // log.cleaner.enable
+	LogCleanerBackoffMs         int64  // log.cleaner.backoff.ms
+	LogCleanerDedupeBufferSize  int64  // log.cleaner.dedupe.buffer.size
 	LogFlushIntervalMessages    int64  // log.flush.interval.messages
 	LogFlushIntervalMs          int64  // log.flush.interval.ms; -1 = unset: never flush by time
 	LogIndexIntervalBytes       int32  // log.index.interval.bytes
@@ -107,6 +110,9 @@ func Default() *Broker {
 		LogRetentionMs:                       168 * hourMs,
 		LogRetentionBytes:                    -1,
 		LogRetentionCheckIntervalMs:          300000,
+		LogCleanerEnable:                     true,
+		LogCleanerBackoffMs:                  15000,
+		LogCleanerDedupeBufferSize:           134217728,
 		LogFlushIntervalMessages:             math.MaxInt64,
 		LogFlushIntervalMs:                   -1,
 		LogIndexIntervalBytes:                4096,

@@ -197,6 +197,8 @@ func (c *checker) numbers() {
 	c.min("log.retention.ms", b.LogRetentionMs, -1)
 	c.min("log.retention.bytes", b.LogRetentionBytes, -1)
 	c.min("log.retention.check.interval.ms", b.LogRetentionCheckIntervalMs, 1)
+	c.min("log.cleaner.backoff.ms", b.LogCleanerBackoffMs, 1)
+	c.min("log.cleaner.dedupe.buffer.size", b.LogCleanerDedupeBufferSize, 1<<20)
 	c.min("log.flush.interval.messages", b.LogFlushIntervalMessages, 1)
 	c.min("log.flush.interval.ms", b.LogFlushIntervalMs, -1)
 	c.min("log.index.interval.bytes", int64(b.LogIndexIntervalBytes), 0)

@@ -166,6 +166,10 @@ func (s *Server) startController(ctx context.Context) error {
 // image changes from then on.
 func (s *Server) startPartitions() error {
 	s.parts = partition.NewManager(s.cfg, s.logger.With("component", "partitions"))
+	// Kafka sizes the cleaner's offset map by log.cleaner.dedupe.buffer.size
+	// at 24 bytes an entry (16-byte key hash and 8-byte offset).
+	s.parts.SetCleaner(time.Duration(s.cfg.LogCleanerBackoffMs)*time.Millisecond,
+		int(s.cfg.LogCleanerDedupeBufferSize/24), s.cfg.LogCleanerEnable)
 	updates, unsubscribe := s.ctrl.Subscribe()
 	if err := s.parts.ApplyImage(s.ctrl.Image()); err != nil {
 		s.logger.Error("open partitions", "err", err)
