@@ -65,6 +65,7 @@ type Controller struct {
 
 	// proposeMu serializes validate-then-propose sequences on this node.
 	proposeMu sync.Mutex
+	live      liveness // broker heartbeats, on the active controller
 
 	observations chan raft.Observation
 	observer     *raft.Observer

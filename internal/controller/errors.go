@@ -15,6 +15,11 @@ var (
 	ErrUnknownBroker            = errors.New("controller: unknown broker")
 	ErrUnknownRecord            = errors.New("controller: unknown metadata record")
 	ErrClosed                   = errors.New("controller: closed")
+	ErrNotLeader                = errors.New("controller: not the partition leader")
+	ErrFencedLeaderEpoch        = errors.New("controller: fenced leader epoch")
+	ErrInvalidUpdateVersion     = errors.New("controller: invalid partition epoch")
+	ErrIneligibleReplica        = errors.New("controller: ineligible replica")
+	ErrInvalidRequest           = errors.New("controller: invalid request")
 )
 
 // detailError is a domain error with a client-facing message and an

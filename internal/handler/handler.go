@@ -33,6 +33,7 @@ func allAPIs() []api {
 		offsetCommitAPI, offsetFetchAPI, findCoordinatorAPI, joinGroupAPI, heartbeatAPI,
 		leaveGroupAPI, syncGroupAPI, describeGroupsAPI, listGroupsAPI, deleteGroupsAPI,
 		offsetDeleteAPI,
+		alterPartitionAPI, brokerRegistrationAPI, brokerHeartbeatAPI,
 	}
 }
 
@@ -42,7 +43,8 @@ type ProducerIDs interface {
 }
 
 // Deps are the parts a Handler needs. All must be set, except Groups (nil:
-// group APIs answer COORDINATOR_NOT_AVAILABLE).
+// group APIs answer COORDINATOR_NOT_AVAILABLE) and Cluster (nil: the
+// broker-to-controller APIs answer NOT_CONTROLLER).
 type Deps struct {
 	NodeID      int32
 	Config      *config.Broker
@@ -51,6 +53,7 @@ type Deps struct {
 	Partitions  *partition.Manager
 	ProducerIDs ProducerIDs
 	Groups      Groups
+	Cluster     ClusterControl
 	Metrics     *metrics.BrokerTopic // nil records nothing
 	Logger      *slog.Logger
 }

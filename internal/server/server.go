@@ -38,6 +38,7 @@ type Server struct {
 	ctrl          *controller.Controller
 	parts         *partition.Manager
 	groups        *group.Coordinator
+	cluster       *cluster // replication and broker lifecycle (cluster.go); nil on a single node
 	listeners     []*network.Listener
 	listenerNames []string
 
@@ -102,7 +103,7 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	h := handler.New(handler.Deps{
-		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl,
+		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl, Cluster: s.ctrl,
 		Partitions: s.parts, ProducerIDs: pids, Groups: s.groups, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
 	})
 	if err := s.startListeners(h); err != nil {
@@ -112,7 +113,11 @@ func (s *Server) start(ctx context.Context) error {
 	if adv.Port == 0 { // bound to port 0: advertise the port we got
 		adv.Port = s.boundPort(adv.Name)
 	}
-	if err := s.ctrl.RegisterBroker(ctx, metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host,
+	if s.cluster != nil {
+		if err := s.cluster.start(ctx, h, adv); err != nil {
+			return err
+		}
+	} else if err := s.ctrl.RegisterBroker(ctx, metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host,
 		Port: int32(adv.Port), ListenerName: adv.Name}); err != nil {
 		return fmt.Errorf("register broker: %w", err)
 	}
@@ -170,10 +175,12 @@ func (s *Server) startPartitions() error {
 	// at 24 bytes an entry (16-byte key hash and 8-byte offset).
 	s.parts.SetCleaner(time.Duration(s.cfg.LogCleanerBackoffMs)*time.Millisecond,
 		int(s.cfg.LogCleanerDedupeBufferSize/24), s.cfg.LogCleanerEnable)
+	s.cluster = s.newCluster()
 	updates, unsubscribe := s.ctrl.Subscribe()
 	if err := s.parts.ApplyImage(s.ctrl.Image()); err != nil {
 		s.logger.Error("open partitions", "err", err)
 	}
+	s.cluster.applyImage(s.ctrl.Image())
 	s.parts.RemoveOrphans()
 	s.parts.Start()
 	s.startGroups()
@@ -192,6 +199,7 @@ func (s *Server) startPartitions() error {
 				if err := s.parts.ApplyImage(im); err != nil {
 					s.logger.Error("apply metadata image", "err", err)
 				}
+				s.cluster.applyImage(im)
 				s.applyGroupLeadership(im)
 			}
 		}
@@ -271,6 +279,7 @@ func (s *Server) Close() error {
 	s.logger.Info("shutting down", "node", s.cfg.NodeID)
 	defer s.logger.Info("shut down", "node", s.cfg.NodeID)
 	s.ready.Store(false)
+	s.cluster.shutdown() // leadership moves away while we still serve
 	var errs []error
 	for _, l := range s.listeners {
 		errs = append(errs, l.Close())

@@ -1,0 +1,139 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+// Broker liveness on the active controller. Brokers register and then
+// heartbeat every broker.heartbeat.interval.ms; one that misses heartbeats
+// for broker.session.timeout.ms is fenced and leadership moves away from
+// it. Heartbeat times live only in the active controller's memory: a new
+// active controller (a new Raft term) starts every session afresh, as
+// Kafka's does, so a controller failover never fences a healthy broker.
+//
+// The broker epoch handed out is the metadata log index after the
+// registration; heartbeats are not checked against it yet (a zombie
+// incarnation is fenced out by re-registration instead).
+
+type liveness struct {
+	mu       sync.Mutex
+	term     uint64
+	lastSeen map[int32]time.Time
+}
+
+// seen records a heartbeat (or registration) from id.
+func (l *liveness) seen(term uint64, id int32, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.resetIfNewTerm(term)
+	l.lastSeen[id] = now
+}
+
+// expired returns the brokers among live whose last heartbeat is older than
+// timeout. A broker never seen in this term starts its session now.
+func (l *liveness) expired(term uint64, live []metadata.Broker, now time.Time, timeout time.Duration) []int32 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.resetIfNewTerm(term)
+	var out []int32
+	for _, b := range live {
+		last, ok := l.lastSeen[b.ID]
+		if !ok {
+			l.lastSeen[b.ID] = now
+			continue
+		}
+		if now.Sub(last) > timeout {
+			out = append(out, b.ID)
+		}
+	}
+	return out
+}
+
+func (l *liveness) resetIfNewTerm(term uint64) {
+	if l.lastSeen == nil || l.term != term {
+		l.term, l.lastSeen = term, make(map[int32]time.Time)
+	}
+}
+
+// RegisterBrokerIncarnation registers a starting broker, Kafka-style: a
+// previous incarnation is moved out of every ISR and leadership first, and
+// the broker starts fenced until its first heartbeat. It returns the
+// broker epoch.
+func (c *Controller) RegisterBrokerIncarnation(ctx context.Context, b metadata.Broker) (int64, error) {
+	c.proposeMu.Lock()
+	defer c.proposeMu.Unlock()
+	if !c.IsLeader() {
+		return 0, c.notController()
+	}
+	if _, ok := c.Image().Brokers[b.ID]; ok {
+		if err := c.moveAwayLocked(ctx, b.ID); err != nil {
+			return 0, err
+		}
+	}
+	b.Fenced = true
+	if err := c.propose(ctx, RecordRegisterBroker, &RegisterBrokerRecord{Broker: b}); err != nil {
+		return 0, err
+	}
+	c.live.seen(c.raft.CurrentTerm(), b.ID, time.Now())
+	c.logger.Info("registered broker", "broker", b.ID, "host", b.Host, "port", b.Port)
+	return int64(c.Image().AppliedIndex), nil
+}
+
+// BrokerHeartbeat records a heartbeat. A fenced broker that does not ask to
+// stay fenced is unfenced, and offline partitions it can lead get it as
+// leader. It returns whether the broker is fenced afterwards.
+func (c *Controller) BrokerHeartbeat(ctx context.Context, id int32, wantFence bool) (bool, error) {
+	c.proposeMu.Lock()
+	defer c.proposeMu.Unlock()
+	if !c.IsLeader() {
+		return false, c.notController()
+	}
+	cur, ok := c.Image().Brokers[id]
+	if !ok {
+		return false, domainErr(ErrUnknownBroker, fmt.Sprintf("Broker %d is not registered.", id))
+	}
+	c.live.seen(c.raft.CurrentTerm(), id, time.Now())
+	switch {
+	case cur.Fenced && !wantFence:
+		if err := c.propose(ctx, RecordUnfenceBroker, &FenceBrokerRecord{ID: id}); err != nil {
+			return true, err
+		}
+		c.logger.Info("unfenced broker", "broker", id)
+		return false, c.electOfflineLocked(ctx)
+	case !cur.Fenced && wantFence:
+		return true, c.fenceLocked(ctx, id)
+	}
+	return cur.Fenced, nil
+}
+
+// FenceExpiredBrokers fences every live broker whose session expired and
+// moves leadership away from it. A no-op on a non-leader.
+func (c *Controller) FenceExpiredBrokers(ctx context.Context, now time.Time, timeout time.Duration) error {
+	c.proposeMu.Lock()
+	defer c.proposeMu.Unlock()
+	if !c.IsLeader() {
+		return nil
+	}
+	for _, id := range c.live.expired(c.raft.CurrentTerm(), c.Image().LiveBrokers(), now, timeout) {
+		if id == c.cfg.NodeID {
+			continue // the active controller is alive by definition
+		}
+		c.logger.Warn("broker session expired; fencing", "broker", id, "session_timeout", timeout)
+		if err := c.fenceLocked(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Controller) fenceLocked(ctx context.Context, id int32) error {
+	if err := c.propose(ctx, RecordFenceBroker, &FenceBrokerRecord{ID: id}); err != nil {
+		return err
+	}
+	return c.moveAwayLocked(ctx, id)
+}

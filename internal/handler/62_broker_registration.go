@@ -1,0 +1,54 @@
+package handler
+
+// BrokerRegistration, versions 0–4 (KIP-631), served on the client
+// listener by the active controller only (NOT_CONTROLLER elsewhere).
+//
+// A starting broker registers the listener named by its
+// inter.broker.listener.name (or the first listener) with host, port and
+// rack. A previous incarnation of the same broker id is moved out of every
+// ISR and leadership first; the broker starts fenced and is unfenced by its
+// first heartbeat. The broker epoch returned is the metadata log index of
+// the registration. Features, log dirs and the ZooKeeper migration flag
+// are accepted and ignored; a cluster id that does not match ours is
+// INCONSISTENT_CLUSTER_ID.
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+var brokerRegistrationAPI = api{key: kmsg.BrokerRegistration, min: 0, max: 4, serve: (*Handler).brokerRegistration}
+
+func (h *Handler) brokerRegistration(ctx context.Context, r kmsg.Request) kmsg.Response {
+	req := r.(*kmsg.BrokerRegistrationRequest)
+	resp := req.ResponseKind().(*kmsg.BrokerRegistrationResponse)
+	resp.BrokerEpoch = -1
+	if h.Cluster == nil {
+		resp.ErrorCode = kerr.NotController.Code
+		return resp
+	}
+	if id := h.Image().ClusterID; id != "" && req.ClusterID != "" && req.ClusterID != id {
+		resp.ErrorCode = kerr.InconsistentClusterID.Code
+		return resp
+	}
+	if len(req.Listeners) == 0 {
+		resp.ErrorCode = kerr.InvalidRequest.Code
+		return resp
+	}
+	l := req.Listeners[0]
+	b := metadata.Broker{ID: req.BrokerID, Host: l.Host, Port: int32(l.Port), ListenerName: l.Name}
+	if req.Rack != nil {
+		b.Rack = *req.Rack
+	}
+	epoch, err := h.Cluster.RegisterBrokerIncarnation(ctx, b)
+	if err != nil {
+		resp.ErrorCode = errorCode(err)
+		return resp
+	}
+	resp.BrokerEpoch = epoch
+	return resp
+}

@@ -1,0 +1,236 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/samsa-io/samsa/internal/config"
+)
+
+// freePorts returns n distinct free 127.0.0.1 ports.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+// testCluster is three in-process nodes, each broker and controller.
+type testCluster struct {
+	t       *testing.T
+	nodes   []*Server
+	clients []string
+}
+
+func startCluster(t *testing.T) *testCluster {
+	t.Helper()
+	ports := freePorts(t, 6)
+	var voters []string
+	for i := range 3 {
+		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[3+i]))
+	}
+	logger := slog.New(slog.DiscardHandler) // Raft logs every refused dial at ERROR
+	if os.Getenv("SAMSA_TEST_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	tc := &testCluster{t: t, nodes: make([]*Server, 3)}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		client := fmt.Sprintf("127.0.0.1:%d", ports[i])
+		tc.clients = append(tc.clients, client)
+		overrides := []string{
+			fmt.Sprintf("node.id=%d", i+1), "process.roles=broker,controller",
+			"controller.quorum.voters=" + strings.Join(voters, ","),
+			fmt.Sprintf("listeners=PLAINTEXT://%s,CONTROLLER://127.0.0.1:%d", client, ports[3+i]),
+			"inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
+			"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+			"log.dirs=" + t.TempDir(), "broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=3000",
+			"replica.lag.time.max.ms=3000", "default.replication.factor=3", "min.insync.replicas=2",
+		}
+		cfg, _, err := config.Parse(nil, "test", overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			tc.nodes[i], errs[i] = Start(ctx, cfg, logger.With("test_node", i+1))
+		}()
+	}
+	wg.Wait()
+	t.Cleanup(tc.closeAll)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("start node %d: %v", i+1, err)
+		}
+	}
+	tc.eventually("3 live brokers", func() bool {
+		for _, s := range tc.nodes {
+			if len(s.ctrl.Image().LiveBrokers()) != 3 {
+				return false
+			}
+		}
+		return true
+	})
+	return tc
+}
+
+func (tc *testCluster) closeAll() {
+	for i, s := range tc.nodes {
+		if s != nil {
+			s.Close()
+			tc.nodes[i] = nil
+		}
+	}
+}
+
+func (tc *testCluster) eventually(what string, cond func() bool) {
+	tc.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tc.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// running returns a live node.
+func (tc *testCluster) running() *Server {
+	for _, s := range tc.nodes {
+		if s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+func (tc *testCluster) liveAddrs() []string {
+	var out []string
+	for i, s := range tc.nodes {
+		if s != nil {
+			out = append(out, tc.clients[i])
+		}
+	}
+	return out
+}
+
+// stop stops node id: a controlled shutdown, or with crash a stop without
+// telling the controller, which then has to notice the expired session.
+func (tc *testCluster) stop(id int32, crash bool) {
+	s := tc.nodes[id-1]
+	if crash {
+		s.cluster.h = nil // no controlled-shutdown heartbeat
+	}
+	if err := s.Close(); err != nil {
+		tc.t.Logf("close node %d: %v", id, err)
+	}
+	tc.nodes[id-1] = nil
+}
+
+// A topic with RF=3 and min.insync.replicas=2 keeps every acknowledged
+// acks=all record when its leader is shut down mid-stream.
+func TestClusterSurvivesLeaderShutdownWithoutLosingAcks(t *testing.T) {
+	testLeaderLoss(t, false)
+}
+
+// The same when the leader vanishes without a word: its session expires
+// (broker.session.timeout.ms) and the controller elects from the ISR.
+func TestClusterSurvivesLeaderCrashWithoutLosingAcks(t *testing.T) {
+	testLeaderLoss(t, true)
+}
+
+func testLeaderLoss(t *testing.T, crash bool) {
+	tc := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(tc.clients...), kgo.DefaultProduceTopic("ha"),
+		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProduceRequestTimeout(5*time.Second), kgo.RecordRetries(1000), kgo.MetadataMinAge(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 3, nil, "ha"); err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+	tc.eventually("a fully replicated ISR", func() bool {
+		p, ok := tc.running().ctrl.Image().PartitionOf("ha", 0)
+		return ok && len(p.ISR) == 3
+	})
+	acked := map[string]bool{}
+	produce := func(from, to int) {
+		for i := from; i < to; i++ {
+			v := fmt.Sprint(i)
+			if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatalf("produce %d: %v", i, err)
+			}
+			acked[v] = true
+		}
+	}
+	produce(0, 200)
+	p, _ := tc.running().ctrl.Image().PartitionOf("ha", 0)
+	leader := p.Leader
+	t.Logf("stopping leader %d (crash %v, active controller %d)", leader, crash, tc.running().ctrl.LeaderID())
+	stopped := time.Now()
+	tc.stop(leader, crash)
+	produce(200, 201)
+	t.Logf("first acks=all produce %v after the leader stopped", time.Since(stopped).Round(time.Millisecond))
+	produce(201, 400)
+	after, _ := tc.running().ctrl.Image().PartitionOf("ha", 0)
+	if after.Leader == leader || after.LeaderEpoch <= p.LeaderEpoch {
+		t.Fatalf("partition after the leader left: %+v (before %+v)", after, p)
+	}
+	seen := consumeAll(t, ctx, tc.liveAddrs(), len(acked))
+	for v := range acked {
+		if seen[v] != 1 {
+			t.Errorf("acknowledged record %s read %d times", v, seen[v])
+		}
+	}
+	t.Logf("acknowledged %d, read %d distinct; leader %d -> %d (epoch %d -> %d)",
+		len(acked), len(seen), leader, after.Leader, p.LeaderEpoch, after.LeaderEpoch)
+}
+
+func consumeAll(t *testing.T, ctx context.Context, seeds []string, want int) map[string]int {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.ConsumeTopics("ha"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	seen := map[string]int{}
+	total := 0
+	for total < want && ctx.Err() == nil {
+		fs := cl.PollFetches(ctx)
+		fs.EachRecord(func(r *kgo.Record) {
+			seen[string(r.Value)]++
+			total++
+		})
+	}
+	return seen
+}
