@@ -238,7 +238,7 @@ func (g *Group) addAndRebalance(c *Coordinator, req JoinRequest) chan JoinResult
 func (g *Group) updateMember(m *member, req JoinRequest) chan JoinResult {
 	m.clientID, m.clientHost, m.protocolType = req.ClientID, req.ClientHost, req.ProtocolType
 	m.sessionTimeout, m.rebalanceTimeout = req.SessionTimeout, req.RebalanceTimeout
-	m.protocols = req.Protocols
+	m.protocols = cloneProtocols(req.Protocols)
 	if m.joinCh != nil { // a duplicate join replaces the earlier one
 		m.joinCh <- JoinResult{Err: ErrRebalanceInProgress, MemberID: m.id, Generation: -1}
 	}
@@ -260,6 +260,16 @@ func (g *Group) joinMembers() []JoinMember {
 	var out []JoinMember
 	for _, m := range g.sortedMembers() {
 		out = append(out, JoinMember{MemberID: m.id, InstanceID: m.instanceID, Metadata: m.metadataFor(g.protocol)})
+	}
+	return out
+}
+
+// cloneProtocols copies protocol metadata: request bytes may alias a
+// network buffer that is reused after the request is served.
+func cloneProtocols(ps []Protocol) []Protocol {
+	out := make([]Protocol, len(ps))
+	for i, p := range ps {
+		out[i] = Protocol{Name: p.Name, Metadata: append([]byte{}, p.Metadata...)}
 	}
 	return out
 }

@@ -81,7 +81,11 @@ func (g *Group) sync(c *Coordinator, req SyncRequest) (chan SyncResult, SyncResu
 // waiters get the error and the group rebalances.
 func (g *Group) assign(c *Coordinator, assignments map[string][]byte) {
 	for _, m := range g.members {
-		m.assignment = assignments[m.id]
+		if a, ok := assignments[m.id]; ok {
+			m.assignment = append([]byte{}, a...) // requests may alias reused buffers
+		} else {
+			m.assignment = nil
+		}
 	}
 	now := c.clock.Now()
 	if err := c.appendRecords(g, []Record{g.metadataRecord(now)}); err != nil {
