@@ -1,0 +1,53 @@
+package handler
+
+import (
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func TestFindCoordinatorAnswersPartitionLeader(t *testing.T) {
+	f := newGroupsFixture(t, dpTopic("__consumer_offsets", 9, testOffsetsPartitions, nil))
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.Version, req.CoordinatorKey = 3, "g"
+	resp := serve[*kmsg.FindCoordinatorResponse](f, req)
+	code(t, "v3", resp.ErrorCode, nil)
+	if resp.NodeID != 1 || resp.Host != "h1" || resp.Port != 9092 {
+		t.Fatalf("coordinator %d %s:%d", resp.NodeID, resp.Host, resp.Port)
+	}
+	req.Version, req.CoordinatorKeys = 5, []string{"a", "b", ""}
+	resp = serve[*kmsg.FindCoordinatorResponse](f, req)
+	if len(resp.Coordinators) != 3 || resp.Coordinators[1].Key != "b" || resp.Coordinators[1].NodeID != 1 {
+		t.Fatalf("batched = %+v", resp.Coordinators)
+	}
+	code(t, "empty key", resp.Coordinators[2].ErrorCode, kerr.InvalidRequest)
+	req.CoordinatorType, req.CoordinatorKeys = 1, []string{"txn"}
+	resp = serve[*kmsg.FindCoordinatorResponse](f, req)
+	code(t, "transaction key", resp.Coordinators[0].ErrorCode, kerr.CoordinatorNotAvailable)
+}
+
+func TestFindCoordinatorCreatesOffsetsTopic(t *testing.T) {
+	f := newGroupsFixture(t)
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.Version, req.CoordinatorKeys = 4, []string{"g"}
+	resp := serve[*kmsg.FindCoordinatorResponse](f, req)
+	// The fake controller creates a topic without partitions, so there is
+	// no leader yet: clients retry.
+	code(t, "before the topic has a leader", resp.Coordinators[0].ErrorCode, kerr.CoordinatorNotAvailable)
+	if len(f.ctl.creates) != 1 {
+		t.Fatalf("creates = %+v", f.ctl.creates)
+	}
+	c := f.ctl.creates[0]
+	if c.Name != "__consumer_offsets" || c.NumPartitions != testOffsetsPartitions || c.ReplicationFactor != 1 ||
+		c.Configs["cleanup.policy"] != "compact" || c.Configs["segment.bytes"] != "104857600" {
+		t.Fatalf("create request = %+v", c)
+	}
+	f.h.Config.OffsetsTopicReplicationFactor = 3 // more than the two live brokers
+	f.ctl.creates = nil
+	resp = serve[*kmsg.FindCoordinatorResponse](f, req)
+	code(t, "replication factor not satisfiable", resp.Coordinators[0].ErrorCode, kerr.CoordinatorNotAvailable)
+	if len(f.ctl.creates) != 0 {
+		t.Fatal("created a topic that cannot be placed")
+	}
+}
