@@ -270,3 +270,27 @@ func TestCloseFailsWaiters(t *testing.T) {
 		t.Fatalf("waiting join after close = %v", r.Err)
 	}
 }
+
+func TestLeaderThatNeverSyncsIsRemoved(t *testing.T) {
+	e := newEnv(t)
+	a, _ := e.joinAndSync("g")
+	b, chB := e.joinNew("g")
+	recv(t, e.joinAsync(joinReq("g", a)))
+	recv(t, chB)
+	syncB := make(chan SyncResult, 1)
+	go func() { syncB <- e.c.Sync(context.Background(), SyncRequest{Group: "g", MemberID: b, Generation: 2}) }()
+	pending(t, syncB)
+	for i := 0; i < 3; i++ { // the leader heartbeats but never syncs
+		e.clock.Advance(7 * time.Second)
+		if err := e.c.Heartbeat(HeartbeatRequest{Group: "g", MemberID: a, Generation: 2}); err != nil {
+			break
+		}
+	}
+	if r := recv(t, syncB); !errors.Is(r.Err, ErrRebalanceInProgress) {
+		t.Fatalf("follower sync = %+v", r)
+	}
+	res := recv(t, e.joinAsync(joinReq("g", b)))
+	if res.Err != nil || res.Leader != b || len(res.Members) != 1 {
+		t.Fatalf("rejoin after the leader was dropped = %+v", res)
+	}
+}

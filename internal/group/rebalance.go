@@ -11,6 +11,7 @@ func (g *Group) prepareRebalance(c *Coordinator) {
 		if m.syncCh != nil {
 			m.syncCh <- SyncResult{Err: ErrRebalanceInProgress}
 			m.syncCh = nil
+			g.scheduleSession(c, m) // its session restarts with the response
 		}
 	}
 	wasEmpty := g.state == Empty
@@ -107,6 +108,28 @@ func (g *Group) completeJoin(c *Coordinator) {
 		m.joinCh = nil
 		g.scheduleSession(c, m)
 	}
+	g.armSyncTimer(c, g.maxRebalanceTimeout())
+}
+
+// armSyncTimer bounds CompletingRebalance by the rebalance timeout: members
+// that have not sent SyncGroup by then (a leader that never assigns) are
+// removed and the rest rebalance, so followers never wait forever.
+func (g *Group) armSyncTimer(c *Coordinator, d time.Duration) {
+	seq := g.rebalanceSeq
+	g.rebalanceTimer = c.after(d, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.rebalanceSeq != seq || g.state != CompletingRebalance {
+			return
+		}
+		for _, m := range g.members {
+			if m.syncCh == nil {
+				c.logger.Info("member did not sync in time", "group", g.id, "member", m.id)
+				g.removeMember(m)
+			}
+		}
+		g.prepareRebalance(c)
+	})
 }
 
 // scheduleSession (re)arms m's session timer: without a heartbeat, join or

@@ -100,6 +100,7 @@ func (g *Group) assign(c *Coordinator, assignments map[string][]byte) {
 		g.prepareRebalance(c)
 		return
 	}
+	g.stopRebalanceTimer()
 	g.setState(Stable, now)
 	for _, m := range g.members {
 		if m.syncCh != nil {
