@@ -294,3 +294,23 @@ func TestLeaderThatNeverSyncsIsRemoved(t *testing.T) {
 		t.Fatalf("rejoin after the leader was dropped = %+v", res)
 	}
 }
+
+func TestStaticLeaderRestartWithoutSkipSupportDoesNotRebalance(t *testing.T) {
+	e := newEnv(t)
+	req := joinReq("g", "")
+	req.InstanceID = "i1"
+	res := e.c.Join(context.Background(), req)
+	e.c.Sync(context.Background(), SyncRequest{Group: "g", MemberID: res.MemberID, Generation: 1,
+		Assignments: map[string][]byte{res.MemberID: []byte("x")}})
+	res2 := e.c.Join(context.Background(), req) // e.g. librdkafka, JoinGroup < v9
+	if res2.Err != nil || res2.Generation != 1 || res2.Leader != res2.MemberID || len(res2.Members) != 0 {
+		t.Fatalf("static leader rejoin = %+v", res2)
+	}
+	s := e.c.Sync(context.Background(), SyncRequest{Group: "g", MemberID: res2.MemberID, Generation: 1})
+	if s.Err != nil || string(s.Assignment) != "x" {
+		t.Fatalf("sync after static rejoin = %+v", s)
+	}
+	if got := e.state("g"); got != Stable {
+		t.Fatalf("state = %v", got)
+	}
+}

@@ -156,8 +156,10 @@ func (g *Group) supportsExcept(protocols []Protocol, self string) bool {
 }
 
 // replaceStatic gives a static member that rejoined without its member id
-// a new id, fencing the old one (KIP-345). A stable group with unchanged
-// metadata does not rebalance.
+// a new id, fencing the old one (KIP-345). In a Stable group whose selected
+// protocol stays the same there is no rebalance: the member gets the
+// current generation back (a leader that supports it, v9+, also gets the
+// member list with SkipAssignment), as Kafka does.
 func (g *Group) replaceStatic(c *Coordinator, m *member, req JoinRequest) (chan JoinResult, JoinResult) {
 	g.failWaiters(m, ErrFencedInstanceID)
 	oldID := m.id
@@ -168,29 +170,42 @@ func (g *Group) replaceStatic(c *Coordinator, m *member, req JoinRequest) (chan 
 	if g.leader == oldID {
 		g.leader = m.id
 	}
-	unchanged := sameProtocols(m.protocols, req.Protocols) && req.ProtocolType == g.protocolType
-	isLeader := g.leader == m.id
-	if g.state == Stable && unchanged && (!isLeader || req.SupportsSkipAssignment) {
-		m.clientID, m.clientHost = req.ClientID, req.ClientHost
-		m.sessionTimeout, m.rebalanceTimeout = req.SessionTimeout, req.RebalanceTimeout
-		if err := c.appendRecords(g, []Record{g.metadataRecord(c.clock.Now())}); err != nil {
-			c.logger.Warn("persist static member replacement", "group", g.id, "err", err)
+	if g.state != Stable {
+		ch := g.updateMember(m, req)
+		if g.state == PreparingRebalance {
+			g.tryCompleteJoin(c)
+		} else { // CompletingRebalance: the leader may be assigning to the old id
+			g.prepareRebalance(c)
 		}
-		g.scheduleSession(c, m)
-		res := g.joinResultFor(m)
-		if isLeader {
-			res.SkipAssignment = true
-			res.Members = g.joinMembers()
-		}
-		return nil, res
+		return ch, JoinResult{}
 	}
-	ch := g.updateMember(m, req)
-	if g.state == PreparingRebalance {
-		g.tryCompleteJoin(c)
-	} else {
+	old := *m
+	m.clientID, m.clientHost = req.ClientID, req.ClientHost
+	m.sessionTimeout, m.rebalanceTimeout = req.SessionTimeout, req.RebalanceTimeout
+	m.protocols = cloneProtocols(req.Protocols)
+	if g.selectProtocol() != g.protocol {
+		ch := g.updateMember(m, req)
 		g.prepareRebalance(c)
+		return ch, JoinResult{}
 	}
-	return ch, JoinResult{}
+	if err := c.appendRecords(g, []Record{g.metadataRecord(c.clock.Now())}); err != nil {
+		c.logger.Warn("persist static member replacement", "group", g.id, "err", err)
+		*m = old // keep the old member: it is not fenced if the new id is not stored
+		delete(g.members, req.MemberID)
+		g.members[oldID] = m
+		g.static[req.InstanceID] = oldID
+		if g.leader == req.MemberID {
+			g.leader = oldID
+		}
+		return nil, JoinResult{Err: ErrNotCoordinator, MemberID: req.MemberID, Generation: -1}
+	}
+	g.scheduleSession(c, m)
+	res := g.joinResultFor(m)
+	res.Members = nil
+	if m.id == g.leader && req.SupportsSkipAssignment {
+		res.SkipAssignment, res.Members = true, g.joinMembers()
+	}
+	return nil, res
 }
 
 // addPending remembers a member id handed out with ErrMemberIDRequired
