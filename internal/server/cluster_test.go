@@ -40,7 +40,9 @@ func freePorts(t *testing.T, n int) []int {
 type testCluster struct {
 	t       *testing.T
 	nodes   []*Server
+	cfgs    []*config.Broker
 	clients []string
+	logger  *slog.Logger
 }
 
 func startCluster(t *testing.T) *testCluster {
@@ -54,7 +56,7 @@ func startCluster(t *testing.T) *testCluster {
 	if os.Getenv("SAMSA_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	tc := &testCluster{t: t, nodes: make([]*Server, 3)}
+	tc := &testCluster{t: t, nodes: make([]*Server, 3), cfgs: make([]*config.Broker, 3), logger: logger}
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
 	for i := range 3 {
@@ -73,6 +75,7 @@ func startCluster(t *testing.T) *testCluster {
 		if err != nil {
 			t.Fatal(err)
 		}
+		tc.cfgs[i] = cfg
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -152,6 +155,18 @@ func (tc *testCluster) stop(id int32, crash bool) {
 	tc.nodes[id-1] = nil
 }
 
+// restart starts a stopped node again on its data directory.
+func (tc *testCluster) restart(id int32) {
+	tc.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := Start(ctx, tc.cfgs[id-1], tc.logger.With("test_node", id))
+	if err != nil {
+		tc.t.Fatalf("restart node %d: %v", id, err)
+	}
+	tc.nodes[id-1] = s
+}
+
 // A topic with RF=3 and min.insync.replicas=2 keeps every acknowledged
 // acks=all record when its leader is shut down mid-stream.
 func TestClusterSurvivesLeaderShutdownWithoutLosingAcks(t *testing.T) {
@@ -213,6 +228,20 @@ func testLeaderLoss(t *testing.T, crash bool) {
 	}
 	t.Logf("acknowledged %d, read %d distinct; leader %d -> %d (epoch %d -> %d)",
 		len(acked), len(seen), leader, after.Leader, p.LeaderEpoch, after.LeaderEpoch)
+	if !crash {
+		return
+	}
+	// The former leader returns: it follows the new leader, catches up and
+	// is added back to the ISR through AlterPartition.
+	tc.restart(leader)
+	tc.eventually("the former leader back in the ISR", func() bool {
+		p, _ := tc.running().ctrl.Image().PartitionOf("ha", 0)
+		return len(p.ISR) == 3
+	})
+	newLeader := tc.nodes[after.Leader-1].parts.Partition("ha", 0)
+	back := tc.nodes[leader-1].parts.Partition("ha", 0)
+	tc.eventually("the same log end offset", func() bool { return back.LogEndOffset() == newLeader.LogEndOffset() })
+	produce(400, 410)
 }
 
 func consumeAll(t *testing.T, ctx context.Context, seeds []string, want int) map[string]int {
