@@ -2,6 +2,7 @@ package group
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/samsa-io/samsa/protocol/offsets"
@@ -88,7 +89,11 @@ func (c *Coordinator) load(p int32) {
 		}
 		g.mu.Unlock()
 	}
-	c.logger.Info("loaded offsets partition", "partition", p, "groups", len(groups), "took", time.Since(start))
+	level := slog.LevelDebug
+	if len(groups) > 0 {
+		level = slog.LevelInfo
+	}
+	c.logger.Log(c.ctx, level, "loaded offsets partition", "partition", p, "groups", len(groups), "took", time.Since(start))
 }
 
 // loaded accumulates one group's records during a replay.
