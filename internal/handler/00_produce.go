@@ -41,6 +41,7 @@ var produceAPI = api{key: kmsg.Produce, min: 0, max: 11, serve: (*Handler).produ
 type ackWait struct {
 	p          *partition.Partition
 	offset     int64 // one past the batch's last offset
+	epoch      int32 // leader epoch of the append
 	topic, idx int
 }
 
@@ -62,8 +63,8 @@ func (h *Handler) produce(ctx context.Context, r kmsg.Request) kmsg.Response {
 			case badAcks:
 				sp.ErrorCode = kerr.InvalidRequiredAcks.Code
 			default:
-				if p, end := h.producePartition(im, rt.Topic, rp, req.Acks, &sp); p != nil && req.Acks == -1 {
-					waits = append(waits, ackWait{p: p, offset: end, topic: ti, idx: pi})
+				if p, res := h.producePartition(im, rt.Topic, rp, req.Acks, &sp); p != nil && req.Acks == -1 {
+					waits = append(waits, ackWait{p: p, offset: res.LastOffset + 1, epoch: res.LeaderEpoch, topic: ti, idx: pi})
 				}
 			}
 			st.Partitions = append(st.Partitions, sp)
@@ -87,7 +88,7 @@ func (h *Handler) waitForAcks(ctx context.Context, timeout time.Duration, waits 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for _, w := range waits {
-		err := w.p.WaitForHighWatermark(ctx, w.offset)
+		err := w.p.WaitForCommit(ctx, w.offset, w.epoch)
 		if err == nil {
 			continue
 		}
@@ -100,30 +101,30 @@ func (h *Handler) waitForAcks(ctx context.Context, timeout time.Duration, waits 
 }
 
 // producePartition appends one partition's batch and returns the partition
-// and the offset after the batch when it was written (nil otherwise).
+// and the append's result when it was written (nil otherwise).
 func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.ProduceRequestTopicPartition,
-	acks int16, sp *kmsg.ProduceResponseTopicPartition) (*partition.Partition, int64) {
+	acks int16, sp *kmsg.ProduceResponseTopicPartition) (*partition.Partition, partition.AppendResult) {
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
 	pm, ok := im.PartitionOf(topic, rp.Partition)
 	if !ok {
 		sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
-		return nil, 0
+		return nil, partition.AppendResult{}
 	}
 	p := h.Partitions.Partition(topic, rp.Partition)
 	if p == nil || pm.Leader != h.NodeID {
 		sp.ErrorCode = kerr.NotLeaderForPartition.Code
-		return nil, 0
+		return nil, partition.AppendResult{}
 	}
 	if len(rp.Records) == 0 {
 		sp.ErrorCode = kerr.InvalidRecord.Code
 		msg := "Produce requests must have at least one record batch per partition"
 		sp.ErrorMessage = &msg
-		return nil, 0
+		return nil, partition.AppendResult{}
 	}
 	if acks == -1 {
 		if err := p.CheckMinISR(); err != nil {
 			sp.ErrorCode, sp.ErrorMessage = errorCode(err), errorMessage(err)
-			return nil, 0
+			return nil, partition.AppendResult{}
 		}
 	}
 	res, err := p.Append(rp.Records)
@@ -134,8 +135,8 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 		if sp.ErrorCode == kerr.UnknownServerError.Code {
 			h.Logger.Error("produce failed", "topic", topic, "partition", rp.Partition, "err", err)
 		}
-		return nil, 0
+		return nil, partition.AppendResult{}
 	}
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = res.BaseOffset, res.LogAppendTime, res.LogStartOffset
-	return p, res.LastOffset + 1
+	return p, res
 }

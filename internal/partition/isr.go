@@ -135,16 +135,22 @@ func (p *Partition) CheckMinISR() error {
 	return nil
 }
 
-// WaitForHighWatermark blocks an acks=all produce until the high watermark
-// reaches offset (one past the batch's last offset). It returns
-// ErrNotEnoughReplicasAfterAppend if the ISR shrank below
-// min.insync.replicas by then, ErrNotLeader if leadership moved,
-// ErrClosed on shutdown and ctx's error on timeout. It wakes on changes,
-// never polls.
+// WaitForHighWatermark is WaitForCommit in the current leader epoch.
 func (p *Partition) WaitForHighWatermark(ctx context.Context, offset int64) error {
+	return p.WaitForCommit(ctx, offset, p.LeaderEpoch())
+}
+
+// WaitForCommit blocks an acks=all produce until the high watermark
+// reaches offset (one past the batch's last offset). epoch is the leader
+// epoch of the append (AppendResult.LeaderEpoch): if it changed, even back
+// to this node, the batch may have been truncated meanwhile, so the answer
+// is ErrNotLeader. It returns ErrNotEnoughReplicasAfterAppend if the ISR
+// shrank below min.insync.replicas by then, ErrClosed on shutdown and
+// ctx's error on timeout. It wakes on changes, never polls.
+func (p *Partition) WaitForCommit(ctx context.Context, offset int64, epoch int32) error {
 	for {
 		ch := p.rs.changed.wait()
-		done, err := p.hwReached(offset)
+		done, err := p.hwReached(offset, epoch)
 		if done {
 			return err
 		}
@@ -156,12 +162,12 @@ func (p *Partition) WaitForHighWatermark(ctx context.Context, offset int64) erro
 	}
 }
 
-func (p *Partition) hwReached(offset int64) (bool, error) {
+func (p *Partition) hwReached(offset int64, epoch int32) (bool, error) {
 	if p.closed.Load() {
 		return true, ErrClosed
 	}
 	p.rs.mu.Lock()
-	leader := !p.rs.known || p.rs.leader == p.rs.node
+	leader := !p.rs.known || (p.rs.leader == p.rs.node && p.rs.leaderEpoch == epoch)
 	isr := len(p.rs.maximalISRLocked())
 	if !p.rs.known {
 		isr = 1

@@ -46,7 +46,8 @@ type AppendResult struct {
 	LastOffset     int64
 	LogAppendTime  int64 // -1 unless the topic uses LogAppendTime
 	LogStartOffset int64
-	Duplicate      bool // a retried batch that was already written
+	Duplicate      bool  // a retried batch that was already written
+	LeaderEpoch    int32 // the leader epoch the append happened in (for WaitForCommit)
 }
 
 func openPartition(topic string, index int32, topicID [16]byte, dir string, cfg config.TopicConfig,
@@ -135,7 +136,7 @@ func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *conf
 	}
 	if isDup {
 		return AppendResult{BaseOffset: dup.baseOffset, LastOffset: dup.lastOffset, LogAppendTime: dup.appendTime,
-			LogStartOffset: p.log.LogStartOffset(), Duplicate: true}, nil
+			LogStartOffset: p.log.LogStartOffset(), Duplicate: true, LeaderEpoch: p.leaderEpoch.Load()}, nil
 	}
 	appendTime := int64(-1)
 	if cfg.MessageTimestampType == "LogAppendTime" {
@@ -148,7 +149,7 @@ func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *conf
 	}
 	p.producers.record(first, res.BaseOffset, appendTime)
 	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: appendTime,
-		LogStartOffset: p.log.LogStartOffset()}, nil
+		LogStartOffset: p.log.LogStartOffset(), LeaderEpoch: p.leaderEpoch.Load()}, nil
 }
 
 func stampLogAppendTime(payload []byte, ts int64) {

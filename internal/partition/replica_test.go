@@ -230,3 +230,27 @@ func stampForTest(b []byte, base int64, epoch int32) {
 	records.SetBaseOffset(b, base)
 	records.SetLeaderEpoch(b, epoch)
 }
+
+// Losing and regaining leadership between the append and the wait fails the
+// wait even when the high watermark passes: the batch may have been
+// truncated while this replica followed.
+func TestWaitForCommitFailsAcrossLeaderEpochs(t *testing.T) {
+	m, p, _ := leaderPartition(t, []int32{1, 2}, "1")
+	res, err := p.Append(batch(t, -1, -1, 2))
+	if err != nil || res.LeaderEpoch != 0 {
+		t.Fatalf("append: %+v %v", res, err)
+	}
+	m.ApplyImage(replImage(2, 1, 1, []int32{1, 2}, "1"))
+	m.ApplyImage(replImage(1, 2, 2, []int32{1}, "1"))
+	if hw := p.HighWatermark(); hw < res.LastOffset+1 {
+		t.Fatalf("hw %d, want it past the batch for this test", hw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.WaitForCommit(ctx, res.LastOffset+1, res.LeaderEpoch); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("wait across epochs: %v, want ErrNotLeader", err)
+	}
+	if err := p.WaitForHighWatermark(ctx, res.LastOffset+1); err != nil {
+		t.Fatalf("wait in the current epoch: %v", err)
+	}
+}
