@@ -13,7 +13,9 @@ import (
 // is forgotten) and every partition it leads gets a new leader: the first
 // replica, in assignment order, that is in the remaining ISR and live. With
 // none, the partition goes offline (leader -1) until an ISR member comes
-// back: unclean leader election (a replica outside the ISR) is off.
+// back, unless the topic's unclean.leader.election.enable (default false)
+// allows a live replica outside the ISR to lead, with itself as the ISR,
+// at the price of losing what only the ISR had.
 // Every leader change bumps the leader epoch, every change the partition
 // epoch (applyPartitionChange).
 
@@ -26,7 +28,7 @@ func (c *Controller) moveAwayLocked(ctx context.Context, id int32) error {
 			if p.Leader != id && !slices.Contains(p.ISR, id) {
 				continue
 			}
-			rec := withoutBroker(im, t.ID, p, id)
+			rec := withoutBroker(im, t.ID, p, id, c.uncleanAllowed(t))
 			if err := c.propose(ctx, RecordPartitionChange, &rec); err != nil {
 				return err
 			}
@@ -35,7 +37,7 @@ func (c *Controller) moveAwayLocked(ctx context.Context, id int32) error {
 	return nil
 }
 
-func withoutBroker(im *metadata.Image, topicID [16]byte, p metadata.Partition, id int32) PartitionChangeRecord {
+func withoutBroker(im *metadata.Image, topicID [16]byte, p metadata.Partition, id int32, unclean bool) PartitionChangeRecord {
 	isr := slices.DeleteFunc(slices.Clone(p.ISR), func(r int32) bool { return r == id })
 	if len(isr) == 0 {
 		isr = slices.Clone(p.ISR)
@@ -43,9 +45,23 @@ func withoutBroker(im *metadata.Image, topicID [16]byte, p metadata.Partition, i
 	rec := PartitionChangeRecord{TopicID: topicID, Partition: p.Index, ISR: isr}
 	if p.Leader == id || p.Leader < 0 {
 		leader := electLeader(im, p.Replicas, isr, id)
+		if leader < 0 && unclean {
+			if leader = electLeader(im, p.Replicas, p.Replicas, id); leader >= 0 {
+				rec.ISR = []int32{leader}
+			}
+		}
 		rec.Leader = &leader
 	}
 	return rec
+}
+
+// uncleanAllowed reads unclean.leader.election.enable for t.
+func (c *Controller) uncleanAllowed(t *metadata.Topic) bool {
+	const key = "unclean.leader.election.enable"
+	if v, ok := t.Configs[key]; ok {
+		return v == "true"
+	}
+	return c.defaultConfig(key) == "true"
 }
 
 // electLeader picks the first live replica in isr, never exclude; -1 if
@@ -72,11 +88,10 @@ func (c *Controller) electOfflineLocked(ctx context.Context) error {
 			if p.Leader >= 0 {
 				continue
 			}
-			leader := electLeader(im, p.Replicas, p.ISR, -1)
-			if leader < 0 {
+			rec := withoutBroker(im, t.ID, p, -1, c.uncleanAllowed(t))
+			if *rec.Leader < 0 {
 				continue
 			}
-			rec := PartitionChangeRecord{TopicID: t.ID, Partition: p.Index, Leader: &leader}
 			if err := c.propose(ctx, RecordPartitionChange, &rec); err != nil {
 				return err
 			}

@@ -113,3 +113,25 @@ func TestAlterPartitionChecksEpochs(t *testing.T) {
 		t.Fatalf("adding a fenced broker: %v", err)
 	}
 }
+
+func TestUncleanElectionOnlyWhenEnabled(t *testing.T) {
+	for _, unclean := range []bool{false, true} {
+		c, topic := ledBy2(t)
+		if unclean {
+			must(t, c.AlterTopicConfig(ctxT(t), "t", []ConfigOp{{Key: "unclean.leader.election.enable",
+				Value: "true", Op: OpSet}}, false, false), "enable unclean election")
+		}
+		_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: 2, TopicID: topic.ID, Partition: 0,
+			ISR: []int32{2}})
+		must(t, err, "shrink to the leader")
+		_, err = c.BrokerHeartbeat(ctxT(t), 2, true)
+		must(t, err, "fence 2")
+		p := part(c)
+		if unclean && (p.Leader != 1 || !slices.Equal(p.ISR, []int32{1})) {
+			t.Fatalf("unclean: %+v, want leader 1 with ISR [1]", p)
+		}
+		if !unclean && p.Leader != -1 {
+			t.Fatalf("clean: %+v, want offline", p)
+		}
+	}
+}

@@ -94,6 +94,13 @@ func (f *fetcher) applyFetched(fl *followed, rp kmsg.FetchResponseTopicPartition
 		}
 	}
 	fl.p.UpdateFollowerHighWatermark(rp.HighWatermark)
+	// Follow the leader's log start (DeleteRecords, retention) up to our
+	// high watermark, so a later leader does not serve deleted records.
+	if start := min(rp.LogStartOffset, fl.p.HighWatermark()); start > fl.p.LogStartOffset() {
+		if _, err := fl.p.DeleteRecordsBefore(start); err != nil {
+			f.logger.Warn("advance log start", "topic", fl.tp.Topic, "partition", fl.tp.Partition, "err", err)
+		}
+	}
 }
 
 // outOfRange handles OFFSET_OUT_OF_RANGE: behind the leader's log start,

@@ -204,3 +204,27 @@ func TestDivergentFollowerTruncatesByLeaderEpoch(t *testing.T) {
 	}
 	waitFor(t, "the leader's high watermark on the old leader", func() bool { return op.HighWatermark() == 4 })
 }
+
+func TestFollowerFollowsLogStartOffset(t *testing.T) {
+	leader, follower := newNode(t, 1, true), newNode(t, 2, false)
+	im := image(leader.ln.Addr(), 1, 0, 1, 2)
+	leader.apply(t, im)
+	follower.apply(t, im)
+	lp := leader.parts.Partition("t", 0)
+	for range 3 {
+		if _, err := lp.Append(batch(2, 0, 0, "v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repl := startReplication(t, follower)
+	repl.Apply(im)
+	fp := follower.parts.Partition("t", 0)
+	waitFor(t, "the follower to catch up", func() bool { return fp.HighWatermark() == 6 })
+	if _, err := lp.DeleteRecordsBefore(4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lp.Append(batch(1, 0, 0, "w")); err != nil { // wakes the parked fetch
+		t.Fatal(err)
+	}
+	waitFor(t, "the follower's log start to reach 4", func() bool { return fp.LogStartOffset() == 4 })
+}
