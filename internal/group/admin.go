@@ -10,7 +10,8 @@ import (
 // Summary is a group as ListGroups shows it.
 type Summary struct {
 	ID, ProtocolType string
-	State            State
+	State            string // Kafka's state name
+	Type             string // "classic" or "consumer" (KIP-848)
 }
 
 // ListGroups lists the groups this node coordinates, by id. Partitions still
@@ -29,7 +30,11 @@ func (c *Coordinator) ListGroups() (groups []Summary, loading bool) {
 	for _, g := range all {
 		g.mu.Lock()
 		if g.state != Dead {
-			groups = append(groups, Summary{ID: g.id, ProtocolType: g.protocolType, State: g.state})
+			s := Summary{ID: g.id, ProtocolType: g.protocolType, State: g.state.String(), Type: "classic"}
+			if g.cg != nil {
+				s.State, s.Type = g.cg.state(), "consumer"
+			}
+			groups = append(groups, s)
 		}
 		g.mu.Unlock()
 	}
@@ -100,6 +105,9 @@ func (g *Group) delete(c *Coordinator) error {
 	case Dead:
 		return ErrGroupIDNotFound
 	case Empty:
+		if g.hasConsumers() {
+			return ErrNonEmptyGroup
+		}
 	default:
 		return ErrNonEmptyGroup
 	}

@@ -40,8 +40,14 @@ type Config struct {
 	OffsetsRetention       time.Duration // default 7 days
 	RetentionCheckInterval time.Duration // default 10 minutes
 	MaxMetadataBytes       int           // offset.metadata.max.bytes, default 4096
-	Clock                  Clock         // default: real time
-	Logger                 *slog.Logger  // default: discard
+	// KIP-848 consumer groups: group.consumer.heartbeat.interval.ms
+	// (default 5s), group.consumer.session.timeout.ms (default 45s) and
+	// the partition count of a topic (0: unknown), for the assignors.
+	ConsumerHeartbeatInterval time.Duration
+	ConsumerSessionTimeout    time.Duration
+	PartitionCount            func(topic string) int32
+	Clock                     Clock        // default: real time
+	Logger                    *slog.Logger // default: discard
 }
 
 // PartitionStatus is this node's state for one __consumer_offsets partition.
@@ -86,6 +92,12 @@ func New(cfg Config, log Log) *Coordinator {
 	}
 	if cfg.MaxMetadataBytes <= 0 {
 		cfg.MaxMetadataBytes = 4096
+	}
+	if cfg.ConsumerHeartbeatInterval <= 0 {
+		cfg.ConsumerHeartbeatInterval = 5 * time.Second
+	}
+	if cfg.ConsumerSessionTimeout <= 0 {
+		cfg.ConsumerSessionTimeout = consumerSessionTimeout
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}

@@ -21,4 +21,7 @@ var (
 	ErrGroupMaxSize           = errors.New("group: group max size reached")
 	ErrMetadataTooLarge       = errors.New("group: offset metadata too large")
 	ErrSubscribedToTopic      = errors.New("group: group subscribed to topic")
+	ErrUnsupportedAssignor    = errors.New("group: unsupported assignor")
+	ErrFencedMemberEpoch      = errors.New("group: fenced member epoch")
+	ErrStaleMemberEpoch       = errors.New("group: stale member epoch")
 )

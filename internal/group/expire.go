@@ -43,7 +43,7 @@ func (c *Coordinator) ExpireOffsets() {
 }
 
 func (g *Group) expire(c *Coordinator, now int64) {
-	if g.state != Empty {
+	if g.state != Empty || g.hasConsumers() {
 		return
 	}
 	retention := c.cfg.OffsetsRetention.Milliseconds()

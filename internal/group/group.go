@@ -81,6 +81,8 @@ type Group struct {
 	pending      map[string]Timer  // KIP-394 member ids handed out, not yet joined
 	offsets      map[TopicPartition]offset
 
+	cg *consumerGroup // non-nil for a KIP-848 consumer group
+
 	rebalanceTimer Timer
 	rebalanceSeq   uint64
 	initialDelay   bool          // in the initial join delay of an empty group
@@ -108,6 +110,12 @@ func (g *Group) shutdown(err error) {
 	for _, t := range g.pending {
 		stopTimer(t)
 	}
+	if g.cg != nil {
+		for _, m := range g.cg.members {
+			stopTimer(m.timer)
+			m.seq++
+		}
+	}
 	g.stopRebalanceTimer()
 	g.state = Dead
 }
@@ -133,6 +141,11 @@ func stopTimer(t Timer) {
 	if t != nil {
 		t.Stop()
 	}
+}
+
+// hasConsumers reports whether g is a KIP-848 group with members.
+func (g *Group) hasConsumers() bool {
+	return g.cg != nil && len(g.cg.members) > 0
 }
 
 // fenced reports whether instanceID belongs to a member other than memberID.

@@ -75,6 +75,10 @@ func (g *Group) join(c *Coordinator, req JoinRequest) (chan JoinResult, JoinResu
 	now := func(err error) (chan JoinResult, JoinResult) {
 		return nil, JoinResult{Err: err, MemberID: req.MemberID, Generation: -1}
 	}
+	if g.hasConsumers() {
+		return now(ErrInconsistentProtocol) // a KIP-848 group in use
+	}
+	g.cg = nil
 	switch {
 	case g.state == Dead:
 		return now(ErrCoordinatorUnavailable)

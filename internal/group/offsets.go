@@ -85,6 +85,9 @@ func (g *Group) checkCommit(req CommitRequest, simple bool) error {
 	if g.state == Dead {
 		return ErrCoordinatorUnavailable
 	}
+	if g.hasConsumers() {
+		return g.checkConsumerCommit(req, simple)
+	}
 	if !simple {
 		if g.fenced(req.MemberID, req.InstanceID) {
 			return ErrFencedInstanceID
@@ -168,7 +171,9 @@ func (c *Coordinator) DeleteOffsets(_ context.Context, groupID string, tps []Top
 		return nil, ErrGroupIDNotFound
 	}
 	var subscribed map[string]bool
-	if g.state != Empty {
+	if g.hasConsumers() {
+		subscribed = g.consumerSubscribed()
+	} else if g.state != Empty {
 		if g.protocolType != "consumer" {
 			return nil, ErrNonEmptyGroup
 		}

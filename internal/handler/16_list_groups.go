@@ -3,7 +3,7 @@ package handler
 // ListGroups, versions 0–5.
 //
 // Lists the groups this node coordinates. v4+ StatesFilter and v5+
-// TypesFilter (all groups here are "classic") narrow the list; filters match
+// TypesFilter ("classic", or "consumer" for KIP-848 groups) narrow the list; filters match
 // case-insensitively, as in Kafka. While an offsets partition is still
 // loading the answer carries COORDINATOR_LOAD_IN_PROGRESS with the groups
 // known so far.
@@ -18,8 +18,6 @@ import (
 
 var listGroupsAPI = api{key: kmsg.ListGroups, min: 0, max: 5, serve: (*Handler).listGroups}
 
-const classicGroupType = "classic"
-
 func (h *Handler) listGroups(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ListGroupsRequest)
 	resp := req.ResponseKind().(*kmsg.ListGroupsResponse)
@@ -28,11 +26,11 @@ func (h *Handler) listGroups(_ context.Context, r kmsg.Request) kmsg.Response {
 		resp.ErrorCode = kerr.CoordinatorLoadInProgress.Code
 	}
 	for _, g := range groups {
-		if !matchesFilter(req.StatesFilter, g.State.String()) || !matchesFilter(req.TypesFilter, classicGroupType) {
+		if !matchesFilter(req.StatesFilter, g.State) || !matchesFilter(req.TypesFilter, g.Type) {
 			continue
 		}
 		rg := kmsg.NewListGroupsResponseGroup()
-		rg.Group, rg.ProtocolType, rg.GroupState, rg.GroupType = g.ID, g.ProtocolType, g.State.String(), classicGroupType
+		rg.Group, rg.ProtocolType, rg.GroupState, rg.GroupType = g.ID, g.ProtocolType, g.State, g.Type
 		resp.Groups = append(resp.Groups, rg)
 	}
 	return resp

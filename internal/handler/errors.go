@@ -72,6 +72,9 @@ var errorMapping = []struct {
 	{group.ErrGroupMaxSize, kerr.GroupMaxSizeReached},
 	{group.ErrMetadataTooLarge, kerr.OffsetMetadataTooLarge},
 	{group.ErrSubscribedToTopic, kerr.GroupSubscribedToTopic},
+	{group.ErrUnsupportedAssignor, kerr.UnsupportedAssignor},
+	{group.ErrFencedMemberEpoch, kerr.FencedMemberEpoch},
+	{group.ErrStaleMemberEpoch, kerr.StaleMemberEpoch},
 	{context.DeadlineExceeded, kerr.RequestTimedOut},
 }
 

@@ -23,6 +23,8 @@ type Groups interface {
 	DescribeGroup(groupID string) (group.Description, error)
 	DeleteGroup(ctx context.Context, groupID string) error
 	DeleteOffsets(ctx context.Context, groupID string, tps []group.TopicPartition) ([]error, error)
+	ConsumerHeartbeat(ctx context.Context, req group.ConsumerHeartbeat) group.ConsumerHeartbeatResult
+	DescribeConsumerGroup(groupID string) (group.ConsumerDescription, error)
 }
 
 // noGroups answers every group request with COORDINATOR_NOT_AVAILABLE; it
@@ -54,6 +56,13 @@ func (noGroups) DescribeGroup(string) (group.Description, error) {
 }
 func (noGroups) DeleteOffsets(context.Context, string, []group.TopicPartition) ([]error, error) {
 	return nil, group.ErrCoordinatorUnavailable
+}
+
+func (noGroups) ConsumerHeartbeat(context.Context, group.ConsumerHeartbeat) group.ConsumerHeartbeatResult {
+	return group.ConsumerHeartbeatResult{Err: group.ErrCoordinatorUnavailable}
+}
+func (noGroups) DescribeConsumerGroup(string) (group.ConsumerDescription, error) {
+	return group.ConsumerDescription{}, group.ErrCoordinatorUnavailable
 }
 
 type clientKey struct{}

@@ -32,7 +32,7 @@ func allAPIs() []api {
 		offsetForLeaderEpochAPI,
 		offsetCommitAPI, offsetFetchAPI, findCoordinatorAPI, joinGroupAPI, heartbeatAPI,
 		leaveGroupAPI, syncGroupAPI, describeGroupsAPI, listGroupsAPI, deleteGroupsAPI,
-		offsetDeleteAPI,
+		offsetDeleteAPI, consumerGroupHeartbeatAPI, consumerGroupDescribeAPI,
 		alterPartitionAPI, brokerRegistrationAPI, brokerHeartbeatAPI,
 	}
 }

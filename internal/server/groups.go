@@ -23,7 +23,13 @@ func (s *Server) startGroups() {
 		MinSessionTimeout:     time.Duration(s.cfg.GroupMinSessionTimeoutMs) * time.Millisecond,
 		MaxSessionTimeout:     time.Duration(s.cfg.GroupMaxSessionTimeoutMs) * time.Millisecond,
 		OffsetsRetention:      time.Duration(s.cfg.OffsetsRetentionMs) * time.Millisecond,
-		Logger:                s.logger.With("component", "groups"),
+		PartitionCount: func(topic string) int32 {
+			if t, ok := s.ctrl.Image().Topic(topic); ok {
+				return int32(len(t.Partitions))
+			}
+			return 0
+		},
+		Logger: s.logger.With("component", "groups"),
 	}, offsetsLog{parts: s.parts})
 }
 

@@ -1,0 +1,375 @@
+package group
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"time"
+)
+
+// KIP-848 consumer groups: the coordinator computes a target assignment
+// with a server-side assignor whenever the group epoch changes (members,
+// subscriptions or partition counts changed) and reconciles each member
+// towards it through ConsumerGroupHeartbeat: a member first gives up the
+// partitions it must lose (it keeps its epoch until its heartbeat shows
+// it no longer owns them), then receives the target partitions no other
+// member still owns and moves to the group epoch. Membership is kept in
+// memory only: after a coordinator move or restart members get
+// UNKNOWN_MEMBER_ID and rejoin (committed offsets are persisted as for
+// classic groups).
+
+// ConsumerHeartbeat is a ConsumerGroupHeartbeat request.
+type ConsumerHeartbeat struct {
+	Group, MemberID, InstanceID, RackID string
+	ClientID, ClientHost                string
+	MemberEpoch                         int32 // 0 join, -1 leave, -2 static leave
+	RebalanceTimeout                    time.Duration
+	Subscribed                          []string // nil: unchanged
+	Assignor                            string   // "": unchanged / default
+	Owned                               []TopicPartition
+	OwnedSent                           bool // Owned is meaningful (the request carried Topics)
+}
+
+// ConsumerHeartbeatResult answers a ConsumerHeartbeat.
+type ConsumerHeartbeatResult struct {
+	Err               error
+	MemberID          string
+	MemberEpoch       int32
+	HeartbeatInterval time.Duration
+	Assignment        []TopicPartition // the member's partitions now
+}
+
+// consumerGroup is the KIP-848 state of a Group (guarded by Group.mu).
+type consumerGroup struct {
+	epoch           int32
+	assignmentEpoch int32
+	assignor        string
+	counts          map[string]int32 // partition counts the target was computed with
+	members         map[string]*consumerMember
+	target          map[string]partitionSet
+}
+
+type consumerMember struct {
+	id, instanceID, rackID string
+	clientID, clientHost   string
+	epoch, prevEpoch       int32
+	subscribed             []string
+	rebalanceTimeout       time.Duration
+	assigned               partitionSet // includes partitions being revoked
+	timer                  Timer
+	seq                    uint64
+}
+
+const (
+	defaultAssignor = "uniform"
+	// Kafka's group.consumer.session.timeout.ms default.
+	consumerSessionTimeout = 45 * time.Second
+)
+
+// ConsumerHeartbeat handles ConsumerGroupHeartbeat (KIP-848).
+func (c *Coordinator) ConsumerHeartbeat(_ context.Context, req ConsumerHeartbeat) ConsumerHeartbeatResult {
+	fail := func(err error) ConsumerHeartbeatResult {
+		return ConsumerHeartbeatResult{Err: err, MemberID: req.MemberID}
+	}
+	if req.Assignor != "" && req.Assignor != "uniform" && req.Assignor != "range" {
+		return fail(ErrUnsupportedAssignor)
+	}
+	if req.MemberID == "" {
+		if req.MemberEpoch != 0 {
+			return fail(ErrUnknownMemberID)
+		}
+		req.MemberID = newMemberID("")[1:] // v0: the coordinator picks the id
+	}
+	g, err := c.lookup(req.Group, req.MemberEpoch == 0)
+	if err != nil {
+		return fail(err)
+	}
+	if g == nil {
+		return fail(ErrUnknownMemberID)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state == Dead {
+		return fail(ErrCoordinatorUnavailable)
+	}
+	if g.cg == nil {
+		if len(g.members) > 0 || g.state != Empty {
+			return fail(ErrGroupIDNotFound) // a classic group in use
+		}
+		g.cg = &consumerGroup{assignor: defaultAssignor, members: make(map[string]*consumerMember)}
+		g.protocolType = "consumer"
+	}
+	return g.consumerHeartbeat(c, req)
+}
+
+func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) ConsumerHeartbeatResult {
+	cg := g.cg
+	res := ConsumerHeartbeatResult{MemberID: req.MemberID, HeartbeatInterval: c.cfg.ConsumerHeartbeatInterval}
+	m := cg.members[req.MemberID]
+	if req.MemberEpoch < 0 { // leave
+		if m != nil {
+			g.removeConsumer(c, m)
+		}
+		res.MemberEpoch = req.MemberEpoch
+		return res
+	}
+	changed := false
+	switch {
+	case req.MemberEpoch == 0 && m == nil:
+		m = &consumerMember{id: req.MemberID, assigned: make(partitionSet)}
+		cg.members[m.id] = m
+		changed = true
+	case req.MemberEpoch == 0: // the member restarted: it owns nothing now
+		m.assigned, m.epoch = make(partitionSet), 0
+	case m == nil:
+		res.Err = ErrUnknownMemberID
+		return res
+	case req.MemberEpoch != m.epoch && req.MemberEpoch != m.prevEpoch:
+		res.Err = ErrFencedMemberEpoch
+		return res
+	}
+	m.instanceID, m.rackID, m.clientID, m.clientHost = req.InstanceID, req.RackID, req.ClientID, req.ClientHost
+	if req.RebalanceTimeout > 0 {
+		m.rebalanceTimeout = req.RebalanceTimeout
+	}
+	if req.Subscribed != nil {
+		subs := slices.Clone(req.Subscribed)
+		sort.Strings(subs)
+		if !slices.Equal(subs, m.subscribed) {
+			m.subscribed, changed = subs, true
+		}
+	}
+	if req.Assignor != "" && req.Assignor != cg.assignor {
+		cg.assignor, changed = req.Assignor, true
+	}
+	if counts := g.subscribedCounts(c); changed || !sameCounts(counts, cg.counts) {
+		cg.epoch++
+		g.computeTarget(counts)
+	}
+	g.reconcile(m, req)
+	g.scheduleConsumerSession(c, m)
+	res.MemberEpoch, res.Assignment = m.epoch, g.visibleAssignment(m)
+	return res
+}
+
+// subscribedCounts is the partition count of every subscribed topic that
+// exists.
+func (g *Group) subscribedCounts(c *Coordinator) map[string]int32 {
+	counts := make(map[string]int32)
+	for _, m := range g.cg.members {
+		for _, t := range m.subscribed {
+			if _, done := counts[t]; done || c.cfg.PartitionCount == nil {
+				continue
+			}
+			if n := c.cfg.PartitionCount(t); n > 0 {
+				counts[t] = n
+			}
+		}
+	}
+	return counts
+}
+
+func sameCounts(a, b map[string]int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// computeTarget runs the group's assignor for the current epoch.
+func (g *Group) computeTarget(counts map[string]int32) {
+	cg := g.cg
+	ids := make([]string, 0, len(cg.members))
+	for id := range cg.members {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	in := make([]assignMember, 0, len(ids))
+	for _, id := range ids {
+		m := cg.members[id]
+		subs := make(map[string]bool, len(m.subscribed))
+		for _, t := range m.subscribed {
+			subs[t] = true
+		}
+		in = append(in, assignMember{id: id, subscribed: subs, current: sortedPartitions(m.assigned)})
+	}
+	if cg.assignor == "range" {
+		cg.target = assignRange(in, counts)
+	} else {
+		cg.target = assignUniform(in, counts)
+	}
+	cg.counts, cg.assignmentEpoch = counts, cg.epoch
+}
+
+// reconcile moves m towards its target: revocations first (acknowledged by
+// the member's owned partitions), then the target partitions nobody else
+// still owns.
+func (g *Group) reconcile(m *consumerMember, req ConsumerHeartbeat) {
+	target := g.cg.target[m.id]
+	keep := make(partitionSet)
+	for tp := range m.assigned {
+		if target[tp] {
+			keep[tp] = true
+		}
+	}
+	if len(keep) < len(m.assigned) {
+		if !req.OwnedSent || !subsetOf(req.Owned, keep) {
+			return // still revoking: the member is told to keep only keep
+		}
+		m.assigned = keep
+	}
+	for tp := range target {
+		if !m.assigned[tp] && !g.ownedByOther(tp, m.id) {
+			m.assigned[tp] = true
+		}
+	}
+	if m.epoch != g.cg.assignmentEpoch {
+		m.prevEpoch, m.epoch = m.epoch, g.cg.assignmentEpoch
+	}
+}
+
+// visibleAssignment is what m may consume now: its partitions minus those
+// it is giving up.
+func (g *Group) visibleAssignment(m *consumerMember) []TopicPartition {
+	target := g.cg.target[m.id]
+	out := make(partitionSet)
+	for tp := range m.assigned {
+		if target[tp] {
+			out[tp] = true
+		}
+	}
+	return sortedPartitions(out)
+}
+
+func subsetOf(owned []TopicPartition, s partitionSet) bool {
+	for _, tp := range owned {
+		if !s[tp] {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *Group) ownedByOther(tp TopicPartition, self string) bool {
+	for id, o := range g.cg.members {
+		if id != self && o.assigned[tp] {
+			return true
+		}
+	}
+	return false
+}
+
+// removeConsumer drops a member; the others get a new target.
+func (g *Group) removeConsumer(c *Coordinator, m *consumerMember) {
+	stopTimer(m.timer)
+	m.seq++
+	delete(g.cg.members, m.id)
+	g.cg.epoch++
+	g.computeTarget(g.subscribedCounts(c))
+}
+
+func (g *Group) scheduleConsumerSession(c *Coordinator, m *consumerMember) {
+	stopTimer(m.timer)
+	m.seq++
+	seq := m.seq
+	m.timer = c.after(c.cfg.ConsumerSessionTimeout, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.cg != nil && g.cg.members[m.id] == m && m.seq == seq {
+			c.logger.Info("consumer group member session expired", "group", g.id, "member", m.id)
+			g.removeConsumer(c, m)
+		}
+	})
+}
+
+// consumerState is Kafka's state name of a KIP-848 group.
+func (cg *consumerGroup) state() string {
+	switch {
+	case len(cg.members) == 0:
+		return "Empty"
+	case cg.assignmentEpoch < cg.epoch:
+		return "Assigning"
+	}
+	for _, m := range cg.members {
+		if m.epoch != cg.assignmentEpoch {
+			return "Reconciling"
+		}
+	}
+	return "Stable"
+}
+
+// checkConsumerCommit validates an OffsetCommit to a KIP-848 group with
+// members: the generation is the member epoch.
+func (g *Group) checkConsumerCommit(req CommitRequest, simple bool) error {
+	m := g.cg.members[req.MemberID]
+	switch {
+	case simple || m == nil:
+		return ErrUnknownMemberID
+	case req.Generation != m.epoch:
+		return ErrStaleMemberEpoch
+	}
+	return nil
+}
+
+func (g *Group) consumerSubscribed() map[string]bool {
+	out := make(map[string]bool)
+	for _, m := range g.cg.members {
+		for _, t := range m.subscribed {
+			out[t] = true
+		}
+	}
+	return out
+}
+
+// ConsumerDescription is a KIP-848 group as ConsumerGroupDescribe shows it.
+type ConsumerDescription struct {
+	ID, State, Assignor    string
+	Epoch, AssignmentEpoch int32
+	Members                []ConsumerMemberDescription
+}
+
+// ConsumerMemberDescription is one member of a KIP-848 group.
+type ConsumerMemberDescription struct {
+	MemberID, InstanceID, RackID, ClientID, ClientHost string
+	MemberEpoch                                        int32
+	Subscribed                                         []string
+	Assignment, Target                                 []TopicPartition
+}
+
+// DescribeConsumerGroup describes a KIP-848 group; a missing group, or a
+// classic one, is ErrGroupIDNotFound.
+func (c *Coordinator) DescribeConsumerGroup(id string) (ConsumerDescription, error) {
+	g, err := c.lookup(id, false)
+	if err != nil {
+		return ConsumerDescription{}, err
+	}
+	if g == nil {
+		return ConsumerDescription{}, ErrGroupIDNotFound
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cg == nil || g.state == Dead {
+		return ConsumerDescription{}, ErrGroupIDNotFound
+	}
+	cg := g.cg
+	d := ConsumerDescription{ID: id, State: cg.state(), Assignor: cg.assignor, Epoch: cg.epoch,
+		AssignmentEpoch: cg.assignmentEpoch}
+	ids := make([]string, 0, len(cg.members))
+	for mid := range cg.members {
+		ids = append(ids, mid)
+	}
+	sort.Strings(ids)
+	for _, mid := range ids {
+		m := cg.members[mid]
+		d.Members = append(d.Members, ConsumerMemberDescription{MemberID: m.id, InstanceID: m.instanceID,
+			RackID: m.rackID, ClientID: m.clientID, ClientHost: m.clientHost, MemberEpoch: m.epoch,
+			Subscribed: slices.Clone(m.subscribed), Assignment: g.visibleAssignment(m),
+			Target: sortedPartitions(cg.target[m.id])})
+	}
+	return d, nil
+}
