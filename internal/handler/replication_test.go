@@ -147,3 +147,31 @@ func countRecords(t *testing.T, b []byte) int64 {
 	}
 	return n
 }
+
+// acks=all appends every partition before waiting for any: a partition
+// whose followers are slow does not hold back another's append.
+func TestProduceAcksAllAppendsAllPartitionsFirst(t *testing.T) {
+	topic := replTopic("1", 1, 2)
+	topic.Partitions = append(topic.Partitions, metadata.Partition{Index: 1, Leader: 1, LeaderEpoch: 3,
+		Replicas: []int32{1, 2, 3}, ISR: []int32{1, 2}})
+	dp := newDataPath(t, topic)
+	req := produceReq(9, -1, "rep", 0, plainBatch(t, 2, 1000))
+	rp := kmsg.NewProduceRequestTopicPartition()
+	rp.Partition, rp.Records = 1, plainBatch(t, 3, 1000)
+	req.Topics[0].Partitions = append(req.Topics[0].Partitions, rp)
+	req.TimeoutMillis = 100
+	start := time.Now()
+	resp := dp.h.produce(context.Background(), req).(*kmsg.ProduceResponse)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("waited %v: partitions were waited for one deadline each", took)
+	}
+	for i, want := range []int64{2, 3} {
+		sp := resp.Topics[0].Partitions[i]
+		if sp.ErrorCode != kerr.RequestTimedOut.Code {
+			t.Errorf("partition %d: error %d, want REQUEST_TIMED_OUT", i, sp.ErrorCode)
+		}
+		if leo := dp.m.Partition("rep", int32(i)).LogEndOffset(); leo != want {
+			t.Errorf("partition %d: log end offset %d, want %d (appended before waiting)", i, leo, want)
+		}
+	}
+}
