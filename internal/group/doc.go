@@ -1,7 +1,10 @@
-// Package group is the classic consumer-group coordinator: the group
-// membership state machine (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and
-// the committed-offset store, both persisted as records in the compacted
-// internal topic __consumer_offsets.
+// Package group is the consumer-group coordinator: the classic group
+// membership state machine (JoinGroup, SyncGroup, Heartbeat, LeaveGroup),
+// KIP-848 consumer groups with server-side assignment (ConsumerHeartbeat,
+// consumer.go, assignor.go) and the committed-offset store. Classic group
+// metadata and offsets are persisted as records in the compacted internal
+// topic __consumer_offsets, in Kafka's format (protocol/offsets); KIP-848
+// membership is kept in memory only.
 //
 // # Ownership
 //

@@ -48,7 +48,6 @@ type groupsFixture struct {
 	h   *Handler
 	c   *group.Coordinator
 	ctl *adminController
-	im  atomic.Pointer[metadata.Image]
 }
 
 const testOffsetsPartitions = 5
@@ -59,8 +58,15 @@ func newGroupsFixture(t *testing.T, topics ...*metadata.Topic) *groupsFixture {
 	cfg.NodeID = 1
 	cfg.OffsetsTopicNumPartitions = testOffsetsPartitions
 	cfg.OffsetsTopicReplicationFactor = 1
+	var im atomic.Pointer[metadata.Image]
+	im.Store(dpImage(topics...))
 	c := group.New(group.Config{NumPartitions: testOffsetsPartitions, MinSessionTimeout: 100 * time.Millisecond,
-		MaxSessionTimeout: time.Minute}, &memLog{parts: map[int32][]group.Record{}})
+		MaxSessionTimeout: time.Minute, PartitionCount: func(topic string) int32 {
+			if t, ok := im.Load().Topic(topic); ok {
+				return int32(len(t.Partitions))
+			}
+			return 0
+		}}, &memLog{parts: map[int32][]group.Record{}})
 	t.Cleanup(func() { c.Close() })
 	var all []int32
 	for p := int32(0); p < testOffsetsPartitions; p++ {
@@ -77,8 +83,7 @@ func newGroupsFixture(t *testing.T, topics ...*metadata.Topic) *groupsFixture {
 		}
 	}
 	f := &groupsFixture{t: t, c: c, ctl: &adminController{errs: map[string]error{}, ids: map[string][16]byte{}}}
-	f.im.Store(dpImage(topics...))
-	f.h = New(Deps{NodeID: 1, Config: cfg, Image: f.im.Load, Controller: f.ctl, Groups: c,
+	f.h = New(Deps{NodeID: 1, Config: cfg, Image: im.Load, Controller: f.ctl, Groups: c,
 		Logger: slog.New(slog.DiscardHandler)})
 	return f
 }

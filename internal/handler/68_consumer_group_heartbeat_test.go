@@ -1,0 +1,45 @@
+package handler
+
+import (
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func TestConsumerGroupHeartbeatAndDescribe(t *testing.T) {
+	f := newGroupsFixture(t, dpTopic("t", 7, 3, nil))
+	req := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	req.Version, req.Group, req.MemberEpoch, req.SubscribedTopicNames = 0, "ng", 0, []string{"t"}
+	req.RebalanceTimeoutMillis = 1000
+	req.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+	resp := serve[*kmsg.ConsumerGroupHeartbeatResponse](f, req)
+	code(t, "join", resp.ErrorCode, nil)
+	if resp.MemberID == nil || *resp.MemberID == "" || resp.MemberEpoch != 1 || resp.HeartbeatIntervalMillis <= 0 {
+		t.Fatalf("v0 join = %+v", resp)
+	}
+	if a := resp.Assignment; a == nil || len(a.Topics) != 1 || a.Topics[0].TopicID != [16]byte{0xD0, 7} || len(a.Topics[0].Partitions) != 3 {
+		t.Fatalf("assignment = %+v", resp.Assignment)
+	}
+	req.Version, req.MemberID, req.MemberEpoch = 1, *resp.MemberID, 9
+	code(t, "fenced epoch", serve[*kmsg.ConsumerGroupHeartbeatResponse](f, req).ErrorCode, kerr.FencedMemberEpoch)
+	regex := "t.*"
+	req.SubscribedTopicRegex = &regex
+	code(t, "regex", serve[*kmsg.ConsumerGroupHeartbeatResponse](f, req).ErrorCode, kerr.InvalidRequest)
+
+	desc := kmsg.NewPtrConsumerGroupDescribeRequest()
+	desc.Version, desc.Groups = 1, []string{"ng", "missing"}
+	dr := serve[*kmsg.ConsumerGroupDescribeResponse](f, desc)
+	g := dr.Groups[0]
+	if g.State != "Stable" || g.Epoch != 1 || g.AssignorName != "uniform" || len(g.Members) != 1 ||
+		len(g.Members[0].Assignment.TopicPartitions) != 1 || g.Members[0].Assignment.TopicPartitions[0].Topic != "t" {
+		t.Fatalf("describe = %+v", g)
+	}
+	code(t, "describe missing", dr.Groups[1].ErrorCode, kerr.GroupIDNotFound)
+
+	list := kmsg.NewPtrListGroupsRequest()
+	list.Version, list.TypesFilter = 5, []string{"consumer"}
+	if lr := serve[*kmsg.ListGroupsResponse](f, list); len(lr.Groups) != 1 || lr.Groups[0].GroupType != "consumer" {
+		t.Fatalf("list consumer groups = %+v", lr.Groups)
+	}
+}
