@@ -58,6 +58,7 @@ type consumerMember struct {
 	assigned               partitionSet // includes partitions being revoked
 	timer                  Timer
 	seq                    uint64
+	revokeTimer            Timer // set while the member owes a revocation
 }
 
 const (
@@ -146,7 +147,7 @@ func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) Consume
 		cg.epoch++
 		g.computeTarget(counts)
 	}
-	g.reconcile(m, req)
+	g.reconcile(c, m, req)
 	g.scheduleConsumerSession(c, m)
 	res.MemberEpoch, res.Assignment = m.epoch, g.visibleAssignment(m)
 	return res
@@ -209,7 +210,7 @@ func (g *Group) computeTarget(counts map[string]int32) {
 // reconcile moves m towards its target: revocations first (acknowledged by
 // the member's owned partitions), then the target partitions nobody else
 // still owns.
-func (g *Group) reconcile(m *consumerMember, req ConsumerHeartbeat) {
+func (g *Group) reconcile(c *Coordinator, m *consumerMember, req ConsumerHeartbeat) {
 	target := g.cg.target[m.id]
 	keep := make(partitionSet)
 	for tp := range m.assigned {
@@ -219,10 +220,13 @@ func (g *Group) reconcile(m *consumerMember, req ConsumerHeartbeat) {
 	}
 	if len(keep) < len(m.assigned) {
 		if !req.OwnedSent || !subsetOf(req.Owned, keep) {
+			g.armRevocationTimer(c, m)
 			return // still revoking: the member is told to keep only keep
 		}
 		m.assigned = keep
 	}
+	stopTimer(m.revokeTimer)
+	m.revokeTimer = nil
 	for tp := range target {
 		if !m.assigned[tp] && !g.ownedByOther(tp, m.id) {
 			m.assigned[tp] = true
@@ -267,10 +271,34 @@ func (g *Group) ownedByOther(tp TopicPartition, self string) bool {
 // removeConsumer drops a member; the others get a new target.
 func (g *Group) removeConsumer(c *Coordinator, m *consumerMember) {
 	stopTimer(m.timer)
+	stopTimer(m.revokeTimer)
 	m.seq++
 	delete(g.cg.members, m.id)
 	g.cg.epoch++
 	g.computeTarget(g.subscribedCounts(c))
+}
+
+// armRevocationTimer gives a member its rebalance timeout to give up the
+// partitions it must lose; a member that does not is removed, so the
+// partitions move on.
+func (g *Group) armRevocationTimer(c *Coordinator, m *consumerMember) {
+	if m.revokeTimer != nil {
+		return
+	}
+	d := m.rebalanceTimeout
+	if d <= 0 {
+		d = 5 * time.Minute // Kafka's default max.poll.interval.ms
+	}
+	var t Timer
+	t = c.after(d, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.cg != nil && g.cg.members[m.id] == m && m.revokeTimer == t {
+			c.logger.Info("consumer group member did not revoke in time", "group", g.id, "member", m.id)
+			g.removeConsumer(c, m)
+		}
+	})
+	m.revokeTimer = t
 }
 
 func (g *Group) scheduleConsumerSession(c *Coordinator, m *consumerMember) {
@@ -310,7 +338,9 @@ func (g *Group) checkConsumerCommit(req CommitRequest, simple bool) error {
 	switch {
 	case simple || m == nil:
 		return ErrUnknownMemberID
-	case req.Generation != m.epoch:
+	case req.Generation != m.epoch && req.Generation != m.prevEpoch:
+		// The previous epoch is accepted: the member may not have seen
+		// the heartbeat response that moved it on yet.
 		return ErrStaleMemberEpoch
 	}
 	return nil

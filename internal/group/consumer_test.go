@@ -76,7 +76,7 @@ func TestConsumerGroupIncrementalRevocation(t *testing.T) {
 	if r := e.c.ConsumerHeartbeat(ctx, hb("ghost", 2, nil)); !errors.Is(r.Err, ErrUnknownMemberID) {
 		t.Fatalf("unknown member = %v", r.Err)
 	}
-	commit := CommitRequest{Group: "ng", MemberID: "a", Generation: 1, Retention: -1,
+	commit := CommitRequest{Group: "ng", MemberID: "a", Generation: 0, Retention: -1,
 		Offsets: []OffsetCommit{{TopicPartition: a3.Assignment[0], Offset: 5}}}
 	if _, err := e.c.Commit(ctx, commit); !errors.Is(err, ErrStaleMemberEpoch) {
 		t.Fatalf("stale epoch commit = %v", err)
@@ -106,5 +106,32 @@ func TestConsumerGroupIncrementalRevocation(t *testing.T) {
 	}
 	if err := e.c.DeleteGroup(ctx, "ng"); err != nil {
 		t.Fatalf("delete emptied consumer group: %v", err)
+	}
+}
+
+func TestConsumerThatNeverRevokesIsRemoved(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.PartitionCount = func(string) int32 { return 2 } })
+	ctx := context.Background()
+	join := func(id string) ConsumerHeartbeat {
+		r := hb(id, 0, []TopicPartition{})
+		r.RebalanceTimeout = 10 * time.Second
+		return r
+	}
+	a := e.c.ConsumerHeartbeat(ctx, join("a"))
+	b := e.c.ConsumerHeartbeat(ctx, join("b"))
+	// a keeps heartbeating but never reports giving up a partition.
+	for i := 0; i < 3; i++ {
+		e.c.ConsumerHeartbeat(ctx, hb("a", a.MemberEpoch, a.Assignment))
+		if r := e.c.ConsumerHeartbeat(ctx, hb("b", b.MemberEpoch, []TopicPartition{})); r.Err != nil {
+			t.Fatalf("b heartbeat: %v", r.Err)
+		}
+		e.clock.Advance(4 * time.Second)
+	}
+	if r := e.c.ConsumerHeartbeat(ctx, hb("a", a.MemberEpoch, nil)); !errors.Is(r.Err, ErrUnknownMemberID) {
+		t.Fatalf("stuck member heartbeat = %+v", r)
+	}
+	d, _ := e.c.DescribeConsumerGroup("ng")
+	if len(d.Members) != 1 || len(d.Members[0].Target) != 2 {
+		t.Fatalf("group after removal = %+v", d)
 	}
 }
