@@ -274,6 +274,9 @@ func (g *Group) removeConsumer(c *Coordinator, m *consumerMember) {
 	stopTimer(m.revokeTimer)
 	m.seq++
 	delete(g.cg.members, m.id)
+	if len(g.cg.members) == 0 {
+		g.stateTime = c.clock.Now() // offsets retention counts from here
+	}
 	g.cg.epoch++
 	g.computeTarget(g.subscribedCounts(c))
 }
