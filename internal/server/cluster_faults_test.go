@@ -109,3 +109,38 @@ func plainRecords(t *testing.T, values ...string) []byte {
 	}
 	return b
 }
+
+// Killing the active controller: the remaining voters elect a new one,
+// topic creation works again, and an RF=3 topic takes acks=all writes.
+func TestClusterControllerCrash(t *testing.T) {
+	tc := startCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	active := tc.running().ctrl.LeaderID()
+	stopped := time.Now()
+	tc.stop(active, true)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(tc.liveAddrs()...), kgo.DefaultProduceTopic("after"),
+		kgo.RequiredAcks(kgo.AllISRAcks()), kgo.MetadataMinAge(100*time.Millisecond), kgo.RecordRetries(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	for {
+		resp, err := adm.CreateTopic(ctx, 1, 3, nil, "after")
+		if err == nil && resp.Err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("create topic after the controller crash: %v %v", err, resp.Err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("topic created %v after active controller %d crashed; new controller %d",
+		time.Since(stopped).Round(time.Millisecond), active, tc.running().ctrl.LeaderID())
+	// The dead broker is still in the replica set; once its session expires
+	// it leaves the ISR and min.insync.replicas=2 is met by the other two.
+	if err := cl.ProduceSync(ctx, &kgo.Record{Value: []byte("x")}).FirstErr(); err != nil {
+		t.Fatalf("acks=all produce with one node down: %v", err)
+	}
+}
