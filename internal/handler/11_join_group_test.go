@@ -12,6 +12,7 @@ func TestJoinGroupVersions(t *testing.T) {
 	for _, v := range []int16{0, 3} { // before KIP-394: an id at once
 		req := kmsg.NewPtrJoinGroupRequest()
 		req.Version, req.Group, req.SessionTimeoutMillis, req.ProtocolType = v, "old", 10000, "consumer"
+		req.RebalanceTimeoutMillis = 10000 // 0 would end the sync phase at once
 		req.Protocols = []kmsg.JoinGroupRequestProtocol{{Name: "range"}}
 		resp := serve[*kmsg.JoinGroupResponse](f, req)
 		code(t, "old join", resp.ErrorCode, nil)
