@@ -31,6 +31,9 @@ type Header struct {
 type Request struct {
 	Header
 	Body kmsg.Request
+	// ClientHost is the connection's remote host, set by the network
+	// layer (DescribeGroups shows it as a member's CLIENT HOST).
+	ClientHost string
 }
 
 // ParseHeader decodes the fixed part of a request header: key, version and

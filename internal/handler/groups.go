@@ -73,21 +73,10 @@ type clientInfo struct {
 	host string // the connection's remote host, "" if unknown
 }
 
-// withClient records the request's client id for handlers that store it
-// (JoinGroup). The host comes from WithClientAddr when the network layer
-// provides it.
-func withClient(ctx context.Context, clientID string) context.Context {
-	ci, _ := ctx.Value(clientKey{}).(clientInfo)
-	ci.id = clientID
-	return context.WithValue(ctx, clientKey{}, ci)
-}
-
-// WithClientAddr lets the network layer tell handlers the connection's
-// remote host (shown as CLIENT HOST by DescribeGroups).
-func WithClientAddr(ctx context.Context, host string) context.Context {
-	ci, _ := ctx.Value(clientKey{}).(clientInfo)
-	ci.host = host
-	return context.WithValue(ctx, clientKey{}, ci)
+// withClient records the request's client id and remote host for
+// handlers that store them (JoinGroup; DescribeGroups shows them).
+func withClient(ctx context.Context, clientID, host string) context.Context {
+	return context.WithValue(ctx, clientKey{}, clientInfo{id: clientID, host: host})
 }
 
 func clientOf(ctx context.Context) clientInfo {

@@ -91,5 +91,5 @@ func (h *Handler) Handle(ctx context.Context, req *protocol.Request) kmsg.Respon
 	if !ok {
 		return nil
 	}
-	return a.serve(h, withClient(ctx, req.ClientID), req.Body)
+	return a.serve(h, withClient(ctx, req.ClientID, req.ClientHost), req.Body)
 }

@@ -24,6 +24,7 @@ type conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	remote string
+	host   string // remote IP, without the port
 }
 
 // inbound is one queued item: a request to handle, or a response the read
@@ -37,7 +38,12 @@ type inbound struct {
 
 func newConn(l *Listener, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(l.ctx)
-	return &conn{l: l, nc: nc, ctx: ctx, cancel: cancel, remote: nc.RemoteAddr().String()}
+	remote := nc.RemoteAddr().String()
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	return &conn{l: l, nc: nc, ctx: ctx, cancel: cancel, remote: remote, host: host}
 }
 
 // run owns the connection: it starts the read loop and handles requests in
@@ -81,6 +87,7 @@ func (c *conn) readLoop(queue chan<- inbound) {
 				return
 			}
 		} else {
+			req.ClientHost = c.host
 			in.req = req
 		}
 		select {
