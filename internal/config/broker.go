@@ -42,6 +42,7 @@ type Broker struct {
 	LogRetentionMs              int64  // log.retention.ms > .minutes > .hours; -1 = unlimited
 	LogRetentionBytes           int64  // log.retention.bytes; -1 = unlimited
 	LogRetentionCheckIntervalMs int64  // log.retention.check.interval.ms
+	OffsetsTopicSegmentBytes    int64  // offsets.topic.segment.bytes
 	LogCleanerEnable            bool   // log.cleaner.enable
 	LogCleanerBackoffMs         int64  // log.cleaner.backoff.ms
 	LogCleanerDedupeBufferSize  int64  // log.cleaner.dedupe.buffer.size
@@ -110,6 +111,7 @@ func Default() *Broker {
 		LogRetentionMs:                       168 * hourMs,
 		LogRetentionBytes:                    -1,
 		LogRetentionCheckIntervalMs:          300000,
+		OffsetsTopicSegmentBytes:             104857600,
 		LogCleanerEnable:                     true,
 		LogCleanerBackoffMs:                  15000,
 		LogCleanerDedupeBufferSize:           134217728,

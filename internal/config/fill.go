@@ -217,6 +217,7 @@ func (r *reader) storage(b *Broker) {
 	readInt(r, "log.segment.bytes", &b.LogSegmentBytes)
 	readInt(r, "log.retention.bytes", &b.LogRetentionBytes)
 	readInt(r, "log.retention.check.interval.ms", &b.LogRetentionCheckIntervalMs)
+	readInt(r, "offsets.topic.segment.bytes", &b.OffsetsTopicSegmentBytes)
 	r.boolean("log.cleaner.enable", &b.LogCleanerEnable)
 	readInt(r, "log.cleaner.backoff.ms", &b.LogCleanerBackoffMs)
 	readInt(r, "log.cleaner.dedupe.buffer.size", &b.LogCleanerDedupeBufferSize)

@@ -5,7 +5,7 @@ package handler
 // Key type 0 (group): the coordinator is the leader of partition
 // abs(javaHash(group)) % offsets.topic.num.partitions of __consumer_offsets.
 // The first lookup creates that topic through the controller
-// (cleanup.policy=compact, segment.bytes=100 MiB); with fewer live brokers
+// (cleanup.policy=compact, segment.bytes from offsets.topic.segment.bytes); with fewer live brokers
 // than offsets.topic.replication.factor the answer is COORDINATOR_NOT_AVAILABLE,
 // as in Kafka. While this node is still loading the partition the answer is
 // COORDINATOR_LOAD_IN_PROGRESS. Key type 1 (transaction) answers
@@ -105,7 +105,7 @@ func (h *Handler) offsetsTopic(ctx context.Context) (*metadata.Topic, error) {
 	t, err := h.Controller.CreateTopic(ctx, controller.CreateTopicRequest{
 		Name: group.OffsetsTopic, NumPartitions: h.Config.OffsetsTopicNumPartitions, ReplicationFactor: rf,
 		Configs: map[string]string{
-			"cleanup.policy": "compact", "segment.bytes": strconv.Itoa(100 << 20), "compression.type": "producer",
+			"cleanup.policy": "compact", "segment.bytes": strconv.FormatInt(h.Config.OffsetsTopicSegmentBytes, 10), "compression.type": "producer",
 		},
 	})
 	if errors.Is(err, controller.ErrTopicExists) {
