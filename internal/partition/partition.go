@@ -115,7 +115,11 @@ func (p *Partition) Append(payload []byte) (AppendResult, error) {
 			return AppendResult{}, fmt.Errorf("flush %s-%d: %w", p.Topic, p.Index, err)
 		}
 	}
+	hw := p.HighWatermark()
 	p.maybeAdvanceHighWatermark()
+	if p.HighWatermark() == hw {
+		p.waiters.wake() // followers' fetches wait for the log end, not the high watermark
+	}
 	return res, nil
 }
 
@@ -163,16 +167,18 @@ func stampLogAppendTime(payload []byte, ts int64) {
 	}
 }
 
-// advanceHighWatermark moves the high watermark forward and wakes waiting
-// fetches.
+// advanceHighWatermark moves the high watermark forward and, only if it
+// moved, wakes waiting fetches and acks=all produces. (Waking on every call
+// would let two followers' parked fetches wake each other forever: each
+// re-read records a follower fetch, which recomputes the high watermark.)
 func (p *Partition) advanceHighWatermark(hw int64) {
 	for old := p.highWater.Load(); hw > old; old = p.highWater.Load() {
 		if p.highWater.CompareAndSwap(old, hw) {
 			p.rs.changed.fire()
-			break
+			p.waiters.wake()
+			return
 		}
 	}
-	p.waiters.wake()
 }
 
 // HighWatermark is the offset below which records are committed and

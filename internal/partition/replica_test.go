@@ -254,3 +254,40 @@ func TestWaitForCommitFailsAcrossLeaderEpochs(t *testing.T) {
 		t.Fatalf("wait in the current epoch: %v", err)
 	}
 }
+
+// A follower fetch that does not move the high watermark must not wake
+// parked fetches (two followers would otherwise wake each other in a
+// loop); an append always wakes them (followers wait for the log end).
+func TestWakeOnlyOnProgress(t *testing.T) {
+	_, p, _ := leaderPartition(t, []int32{1, 2, 3}, "1")
+	w := NewWaiter()
+	defer p.Watch(w)()
+	signalled := func() bool {
+		select {
+		case <-w:
+			return true
+		default:
+			return false
+		}
+	}
+	p.RecordFollowerFetch(2, 0)
+	p.RecordFollowerFetch(3, 0)
+	p.RecordFollowerFetch(2, 0)
+	if signalled() {
+		t.Fatal("follower fetches that moved nothing woke a parked fetch")
+	}
+	if _, err := p.Append(batch(t, -1, -1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if !signalled() {
+		t.Fatal("an append that left the high watermark did not wake the followers' fetches")
+	}
+	p.RecordFollowerFetch(2, 1)
+	if signalled() {
+		t.Fatal("woken while follower 3 still holds the high watermark")
+	}
+	p.RecordFollowerFetch(3, 1)
+	if !signalled() || p.HighWatermark() != 1 {
+		t.Fatalf("high watermark %d; advancing it must wake consumers", p.HighWatermark())
+	}
+}
