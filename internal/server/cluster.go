@@ -129,12 +129,15 @@ func (c *cluster) goRun(fn func(context.Context), ctx context.Context) {
 
 // shutdown asks the controller to fence this broker, moving leadership
 // away before the listeners close (controlled shutdown), then stops every
-// loop and fetcher.
+// loop and fetcher. After close it skips the controlled part.
 func (c *cluster) shutdown() {
 	if c == nil {
 		return
 	}
-	if c.h != nil {
+	c.mu.Lock()
+	stopped := c.stopped
+	c.mu.Unlock()
+	if c.h != nil && !stopped {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		c.heartbeat(ctx, true)
 		cancel()

@@ -147,7 +147,7 @@ func (tc *testCluster) liveAddrs() []string {
 func (tc *testCluster) stop(id int32, crash bool) {
 	s := tc.nodes[id-1]
 	if crash {
-		s.cluster.h = nil // no controlled-shutdown heartbeat
+		s.cluster.close() // stop heartbeats and fetchers first: no controlled shutdown
 	}
 	if err := s.Close(); err != nil {
 		tc.t.Logf("close node %d: %v", id, err)
