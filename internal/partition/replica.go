@@ -142,10 +142,12 @@ func (p *Partition) applyMetadata(pm metadata.Partition, node int32) {
 		rs.mu.Unlock()
 		return // an older image than one already applied
 	}
+	if newEpoch || pm.PartitionEpoch != rs.partitionEpoch {
+		rs.pending = nil // the controller answered (or overruled) any proposal
+	}
 	rs.known, rs.node = true, node
 	rs.leader, rs.leaderEpoch, rs.partitionEpoch = pm.Leader, pm.LeaderEpoch, pm.PartitionEpoch
 	rs.replicas, rs.isr = slices.Clone(pm.Replicas), slices.Clone(pm.ISR)
-	rs.pending = nil
 	if newEpoch {
 		rs.followers = make(map[int32]*followerState)
 		rs.epochStart = p.log.LogEndOffset()

@@ -291,3 +291,23 @@ func TestWakeOnlyOnProgress(t *testing.T) {
 		t.Fatalf("high watermark %d; advancing it must wake consumers", p.HighWatermark())
 	}
 }
+
+// An image that changes another partition leaves a pending ISR proposal
+// pending; one with a new partition epoch settles it.
+func TestPendingISRSurvivesUnrelatedImages(t *testing.T) {
+	m, p, rec := leaderPartition(t, []int32{1, 2}, "1")
+	p.RecordFollowerFetch(2, 0)
+	p.RecordFollowerFetch(3, 0)
+	if got := rec.all(); len(got) != 1 {
+		t.Fatalf("proposals %+v, want one adding 3", got)
+	}
+	m.ApplyImage(replImage(1, 0, 0, []int32{1, 2}, "1")) // same partition epoch
+	p.RecordFollowerFetch(3, 0)
+	if got := rec.all(); len(got) != 1 {
+		t.Fatalf("re-proposed after an unrelated image: %+v", got)
+	}
+	m.ApplyImage(replImage(1, 0, 1, []int32{1, 2, 3}, "1"))
+	if isr := p.ISR(); !slices.Equal(isr, []int32{1, 2, 3}) {
+		t.Fatalf("ISR %v", isr)
+	}
+}
