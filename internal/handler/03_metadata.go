@@ -52,7 +52,7 @@ func (h *Handler) metadata(ctx context.Context, r kmsg.Request) kmsg.Response {
 	if allTopics {
 		for _, name := range im.SortedTopicNames() {
 			t, _ := im.Topic(name)
-			resp.Topics = append(resp.Topics, h.describeTopic(t))
+			resp.Topics = append(resp.Topics, h.describeTopic(im, t))
 		}
 		return resp
 	}
@@ -67,14 +67,14 @@ func (h *Handler) metadataTopic(ctx context.Context, im *metadata.Image, rt kmsg
 	autoCreate bool) kmsg.MetadataResponseTopic {
 	if rt.Topic == nil {
 		if t, ok := im.TopicByID(rt.TopicID); ok {
-			return h.describeTopic(t)
+			return h.describeTopic(im, t)
 		}
 		mt := kmsg.NewMetadataResponseTopic()
 		mt.TopicID, mt.ErrorCode = rt.TopicID, kerr.UnknownTopicID.Code
 		return mt
 	}
 	if t, ok := im.Topic(*rt.Topic); ok {
-		return h.describeTopic(t)
+		return h.describeTopic(im, t)
 	}
 	mt := kmsg.NewMetadataResponseTopic()
 	mt.Topic = rt.Topic
@@ -104,7 +104,7 @@ func (h *Handler) autoCreateTopic(ctx context.Context, name string, enabled bool
 	return kerr.LeaderNotAvailable.Code
 }
 
-func (h *Handler) describeTopic(t *metadata.Topic) kmsg.MetadataResponseTopic {
+func (h *Handler) describeTopic(im *metadata.Image, t *metadata.Topic) kmsg.MetadataResponseTopic {
 	mt := kmsg.NewMetadataResponseTopic()
 	name := t.Name
 	mt.Topic, mt.TopicID = &name, t.ID
@@ -114,7 +114,7 @@ func (h *Handler) describeTopic(t *metadata.Topic) kmsg.MetadataResponseTopic {
 		mp := kmsg.NewMetadataResponseTopicPartition()
 		mp.Partition, mp.Leader, mp.LeaderEpoch = p.Index, p.Leader, p.LeaderEpoch
 		mp.Replicas, mp.ISR = p.Replicas, p.ISR
-		mp.OfflineReplicas = []int32{}
+		mp.OfflineReplicas = offlineReplicas(im, p.Replicas)
 		if p.Leader < 0 {
 			mp.ErrorCode = kerr.LeaderNotAvailable.Code
 		} else if p.Leader == h.NodeID && h.Partitions.Partition(t.Name, p.Index) == nil {
@@ -123,4 +123,16 @@ func (h *Handler) describeTopic(t *metadata.Topic) kmsg.MetadataResponseTopic {
 		mt.Partitions = append(mt.Partitions, mp)
 	}
 	return mt
+}
+
+// offlineReplicas lists the replicas whose broker is fenced or unknown
+// (Kafka: not alive), never nil.
+func offlineReplicas(im *metadata.Image, replicas []int32) []int32 {
+	out := []int32{}
+	for _, r := range replicas {
+		if b, ok := im.Brokers[r]; !ok || b.Fenced {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -175,3 +175,14 @@ func TestProduceAcksAllAppendsAllPartitionsFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestMetadataListsOfflineReplicas(t *testing.T) {
+	dp := newDataPath(t, replTopic("1", 1, 2)) // broker 3 is fenced in dpImage
+	req := kmsg.NewPtrMetadataRequest()
+	req.SetVersion(12)
+	resp := dp.h.metadata(context.Background(), req).(*kmsg.MetadataResponse)
+	mp := resp.Topics[0].Partitions[0]
+	if len(mp.OfflineReplicas) != 1 || mp.OfflineReplicas[0] != 3 {
+		t.Fatalf("offline replicas %v, want [3]", mp.OfflineReplicas)
+	}
+}
