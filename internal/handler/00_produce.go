@@ -122,7 +122,7 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 		return nil, partition.AppendResult{}
 	}
 	if acks == -1 {
-		if err := p.CheckMinISR(); err != nil {
+		if err := p.CheckMinISR(h.Partitions.ReplicaLagTimeMax()); err != nil {
 			sp.ErrorCode, sp.ErrorMessage = errorCode(err), errorMessage(err)
 			return nil, partition.AppendResult{}
 		}

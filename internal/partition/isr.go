@@ -118,16 +118,30 @@ func (p *Partition) MaybeShrinkISR(now time.Time, lagMax time.Duration) {
 	p.propose(change)
 }
 
-// CheckMinISR fails with ErrNotEnoughReplicas when the committed ISR is
-// smaller than min.insync.replicas (checked before an acks=all append).
-func (p *Partition) CheckMinISR() error {
+// CheckMinISR fails with ErrNotEnoughReplicas, before an acks=all append,
+// when fewer than min.insync.replicas replicas are in sync. It counts the
+// committed ISR members that are also caught up within lagMax (the leader
+// always is): a follower that stopped fetching still sits in the committed
+// ISR until the controller accepts the shrink, which never happens while
+// the controller quorum is lost, and accepting the write would only leave
+// it waiting for an acknowledgement that cannot come. Refusing early is
+// safe (nothing is appended) and tells the client the real reason.
+func (p *Partition) CheckMinISR(lagMax time.Duration) error {
 	minISR := int(p.Config().MinInsyncReplicas)
-	p.rs.mu.Lock()
-	n := len(p.rs.isr)
-	if !p.rs.known {
-		n = 1
+	now := time.Now()
+	rs := &p.rs
+	rs.mu.Lock()
+	n := 1
+	if rs.known {
+		n = 0
+		for _, id := range rs.isr {
+			f := rs.followers[id]
+			if id == rs.node || (f != nil && now.Sub(f.lastCaughtUp) <= lagMax) {
+				n++
+			}
+		}
 	}
-	p.rs.mu.Unlock()
+	rs.mu.Unlock()
 	if n < minISR {
 		return fmt.Errorf("%w: The size of the current ISR %d is insufficient to satisfy the min.isr requirement of %d for partition %s-%d",
 			ErrNotEnoughReplicas, n, minISR, p.Topic, p.Index)

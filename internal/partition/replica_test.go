@@ -138,7 +138,7 @@ func TestISRShrinkAndNotEnoughReplicasAfterAppend(t *testing.T) {
 	if len(rec.all()) != 1 {
 		t.Fatal("proposed again while a change was pending")
 	}
-	if err := p.CheckMinISR(); err != nil {
+	if err := p.CheckMinISR(time.Hour); err != nil {
 		t.Fatalf("min ISR checked against the proposal, not the committed ISR: %v", err)
 	}
 	m.ApplyImage(replImage(1, 0, 1, []int32{1}, "2"))
@@ -150,8 +150,27 @@ func TestISRShrinkAndNotEnoughReplicasAfterAppend(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("ISR shrink did not complete the waiter")
 	}
-	if err := p.CheckMinISR(); !errors.Is(err, ErrNotEnoughReplicas) {
+	if err := p.CheckMinISR(time.Hour); !errors.Is(err, ErrNotEnoughReplicas) {
 		t.Fatalf("CheckMinISR with ISR [1], min 2: %v", err)
+	}
+}
+
+func TestCheckMinISRIgnoresStaleFollowersInCommittedISR(t *testing.T) {
+	_, p, _ := leaderPartition(t, []int32{1, 2, 3}, "2")
+	if err := p.CheckMinISR(time.Hour); err != nil {
+		t.Fatalf("fresh followers: %v", err)
+	}
+	// Followers that have not fetched within the lag limit do not count
+	// although the controller never accepted the shrink (quorum lost).
+	time.Sleep(5 * time.Millisecond)
+	if err := p.CheckMinISR(time.Millisecond); !errors.Is(err, ErrNotEnoughReplicas) {
+		t.Fatalf("stale followers counted: %v", err)
+	}
+	if _, err := p.RecordFollowerFetch(2, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckMinISR(time.Second); err != nil {
+		t.Fatalf("follower 2 just caught up, ISR 2 of min 2: %v", err)
 	}
 }
 
