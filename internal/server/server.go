@@ -33,6 +33,7 @@ type Server struct {
 
 	registry *prometheus.Registry
 	metrics  *metrics.Server
+	requests *metrics.Requests // request counts and times (metrics.go)
 	ready    atomic.Bool
 
 	ctrl          *controller.Controller
@@ -106,6 +107,7 @@ func (s *Server) start(ctx context.Context) error {
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl, Cluster: s.ctrl,
 		Partitions: s.parts, ProducerIDs: pids, Groups: s.groups, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
 	})
+	s.registerMetrics()
 	if err := s.startListeners(h); err != nil {
 		return err
 	}
@@ -230,7 +232,7 @@ func (s *Server) startListeners(h *handler.Handler) error {
 		}
 		nl, err := network.Listen(network.Config{
 			Name: l.Name, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
-			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: h,
+			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: s.requests.Wrap(h),
 			Logger: s.logger.With("component", "network", "listener", l.Name),
 		})
 		if err != nil {

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"context"
+
+	"github.com/samsa-io/samsa/internal/metrics"
+)
+
+// registerMetrics registers the scrape-time node collector, the request
+// metrics and the ISR change counters on the node's registry. It runs
+// after the controller, partitions and groups exist and before the
+// listeners start (the request metrics wrap the handler they serve).
+func (s *Server) registerMetrics() {
+	s.requests = metrics.NewRequests(s.registry)
+	s.registry.MustRegister(metrics.NewNodeCollector(metrics.Sources{
+		NodeID:      s.cfg.NodeID,
+		Image:       s.ctrl.Image,
+		Partitions:  s.partitionStats,
+		Raft:        s.raftStats,
+		Committed:   s.committedOffsets,
+		Connections: s.openConnections,
+	}))
+	isr := metrics.NewISRChanges(s.registry, s.cfg.NodeID)
+	updates, unsubscribe := s.ctrl.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	// Chain onto the metadata loop's cancel so Close stops this goroutine
+	// together with that loop (and waits for it on s.wg).
+	prev := s.cancel
+	s.cancel = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer unsubscribe()
+		isr.Run(ctx, s.ctrl.Image(), updates)
+	}()
+}
+
+func (s *Server) partitionStats() []metrics.PartitionStats {
+	parts := s.parts.Partitions()
+	out := make([]metrics.PartitionStats, 0, len(parts))
+	for _, p := range parts {
+		out = append(out, metrics.PartitionStats{
+			Topic: p.Topic, Partition: p.Index, LogSize: p.Size(), Segments: p.NumSegments(),
+			LogStartOffset: p.LogStartOffset(), LogEndOffset: p.LogEndOffset(), HighWatermark: p.HighWatermark(),
+		})
+	}
+	return out
+}
+
+func (s *Server) raftStats() metrics.RaftStats {
+	q := s.ctrl.RaftState()
+	return metrics.RaftStats{State: q.State, Term: q.Term, LastLogIndex: q.LastLogIndex,
+		CommitIndex: q.CommitIndex, AppliedIndex: q.AppliedIndex}
+}
+
+func (s *Server) committedOffsets() []metrics.CommittedOffset {
+	groups, _ := s.groups.ListGroups()
+	var out []metrics.CommittedOffset
+	for _, g := range groups {
+		offs, err := s.groups.FetchOffsets(g.ID, nil)
+		if err != nil {
+			continue // moved away or loading since ListGroups
+		}
+		for _, o := range offs {
+			if o.Offset >= 0 {
+				out = append(out, metrics.CommittedOffset{Group: g.ID, Topic: o.Topic, Partition: o.Partition, Offset: o.Offset})
+			}
+		}
+	}
+	return out
+}
+
+// openConnections reads the listeners only once the node is ready: the
+// listener list is complete by then (ready is stored after it is built).
+func (s *Server) openConnections() int {
+	if !s.ready.Load() {
+		return 0
+	}
+	n := 0
+	for _, l := range s.listeners {
+		n += l.Connections()
+	}
+	return n
+}
+
