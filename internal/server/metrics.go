@@ -87,4 +87,3 @@ func (s *Server) openConnections() int {
 	}
 	return n
 }
-
