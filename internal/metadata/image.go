@@ -1,6 +1,9 @@
 package metadata
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Broker is a registered broker as the controller knows it.
 type Broker struct {
@@ -20,6 +23,11 @@ type Partition struct {
 	PartitionEpoch int32
 	Replicas       []int32
 	ISR            []int32
+	// AddingReplicas and RemovingReplicas describe a reassignment in
+	// progress (KIP-455): Replicas then holds the target replicas followed
+	// by the removing ones. Both are empty when none is in progress.
+	AddingReplicas   []int32 `json:",omitempty"`
+	RemovingReplicas []int32 `json:",omitempty"`
 }
 
 // Topic is a topic with its partitions, ordered by index, and its config
@@ -151,5 +159,32 @@ func (t *Topic) Clone() *Topic {
 func (p Partition) Clone() Partition {
 	p.Replicas = append([]int32(nil), p.Replicas...)
 	p.ISR = append([]int32(nil), p.ISR...)
+	p.AddingReplicas = append([]int32(nil), p.AddingReplicas...)
+	p.RemovingReplicas = append([]int32(nil), p.RemovingReplicas...)
 	return p
+}
+
+// Reassigning reports whether a reassignment is in progress.
+func (p Partition) Reassigning() bool {
+	return len(p.AddingReplicas) > 0 || len(p.RemovingReplicas) > 0
+}
+
+// TargetReplicas is the replica list the partition will have once its
+// reassignment completes (Replicas without the removing ones).
+func (p Partition) TargetReplicas() []int32 { return without(p.Replicas, p.RemovingReplicas) }
+
+// OriginalReplicas is the replica list the partition had before its
+// reassignment started (Replicas without the adding ones); cancelling the
+// reassignment returns to it.
+func (p Partition) OriginalReplicas() []int32 { return without(p.Replicas, p.AddingReplicas) }
+
+// without returns the members of list not in drop, in list's order.
+func without(list, drop []int32) []int32 {
+	out := make([]int32, 0, len(list))
+	for _, r := range list {
+		if !slices.Contains(drop, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
