@@ -71,6 +71,10 @@ type Broker struct {
 	BrokerSessionTimeoutMs    int64 // broker.session.timeout.ms
 	BrokerHeartbeatIntervalMs int64 // broker.heartbeat.interval.ms
 
+	AutoLeaderRebalanceEnable           bool  // auto.leader.rebalance.enable
+	LeaderImbalanceCheckIntervalSeconds int64 // leader.imbalance.check.interval.seconds
+	LeaderImbalancePerBrokerPercentage  int32 // leader.imbalance.per.broker.percentage
+
 	ClusterID       string // cluster.id (Samsa): when empty, generated at first start
 	MetricsListener string // metrics.listener (Samsa), e.g. "http://localhost:9644"; "" = off
 
@@ -136,6 +140,9 @@ func Default() *Broker {
 		ReplicaLagTimeMaxMs:                  30000,
 		BrokerSessionTimeoutMs:               9000,
 		BrokerHeartbeatIntervalMs:            2000,
+		AutoLeaderRebalanceEnable:            true,
+		LeaderImbalanceCheckIntervalSeconds:  300,
+		LeaderImbalancePerBrokerPercentage:   10,
 		Raw:                                  map[string]string{},
 	}
 }

@@ -300,6 +300,9 @@ func (r *reader) coordination(b *Broker) {
 	readInt(r, "replica.lag.time.max.ms", &b.ReplicaLagTimeMaxMs)
 	readInt(r, "broker.session.timeout.ms", &b.BrokerSessionTimeoutMs)
 	readInt(r, "broker.heartbeat.interval.ms", &b.BrokerHeartbeatIntervalMs)
+	r.boolean("auto.leader.rebalance.enable", &b.AutoLeaderRebalanceEnable)
+	readInt(r, "leader.imbalance.check.interval.seconds", &b.LeaderImbalanceCheckIntervalSeconds)
+	readInt(r, "leader.imbalance.per.broker.percentage", &b.LeaderImbalancePerBrokerPercentage)
 }
 
 // topicDefaults reads the broker keys that only supply topic defaults.

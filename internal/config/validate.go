@@ -221,6 +221,8 @@ func (c *checker) numbers() {
 	c.min("replica.lag.time.max.ms", b.ReplicaLagTimeMaxMs, 1)
 	c.min("broker.session.timeout.ms", b.BrokerSessionTimeoutMs, 1)
 	c.min("broker.heartbeat.interval.ms", b.BrokerHeartbeatIntervalMs, 1)
+	c.min("leader.imbalance.check.interval.seconds", b.LeaderImbalanceCheckIntervalSeconds, 1)
+	c.min("leader.imbalance.per.broker.percentage", int64(b.LeaderImbalancePerBrokerPercentage), 0)
 	if b.BrokerSessionTimeoutMs >= 1 && b.BrokerHeartbeatIntervalMs >= b.BrokerSessionTimeoutMs {
 		c.fail("broker.heartbeat.interval.ms", itoa(b.BrokerHeartbeatIntervalMs),
 			"must be less than broker.session.timeout.ms ("+itoa(b.BrokerSessionTimeoutMs)+")")
