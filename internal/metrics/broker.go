@@ -1,6 +1,10 @@
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // BrokerTopic holds the per-topic counters of Kafka's BrokerTopicMetrics
 // MBean. A nil *BrokerTopic is valid and records nothing, so code under
@@ -13,6 +17,26 @@ type BrokerTopic struct {
 	TotalFetchRequests    *prometheus.CounterVec
 	FailedProduceRequests *prometheus.CounterVec
 	FailedFetchRequests   *prometheus.CounterVec
+
+	// seen holds the topics whose series exist. A topic's first
+	// request creates all its series at 0, so that a failure counter is
+	// served (and rate() over it is 0, not "no data") before any failure.
+	seen sync.Map // topic -> struct{}
+}
+
+func (m *BrokerTopic) all() []*prometheus.CounterVec {
+	return []*prometheus.CounterVec{m.MessagesIn, m.BytesIn, m.BytesOut, m.TotalProduceRequests,
+		m.TotalFetchRequests, m.FailedProduceRequests, m.FailedFetchRequests}
+}
+
+func (m *BrokerTopic) touch(topic string) {
+	if _, ok := m.seen.Load(topic); ok {
+		return
+	}
+	for _, c := range m.all() {
+		c.WithLabelValues(topic)
+	}
+	m.seen.Store(topic, struct{}{})
 }
 
 func topicCounter(reg prometheus.Registerer, name, help string) *prometheus.CounterVec {
@@ -42,6 +66,7 @@ func (m *BrokerTopic) Produced(topic string, records int64, bytes int, failed bo
 	if m == nil {
 		return
 	}
+	m.touch(topic)
 	m.TotalProduceRequests.WithLabelValues(topic).Inc()
 	if failed {
 		m.FailedProduceRequests.WithLabelValues(topic).Inc()
@@ -56,6 +81,7 @@ func (m *BrokerTopic) Fetched(topic string, bytes int, failed bool) {
 	if m == nil {
 		return
 	}
+	m.touch(topic)
 	m.TotalFetchRequests.WithLabelValues(topic).Inc()
 	if failed {
 		m.FailedFetchRequests.WithLabelValues(topic).Inc()
@@ -71,8 +97,8 @@ func (m *BrokerTopic) Forget(topic string) {
 	if m == nil {
 		return
 	}
-	for _, c := range []*prometheus.CounterVec{m.MessagesIn, m.BytesIn, m.BytesOut, m.TotalProduceRequests,
-		m.TotalFetchRequests, m.FailedProduceRequests, m.FailedFetchRequests} {
+	m.seen.Delete(topic)
+	for _, c := range m.all() {
 		c.DeleteLabelValues(topic)
 	}
 }

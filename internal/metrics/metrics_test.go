@@ -69,3 +69,19 @@ func get(t *testing.T, url string, wantStatus int) string {
 	}
 	return string(b)
 }
+
+func TestBrokerTopicServesZeroFailures(t *testing.T) {
+	reg := NewRegistry()
+	bt := NewBrokerTopic(reg)
+	bt.Produced("t", 1, 10, false)
+	for _, name := range []string{"kafka_server_brokertopicmetrics_failedproducerequests_total",
+		"kafka_server_brokertopicmetrics_failedfetchrequests_total", "kafka_server_brokertopicmetrics_bytesout_total"} {
+		if v := value(t, reg, name, map[string]string{"topic": "t"}); v != 0 {
+			t.Errorf("%s = %v, want 0", name, v)
+		}
+	}
+	bt.Forget("t")
+	if _, ok := lookup(t, reg, "kafka_server_brokertopicmetrics_messagesin_total", map[string]string{"topic": "t"}); ok {
+		t.Error("Forget kept the series")
+	}
+}

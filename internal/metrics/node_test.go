@@ -83,7 +83,9 @@ func TestNodeCollector(t *testing.T) {
 				{Topic: "orders", Partition: 2, LogSize: 7, Segments: 1, LogEndOffset: 3, HighWatermark: 3},
 			}
 		},
-		Raft: func() RaftStats { return RaftStats{State: "Leader", Term: 3, LastLogIndex: 40, CommitIndex: 39, AppliedIndex: 38} },
+		Raft: func() RaftStats {
+			return RaftStats{State: "Leader", Term: 3, LastLogIndex: 40, CommitIndex: 39, AppliedIndex: 38}
+		},
 		Committed: func() []CommittedOffset {
 			return []CommittedOffset{{Group: "g", Topic: "orders", Partition: 0, Offset: 60},
 				{Group: "g", Topic: "orders", Partition: 1, Offset: 10},
