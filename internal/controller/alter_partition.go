@@ -47,7 +47,15 @@ func (c *Controller) AlterPartition(ctx context.Context, req AlterPartitionReque
 	if slices.Equal(p.ISR, req.ISR) {
 		return p, nil
 	}
-	rec := PartitionChangeRecord{TopicID: req.TopicID, Partition: req.Partition, ISR: slices.Clone(req.ISR)}
+	// A grown ISR may complete a reassignment: do it in the same record.
+	next := p.Clone()
+	next.ISR = slices.Clone(req.ISR)
+	if done, ok := completeReassignment(im, next); ok {
+		next = done
+		c.logger.Info("partition reassignment completes", "topic", t.Name, "partition", req.Partition,
+			"replicas", next.Replicas, "leader", next.Leader)
+	}
+	rec, _ := changeRecord(req.TopicID, p, next)
 	if err := c.propose(ctx, RecordPartitionChange, &rec); err != nil {
 		return p, err
 	}

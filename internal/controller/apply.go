@@ -129,6 +129,9 @@ func applyPartitionChange(next *metadata.Image, rec *PartitionChangeRecord) erro
 	if rec.Replicas != nil {
 		p.Replicas = slices.Clone(rec.Replicas)
 	}
+	if r := rec.Reassignment; r != nil {
+		p.AddingReplicas, p.RemovingReplicas = slices.Clone(r.Adding), slices.Clone(r.Removing)
+	}
 	p.PartitionEpoch++
 	replaceTopic(next, t)
 	return nil

@@ -74,6 +74,15 @@ type (
 		Leader    *int32   `json:"leader,omitempty"`
 		ISR       []int32  `json:"isr,omitempty"`
 		Replicas  []int32  `json:"replicas,omitempty"`
+		// Reassignment, when set, replaces the partition's adding and
+		// removing replicas; an empty one ends the reassignment. Older
+		// logs lack the field, which leaves them as they are.
+		Reassignment *ReassignmentState `json:"reassignment,omitempty"`
+	}
+	// ReassignmentState is a reassignment in progress (KIP-455).
+	ReassignmentState struct {
+		Adding   []int32 `json:"adding,omitempty"`
+		Removing []int32 `json:"removing,omitempty"`
 	}
 	// ClusterIDRecord sets the cluster ID once; later ones are ignored.
 	ClusterIDRecord struct {
