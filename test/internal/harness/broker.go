@@ -73,6 +73,15 @@ func Start(t testing.TB, extra map[string]string) *Broker {
 // include a listeners entry with an explicit host:port and log.dirs.
 func StartExact(t testing.TB, props map[string]string) *Broker {
 	t.Helper()
+	b := newBroker(t, props)
+	b.launch()
+	return b
+}
+
+// newBroker writes the properties file and registers the cleanup; the
+// process is not started yet.
+func newBroker(t testing.TB, props map[string]string) *Broker {
+	t.Helper()
 	addr, err := listenerAddr(props["listeners"])
 	if err != nil {
 		t.Fatalf("harness: %v", err)
@@ -91,7 +100,6 @@ func StartExact(t testing.TB, props map[string]string) *Broker {
 		log:       &logBuffer{},
 	}
 	t.Cleanup(b.cleanup)
-	b.launch()
 	return b
 }
 
@@ -122,6 +130,13 @@ func firstLogDir(dirs string) string {
 // launch starts the process and waits until it serves requests.
 func (b *Broker) launch() {
 	b.t.Helper()
+	b.spawn()
+	b.mustBeReady()
+}
+
+// spawn starts the process without waiting for it to serve.
+func (b *Broker) spawn() {
+	b.t.Helper()
 	if b.proc != nil {
 		b.t.Fatalf("harness: broker %s is already running", b.Addr)
 	}
@@ -138,6 +153,10 @@ func (b *Broker) launch() {
 		close(p.done)
 	}()
 	b.proc = p
+}
+
+func (b *Broker) mustBeReady() {
+	b.t.Helper()
 	if err := b.waitReady(); err != nil {
 		b.t.Fatalf("harness: broker %s not ready: %v\n%s", b.Addr, err, b.log.tail(logTailLines))
 	}
