@@ -3,9 +3,13 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -143,6 +147,77 @@ func TestMetrics(t *testing.T) {
 			m.get(t, name, nil)
 		}
 	})
+
+	t.Run("grafana dashboard", func(t *testing.T) {
+		served := map[string]bool{}
+		for key := range scrape(t, base) {
+			name, _, _ := strings.Cut(key, "{")
+			served[name] = true
+		}
+		for _, name := range dashboardMetrics(t) {
+			if !served[name] {
+				t.Errorf("configs/grafana-dashboard.json queries %s, which the broker does not serve", name)
+			}
+		}
+	})
+}
+
+// metricNameRE finds metric names in PromQL: Samsa's and Kafka's names and
+// the Go runtime and process collectors' names.
+var metricNameRE = regexp.MustCompile(`\b(?:kafka|samsa|go|process)_[a-z0-9_]+\b`)
+
+// dashboardMetrics parses configs/grafana-dashboard.json and returns every
+// metric name its panel queries and template variables use.
+func dashboardMetrics(t *testing.T) []string {
+	t.Helper()
+	root, err := harness.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "configs", "grafana-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Title  string `json:"title"`
+		Panels []struct {
+			Title   string `json:"title"`
+			Type    string `json:"type"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+		Templating struct {
+			List []struct {
+				Definition string `json:"definition"`
+			} `json:"list"`
+		} `json:"templating"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("grafana-dashboard.json does not parse: %v", err)
+	}
+	var exprs []string
+	for _, p := range dash.Panels {
+		if p.Type != "row" && len(p.Targets) == 0 {
+			t.Errorf("panel %q has no query", p.Title)
+		}
+		for _, tg := range p.Targets {
+			exprs = append(exprs, tg.Expr)
+		}
+	}
+	for _, v := range dash.Templating.List {
+		exprs = append(exprs, v.Definition)
+	}
+	seen := map[string]bool{}
+	for _, e := range exprs {
+		for _, name := range metricNameRE.FindAllString(e, -1) {
+			seen[name] = true
+		}
+	}
+	if dash.Title == "" || len(seen) < 20 {
+		t.Fatalf("dashboard %q uses only %d metric names", dash.Title, len(seen))
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // produceTo produces n records to topic and waits for every ack.
