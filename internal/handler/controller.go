@@ -14,4 +14,9 @@ type Controller interface {
 	DeleteTopic(ctx context.Context, name string) ([16]byte, error)
 	CreatePartitions(ctx context.Context, name string, totalCount int32, assignments [][]int32, validateOnly bool) error
 	AlterTopicConfig(ctx context.Context, name string, ops []controller.ConfigOp, replaceAll, validateOnly bool) error
+	// AlterPartitionReassignment starts or, with nil replicas, cancels a
+	// reassignment (KIP-455).
+	AlterPartitionReassignment(ctx context.Context, topic string, partition int32, replicas []int32) error
+	// ElectLeaders runs leader elections; nil parts means every partition.
+	ElectLeaders(ctx context.Context, typ controller.ElectionType, parts []controller.TopicPartition) ([]controller.ElectionResult, error)
 }

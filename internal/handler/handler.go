@@ -34,6 +34,7 @@ func allAPIs() []api {
 		leaveGroupAPI, syncGroupAPI, describeGroupsAPI, listGroupsAPI, deleteGroupsAPI,
 		offsetDeleteAPI, consumerGroupHeartbeatAPI, consumerGroupDescribeAPI,
 		alterPartitionAPI, brokerRegistrationAPI, brokerHeartbeatAPI,
+		electLeadersAPI, alterPartitionAssignmentsAPI, listPartitionReassignmentsAPI,
 	}
 }
 
