@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -32,6 +33,19 @@ type Config struct {
 	// BindAddr is the Raft TCP bind address when Voters is non-empty; ""
 	// binds this node's own voter address.
 	BindAddr string
+	// RaftListener, when set, is where Raft accepts connections (the Raft
+	// side of a network.Mux, so the port also serves the Kafka protocol);
+	// BindAddr is then unused. RaftDial, when set, opens Raft connections
+	// to peers (writing the mux's magic byte; tests inject faults there).
+	// Without them Raft binds a Raft-only port and dials plain TCP.
+	RaftListener net.Listener
+	RaftDial     func(addr string, timeout time.Duration) (net.Conn, error)
+	// NonVoter makes this node follow the metadata log without voting (a
+	// broker-only node): it is not in Voters, never bootstraps, and waits
+	// until the active controller adds it (AddNonvoter) at AdvertiseAddr,
+	// its Raft address.
+	NonVoter      bool
+	AdvertiseAddr string
 	// ClusterID is written to a fresh metadata log by its first leader;
 	// "" generates a random 22-character base64url ID.
 	ClusterID string
@@ -132,7 +146,7 @@ func (c *Controller) startRaft() error {
 	if err != nil {
 		return fmt.Errorf("check raft state: %w", err)
 	}
-	if !existing {
+	if !existing && !c.cfg.NonVoter {
 		if err := raft.BootstrapCluster(rc, c.st.log, c.st.log, c.st.snaps, c.st.trans, c.st.voters); err != nil {
 			return fmt.Errorf("bootstrap raft: %w", err)
 		}

@@ -81,6 +81,9 @@ func (c *Controller) RegisterBrokerIncarnation(ctx context.Context, b metadata.B
 	}
 	c.live.seen(c.raft.CurrentTerm(), b.ID, time.Now())
 	c.logger.Info("registered broker", "broker", b.ID, "host", b.Host, "port", b.Port)
+	if err := c.ensureFollowerLocked(ctx, b); err != nil {
+		return 0, err
+	}
 	return int64(c.Image().AppliedIndex), nil
 }
 
@@ -98,6 +101,9 @@ func (c *Controller) BrokerHeartbeat(ctx context.Context, id int32, wantFence bo
 		return false, domainErr(ErrUnknownBroker, fmt.Sprintf("Broker %d is not registered.", id))
 	}
 	c.live.seen(c.raft.CurrentTerm(), id, time.Now())
+	if err := c.ensureFollowerLocked(ctx, cur); err != nil {
+		return cur.Fenced, err
+	}
 	switch {
 	case cur.Fenced && !wantFence:
 		if err := c.propose(ctx, RecordUnfenceBroker, &FenceBrokerRecord{ID: id}); err != nil {

@@ -65,24 +65,32 @@ func (st *stores) openTransport(cfg Config, logger *slog.Logger) error {
 			self = v.Addr
 		}
 	}
-	if self == "" {
+	switch {
+	case cfg.NonVoter && self != "":
+		return fmt.Errorf("node %d is in the controller voter set but configured as a non-voter", cfg.NodeID)
+	case cfg.NonVoter:
+		self = cfg.AdvertiseAddr
+	case self == "":
 		return fmt.Errorf("node %d is not in the controller voter set", cfg.NodeID)
 	}
 	advertise, err := net.ResolveTCPAddr("tcp", self)
 	if err != nil {
-		return fmt.Errorf("resolve controller address %q: %w", self, err)
+		return fmt.Errorf("resolve raft address %q: %w", self, err)
 	}
 	if advertise.IP == nil || advertise.IP.IsUnspecified() {
-		return fmt.Errorf("controller address %q of node %d is not advertisable: name a host, not a wildcard", self, cfg.NodeID)
+		return fmt.Errorf("raft address %q of node %d is not advertisable: name a host, not a wildcard", self, cfg.NodeID)
 	}
-	bind := cfg.BindAddr
-	if bind == "" {
-		bind = self
+	ln := cfg.RaftListener
+	if ln == nil {
+		bind := cfg.BindAddr
+		if bind == "" {
+			bind = self
+		}
+		if ln, err = net.Listen("tcp", bind); err != nil {
+			return fmt.Errorf("listen for raft on %s: %w", bind, err)
+		}
 	}
-	stream, err := listenStream(bind, advertise)
-	if err != nil {
-		return fmt.Errorf("listen for raft on %s: %w", bind, err)
-	}
+	stream := newStream(ln, advertise, cfg.RaftDial)
 	st.trans = raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream:  stream,
 		MaxPool: 3,

@@ -9,14 +9,19 @@ import (
 	"github.com/hashicorp/raft"
 )
 
-// streamLayer is raft's TCP stream layer plus connection tracking: raft's
-// own NetworkTransport.Close stops accepting but leaves open inbound
-// connections (and the goroutines serving them) until the peer hangs up.
-// Closing the stream layer closes every connection it handed out, so a
-// closed controller leaves nothing running.
+// streamLayer is Raft's stream layer: connections come from a listener
+// (usually the Raft side of a network.Mux, which shares the controller or
+// inter-broker port with the Kafka protocol) and go out through a dial
+// function (which writes the mux's magic byte; tests pass one that can
+// cut links). It also tracks connections: raft's NetworkTransport.Close
+// stops accepting but leaves open inbound connections (and the goroutines
+// serving them) until the peer hangs up. Closing the stream layer closes
+// every connection it handed out, so a closed controller leaves nothing
+// running.
 type streamLayer struct {
 	ln        net.Listener
 	advertise net.Addr
+	dial      func(addr string, timeout time.Duration) (net.Conn, error)
 
 	mu     sync.Mutex
 	closed bool
@@ -25,12 +30,13 @@ type streamLayer struct {
 
 var _ raft.StreamLayer = (*streamLayer)(nil)
 
-func listenStream(bind string, advertise net.Addr) (*streamLayer, error) {
-	ln, err := net.Listen("tcp", bind)
-	if err != nil {
-		return nil, err
+func newStream(ln net.Listener, advertise net.Addr, dial func(string, time.Duration) (net.Conn, error)) *streamLayer {
+	if dial == nil {
+		dial = func(addr string, timeout time.Duration) (net.Conn, error) {
+			return net.DialTimeout("tcp", addr, timeout)
+		}
 	}
-	return &streamLayer{ln: ln, advertise: advertise, conns: map[*trackedConn]struct{}{}}, nil
+	return &streamLayer{ln: ln, advertise: advertise, dial: dial, conns: map[*trackedConn]struct{}{}}
 }
 
 // Accept implements net.Listener.
@@ -44,7 +50,7 @@ func (s *streamLayer) Accept() (net.Conn, error) {
 
 // Dial implements raft.StreamLayer.
 func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	c, err := net.DialTimeout("tcp", string(addr), timeout)
+	c, err := s.dial(string(addr), timeout)
 	if err != nil {
 		return nil, err
 	}

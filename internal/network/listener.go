@@ -53,8 +53,17 @@ func Listen(cfg Config) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen %s %s: %w", cfg.Name, cfg.Addr, err)
 	}
+	return NewListener(cfg, ln), nil
+}
+
+// NewListener serves the Kafka protocol on an existing listener, such as a
+// Mux's Kafka side; cfg.Addr is not used. Close closes ln.
+func NewListener(cfg Config, ln net.Listener) *Listener {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Listener{cfg: cfg, ln: ln, ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}, nil
+	return &Listener{cfg: cfg, ln: ln, ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}
 }
 
 // Addr is the bound address (useful when binding port 0).

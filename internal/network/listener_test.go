@@ -43,7 +43,12 @@ func startListener(t *testing.T, maxBytes int32) *Listener {
 
 func dial(t *testing.T, l *Listener) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", l.Addr().String(), 5*time.Second)
+	return dialAddr(t, l.Addr().String())
+}
+
+func dialAddr(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ var ErrClientClosed = errors.New("replication: client closed")
 type Client struct {
 	addr string
 	fmt  *kmsg.RequestFormatter
+	dial DialFunc
 
 	mu     sync.Mutex // serializes requests
 	conn   net.Conn   // read under mu; written under mu and connMu
@@ -41,10 +42,17 @@ type Client struct {
 	isClose bool
 }
 
+// DialFunc opens a connection like (*net.Dialer).DialContext.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
 // NewClient returns a client for the broker at addr ("host:port").
-func NewClient(addr, clientID string) *Client {
+func NewClient(addr, clientID string) *Client { return NewClientDial(addr, clientID, nil) }
+
+// NewClientDial is NewClient with connections opened by dial (nil: plain
+// TCP); a test passes a dialer that injects network faults.
+func NewClientDial(addr, clientID string, dial DialFunc) *Client {
 	return &Client{addr: addr, fmt: kmsg.NewRequestFormatter(kmsg.FormatterClientID(clientID)),
-		closed: make(chan struct{})}
+		dial: dial, closed: make(chan struct{})}
 }
 
 // Addr is the peer's address.
@@ -75,8 +83,14 @@ func (c *Client) ensureConn(ctx context.Context) error {
 		return ErrClientClosed
 	default:
 	}
-	d := net.Dialer{Timeout: 5 * time.Second}
-	conn, err := d.DialContext(ctx, "tcp", c.addr)
+	dial := c.dial
+	if dial == nil {
+		d := net.Dialer{}
+		dial = d.DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := dial(dctx, "tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", c.addr, err)
 	}

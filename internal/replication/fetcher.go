@@ -43,7 +43,7 @@ type fetcher struct {
 
 func startFetcher(source int32, addr string, cfg *Config) *fetcher {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &fetcher{source: source, addr: addr, cfg: cfg, client: NewClient(addr, cfg.clientID()),
+	f := &fetcher{source: source, addr: addr, cfg: cfg, client: NewClientDial(addr, cfg.clientID(), cfg.Dial),
 		logger: cfg.Logger.With("source_broker", source), parts: make(map[partition.TopicPartition]*followed),
 		wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go f.run(ctx)

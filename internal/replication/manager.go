@@ -28,6 +28,9 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// RequestTimeout bounds one request beyond its MaxWait (default 10s).
 	RequestTimeout time.Duration
+	// Dial opens connections to leaders (nil: plain TCP); tests inject
+	// network faults through it.
+	Dial DialFunc
 }
 
 func (c *Config) clientID() string { return "samsa-replica-" + strconv.Itoa(int(c.NodeID)) }

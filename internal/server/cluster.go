@@ -1,20 +1,22 @@
 package server
 
-// The multi-node part of a server, started only when
-// controller.quorum.voters lists more than one voter.
+// The multi-node part of a server, started when controller.quorum.voters
+// lists more than one voter or this node is broker-only.
 //
-// Design: every node is a Raft voter and holds the same metadata image, so
-// it always knows the active controller (the Raft leader) and, from the
-// image, that node's client listener. The broker-to-controller requests
-// are Kafka's own: BrokerRegistration (62), BrokerHeartbeat (63) and
-// AlterPartition (56), sent with the replication client to the active
-// controller's client listener, where the handler serves them only if that
-// node is still the active controller (NOT_CONTROLLER otherwise, and the
-// sender re-resolves). When this node is the active controller the same
+// Design: every node holds the same metadata image: voters as Raft voters,
+// broker-only nodes as Raft non-voters the active controller adds when they
+// register (their Raft traffic shares the inter-broker listener). So every
+// node knows the active controller (the Raft leader). The
+// broker-to-controller requests are Kafka's own: BrokerRegistration (62),
+// BrokerHeartbeat (63) and AlterPartition (56), sent to the active
+// controller's controller listener (its controller.quorum.voters address,
+// which carries Raft and the Kafka protocol, ARCHITECTURE.md §5), where the
+// handler serves them only if that node is still the active controller
+// (NOT_CONTROLLER otherwise, and the sender tries again). A node that does
+// not know the active controller yet (a broker-only node before it joined)
+// tries every voter. When this node is the active controller the same
 // request goes straight to the local handler, so there is one code path
-// and no special case for "self". Serving them on the client listener
-// instead of the controller listener keeps the Raft port Raft-only; it
-// costs nothing in security today because neither listener authenticates.
+// and no special case for "self".
 //
 // Goroutines, all owned by cluster and stopped by close:
 //   - lifecycle: register, then heartbeat every broker.heartbeat.interval.ms
@@ -29,7 +31,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -56,15 +57,17 @@ type cluster struct {
 	h     *handler.Handler // set by start, before any request is sent
 
 	mu      sync.Mutex
-	client  *replication.Client // to the active controller's client listener
 	fenced  bool
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	stopped bool
 }
 
-// clustered reports whether this node runs in a multi-voter cluster.
-func (s *Server) clustered() bool { return len(s.cfg.ControllerQuorumVoters) > 1 }
+// clustered reports whether this node runs in a multi-node cluster: more
+// than one voter, or a broker-only node following the voters.
+func (s *Server) clustered() bool {
+	return len(s.cfg.ControllerQuorumVoters) > 1 || !s.cfg.IsController()
+}
 
 // newCluster prepares replication before the first image is applied; nil
 // for a single node.
@@ -74,7 +77,7 @@ func (s *Server) newCluster() *cluster {
 	}
 	c := &cluster{s: s, isrCh: make(chan partition.ISRChange, isrQueue)}
 	c.repl = replication.New(replication.Config{NodeID: s.cfg.NodeID, Partitions: s.parts,
-		Logger: s.logger.With("component", "replication")})
+		Dial: replication.DialFunc(s.opts.Dial), Logger: s.logger.With("component", "replication")})
 	s.parts.OnISRChange(func(ch partition.ISRChange) {
 		select {
 		case c.isrCh <- ch:
@@ -95,6 +98,7 @@ func (c *cluster) applyImage(im *metadata.Image) {
 // a minute for one to accept it) and starts the background loops.
 func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.Listener) error {
 	c.h = h
+	c.s.link.setHandler(h)
 	loopCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	regCtx, stop := context.WithTimeout(ctx, 60*time.Second)
@@ -161,11 +165,6 @@ func (c *cluster) close() {
 	c.mu.Unlock()
 	c.wg.Wait()
 	c.repl.Close()
-	c.mu.Lock()
-	if c.client != nil {
-		c.client.Close()
-	}
-	c.mu.Unlock()
 }
 
 func (c *cluster) lifecycle(ctx context.Context, adv config.Listener) {
@@ -209,20 +208,7 @@ func (c *cluster) heartbeatInterval() time.Duration {
 }
 
 func (c *cluster) register(ctx context.Context, adv config.Listener) error {
-	req := kmsg.NewPtrBrokerRegistrationRequest()
-	req.SetVersion(0)
-	req.BrokerID, req.ClusterID = c.s.cfg.NodeID, c.s.ctrl.Image().ClusterID
-	l := kmsg.NewBrokerRegistrationRequestListener()
-	l.Name, l.Host, l.Port = adv.Name, adv.Host, uint16(adv.Port)
-	req.Listeners = append(req.Listeners, l)
-	r, err := c.toController(ctx, req)
-	if err != nil {
-		return err
-	}
-	if code := r.(*kmsg.BrokerRegistrationResponse).ErrorCode; code != 0 {
-		return kerr.ErrorForCode(code)
-	}
-	return nil
+	return c.s.link.register(ctx, adv)
 }
 
 // heartbeat sends one heartbeat; wantShutdown asks to be fenced for a
@@ -292,38 +278,151 @@ func (c *cluster) alterPartition(ctx context.Context, ch partition.ISRChange) er
 	return nil
 }
 
-// toController sends req to the active controller: the local handler when
-// this node is it, else the controller's client listener from the image.
 func (c *cluster) toController(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
+	return c.s.link.send(ctx, req)
+}
+
+// controllerLink sends broker-to-controller requests to the active
+// controller: the local handler when this node is it, else the active
+// controller's controller listener, or every voter in turn while the
+// active controller is unknown. It keeps one connection per voter.
+type controllerLink struct {
+	s *Server
+
+	mu      sync.Mutex
+	h       *handler.Handler
+	clients map[string]*replication.Client
+	closed  bool
+}
+
+func newControllerLink(s *Server) *controllerLink {
+	return &controllerLink{s: s, clients: map[string]*replication.Client{}}
+}
+
+func (l *controllerLink) setHandler(h *handler.Handler) {
+	l.mu.Lock()
+	l.h = h
+	l.mu.Unlock()
+}
+
+// register sends BrokerRegistration for the advertised listener; for a
+// broker-only node it is also the address Raft dials to add it as a
+// non-voter.
+func (l *controllerLink) register(ctx context.Context, adv config.Listener) error {
+	req := kmsg.NewPtrBrokerRegistrationRequest()
+	req.SetVersion(0)
+	req.BrokerID, req.ClusterID = l.s.cfg.NodeID, l.s.ctrl.Image().ClusterID
+	lst := kmsg.NewBrokerRegistrationRequestListener()
+	lst.Name, lst.Host, lst.Port = adv.Name, adv.Host, uint16(adv.Port)
+	req.Listeners = append(req.Listeners, lst)
+	r, err := l.send(ctx, req)
+	if err != nil {
+		return err
+	}
+	if code := r.(*kmsg.BrokerRegistrationResponse).ErrorCode; code != 0 {
+		return kerr.ErrorForCode(code)
+	}
+	return nil
+}
+
+// send delivers req to the active controller. With no known leader it
+// tries each voter, passing over NOT_CONTROLLER answers and unreachable
+// voters; it returns the last answer or error.
+func (l *controllerLink) send(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	leader := c.s.ctrl.LeaderID()
-	if leader < 0 {
-		return nil, errors.New("no active controller")
+	if leader := l.s.ctrl.LeaderID(); leader >= 0 {
+		return l.sendTo(rctx, leader, req)
 	}
-	if leader == c.s.cfg.NodeID {
-		resp := c.h.Handle(rctx, &protocol.Request{Header: protocol.Header{Key: req.Key(),
+	var lastResp kmsg.Response
+	lastErr := errors.New("no controller voters configured")
+	for _, v := range l.s.cfg.ControllerQuorumVoters {
+		resp, err := l.sendTo(rctx, v.ID, req)
+		if err == nil && topErrorCode(resp) != kerr.NotController.Code {
+			return resp, nil
+		}
+		lastResp, lastErr = resp, err
+		if rctx.Err() != nil {
+			break
+		}
+	}
+	if lastErr == nil {
+		return lastResp, nil
+	}
+	return nil, lastErr
+}
+
+func (l *controllerLink) sendTo(ctx context.Context, id int32, req kmsg.Request) (kmsg.Response, error) {
+	if id == l.s.cfg.NodeID {
+		l.mu.Lock()
+		h := l.h
+		l.mu.Unlock()
+		if h == nil {
+			return nil, errors.New("local handler not started yet")
+		}
+		resp := h.Handle(ctx, &protocol.Request{Header: protocol.Header{Key: req.Key(),
 			Version: req.GetVersion(), ClientID: "samsa-broker"}, Body: req})
 		if resp == nil {
 			return nil, errors.New("local handler gave no response")
 		}
 		return resp, nil
 	}
-	b, ok := c.s.ctrl.Image().Brokers[leader]
+	addr, ok := l.voterAddr(id)
 	if !ok {
-		return nil, fmt.Errorf("active controller %d has not registered its listener yet", leader)
+		return nil, fmt.Errorf("active controller %d is not in controller.quorum.voters", id)
 	}
-	return c.clientFor(net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))).Request(rctx, req)
+	cl, err := l.clientFor(addr)
+	if err != nil {
+		return nil, err
+	}
+	return cl.Request(ctx, req)
 }
 
-func (c *cluster) clientFor(addr string) *replication.Client {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.client == nil || c.client.Addr() != addr {
-		if c.client != nil {
-			c.client.Close()
+func (l *controllerLink) voterAddr(id int32) (string, bool) {
+	for _, v := range l.s.cfg.ControllerQuorumVoters {
+		if v.ID == id {
+			return v.Addr(), true
 		}
-		c.client = replication.NewClient(addr, "samsa-broker-"+strconv.Itoa(int(c.s.cfg.NodeID)))
 	}
-	return c.client
+	return "", false
+}
+
+func (l *controllerLink) clientFor(addr string) (*replication.Client, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, replication.ErrClientClosed
+	}
+	cl, ok := l.clients[addr]
+	if !ok {
+		cl = replication.NewClientDial(addr, "samsa-broker-"+strconv.Itoa(int(l.s.cfg.NodeID)),
+			replication.DialFunc(l.s.opts.Dial))
+		l.clients[addr] = cl
+	}
+	return cl, nil
+}
+
+// close closes every connection and fails later requests.
+func (l *controllerLink) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	for addr, cl := range l.clients {
+		cl.Close()
+		delete(l.clients, addr)
+	}
+}
+
+// topErrorCode is the top-level error code of a broker-to-controller
+// response.
+func topErrorCode(resp kmsg.Response) int16 {
+	switch r := resp.(type) {
+	case *kmsg.BrokerRegistrationResponse:
+		return r.ErrorCode
+	case *kmsg.BrokerHeartbeatResponse:
+		return r.ErrorCode
+	case *kmsg.AlterPartitionResponse:
+		return r.ErrorCode
+	}
+	return 0
 }

@@ -39,9 +39,15 @@ type Server struct {
 	ctrl          *controller.Controller
 	parts         *partition.Manager
 	groups        *group.Coordinator
-	cluster       *cluster // replication and broker lifecycle (cluster.go); nil on a single node
+	cluster       *cluster        // replication and broker lifecycle (cluster.go); nil on a single node
+	link          *controllerLink // broker-to-controller requests (cluster.go)
 	listeners     []*network.Listener
 	listenerNames []string
+	// muxes share a port between Raft and the Kafka protocol: the
+	// controller listener, and a broker-only node's inter-broker listener.
+	muxes         map[string]*network.Mux
+	ctrlListeners []*network.Listener // Kafka side of the controller listener
+	opts          Options
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -63,12 +69,29 @@ func Run(ctx context.Context, cfg *config.Broker, logger *slog.Logger) error {
 	return errors.Join(runErr, s.Close())
 }
 
+// Options are test hooks; the zero value is production behaviour.
+type Options struct {
+	// Dial, when set, opens every connection this node makes to another
+	// node: Raft, replica fetchers and broker-to-controller requests. A test
+	// passes a netfault.Network's dialer to disconnect and partition nodes.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
 // Start builds and starts a node; it returns once the node serves clients.
 func Start(ctx context.Context, cfg *config.Broker, logger *slog.Logger) (*Server, error) {
+	return StartWithOptions(ctx, cfg, logger, Options{})
+}
+
+// StartWithOptions is Start with test hooks.
+func StartWithOptions(ctx context.Context, cfg *config.Broker, logger *slog.Logger, opts Options) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, logger: logger}
+	if !cfg.IsController() && len(cfg.ControllerQuorumVoters) == 0 {
+		return nil, errors.New("process.roles=broker (a broker-only node) needs controller.quorum.voters listing the controllers")
+	}
+	s := &Server{cfg: cfg, logger: logger, opts: opts, muxes: map[string]*network.Mux{}}
+	s.link = newControllerLink(s)
 	if err := s.start(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -151,6 +174,9 @@ func (s *Server) startController(ctx context.Context) error {
 	for _, v := range s.cfg.ControllerQuorumVoters {
 		cc.Voters = append(cc.Voters, controller.Voter{ID: v.ID, Addr: v.Addr()})
 	}
+	if err := s.raftTransport(&cc); err != nil {
+		return err
+	}
 	if len(cc.Voters) == 0 {
 		// A lone in-memory voter has no peers to hear from; short timeouts
 		// let it elect itself in a fraction of a second at start-up.
@@ -163,6 +189,9 @@ func (s *Server) startController(ctx context.Context) error {
 	s.ctrl = ctrl
 	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
+	if !s.cfg.IsController() {
+		return s.joinQuorum(readyCtx)
+	}
 	if err := ctrl.WaitReady(readyCtx); err != nil {
 		return fmt.Errorf("wait for metadata quorum: %w", err)
 	}
@@ -225,20 +254,93 @@ func (s *Server) clientListener() (config.Listener, bool) {
 	return config.Listener{}, false
 }
 
+// raftTransport gives Raft a port shared with the Kafka protocol: the
+// controller listener on a voter, the inter-broker listener on a
+// broker-only node. A single node without voters needs no port.
+func (s *Server) raftTransport(cc *controller.Config) error {
+	if len(s.cfg.ControllerQuorumVoters) == 0 {
+		return nil
+	}
+	var name string
+	if s.cfg.IsController() {
+		for _, l := range s.cfg.Listeners {
+			if slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
+				name = l.Name
+				break
+			}
+		}
+	} else {
+		adv, ok := s.clientListener()
+		if !ok {
+			return errors.New("broker-only node has no inter-broker listener")
+		}
+		name, cc.NonVoter = adv.Name, true
+	}
+	if name == "" {
+		return errors.New("no controller listener configured (controller.listener.names)")
+	}
+	m, err := s.listenMux(name)
+	if err != nil {
+		return err
+	}
+	cc.RaftListener = m.Raft()
+	dial := s.opts.Dial
+	cc.RaftDial = func(addr string, timeout time.Duration) (net.Conn, error) {
+		return network.DialRaft(dial, addr, timeout)
+	}
+	if cc.NonVoter {
+		adv, _ := s.clientListener()
+		if adv.Port == 0 {
+			adv.Port = m.Addr().(*net.TCPAddr).Port
+		}
+		cc.AdvertiseAddr = net.JoinHostPort(adv.Host, strconv.Itoa(adv.Port))
+	}
+	return nil
+}
+
+// listenMux binds listener name as a Raft/Kafka mux and starts routing
+// connections; its Kafka side is served once the handler exists.
+func (s *Server) listenMux(name string) (*network.Mux, error) {
+	for _, l := range s.cfg.Listeners {
+		if l.Name != name {
+			continue
+		}
+		m, err := network.ListenMux(name, net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
+			s.logger.With("component", "network", "listener", name))
+		if err != nil {
+			return nil, err
+		}
+		m.Serve()
+		s.muxes[name] = m
+		return m, nil
+	}
+	return nil, fmt.Errorf("listener %s is not in listeners", name)
+}
+
 func (s *Server) startListeners(h *handler.Handler) error {
 	for _, l := range s.cfg.Listeners {
-		if slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
-			continue // Raft traffic; the controller binds it
-		}
-		nl, err := network.Listen(network.Config{
+		nc := network.Config{
 			Name: l.Name, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
 			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: s.requests.Wrap(h),
 			Logger: s.logger.With("component", "network", "listener", l.Name),
-		})
-		if err != nil {
-			return err
+		}
+		isCtrl := slices.Contains(s.cfg.ControllerListenerNames, l.Name)
+		var nl *network.Listener
+		if m, ok := s.muxes[l.Name]; ok {
+			nl = network.NewListener(nc, m.Kafka())
+		} else if isCtrl {
+			continue // a single node's controller listener: nothing to serve
+		} else {
+			var err error
+			if nl, err = network.Listen(nc); err != nil {
+				return err
+			}
 		}
 		nl.Serve()
+		if isCtrl {
+			s.ctrlListeners = append(s.ctrlListeners, nl)
+			continue
+		}
 		s.listeners = append(s.listeners, nl)
 		s.listenerNames = append(s.listenerNames, l.Name)
 	}
@@ -249,6 +351,9 @@ func (s *Server) startListeners(h *handler.Handler) error {
 }
 
 func (s *Server) boundPort(name string) int {
+	if m, ok := s.muxes[name]; ok {
+		return m.Addr().(*net.TCPAddr).Port
+	}
 	for i, l := range s.listeners {
 		if s.listenerNames[i] == name {
 			return l.Addr().(*net.TCPAddr).Port
@@ -282,8 +387,11 @@ func (s *Server) Close() error {
 	defer s.logger.Info("shut down", "node", s.cfg.NodeID)
 	s.ready.Store(false)
 	s.cluster.shutdown() // leadership moves away while we still serve
+	if s.link != nil {
+		s.link.close()
+	}
 	var errs []error
-	for _, l := range s.listeners {
+	for _, l := range slices.Concat(s.listeners, s.ctrlListeners) {
 		errs = append(errs, l.Close())
 	}
 	if s.cancel != nil {
@@ -298,6 +406,9 @@ func (s *Server) Close() error {
 	}
 	if s.ctrl != nil {
 		errs = append(errs, s.ctrl.Close())
+	}
+	for _, m := range s.muxes { // after Raft, which accepts through them
+		errs = append(errs, m.Close())
 	}
 	if s.metrics != nil {
 		errs = append(errs, s.metrics.Close())

@@ -1,0 +1,233 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+)
+
+// One TCP port can carry both Raft and the Kafka protocol (the controller
+// listener, ARCHITECTURE.md §5, and a broker-only node's inter-broker
+// listener, which receives the metadata log as a Raft non-voter). The
+// dialing side of a Raft connection writes RaftMagic before Raft's own
+// bytes; the accepting Mux reads one byte of every new connection and
+// hands it to the Raft side (magic consumed) or the Kafka side (the byte
+// given back). A Kafka request starts with its 4-byte big-endian size,
+// and a first byte of 0xFF would make that size negative, which no valid
+// frame has, so the two can never be confused.
+
+// RaftMagic is the first byte of a Raft connection on a shared listener.
+const RaftMagic byte = 0xFF
+
+// peekTimeout bounds how long an accepted connection may stay silent
+// before its first byte tells which protocol it speaks. Kafka clients and
+// Raft both send first, so only a stuck or idle peer waits this long.
+const peekTimeout = 30 * time.Second
+
+// DialFunc opens a TCP connection, like (*net.Dialer).DialContext. Tests
+// pass one that injects network faults (package netfault).
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// DialRaft dials addr with dial (nil: a plain dialer) and writes RaftMagic,
+// so the peer's Mux routes the connection to Raft.
+func DialRaft(dial DialFunc, addr string, timeout time.Duration) (net.Conn, error) {
+	if dial == nil {
+		d := net.Dialer{}
+		dial = d.DialContext
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c, err := dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial raft %s: %w", addr, err)
+	}
+	_ = c.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := c.Write([]byte{RaftMagic}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("dial raft %s: write magic: %w", addr, err)
+	}
+	_ = c.SetWriteDeadline(time.Time{})
+	return c, nil
+}
+
+// Mux splits one bound listener into a Raft side and a Kafka side.
+// Connections are classified on goroutines the Mux owns; Close stops them
+// and closes connections not yet handed out. Handed-out connections belong
+// to whoever accepted them.
+type Mux struct {
+	ln     net.Listener
+	logger *slog.Logger
+	raft   *connQueue
+	kafka  *connQueue
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	pending map[net.Conn]struct{}
+}
+
+// ListenMux binds addr; Serve starts accepting.
+func ListenMux(name, addr string, logger *slog.Logger) (*Mux, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s %s: %w", name, addr, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Mux{ln: ln, logger: logger, ctx: ctx, cancel: cancel, pending: map[net.Conn]struct{}{}}
+	m.raft = newConnQueue(ln.Addr())
+	m.kafka = newConnQueue(ln.Addr())
+	return m, nil
+}
+
+// Addr is the bound address.
+func (m *Mux) Addr() net.Addr { return m.ln.Addr() }
+
+// Raft is the listener of connections that began with RaftMagic (the
+// magic already read). Closing it refuses later Raft connections only.
+func (m *Mux) Raft() net.Listener { return m.raft }
+
+// Kafka is the listener of every other connection, first byte intact;
+// give it to Serve. Until it is served, Kafka connections wait.
+func (m *Mux) Kafka() net.Listener { return m.kafka }
+
+// Serve accepts connections until Close. It starts its own goroutine.
+func (m *Mux) Serve() {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		m.acceptLoop()
+	}()
+}
+
+func (m *Mux) acceptLoop() {
+	for {
+		c, err := m.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || m.ctx.Err() != nil {
+				return
+			}
+			m.logger.Warn("accept failed", "err", err)
+			select { // e.g. out of file descriptors: do not spin
+			case <-m.ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		m.mu.Lock()
+		if m.ctx.Err() != nil {
+			m.mu.Unlock()
+			c.Close()
+			return
+		}
+		m.pending[c] = struct{}{}
+		m.mu.Unlock()
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.route(c)
+		}()
+	}
+}
+
+// route peeks the first byte and hands the connection to its side.
+func (m *Mux) route(c net.Conn) {
+	var first [1]byte
+	_ = c.SetReadDeadline(time.Now().Add(peekTimeout))
+	_, err := c.Read(first[:])
+	_ = c.SetReadDeadline(time.Time{})
+	m.mu.Lock()
+	delete(m.pending, c)
+	m.mu.Unlock()
+	if err != nil {
+		c.Close()
+		return
+	}
+	if first[0] == RaftMagic {
+		m.raft.put(m.ctx, c)
+		return
+	}
+	m.kafka.put(m.ctx, &prefixConn{Conn: c, first: first[0], has: true})
+}
+
+// Close stops accepting, closes connections still being classified or
+// waiting to be accepted, closes both sides and waits for its goroutines.
+func (m *Mux) Close() error {
+	m.mu.Lock()
+	m.cancel()
+	for c := range m.pending {
+		c.Close()
+	}
+	m.mu.Unlock()
+	err := m.ln.Close()
+	m.raft.Close()
+	m.kafka.Close()
+	m.wg.Wait()
+	return err
+}
+
+// connQueue is a net.Listener fed by a Mux.
+type connQueue struct {
+	addr net.Addr
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newConnQueue(addr net.Addr) *connQueue {
+	return &connQueue{addr: addr, ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+// put waits until the connection is accepted; it closes it instead when
+// the queue or the mux closes first.
+func (q *connQueue) put(ctx context.Context, c net.Conn) {
+	select {
+	case q.ch <- c:
+	case <-q.done:
+		c.Close()
+	case <-ctx.Done():
+		c.Close()
+	}
+}
+
+// Accept implements net.Listener.
+func (q *connQueue) Accept() (net.Conn, error) {
+	select {
+	case c := <-q.ch:
+		return c, nil
+	case <-q.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close implements net.Listener; the underlying port stays open.
+func (q *connQueue) Close() error {
+	q.once.Do(func() { close(q.done) })
+	return nil
+}
+
+// Addr implements net.Listener.
+func (q *connQueue) Addr() net.Addr { return q.addr }
+
+// prefixConn gives back the byte the Mux read.
+type prefixConn struct {
+	net.Conn
+	first byte
+	has   bool
+}
+
+func (c *prefixConn) Read(b []byte) (int, error) {
+	if c.has && len(b) > 0 {
+		b[0], c.has = c.first, false
+		return 1, nil // a short read; the caller reads on
+	}
+	return c.Conn.Read(b)
+}
