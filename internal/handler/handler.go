@@ -35,6 +35,7 @@ func allAPIs() []api {
 		offsetDeleteAPI, consumerGroupHeartbeatAPI, consumerGroupDescribeAPI,
 		alterPartitionAPI, brokerRegistrationAPI, brokerHeartbeatAPI,
 		electLeadersAPI, alterPartitionAssignmentsAPI, listPartitionReassignmentsAPI,
+		describeLogDirsAPI, describeQuorumAPI,
 	}
 }
 
