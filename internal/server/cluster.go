@@ -39,6 +39,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/handler"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/partition"
@@ -120,7 +121,15 @@ func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.List
 	c.goRun(c.liveness, loopCtx)
 	c.goRun(c.forwardISR, loopCtx)
 	c.goRun(c.s.parts.RunISRChecks, loopCtx)
+	// On the active controller: complete reassignments, balance leaders.
+	c.goRun(func(ctx context.Context) { c.s.ctrl.RunOperations(ctx, operationsConfig(c.s.cfg)) }, loopCtx)
 	return nil
+}
+
+func operationsConfig(cfg *config.Broker) controller.OperationsConfig {
+	return controller.OperationsConfig{AutoLeaderRebalance: cfg.AutoLeaderRebalanceEnable,
+		ImbalanceCheckInterval:       time.Duration(cfg.LeaderImbalanceCheckIntervalSeconds) * time.Second,
+		ImbalancePerBrokerPercentage: int(cfg.LeaderImbalancePerBrokerPercentage)}
 }
 
 func (c *cluster) goRun(fn func(context.Context), ctx context.Context) {
