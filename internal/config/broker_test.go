@@ -164,6 +164,7 @@ func TestInvalidValues(t *testing.T) {
 		{"node.id=2\nbroker.id=1", "node.id", "2"},
 		{"broker.id=99999999999", "broker.id", "99999999999"},
 		{"process.roles=worker", "process.roles", "worker"},
+		{quorum + "process.roles=controller\ncontroller.quorum.voters=1@h:9093", "process.roles", "controller"},
 		{"listeners=localhost:9092", "listeners", "localhost:9092"},
 		{"listeners=PLAINTEXT://localhost:99999", "listeners", "PLAINTEXT://localhost:99999"},
 		{"listeners=", "listeners", ""},

@@ -67,6 +67,11 @@ func (c *checker) identity() {
 			break
 		}
 	}
+	if b.IsController() && !b.IsBroker() {
+		// Every voter also serves as a broker today; a broker-only node
+		// (process.roles=broker) is supported.
+		c.fail("process.roles", roles, `must be "broker,controller" or "broker": controller-only nodes are not supported yet`)
+	}
 	if len(b.LogDirs) == 0 || slices.Contains(b.LogDirs, "") {
 		c.fail("log.dirs", strings.Join(b.LogDirs, ","), "must list at least one directory")
 	}
