@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """confluent-kafka-python round trip against a samsa broker.
 
-Usage: roundtrip.py BOOTSTRAP [TOPIC] [COUNT]
+Usage: roundtrip.py BOOTSTRAP [TOPIC] [COUNT] [REPLICATION_FACTOR]
 
-Creates TOPIC (3 partitions, replication factor 1) with AdminClient and
+Creates TOPIC (3 partitions, replication factor 1 unless given) with AdminClient and
 checks list_topics; produces COUNT messages with an idempotent Producer,
 every delivery report must succeed; reads them all back with a Consumer
 that assign()s each partition at OFFSET_BEGINNING and compares; deletes the
@@ -31,9 +31,9 @@ def log_error(err):
     print("client error: %s" % err, file=sys.stderr)
 
 
-def create_topic(admin, topic):
+def create_topic(admin, topic, rf):
     futures = admin.create_topics(
-        [NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)],
+        [NewTopic(topic, num_partitions=PARTITIONS, replication_factor=rf)],
         operation_timeout=30, request_timeout=30)
     futures[topic].result(timeout=TIMEOUT)
     deadline = time.time() + TIMEOUT
@@ -121,12 +121,13 @@ def main():
     bootstrap = sys.argv[1]
     topic = sys.argv[2] if len(sys.argv) > 2 else "python-roundtrip"
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
+    rf = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     admin = AdminClient({"bootstrap.servers": bootstrap, "error_cb": log_error})
-    create_topic(admin, topic)
+    create_topic(admin, topic, rf)
     delivered = produce(bootstrap, topic, count)
     consume(bootstrap, topic, delivered)
     delete_topic(admin, topic)
-    print("OK: %d messages over %d partitions" % (count, PARTITIONS))
+    print("OK: %d messages over %d partitions, replication factor %d" % (count, PARTITIONS, rf))
 
 
 if __name__ == "__main__":
