@@ -30,6 +30,11 @@ func tools() []tool {
 		{"producer-perf-test", "kafka-producer-perf-test", func(string) *cobra.Command { return newProducerPerfCmd() }},
 		{"consumer-perf-test", "kafka-consumer-perf-test", func(string) *cobra.Command { return newConsumerPerfCmd() }},
 		{"storage", "kafka-storage", func(string) *cobra.Command { return newStorageCmd() }},
+		{"delete-records", "kafka-delete-records", func(string) *cobra.Command { return newDeleteRecordsCmd() }},
+		{"get-offsets", "kafka-get-offsets", func(string) *cobra.Command { return newGetOffsetsCmd() }},
+		{"dump-log", "kafka-dump-log", func(string) *cobra.Command { return newDumpLogCmd() }},
+		{"log-dirs", "kafka-log-dirs", func(string) *cobra.Command { return newLogDirsCmd() }},
+		{"metadata-quorum", "kafka-metadata-quorum", func(string) *cobra.Command { return newMetadataQuorumCmd() }},
 	}
 }
 
@@ -57,6 +62,7 @@ the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topic
 		cmd.Aliases = append(cmd.Aliases, t.kafka)
 		cmd.Version = version
 		cmd.SetVersionTemplate("samsa {{.Version}}\n")
+		guardZookeeper(cmd)
 		root.AddCommand(cmd)
 	}
 	root.AddCommand(newVersionCmd(version), newInstallLinksCmd())
