@@ -30,6 +30,7 @@ func tools() []tool {
 		{"producer-perf-test", "kafka-producer-perf-test", func(string) *cobra.Command { return newProducerPerfCmd() }},
 		{"consumer-perf-test", "kafka-consumer-perf-test", func(string) *cobra.Command { return newConsumerPerfCmd() }},
 		{"storage", "kafka-storage", func(string) *cobra.Command { return newStorageCmd() }},
+		{"reassign-partitions", "kafka-reassign-partitions", func(string) *cobra.Command { return newReassignPartitionsCmd() }},
 		{"delete-records", "kafka-delete-records", func(string) *cobra.Command { return newDeleteRecordsCmd() }},
 		{"get-offsets", "kafka-get-offsets", func(string) *cobra.Command { return newGetOffsetsCmd() }},
 		{"dump-log", "kafka-dump-log", func(string) *cobra.Command { return newDumpLogCmd() }},
