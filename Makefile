@@ -15,7 +15,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Go packages with unit tests: everything except the black-box suites in test/.
 UNIT_PKGS = $$($(GO) list ./... | grep -v /test/)
 
-.PHONY: all build run test deps vet unit fuzz-brief e2e bench fuzz clean
+.PHONY: all build run cluster test deps vet unit fuzz-brief e2e bench fuzz clean
 
 all: build
 
@@ -26,6 +26,14 @@ build:
 # log.dirs=./data/kafka-logs, a single-voter Raft controller in-process.
 run: build
 	./$(BIN) server
+
+# Three nodes from configs/cluster (each broker and controller) on
+# localhost:9092/9094/9096, data in ./data/node-N; Ctrl-C stops all three.
+cluster: build
+	@pids=""; trap 'kill $$pids 2>/dev/null; wait' INT TERM EXIT; \
+	for n in 1 2 3; do ./$(BIN) server configs/cluster/node-$$n.properties & pids="$$pids $$!"; done; \
+	echo "cluster: nodes$$pids starting; bootstrap with localhost:9092,localhost:9094,localhost:9096"; \
+	wait
 
 test: deps vet unit fuzz-brief e2e
 
