@@ -31,6 +31,7 @@ func tools() []tool {
 		{"consumer-perf-test", "kafka-consumer-perf-test", func(string) *cobra.Command { return newConsumerPerfCmd() }},
 		{"storage", "kafka-storage", func(string) *cobra.Command { return newStorageCmd() }},
 		{"reassign-partitions", "kafka-reassign-partitions", func(string) *cobra.Command { return newReassignPartitionsCmd() }},
+		{"leader-election", "kafka-leader-election", func(string) *cobra.Command { return newLeaderElectionCmd() }},
 		{"delete-records", "kafka-delete-records", func(string) *cobra.Command { return newDeleteRecordsCmd() }},
 		{"get-offsets", "kafka-get-offsets", func(string) *cobra.Command { return newGetOffsetsCmd() }},
 		{"dump-log", "kafka-dump-log", func(string) *cobra.Command { return newDumpLogCmd() }},
