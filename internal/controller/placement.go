@@ -9,19 +9,70 @@ import (
 )
 
 // placeReplicas assigns replicas to count new partitions starting at index
-// first, Kafka-style round robin: partition p's replica list begins at
-// live[(start+p) % n] and continues through the sorted live brokers, with
-// a random start per call so leaders of different topics spread out.
+// first, Kafka-style round robin over the live brokers in rack-alternating
+// order (see rackAlternating): partition p's first replica, its leader, is
+// broker (start+p) mod n, so leaders spread evenly over brokers and racks;
+// the following replicas continue along the same order, skipping brokers
+// on a rack the partition already uses while an unused rack remains. The
+// start is random per call so that leaders of different topics spread out.
+// Without racks this is plain round robin over the brokers sorted by ID.
 func placeReplicas(live []metadata.Broker, first, count int32, rf int) []PartitionAssign {
-	n := len(live)
+	ordered := rackAlternating(live)
+	n := len(ordered)
+	racks := map[string]bool{}
+	for _, b := range ordered {
+		racks[b.Rack] = true
+	}
 	start := rand.IntN(n)
 	out := make([]PartitionAssign, 0, count)
 	for p := first; p < first+count; p++ {
-		replicas := make([]int32, rf)
-		for r := range rf {
-			replicas[r] = live[(start+int(p)+r)%n].ID
+		out = append(out, PartitionAssign{Index: p, Replicas: placeOne(ordered, (start+int(p))%n, rf, len(racks))})
+	}
+	return out
+}
+
+// placeOne picks rf brokers walking ordered from index from: first only
+// brokers on racks not used yet (while fewer than numRacks are), then any
+// broker not picked.
+func placeOne(ordered []metadata.Broker, from, rf, numRacks int) []int32 {
+	n := len(ordered)
+	replicas := make([]int32, 0, rf)
+	used := map[string]bool{}
+	for pass := 0; pass < 2 && len(replicas) < rf; pass++ {
+		for i := 0; i < n && len(replicas) < rf; i++ {
+			b := ordered[(from+i)%n]
+			if slices.Contains(replicas, b.ID) || (pass == 0 && used[b.Rack] && len(used) < numRacks) {
+				continue
+			}
+			replicas = append(replicas, b.ID)
+			used[b.Rack] = true
 		}
-		out = append(out, PartitionAssign{Index: p, Replicas: replicas})
+	}
+	return replicas
+}
+
+// rackAlternating orders brokers so that neighbours sit on different
+// racks where possible: the first broker of each rack (racks by name,
+// brokers by ID), then the second of each, and so on. Brokers without a
+// rack form one more group, as in Kafka's striped placement.
+func rackAlternating(live []metadata.Broker) []metadata.Broker {
+	byRack := map[string][]metadata.Broker{}
+	for _, b := range live {
+		byRack[b.Rack] = append(byRack[b.Rack], b)
+	}
+	names := make([]string, 0, len(byRack))
+	for r, bs := range byRack {
+		slices.SortFunc(bs, func(a, b metadata.Broker) int { return int(a.ID) - int(b.ID) })
+		names = append(names, r)
+	}
+	slices.Sort(names)
+	out := make([]metadata.Broker, 0, len(live))
+	for i := 0; len(out) < len(live); i++ {
+		for _, r := range names {
+			if i < len(byRack[r]) {
+				out = append(out, byRack[r][i])
+			}
+		}
 	}
 	return out
 }
