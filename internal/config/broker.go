@@ -13,6 +13,7 @@ import (
 // comments) and Kafka's defaults (see Default).
 type Broker struct {
 	NodeID                      int32             // node.id, or its alias broker.id
+	BrokerRack                  string            // broker.rack: replica placement spreads partitions over racks
 	ProcessRoles                []string          // process.roles: "broker", "controller" or both
 	Listeners                   []Listener        // listeners
 	AdvertisedListeners         []Listener        // advertised.listeners; defaults to listeners, host "" as "localhost"

@@ -125,6 +125,7 @@ func (r *reader) identity(b *Broker) {
 		b.ProcessRoles = slices.Compact(slices.Sorted(slices.Values(roles)))
 	}
 	r.str("cluster.id", &b.ClusterID)
+	r.str("broker.rack", &b.BrokerRack)
 	r.str("metrics.listener", &b.MetricsListener)
 }
 

@@ -324,6 +324,9 @@ func (l *controllerLink) register(ctx context.Context, adv config.Listener) erro
 	lst := kmsg.NewBrokerRegistrationRequestListener()
 	lst.Name, lst.Host, lst.Port = adv.Name, adv.Host, uint16(adv.Port)
 	req.Listeners = append(req.Listeners, lst)
+	if l.s.cfg.BrokerRack != "" {
+		req.Rack = &l.s.cfg.BrokerRack
+	}
 	r, err := l.send(ctx, req)
 	if err != nil {
 		return err
