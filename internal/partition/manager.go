@@ -41,6 +41,13 @@ type Manager struct {
 	cleaner cleanerSettings // see SetCleaner (cleaner.go)
 
 	onISRChange atomic.Pointer[ISRChangeFunc] // see OnISRChange (replica_manager.go)
+
+	// High-watermark checkpoint (hwcheckpoint.go): read once at start,
+	// written by the background loop and at Close.
+	hwOnce    sync.Once
+	hwStart   map[TopicPartition]int64
+	hwMu      sync.Mutex
+	hwWritten map[string][]byte // log dir -> contents last written
 }
 
 // NewManager makes a Manager for the given broker config. Call Start to
@@ -128,7 +135,12 @@ func (m *Manager) open(t *metadata.Topic, pm metadata.Partition, cfg config.Topi
 		return nil, err
 	}
 	logger := m.logger.With("topic", t.Name, "partition", pm.Index)
-	return openPartition(t.Name, pm.Index, t.ID, dir, cfg, pm.LeaderEpoch, logger)
+	p, err := openPartition(t.Name, pm.Index, t.ID, dir, cfg, pm.LeaderEpoch, logger)
+	if err != nil {
+		return nil, err
+	}
+	p.checkpointHW = m.checkpointedHW(TopicPartition{t.Name, pm.Index})
+	return p, nil
 }
 
 func (m *Manager) removeAbsent(want map[TopicPartition]bool) {
@@ -198,6 +210,22 @@ func (m *Manager) Start() {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
+		t := time.NewTicker(hwCheckpointEvery * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := m.writeHWCheckpoints(); err != nil {
+					m.logger.Warn("write high watermark checkpoint", "err", err)
+				}
+			}
+		}
+	}()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
@@ -219,9 +247,12 @@ func (m *Manager) Close() error {
 		m.cancel()
 	}
 	m.wg.Wait()
+	var errs []error
+	if err := m.writeHWCheckpoints(); err != nil {
+		errs = append(errs, fmt.Errorf("write high watermark checkpoint: %w", err))
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var errs []error
 	for tp, p := range m.parts {
 		if err := p.close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s-%d: %w", tp.Topic, tp.Partition, err))

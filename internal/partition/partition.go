@@ -34,6 +34,10 @@ type Partition struct {
 	highWater   atomic.Int64
 	closed      atomic.Bool
 
+	// checkpointHW is the high watermark the checkpoint recorded before a
+	// restart (-1: none); the first replicated role starts from it.
+	checkpointHW int64
+
 	waiters waiters
 
 	rs          replicaSet                    // replication state (replica.go)
@@ -56,7 +60,7 @@ func openPartition(topic string, index int32, topicID [16]byte, dir string, cfg 
 	if err != nil {
 		return nil, fmt.Errorf("open log %s-%d: %w", topic, index, err)
 	}
-	p := &Partition{Topic: topic, Index: index, TopicID: topicID, dir: dir, log: log, logger: logger,
+	p := &Partition{checkpointHW: -1, Topic: topic, Index: index, TopicID: topicID, dir: dir, log: log, logger: logger,
 		producers: make(producers)}
 	p.cfg.Store(&cfg)
 	p.leaderEpoch.Store(leaderEpoch)

@@ -152,10 +152,12 @@ func (p *Partition) applyMetadata(pm metadata.Partition, node int32) {
 		rs.followers = make(map[int32]*followerState)
 		rs.epochStart = p.log.LogEndOffset()
 		if first && len(pm.Replicas) > 1 {
-			// Without a high watermark checkpoint the safe start is the
-			// log start: the leader learns it from the ISR's fetches, a
-			// follower from the leader.
-			p.highWater.Store(p.log.LogStartOffset())
+			// Start from the checkpointed high watermark (committed once,
+			// so safe to expose) or, without one, from the log start: the
+			// leader learns more from the ISR's fetches, a follower from
+			// the leader.
+			hw := max(p.checkpointHW, p.log.LogStartOffset())
+			p.highWater.Store(min(hw, p.log.LogEndOffset()))
 		}
 	}
 	now := time.Now()

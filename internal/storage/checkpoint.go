@@ -62,12 +62,12 @@ func readState(dir string) (logState, error) {
 }
 
 func writeState(dir string, s logState) error {
-	return writeFileAtomic(filepath.Join(dir, stateFile), s.encode())
+	return WriteFileAtomic(filepath.Join(dir, stateFile), s.encode())
 }
 
-// writeFileAtomic writes path through a synced temporary file, renames it
+// WriteFileAtomic writes path through a synced temporary file, renames it
 // into place and syncs the directory.
-func writeFileAtomic(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error {
 	tmp := path + tempSuffix
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {

@@ -124,5 +124,5 @@ func readCleanerCheckpoint(dir string) (cleanerCheckpoint, error) {
 }
 
 func writeCleanerCheckpoint(dir string, c cleanerCheckpoint) error {
-	return writeFileAtomic(filepath.Join(dir, cleanerFile), c.encode())
+	return WriteFileAtomic(filepath.Join(dir, cleanerFile), c.encode())
 }

@@ -63,7 +63,7 @@ func (c *epochCache) truncateStart(offset int64) error {
 }
 
 func (c *epochCache) persistLocked() error {
-	return writeFileAtomic(filepath.Join(c.dir, epochFile), encodeEpochs(c.entries))
+	return WriteFileAtomic(filepath.Join(c.dir, epochFile), encodeEpochs(c.entries))
 }
 
 // epochOf returns the epoch that wrote offset (the last entry starting at
