@@ -6,9 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +22,8 @@ type serverOptions struct {
 	logLevel  string
 	logFormat string
 	daemon    bool
+
+	shutdownTimeout time.Duration // see runUntilSignal (server_shutdown.go)
 }
 
 func newServerCmd() *cobra.Command {
@@ -54,6 +55,7 @@ once as ignored; invalid values stop start-up with one line per problem.`,
 	f.StringArrayVar(&o.overrides, "override", nil, "optional property that overrides the value set in server.properties, key=value (repeatable)")
 	f.StringVar(&o.logLevel, "log-level", envOr("SAMSA_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env SAMSA_LOG_LEVEL)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "after SIGINT/SIGTERM, exit with status 1 if the clean shutdown takes longer")
 	f.BoolVar(&o.daemon, "daemon", false, "not supported (run under a supervisor instead)")
 	_ = f.MarkHidden("daemon")
 	return cmd
@@ -68,9 +70,10 @@ func (o *serverOptions) run(ctx context.Context, file string, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := server.Run(ctx, cfg, logger); err != nil {
+	err = runUntilSignal(ctx, o.shutdownTimeout, logger, func(ctx context.Context) error {
+		return server.Run(ctx, cfg, logger)
+	})
+	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 
 	"github.com/samsa-io/samsa/internal/metrics"
 )
@@ -86,4 +87,16 @@ func (s *Server) openConnections() int {
 		n += l.Connections()
 	}
 	return n
+}
+
+// startupSummary is the attributes of the one start-up line an operator
+// looks for: who this node is, what it serves and where its data lives.
+func (s *Server) startupSummary() []any {
+	attrs := []any{"node", s.cfg.NodeID, "cluster_id", s.ctrl.Image().ClusterID,
+		"roles", strings.Join(s.cfg.ProcessRoles, ","), "listeners", s.listenerAddrs(),
+		"log_dirs", strings.Join(s.cfg.LogDirs, ","), "metadata_dir", s.metadataDir()}
+	if s.metrics != nil {
+		attrs = append(attrs, "metrics", "http://"+s.metrics.Addr().String())
+	}
+	return attrs
 }

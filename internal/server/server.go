@@ -147,8 +147,7 @@ func (s *Server) start(ctx context.Context) error {
 		return fmt.Errorf("register broker: %w", err)
 	}
 	s.ready.Store(true)
-	s.logger.Info("samsa node started", "node", s.cfg.NodeID, "cluster_id", s.ctrl.Image().ClusterID,
-		"listeners", s.listenerAddrs())
+	s.logger.Info("samsa node started", s.startupSummary()...)
 	return nil
 }
 

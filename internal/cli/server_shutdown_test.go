@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestRunUntilSignalCleanShutdown(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	err := runUntilSignal(context.Background(), 10*time.Second, logger, func(ctx context.Context) error {
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil // a clean shutdown
+		case <-time.After(10 * time.Second):
+			return errors.New("SIGTERM did not cancel the context")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunUntilSignalBoundsAStuckShutdown(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	release := make(chan struct{})
+	defer close(release)
+	start := time.Now()
+	err := runUntilSignal(context.Background(), 200*time.Millisecond, logger, func(ctx context.Context) error {
+		if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		<-release // stuck until the test ends
+		return nil
+	})
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 1 {
+		t.Fatalf("err %v, want an exit-1 error", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("returned after %v, want about the 200ms timeout", d)
+	}
+}
