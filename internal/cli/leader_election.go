@@ -171,8 +171,9 @@ func printElection(out io.Writer, typ string, res kadm.ElectLeadersResults) erro
 		default:
 			failed = append(failed, name)
 			msg := r.Err.Error()
-			if r.ErrMessage != "" {
-				msg += ": " + r.ErrMessage
+			var ke *kerr.Error
+			if r.ErrMessage != "" && errors.As(r.Err, &ke) {
+				msg = ke.Message + ": " + r.ErrMessage // the broker's message says more than the code's
 			}
 			fails = append(fails, fmt.Sprintf("Error completing leader election (%s) for partition: %s: %s", typ, name, msg))
 		}

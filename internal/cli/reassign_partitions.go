@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -363,8 +364,9 @@ func partitionErrors(head string, resp kadm.AlterPartitionAssignmentsResponses) 
 			continue
 		}
 		msg := r.Err.Error()
-		if r.ErrMessage != "" {
-			msg += ": " + r.ErrMessage
+		var ke *kerr.Error
+		if r.ErrMessage != "" && errors.As(r.Err, &ke) {
+			msg = ke.Message + ": " + r.ErrMessage
 		}
 		lines = append(lines, fmt.Sprintf("%s-%d: %s", r.Topic, r.Partition, msg))
 	}
