@@ -398,3 +398,54 @@ func parseExposition(r io.Reader) (series, error) {
 	}
 	return out, sc.Err()
 }
+
+// TestMetricsUnderReplicatedInCluster stops a follower of a three-node
+// cluster: kafka_server_replicamanager_underreplicatedpartitions summed
+// over the live nodes rises (with ISR shrinks counted) while it is down and
+// returns to 0 (with ISR expansions counted) once it is back and caught up.
+func TestMetricsUnderReplicatedInCluster(t *testing.T) {
+	c := harness.StartCluster(t, 3, nil)
+	c.CreateTopic("urp", 3, 3, nil)
+	produceTo(t, c.Client(kgo.RecordPartitioner(kgo.RoundRobinPartitioner())), "urp", 300)
+	sum := func(name string) (float64, error) {
+		total := 0.0
+		for i, addr := range c.MetricsAddrs {
+			if !c.Nodes[i].Running() {
+				continue
+			}
+			m, err := scrapeOnce("http://" + addr)
+			if err != nil {
+				return 0, fmt.Errorf("node %d: %w", i+1, err)
+			}
+			v, _ := m.lookup(name, nil)
+			total += v
+		}
+		return total, nil
+	}
+	want := func(name string, ok func(float64) bool, what string) {
+		t.Helper()
+		harness.Eventually(t, 60*time.Second, func() error {
+			v, err := sum(name)
+			if err != nil {
+				return err
+			}
+			if !ok(v) {
+				return fmt.Errorf("sum of %s over live nodes is %v, want %s", name, v, what)
+			}
+			return nil
+		})
+	}
+	want("kafka_server_replicamanager_underreplicatedpartitions", func(v float64) bool { return v == 0 }, "0")
+	want("kafka_controller_kafkacontroller_activecontrollercount", func(v float64) bool { return v == 1 }, "1")
+
+	follower := c.Nodes[2]
+	follower.Stop()
+	// Every partition has node 3 as a replica: all three are short of it.
+	want("kafka_server_replicamanager_underreplicatedpartitions", func(v float64) bool { return v == 3 }, "3")
+	want("kafka_server_replicamanager_isrshrinks_total", func(v float64) bool { return v >= 1 }, ">= 1")
+	want("kafka_controller_kafkacontroller_offlinepartitionscount", func(v float64) bool { return v == 0 }, "0")
+
+	follower.Launch()
+	want("kafka_server_replicamanager_underreplicatedpartitions", func(v float64) bool { return v == 0 }, "0 once node 3 caught up")
+	want("kafka_server_replicamanager_isrexpands_total", func(v float64) bool { return v >= 1 }, ">= 1")
+}
