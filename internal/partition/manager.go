@@ -13,6 +13,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/storage"
 )
 
 // TopicPartition names a partition.
@@ -40,7 +41,8 @@ type Manager struct {
 	wg      sync.WaitGroup
 	cleaner cleanerSettings // see SetCleaner (cleaner.go)
 
-	onISRChange atomic.Pointer[ISRChangeFunc] // see OnISRChange (replica_manager.go)
+	onISRChange atomic.Pointer[ISRChangeFunc]         // see OnISRChange (replica_manager.go)
+	onFsync     atomic.Pointer[storage.FsyncObserver] // see ObserveFsync (stats.go)
 
 	// High-watermark checkpoint (hwcheckpoint.go): read once at start,
 	// written by the background loop and at Close.
@@ -123,6 +125,9 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) er
 			continue
 		}
 		p.onISRChange.Store(m.onISRChange.Load())
+		if fn := m.onFsync.Load(); fn != nil {
+			p.log.SetFsyncObserver(*fn)
+		}
 		p.applyMetadata(pm, m.nodeID)
 		m.parts[tp] = p
 	}

@@ -21,6 +21,7 @@ func (s *Server) registerMetrics() {
 		Committed:   s.committedOffsets,
 		Connections: s.openConnections,
 	}))
+	s.parts.ObserveFsync(metrics.NewFsyncObserver(s.registry))
 	isr := metrics.NewISRChanges(s.registry, s.cfg.NodeID)
 	updates, unsubscribe := s.ctrl.Subscribe()
 	ctx, cancel := context.WithCancel(context.Background())

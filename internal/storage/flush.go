@@ -139,7 +139,7 @@ func (l *Log) flushLocked() error {
 	l.appendMu.Unlock()
 
 	for _, s := range todo {
-		if err := s.f.Sync(); err != nil {
+		if err := l.syncFile(s.f); err != nil {
 			return fmt.Errorf("flush segment %d: %w", s.base, err)
 		}
 		if err := s.writeIndexes(true); err != nil {

@@ -56,6 +56,8 @@ type Log struct {
 	flusher   flusher
 	deletions deletions
 	fresh     bool // created by this Open: nothing to recover, nothing to report
+
+	onFsync atomic.Pointer[FsyncObserver] // see SetFsyncObserver (fsync.go)
 }
 
 // Open opens (creating if needed) the log in dir and recovers it: segments
@@ -177,7 +179,7 @@ func (l *Log) closeCleanLocked() error {
 	act := l.active()
 	act.idx.seal(act.base)
 	for _, s := range append(l.unsynced, act) {
-		if err := s.f.Sync(); err != nil {
+		if err := l.syncFile(s.f); err != nil {
 			return fmt.Errorf("close log: sync segment %d: %w", s.base, err)
 		}
 		if err := s.writeIndexes(true); err != nil {
