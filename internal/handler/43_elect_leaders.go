@@ -8,7 +8,7 @@
 // ELIGIBLE_LEADERS_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION. With null
 // Topics, partitions needing no election are left out. Only the active
 // controller serves it: elsewhere NOT_CONTROLLER (top-level from v1, per
-// partition in v0).
+// partition in v0; Samsa sets both from v1).
 //
 // Samsa: the same; TimeoutMillis bounds the request.
 package handler
@@ -44,9 +44,12 @@ func (h *Handler) electLeaders(ctx context.Context, kreq kmsg.Request) kmsg.Resp
 	}
 	results, err := h.Controller.ElectLeaders(ctx, typ, parts)
 	if err != nil {
-		if req.Version >= 1 {
-			resp.ErrorCode = errorCode(err)
-			return resp
+		// The error goes in each partition too, even from v1: clients such
+		// as franz-go decide whether to retry (NOT_CONTROLLER: re-resolve
+		// the controller) by the first partition's code.
+		resp.ErrorCode = errorCode(err)
+		if req.Version == 0 {
+			resp.ErrorCode = 0
 		}
 		results = make([]controller.ElectionResult, len(parts))
 		for i, tp := range parts {

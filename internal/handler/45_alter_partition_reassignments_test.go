@@ -170,8 +170,10 @@ func TestElectLeaders(t *testing.T) {
 	}
 	oc.notCtl = true
 	req.Version = 1
-	if resp := h.electLeaders(context.Background(), req).(*kmsg.ElectLeadersResponse); resp.ErrorCode != kerr.NotController.Code {
-		t.Errorf("v1 not controller: %d", resp.ErrorCode)
+	req.Topics = []kmsg.ElectLeadersRequestTopic{{Topic: "orders", Partitions: []int32{0}}}
+	if resp := h.electLeaders(context.Background(), req).(*kmsg.ElectLeadersResponse); resp.ErrorCode != kerr.NotController.Code ||
+		len(resp.Topics) != 1 || resp.Topics[0].Partitions[0].ErrorCode != kerr.NotController.Code {
+		t.Errorf("v1 not controller: %d %+v", resp.ErrorCode, resp.Topics)
 	}
 	req.Version = 0
 	rt := kmsg.NewElectLeadersRequestTopic()

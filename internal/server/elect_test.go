@@ -58,7 +58,7 @@ func TestPreferredLeaderElection(t *testing.T) {
 	before, _ := tc.running().ctrl.Image().PartitionOf("pe", 0)
 
 	res, err := adm.ElectLeaders(ctx, kadm.ElectPreferredReplica, kadm.TopicsSet{"pe": {0: {}}})
-	if err != nil || res["pe"][0].Err != nil {
+	if r, ok := res["pe"][0]; err != nil || !ok || r.Err != nil {
 		t.Fatalf("preferred election: %v %+v", err, res)
 	}
 	tc.eventually("1 leads again", func() bool {
