@@ -54,7 +54,7 @@ once as ignored; invalid values stop start-up with one line per problem.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&o.overrides, "override", nil, "optional property that overrides the value set in server.properties, key=value (repeatable)")
 	f.StringVar(&o.logLevel, "log-level", envOr("SAMSA_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env SAMSA_LOG_LEVEL)")
-	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.logFormat, "log-format", envOr("SAMSA_LOG_FORMAT", "text"), "log format: text or json (env SAMSA_LOG_FORMAT)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout, "after SIGINT/SIGTERM, exit with status 1 if the clean shutdown takes longer")
 	f.BoolVar(&o.daemon, "daemon", false, "not supported (run under a supervisor instead)")
 	_ = f.MarkHidden("daemon")
