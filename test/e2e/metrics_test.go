@@ -148,6 +148,21 @@ func TestMetrics(t *testing.T) {
 		}
 	})
 
+	t.Run("startup summary", func(t *testing.T) {
+		line := ""
+		for _, l := range strings.Split(b.Log(), "\n") {
+			if strings.Contains(l, `msg="samsa node started"`) {
+				line = l
+			}
+		}
+		for _, want := range []string{"node=1", "roles=broker,controller", "listeners=[" + b.Addr + "]",
+			"log_dirs=" + b.LogDir, "metadata_dir=" + b.LogDir, "metrics=" + base} {
+			if !strings.Contains(line, want) {
+				t.Errorf("start-up line lacks %q: %q", want, line)
+			}
+		}
+	})
+
 	t.Run("grafana dashboard", func(t *testing.T) {
 		served := map[string]bool{}
 		for key := range scrape(t, base) {
