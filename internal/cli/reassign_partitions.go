@@ -70,7 +70,7 @@ running and --list shows every reassignment in progress.`,
 	f.BoolVar(&o.preserveThrottles, "preserve-throttles", false, "accepted for compatibility (Samsa sets no replication throttles)")
 	f.Int64Var(&o.throttle, "throttle", -1, "not supported: inter-broker replication throttle in bytes/s")
 	f.Int64Var(&o.logDirThrottle, "replica-alter-log-dirs-throttle", -1, "not supported: log dir move throttle in bytes/s")
-	f.Int64Var(&o.timeoutMs, "timeout", 10000, "milliseconds to wait for the reassignment to start")
+	f.Int64Var(&o.timeoutMs, "timeout", 10000, "accepted for compatibility (log dir moves, which Samsa does not do); request.timeout.ms bounds requests")
 	return cmd
 }
 
