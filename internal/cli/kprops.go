@@ -15,9 +15,12 @@ import (
 
 // producerOpts maps Kafka producer properties to kgo options. Where kgo's
 // defaults differ from Kafka's, Kafka's win: no compression unless
-// compression.type asks for it (kgo prefers snappy).
+// compression.type asks for it (kgo prefers snappy), and a record that
+// cannot be delivered fails after delivery.timeout.ms (120 s) instead of
+// being retried forever (kgo has no delivery timeout by default), so a
+// tool reports NOT_ENOUGH_REPLICAS and the like rather than hanging.
 func producerOpts(props map[string]string) ([]kgo.Opt, error) {
-	opts := []kgo.Opt{kgo.ProducerBatchCompression(kgo.NoCompression())}
+	opts := []kgo.Opt{kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.RecordDeliveryTimeout(2 * time.Minute)}
 	acks, err := parseAcks(props["acks"])
 	if err != nil {
 		return nil, err
