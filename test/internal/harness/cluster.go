@@ -143,7 +143,12 @@ func (c *Cluster) Admin() *kadm.Client {
 // metadata asks a fresh client (seeded with the running nodes) for the
 // cluster's metadata; fresh, so that it never answers from a cache.
 func (c *Cluster) metadata(topics ...string) (kadm.Metadata, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(c.Bootstrap(), ",")...),
+	return metadataFrom(strings.Split(c.Bootstrap(), ","), topics...)
+}
+
+// metadataFrom asks the first of seeds that answers.
+func metadataFrom(seeds []string, topics ...string) (kadm.Metadata, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(seeds...),
 		kgo.DialTimeout(time.Second), kgo.RequestRetries(1), kgo.RetryTimeout(2*time.Second))
 	if err != nil {
 		return kadm.Metadata{}, err
@@ -189,22 +194,29 @@ func (c *Cluster) CreateTopic(topic string, partitions int32, rf int16, configs 
 	c.WaitFullISR(topic, int(rf))
 }
 
-// WaitFullISR waits until every partition of topic has a leader and an ISR
-// of size isr.
+// WaitFullISR waits until every running node's Metadata shows every
+// partition of topic with a leader and an ISR of size isr: each node
+// applies the metadata log on its own, so one node showing it is not
+// enough for a client that asks another.
 func (c *Cluster) WaitFullISR(topic string, isr int) {
 	c.t.Helper()
 	Eventually(c.t, 60*time.Second, func() error {
-		md, err := c.metadata(topic)
-		if err != nil {
-			return err
-		}
-		td, ok := md.Topics[topic]
-		if !ok || td.Err != nil || len(td.Partitions) == 0 {
-			return fmt.Errorf("topic %q not ready: %v", topic, td.Err)
-		}
-		for _, p := range td.Partitions {
-			if p.Leader < 0 || len(p.ISR) != isr {
-				return fmt.Errorf("%s-%d: leader %d ISR %v, want %d in sync", topic, p.Partition, p.Leader, p.ISR, isr)
+		for _, b := range c.Nodes {
+			if !b.Running() {
+				continue
+			}
+			md, err := metadataFrom([]string{b.Addr}, topic)
+			if err != nil {
+				return fmt.Errorf("node %s: %w", b.Addr, err)
+			}
+			td, ok := md.Topics[topic]
+			if !ok || td.Err != nil || len(td.Partitions) == 0 {
+				return fmt.Errorf("node %s: topic %q not ready: %v", b.Addr, topic, td.Err)
+			}
+			for _, p := range td.Partitions {
+				if p.Leader < 0 || len(p.ISR) != isr {
+					return fmt.Errorf("node %s: %s-%d: leader %d ISR %v, want %d in sync", b.Addr, topic, p.Partition, p.Leader, p.ISR, isr)
+				}
 			}
 		}
 		return nil
