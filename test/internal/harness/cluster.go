@@ -21,7 +21,8 @@ import (
 // quorum, each node both broker and controller, started from generated
 // properties files written with Kafka's key names.
 type Cluster struct {
-	t testing.TB
+	t     testing.TB
+	props []map[string]string
 	// Nodes holds node i+1 at index i.
 	Nodes []*Broker
 	// MetricsAddrs holds each node's metrics listener host:port.
@@ -85,7 +86,7 @@ func StartCluster(t testing.TB, n int, extra map[string]string) *Cluster {
 // first, since none can serve before a quorum of voters runs.
 func StartClusterProps(t testing.TB, props []map[string]string) *Cluster {
 	t.Helper()
-	c := &Cluster{t: t}
+	c := &Cluster{t: t, props: props}
 	for _, p := range props {
 		b := newBroker(t, p)
 		c.Nodes = append(c.Nodes, b)
@@ -99,6 +100,38 @@ func StartClusterProps(t testing.TB, props []map[string]string) *Cluster {
 	}
 	c.WaitBrokers(len(c.Nodes))
 	return c
+}
+
+// AddBroker starts a broker-only node (process.roles=broker) with the next
+// node id, following the running quorum's metadata log as a non-voter, and
+// waits until Metadata lists it. extra is applied to its properties.
+func (c *Cluster) AddBroker(extra map[string]string) *Broker {
+	c.t.Helper()
+	id := len(c.Nodes) + 1
+	base := c.props[0]
+	props := map[string]string{
+		"node.id":                        strconv.Itoa(id),
+		"process.roles":                  "broker",
+		"controller.quorum.voters":       base["controller.quorum.voters"],
+		"controller.listener.names":      base["controller.listener.names"],
+		"inter.broker.listener.name":     base["inter.broker.listener.name"],
+		"listener.security.protocol.map": base["listener.security.protocol.map"],
+		"listeners":                      fmt.Sprintf("PLAINTEXT://127.0.0.1:%d", FreePort(c.t)),
+		"log.dirs":                       filepath.Join(c.t.TempDir(), fmt.Sprintf("node-%d", id)),
+		"metrics.listener":               fmt.Sprintf("http://127.0.0.1:%d", FreePort(c.t)),
+	}
+	for _, k := range []string{"default.replication.factor", "offsets.topic.replication.factor", "min.insync.replicas",
+		"broker.heartbeat.interval.ms", "broker.session.timeout.ms", "replica.lag.time.max.ms"} {
+		props[k] = base[k]
+	}
+	maps.Copy(props, extra)
+	b := newBroker(c.t, props)
+	c.Nodes = append(c.Nodes, b)
+	c.props = append(c.props, props)
+	c.MetricsAddrs = append(c.MetricsAddrs, strings.TrimPrefix(props["metrics.listener"], "http://"))
+	b.launch()
+	c.WaitBrokers(len(c.Nodes))
+	return b
 }
 
 // Bootstrap is every running node's client address, comma-separated.
