@@ -34,6 +34,11 @@ type Request struct {
 	// ClientHost is the connection's remote host, set by the network
 	// layer (DescribeGroups shows it as a member's CLIENT HOST).
 	ClientHost string
+	// Principal is the authenticated identity of the connection in Kafka's
+	// "Type:name" form, set by the network layer: "User:ANONYMOUS" on
+	// PLAINTEXT and on SSL without a client certificate, "User:<DN>" for
+	// mTLS, "User:<name>" after SASL. Authorizers and quotas key on it.
+	Principal string
 }
 
 // ParseHeader decodes the fixed part of a request header: key, version and

@@ -25,6 +25,9 @@ type conn struct {
 	cancel context.CancelFunc
 	remote string
 	host   string // remote IP, without the port
+	// principal is the connection's identity, stamped on every request;
+	// only the read loop writes it (after TLS or SASL authentication).
+	principal string
 }
 
 // inbound is one queued item: a request to handle, or a response the read
@@ -43,7 +46,7 @@ func newConn(l *Listener, nc net.Conn) *conn {
 	if err != nil {
 		host = remote
 	}
-	return &conn{l: l, nc: nc, ctx: ctx, cancel: cancel, remote: remote, host: host}
+	return &conn{l: l, nc: nc, ctx: ctx, cancel: cancel, remote: remote, host: host, principal: AnonymousPrincipal}
 }
 
 // run owns the connection: it starts the read loop and handles requests in
@@ -88,6 +91,7 @@ func (c *conn) readLoop(queue chan<- inbound) {
 			}
 		} else {
 			req.ClientHost = c.host
+			req.Principal = c.principal
 			in.req = req
 		}
 		select {

@@ -13,6 +13,10 @@ import (
 	"github.com/samsa-io/samsa/protocol"
 )
 
+// AnonymousPrincipal is Kafka's principal for a connection that did not
+// authenticate (PLAINTEXT, or SSL without a client certificate).
+const AnonymousPrincipal = "User:ANONYMOUS"
+
 // Handler serves decoded requests. Handle is called from one goroutine per
 // connection, so calls for one connection never overlap, while calls for
 // different connections run concurrently. A nil response means none is sent

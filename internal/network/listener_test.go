@@ -143,3 +143,30 @@ func TestApiVersionsUnknownVersionGetsV0Answer(t *testing.T) {
 		t.Fatalf("correlation %d after version error", corr)
 	}
 }
+
+// principalHandler records the principal of the last request it saw.
+type principalHandler struct{ p atomic.Value }
+
+func (h *principalHandler) Handle(_ context.Context, req *protocol.Request) kmsg.Response {
+	h.p.Store(req.Principal)
+	return kmsg.NewPtrMetadataResponse()
+}
+
+func TestPlaintextPrincipalIsAnonymous(t *testing.T) {
+	vs := protocol.NewVersions([]protocol.VersionRange{{Key: int16(kmsg.Metadata), Min: 0, Max: 12}})
+	h := &principalHandler{}
+	l, err := Listen(Config{Name: "PLAINTEXT", Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20, Versions: vs, Handler: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Serve()
+	t.Cleanup(func() { l.Close() })
+	c := dial(t, l)
+	if _, err := c.Write(metadataFrame(1)); err != nil {
+		t.Fatal(err)
+	}
+	readResponse(t, c)
+	if got := h.p.Load(); got != AnonymousPrincipal {
+		t.Fatalf("principal = %v, want %s", got, AnonymousPrincipal)
+	}
+}
