@@ -22,6 +22,9 @@ const (
 	RecordConfigChange     RecordType = 7
 	RecordPartitionChange  RecordType = 8
 	RecordClusterID        RecordType = 9
+	RecordCreateACLs       RecordType = 10 // ACLsRecord (acl.go)
+	RecordRemoveACLs       RecordType = 11 // ACLsRecord (acl.go)
+	RecordQuotas           RecordType = 12 // QuotasRecord (quota.go)
 )
 
 // Record payloads. Each is JSON-encoded after the two header bytes.
@@ -118,6 +121,9 @@ var handlers = map[recordKey]handler{
 	{RecordConfigChange, 1}:     {"ConfigChange", decoded(applyConfigChange)},
 	{RecordPartitionChange, 1}:  {"PartitionChange", decoded(applyPartitionChange)},
 	{RecordClusterID, 1}:        {"ClusterID", decoded(applyClusterID)},
+	{RecordCreateACLs, 1}:       {"CreateACLs", decoded(applyCreateACLs)},
+	{RecordRemoveACLs, 1}:       {"RemoveACLs", decoded(applyRemoveACLs)},
+	{RecordQuotas, 1}:           {"Quotas", decoded(applyQuotas)},
 }
 
 // recordVersions gives the version that encodeRecord writes for each type.
@@ -125,6 +131,7 @@ var recordVersions = map[RecordType]uint8{
 	RecordRegisterBroker: 1, RecordFenceBroker: 1, RecordUnfenceBroker: 1,
 	RecordCreateTopic: 1, RecordRemoveTopic: 1, RecordCreatePartitions: 1,
 	RecordConfigChange: 1, RecordPartitionChange: 1, RecordClusterID: 1,
+	RecordCreateACLs: 1, RecordRemoveACLs: 1, RecordQuotas: 1,
 }
 
 // decodeError marks a payload that does not parse: fatal, like an unknown

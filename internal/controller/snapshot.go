@@ -18,6 +18,8 @@ type snapshotV1 struct {
 	AppliedIndex uint64            `json:"applied_index"`
 	Brokers      []metadata.Broker `json:"brokers"`
 	Topics       []*metadata.Topic `json:"topics"`
+	ACLs         []metadata.ACL    `json:"acls,omitempty"`
+	Quotas       []QuotaChange     `json:"quotas,omitempty"` // Set only
 }
 
 func encodeSnapshot(w io.Writer, im *metadata.Image) error {
@@ -25,6 +27,8 @@ func encodeSnapshot(w io.Writer, im *metadata.Image) error {
 		ClusterID:    im.ClusterID,
 		AppliedIndex: im.AppliedIndex,
 		Brokers:      im.SortedBrokers(),
+		ACLs:         im.ACLs,
+		Quotas:       snapshotQuotas(im),
 	}
 	for _, name := range im.SortedTopicNames() {
 		s.Topics = append(s.Topics, im.Topics[name])
@@ -64,6 +68,10 @@ func decodeSnapshot(r io.Reader) (*metadata.Image, error) {
 		}
 		im.Topics[t.Name] = t
 		im.TopicsByID[t.ID] = t
+	}
+	im.ACLs = s.ACLs
+	if err := applyQuotas(im, &QuotasRecord{Changes: s.Quotas}); err != nil {
+		return nil, fmt.Errorf("decode quotas: %w", err)
 	}
 	return im, nil
 }

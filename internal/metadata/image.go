@@ -48,6 +48,12 @@ type Image struct {
 	TopicsByID   map[[16]byte]*Topic
 	// AppliedIndex is the Raft log index of the last record in this image.
 	AppliedIndex uint64
+	// ACLs are the access-control bindings; apply functions replace the
+	// slice, never modify it, because clones share it.
+	ACLs []ACL
+	// Quotas are the client quotas by entity; replaced copy-on-write like
+	// ACLs.
+	Quotas map[QuotaEntity]QuotaValues
 }
 
 // Empty returns an image with no brokers and no topics and non-nil maps.
