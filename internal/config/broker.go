@@ -76,6 +76,11 @@ type Broker struct {
 	LeaderImbalanceCheckIntervalSeconds int64 // leader.imbalance.check.interval.seconds
 	LeaderImbalancePerBrokerPercentage  int32 // leader.imbalance.per.broker.percentage
 
+	// ConnectionsMaxReauthMs is connections.max.reauth.ms: the longest a
+	// SASL session lasts before the client must re-authenticate (KIP-368);
+	// 0 = forever. Per-listener security settings: ListenerSecurity.
+	ConnectionsMaxReauthMs int64
+
 	ClusterID       string // cluster.id (Samsa): when empty, generated at first start
 	MetricsListener string // metrics.listener (Samsa), e.g. "http://localhost:9644"; "" = off
 

@@ -130,6 +130,7 @@ func TestAliasesAndUnits(t *testing.T) {
 func TestListenersAndVoters(t *testing.T) {
 	b := mustParse(t, "listeners=plaintext://:9092,CONTROLLER://[::1]:9093,INTERNAL://0.0.0.0:9094\n"+
 		"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:SSL\n"+
+		"listener.name.internal.ssl.keystore.location=/etc/samsa/internal.pem\n"+
 		"advertised.listeners=PLAINTEXT://example.com:19092,INTERNAL://10.0.0.1:9094\n"+
 		"controller.listener.names=controller\ncontroller.quorum.voters=1@[::1]:9093, 2@h2:9093\n")
 	want := []Listener{{"PLAINTEXT", "", 9092}, {"CONTROLLER", "::1", 9093}, {"INTERNAL", "0.0.0.0", 9094}}
@@ -320,4 +321,35 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestListenerSecurityOverrides(t *testing.T) {
+	b, _, err := Parse([]byte("listeners=SASL_SSL://:9093,PLAINTEXT://:9092\n"+
+		"ssl.keystore.location=/global.pem\n"+
+		"listener.name.sasl_ssl.ssl.keystore.location=/listener.pem\n"+
+		"listener.name.sasl_ssl.ssl.client.auth=requested\n"+
+		"ssl.truststore.location=/ca.pem\n"+
+		"sasl.enabled.mechanisms=PLAIN,scram-sha-512\n"+
+		"listener.name.sasl_ssl.plain.sasl.jaas.config=x required user_a=\"b\";\n"+
+		"connections.max.reauth.ms=60000\n"), "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := b.ListenerSecurity("SASL_SSL")
+	if !s.TLS() || !s.SASL() || s.SSL.KeystoreLocation != "/listener.pem" || s.SSL.ClientAuth != "requested" ||
+		s.SSL.TruststoreLocation != "/ca.pem" || s.MaxReauthMs != 60000 ||
+		len(s.SASLMechanisms) != 2 || s.SASLMechanisms[1] != "SCRAM-SHA-512" || s.JAAS["PLAIN"] == "" {
+		t.Fatalf("resolved %+v", s)
+	}
+	if p := b.ListenerSecurity("PLAINTEXT"); p.TLS() || p.SASL() {
+		t.Fatalf("PLAINTEXT resolved as %+v", p)
+	}
+	_, _, err = Parse([]byte("listeners=SSL://:9093\nssl.keystore.type=JKS\nssl.keystore.location=/k.jks\n"), "t", nil)
+	if err == nil || !strings.Contains(err.Error(), "ssl.keystore.type") {
+		t.Fatalf("JKS accepted: %v", err)
+	}
+	_, _, err = Parse([]byte("listeners=SASL_SSL://:9093\nssl.keystore.location=/k.pem\nsasl.enabled.mechanisms=GSSAPI\n"), "t", nil)
+	if err == nil || !strings.Contains(err.Error(), "GSSAPI") {
+		t.Fatalf("GSSAPI accepted: %v", err)
+	}
 }

@@ -29,6 +29,7 @@ func fromRaw(raw, origin map[string]string) (*Broker, []string, []error) {
 	r.logTimes(b)
 	r.coordination(b)
 	r.topicDefaults(b)
+	r.security(b)
 	var ignored []string
 	for k := range raw {
 		if !r.used[k] {
