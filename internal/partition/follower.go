@@ -2,8 +2,6 @@ package partition
 
 import (
 	"fmt"
-
-	"github.com/samsa-io/samsa/protocol/records"
 )
 
 // The follower side: a replica whose leader is another node copies the
@@ -28,20 +26,7 @@ func (p *Partition) AppendAsFollower(leaderEpoch int32, batches []byte) (int64, 
 	if _, err := p.log.AppendReplicated(batches); err != nil {
 		return 0, fmt.Errorf("append as follower %s-%d: %w", p.Topic, p.Index, err)
 	}
-	for rest := batches; len(rest) > 0; {
-		batch, next, err := records.Next(rest)
-		if err != nil {
-			break // AppendReplicated already checked the framing
-		}
-		if h, err := records.ParseHeader(batch); err == nil && h.ProducerID >= 0 {
-			appendTime := int64(-1)
-			if h.LogAppendTime() {
-				appendTime = h.MaxTimestamp
-			}
-			p.producers.record(h, h.BaseOffset, appendTime)
-		}
-		rest = next
-	}
+	p.noteBatches(batches)
 	if p.log.FlushDue() {
 		if err := p.log.Flush(); err != nil {
 			return 0, fmt.Errorf("flush %s-%d: %w", p.Topic, p.Index, err)

@@ -29,6 +29,7 @@ type Partition struct {
 
 	mu          sync.Mutex
 	producers   producers
+	txns        txnState // open and aborted transactions (txn.go), under mu
 	leaderEpoch atomic.Int32
 	cfg         atomic.Pointer[config.TopicConfig]
 	highWater   atomic.Int64
@@ -62,6 +63,7 @@ func openPartition(topic string, index int32, topicID [16]byte, dir string, cfg 
 	}
 	p := &Partition{checkpointHW: -1, Topic: topic, Index: index, TopicID: topicID, dir: dir, log: log, logger: logger,
 		producers: make(producers)}
+	p.txns.reset()
 	p.cfg.Store(&cfg)
 	p.leaderEpoch.Store(leaderEpoch)
 	p.waiters.init()
@@ -78,7 +80,12 @@ func openPartition(topic string, index int32, topicID [16]byte, dir string, cfg 
 // rebuildProducers replays batch headers so that retries of batches
 // written before a restart are still recognised as duplicates.
 func (p *Partition) rebuildProducers() error {
+	p.txns.reset()
+	var txnBatches []records.Header
 	err := p.log.ForEachBatchHeader(p.log.LogStartOffset(), func(h records.Header) bool {
+		if h.ProducerID >= 0 && h.IsTransactional() {
+			txnBatches = append(txnBatches, h)
+		}
 		if h.ProducerID >= 0 {
 			appendTime := int64(-1)
 			if h.LogAppendTime() {
@@ -91,7 +98,7 @@ func (p *Partition) rebuildProducers() error {
 	if err != nil {
 		return fmt.Errorf("rebuild producer state %s-%d: %w", p.Topic, p.Index, err)
 	}
-	return nil
+	return p.rebuildTxns(txnBatches)
 }
 
 // Append validates payload (one or more v2 batches as produced), checks
@@ -156,6 +163,7 @@ func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *conf
 		return AppendResult{}, fmt.Errorf("append %s-%d: %w", p.Topic, p.Index, err)
 	}
 	p.producers.record(first, res.BaseOffset, appendTime)
+	p.txns.onBatch(first, res.BaseOffset, res.LastOffset, payload)
 	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: appendTime,
 		LogStartOffset: p.log.LogStartOffset(), LeaderEpoch: p.leaderEpoch.Load()}, nil
 }

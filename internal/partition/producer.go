@@ -107,6 +107,11 @@ func (ps producers) record(h records.Header, baseOffset, appendTime int64) {
 		st = &producerState{epoch: h.ProducerEpoch}
 		ps[h.ProducerID] = st
 	}
+	if h.IsControl() {
+		// A transaction marker carries no sequence: it only moves the
+		// producer to its epoch (a fencing abort bumps it).
+		return
+	}
 	st.push(batchMeta{
 		firstSeq:   h.BaseSequence,
 		lastSeq:    seqAdd(h.BaseSequence, h.LastOffsetDelta),

@@ -1,0 +1,91 @@
+package partition
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/protocol/records"
+)
+
+func txnBatch(t *testing.T, pid int64, epoch int16, seq int32, n int) []byte {
+	t.Helper()
+	var rs []records.Record
+	for i := 0; i < n; i++ {
+		rs = append(rs, records.Record{OffsetDelta: int32(i), Value: []byte("v")})
+	}
+	h := records.Header{Attributes: 0x10, ProducerID: pid, ProducerEpoch: epoch, BaseSequence: seq, BaseTimestamp: 1000}
+	b, err := records.AppendBatch(nil, h, rs, records.None)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestTransactionsLSOAbortedAndRebuild(t *testing.T) {
+	cfg := config.Default()
+	cfg.NodeID = 1
+	cfg.LogDirs = []string{t.TempDir()}
+	m := NewManager(cfg, slog.New(slog.DiscardHandler))
+	defer func() { m.Close() }()
+	if err := m.ApplyImage(testImage("t", 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	p := m.Partition("t", 0)
+	mustAppend := func(b []byte) {
+		t.Helper()
+		if _, err := p.Append(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustAppend(txnBatch(t, 10, 0, 0, 2)) // offsets 0-1, open
+	mustAppend(batch(t, -1, -1, 1))      // 2
+	if lso := p.LastStableOffset(); lso != 0 {
+		t.Fatalf("LSO with an open transaction at 0: %d", lso)
+	}
+	if _, err := p.WriteMarker(10, 0, false, 0); err != nil { // 3: abort
+		t.Fatal(err)
+	}
+	mustAppend(txnBatch(t, 11, 0, 0, 1)) // 4, open
+	if lso := p.LastStableOffset(); lso != 4 {
+		t.Fatalf("LSO after the abort: %d, want 4", lso)
+	}
+	check := func(p *Partition) {
+		t.Helper()
+		ab := p.AbortedTxns(0, 10)
+		if len(ab) != 1 || ab[0] != (AbortedTxn{ProducerID: 10, FirstOffset: 0, LastOffset: 3}) {
+			t.Fatalf("aborted: %+v", ab)
+		}
+		if got := p.AbortedTxns(4, 10); len(got) != 0 {
+			t.Fatalf("aborted after 4: %+v", got)
+		}
+		if lso := p.LastStableOffset(); lso != 4 {
+			t.Fatalf("LSO %d, want 4", lso)
+		}
+	}
+	check(p)
+	// A fencing abort with a bumped epoch rejects the old epoch afterwards.
+	if _, err := p.WriteMarker(11, 1, false, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Append(txnBatch(t, 11, 0, 1, 1)); err == nil {
+		t.Fatal("zombie batch of the fenced epoch was accepted")
+	}
+	if lso, hw := p.LastStableOffset(), p.HighWatermark(); lso != hw {
+		t.Fatalf("LSO %d != HW %d with nothing open", lso, hw)
+	}
+	mustAppend(txnBatch(t, 12, 0, 0, 1)) // 6, left open across the restart
+	m.Close()
+
+	m = NewManager(cfg, slog.New(slog.DiscardHandler))
+	if err := m.ApplyImage(testImage("t", 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	p = m.Partition("t", 0)
+	if got := len(p.AbortedTxns(0, 10)); got != 2 {
+		t.Fatalf("aborted after reopen: %+v", p.AbortedTxns(0, 10))
+	}
+	if lso := p.LastStableOffset(); lso != 6 {
+		t.Fatalf("LSO after reopen %d, want 6", lso)
+	}
+}
