@@ -81,6 +81,9 @@ type Broker struct {
 	// 0 = forever. Per-listener security settings: ListenerSecurity.
 	ConnectionsMaxReauthMs int64
 
+	Authz Authz       // authorizer.class.name, super.users, allow.everyone.if.no.acl.found (authz.go)
+	Quota QuotaConfig // quota.window.num, quota.window.size.seconds (authz.go)
+
 	ClusterID       string // cluster.id (Samsa): when empty, generated at first start
 	MetricsListener string // metrics.listener (Samsa), e.g. "http://localhost:9644"; "" = off
 
@@ -149,6 +152,7 @@ func Default() *Broker {
 		AutoLeaderRebalanceEnable:            true,
 		LeaderImbalanceCheckIntervalSeconds:  300,
 		LeaderImbalancePerBrokerPercentage:   10,
+		Quota:                                QuotaConfig{WindowNum: 11, WindowSizeSeconds: 1},
 		Raw:                                  map[string]string{},
 	}
 }

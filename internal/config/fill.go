@@ -30,6 +30,7 @@ func fromRaw(raw, origin map[string]string) (*Broker, []string, []error) {
 	r.coordination(b)
 	r.topicDefaults(b)
 	r.security(b)
+	r.authz(b)
 	var ignored []string
 	for k := range raw {
 		if !r.used[k] {
