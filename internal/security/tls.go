@@ -1,0 +1,144 @@
+package security
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/samsa-io/samsa/internal/config"
+)
+
+// AnonymousPrincipal is Kafka's principal of an unauthenticated connection.
+const AnonymousPrincipal = "User:ANONYMOUS"
+
+// ServerTLS builds the TLS configuration of a listener from its ssl.*
+// settings: the key pair, and with ssl.client.auth=required|requested the
+// trusted CAs client certificates are verified against.
+func ServerTLS(s config.SSL) (*tls.Config, error) {
+	cert, err := loadKeyPair(s)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	switch s.ClientAuth {
+	case "required", "requested":
+		pool, err := loadTrust(s)
+		if err != nil {
+			return nil, err
+		}
+		if pool == nil {
+			return nil, errors.New("ssl.client.auth=" + s.ClientAuth + " needs ssl.truststore.location or ssl.truststore.certificates")
+		}
+		tc.ClientCAs = pool
+		tc.ClientAuth = tls.RequireAndVerifyClientCert
+		if s.ClientAuth == "requested" {
+			tc.ClientAuth = tls.VerifyClientCertIfGiven
+		}
+	}
+	return tc, nil
+}
+
+// ClientTLS builds the configuration this node uses to dial another
+// broker's TLS listener: its trust store verifies the peer, and its key
+// pair (when set) is presented for mTLS. With
+// ssl.endpoint.identification.algorithm empty, the host name is not
+// checked (the chain still is).
+func ClientTLS(s config.SSL) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	pool, err := loadTrust(s)
+	if err != nil {
+		return nil, err
+	}
+	tc.RootCAs = pool
+	if s.KeystoreLocation != "" || s.KeystoreCertificateChain != "" {
+		cert, err := loadKeyPair(s)
+		if err != nil {
+			return nil, err
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	if s.EndpointIdentification == "" {
+		// Verify the chain ourselves but not the name, as Kafka does with
+		// an empty ssl.endpoint.identification.algorithm.
+		tc.InsecureSkipVerify = true
+		tc.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("tls: peer sent no certificate")
+			}
+			inter := x509.NewCertPool()
+			for _, c := range cs.PeerCertificates[1:] {
+				inter.AddCert(c)
+			}
+			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter})
+			if err != nil {
+				return fmt.Errorf("tls: verify peer certificate: %w", err)
+			}
+			return nil
+		}
+	}
+	return tc, nil
+}
+
+// loadKeyPair reads the PEM key store: one file with the private key and
+// certificate chain, or the inline chain and key.
+func loadKeyPair(s config.SSL) (tls.Certificate, error) {
+	var certPEM, keyPEM []byte
+	if s.KeystoreLocation != "" {
+		data, err := os.ReadFile(s.KeystoreLocation)
+		if err != nil {
+			return tls.Certificate{}, fmt.Errorf("ssl.keystore.location: %w", err)
+		}
+		certPEM, keyPEM = splitPEM(data)
+	} else {
+		certPEM, keyPEM = []byte(s.KeystoreCertificateChain), []byte(s.KeystoreKey)
+	}
+	if len(certPEM) == 0 || len(keyPEM) == 0 {
+		return tls.Certificate{}, errors.New("ssl key store: need a PEM certificate chain and a PEM private key")
+	}
+	if blk, _ := pem.Decode(keyPEM); blk != nil && blk.Type == "ENCRYPTED PRIVATE KEY" {
+		return tls.Certificate{}, errors.New("ssl key store: encrypted private keys are not supported; store the key unencrypted with restricted file permissions")
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("ssl key store: %w", err)
+	}
+	return cert, nil
+}
+
+// splitPEM separates a key store file's certificate blocks from its key.
+func splitPEM(data []byte) (certs, key []byte) {
+	for {
+		var blk *pem.Block
+		blk, data = pem.Decode(data)
+		if blk == nil {
+			return certs, key
+		}
+		if blk.Type == "CERTIFICATE" {
+			certs = append(certs, pem.EncodeToMemory(blk)...)
+		} else {
+			key = append(key, pem.EncodeToMemory(blk)...)
+		}
+	}
+}
+
+// loadTrust reads the PEM trust store; nil when none is configured.
+func loadTrust(s config.SSL) (*x509.CertPool, error) {
+	data := []byte(s.TruststoreCertificates)
+	if s.TruststoreLocation != "" {
+		var err error
+		if data, err = os.ReadFile(s.TruststoreLocation); err != nil {
+			return nil, fmt.Errorf("ssl.truststore.location: %w", err)
+		}
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, errors.New("ssl trust store: no PEM certificate found")
+	}
+	return pool, nil
+}
