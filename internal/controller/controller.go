@@ -298,7 +298,38 @@ func (c *Controller) propose(ctx context.Context, typ RecordType, payload any) e
 	if res, ok := f.Response().(applyResult); ok && res.err != nil {
 		return res.err
 	}
+	c.pushCommit(ctx)
 	return nil
+}
+
+// pushCommit makes the other nodes learn at once that the record just
+// applied here is committed. Raft tells followers the commit index only
+// with the next AppendEntries, which an idle leader sends after
+// CommitTimeout; until then a client that created a topic through this
+// node and asks another one (kafka-topics --create, then --list) would not
+// see it. A barrier is one more, empty, entry whose AppendEntries carries
+// the new commit index to every follower now.
+func (c *Controller) pushCommit(ctx context.Context) {
+	if len(c.cfg.Voters) < 2 && !c.hasNonVoters() {
+		return
+	}
+	if err := c.raft.Barrier(timeoutFrom(ctx)).Error(); err != nil {
+		c.logger.Debug("barrier after a metadata record", "err", err)
+	}
+}
+
+// hasNonVoters reports whether broker-only nodes follow the log.
+func (c *Controller) hasNonVoters() bool {
+	f := c.raft.GetConfiguration()
+	if f.Error() != nil {
+		return false
+	}
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Nonvoter {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Controller) notController() error {

@@ -58,6 +58,7 @@ type Deps struct {
 	Cluster     ClusterControl
 	Metrics     *metrics.BrokerTopic // nil records nothing
 	Logger      *slog.Logger
+	Forward     Forwarder // admin requests to the active controller (forward.go); nil: none
 }
 
 // Handler dispatches decoded requests to their API's serve function. It is
@@ -92,6 +93,9 @@ func (h *Handler) Handle(ctx context.Context, req *protocol.Request) kmsg.Respon
 	a, ok := h.apis[req.Key]
 	if !ok {
 		return nil
+	}
+	if resp, ok := h.forward(ctx, req); ok {
+		return resp
 	}
 	return a.serve(h, withClient(ctx, req.ClientID, req.ClientHost), req.Body)
 }

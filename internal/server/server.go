@@ -129,6 +129,7 @@ func (s *Server) start(ctx context.Context) error {
 	h := handler.New(handler.Deps{
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl, Cluster: s.ctrl,
 		Partitions: s.parts, ProducerIDs: pids, Groups: s.groups, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
+		Forward: s.link.send,
 	})
 	s.registerMetrics()
 	if err := s.startListeners(h); err != nil {
