@@ -11,9 +11,24 @@ import (
 const OffsetsTopic = "__consumer_offsets"
 
 // Record is one __consumer_offsets record; a nil Value is a tombstone.
+// Replay also reports transactions: a record of a transactional batch has
+// Txn set and its ProducerID, and a transaction marker comes as a Record
+// with Marker set and ProducerID (and no key).
 type Record struct {
 	Key, Value []byte
+	Txn        bool  // written by ProducerID's transaction (replay only)
+	ProducerID int64 // with Txn or Marker
+	Marker     Marker
 }
+
+// Marker says whether a replayed Record is a transaction marker.
+type Marker int8
+
+const (
+	NoMarker     Marker = iota
+	CommitMarker        // the producer's transaction committed
+	AbortMarker         // the producer's transaction aborted
+)
 
 // Log is the coordinator's view of the __consumer_offsets partitions this
 // node leads.

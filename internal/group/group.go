@@ -80,6 +80,7 @@ type Group struct {
 	static       map[string]string // instance id -> member id
 	pending      map[string]Timer  // KIP-394 member ids handed out, not yet joined
 	offsets      map[TopicPartition]offset
+	txnOffsets   map[int64]map[TopicPartition]offset // pending transactional commits by producer (txn_offsets.go)
 
 	cg *consumerGroup // non-nil for a KIP-848 consumer group
 

@@ -112,7 +112,11 @@ func (c *Coordinator) replay(p int32) ([]*Group, error) {
 		}
 		return l
 	}
+	txns := make(replayTxns)
 	err := c.log.Replay(c.ctx, p, func(r Record) error {
+		if r.Txn || r.Marker != NoMarker {
+			return txns.apply(r, get)
+		}
 		return applyRecord(r, get)
 	})
 	if err != nil {
@@ -120,10 +124,12 @@ func (c *Coordinator) replay(p int32) ([]*Group, error) {
 	}
 	var out []*Group
 	for id, l := range state {
-		if l.value == nil && len(l.offsets) == 0 {
+		if l.value == nil && len(l.offsets) == 0 && !txns.has(id) {
 			continue
 		}
-		out = append(out, c.rebuild(id, p, l))
+		g := c.rebuild(id, p, l)
+		txns.pendingOf(g)
+		out = append(out, g)
 	}
 	return out, nil
 }

@@ -75,6 +75,10 @@ func (ps producers) dupOrCheck(h records.Header) (dup batchMeta, isDup bool, err
 	case h.ProducerEpoch < st.epoch:
 		return batchMeta{}, false, fmt.Errorf("%w: producer %d epoch %d is older than %d",
 			ErrInvalidProducerEpoch, h.ProducerID, h.ProducerEpoch, st.epoch)
+	case h.BaseSequence < 0:
+		// No sequence: a coordinator's write for the producer (its
+		// transactional offset commit); only the epoch is checked.
+		return batchMeta{}, false, nil
 	case h.ProducerEpoch > st.epoch:
 		if h.BaseSequence != 0 {
 			return batchMeta{}, false, fmt.Errorf("%w: producer %d new epoch %d must start at sequence 0, got %d",
@@ -107,9 +111,10 @@ func (ps producers) record(h records.Header, baseOffset, appendTime int64) {
 		st = &producerState{epoch: h.ProducerEpoch}
 		ps[h.ProducerID] = st
 	}
-	if h.IsControl() {
-		// A transaction marker carries no sequence: it only moves the
-		// producer to its epoch (a fencing abort bumps it).
+	if h.IsControl() || h.BaseSequence < 0 {
+		// A transaction marker or a coordinator's write carries no
+		// sequence: it only moves the producer to its epoch (a fencing
+		// abort bumps it).
 		return
 	}
 	st.push(batchMeta{
