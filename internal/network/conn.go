@@ -20,7 +20,8 @@ const queuedRequests = 4
 
 type conn struct {
 	l      *Listener
-	nc     net.Conn
+	nc     net.Conn // after startTLS, the TLS connection over raw
+	raw    net.Conn // the accepted connection; Listener.Close closes it
 	ctx    context.Context
 	cancel context.CancelFunc
 	remote string
@@ -28,6 +29,7 @@ type conn struct {
 	// principal is the connection's identity, stamped on every request;
 	// only the read loop writes it (after TLS or SASL authentication).
 	principal string
+	auth      authState
 }
 
 // inbound is one queued item: a request to handle, or a response the read
@@ -37,6 +39,12 @@ type inbound struct {
 	frame *[]byte
 	resp  kmsg.Response
 	corr  int32
+	// raw, when not nil, is written as a bare size-prefixed frame (a
+	// SASL token after SaslHandshake v0).
+	raw []byte
+	// closeAfter closes the connection once the response is written
+	// (failed authentication, as Kafka does).
+	closeAfter bool
 }
 
 func newConn(l *Listener, nc net.Conn) *conn {
@@ -46,15 +54,19 @@ func newConn(l *Listener, nc net.Conn) *conn {
 	if err != nil {
 		host = remote
 	}
-	return &conn{l: l, nc: nc, ctx: ctx, cancel: cancel, remote: remote, host: host, principal: AnonymousPrincipal}
+	return &conn{l: l, nc: nc, raw: nc, ctx: ctx, cancel: cancel, remote: remote, host: host, principal: AnonymousPrincipal}
 }
 
 // run owns the connection: it starts the read loop and handles requests in
 // order on the calling goroutine, writing each response before taking the
 // next request. It returns once both loops have stopped.
 func (c *conn) run() {
-	defer c.nc.Close()
+	defer func() { c.nc.Close() }()
 	defer c.cancel()
+	if err := c.startTLS(); err != nil {
+		c.l.cfg.Logger.Info("closing connection", "remote", c.remote, "listener", c.l.cfg.Name, "err", err)
+		return
+	}
 	queue := make(chan inbound, queuedRequests)
 	done := make(chan struct{})
 	go func() {
@@ -81,15 +93,37 @@ func (c *conn) readLoop(queue chan<- inbound) {
 			return
 		}
 		*bufp = frame
+		if c.auth.state == saslRaw {
+			in, keep := c.rawToken(frame)
+			putFrameBuf(bufp)
+			if !keep || !c.enqueue(queue, in) {
+				return
+			}
+			continue
+		}
 		in := inbound{frame: bufp}
 		req, err := protocol.ParseRequest(frame, c.l.cfg.Versions)
-		if err != nil {
+		switch {
+		case err != nil:
 			putFrameBuf(bufp)
 			var keep bool
 			if in, keep = c.answerParseError(req, err); !keep {
 				return
 			}
-		} else {
+		case c.l.cfg.SASL != nil:
+			gated, pass, keep := c.saslGate(req)
+			if !pass {
+				putFrameBuf(bufp)
+				if !keep {
+					gated.closeAfter = true
+				}
+				if gated.resp == nil || !c.enqueue(queue, gated) || !keep {
+					return
+				}
+				continue
+			}
+			fallthrough
+		default:
 			req.ClientHost = c.host
 			req.Principal = c.principal
 			in.req = req
@@ -102,6 +136,17 @@ func (c *conn) readLoop(queue chan<- inbound) {
 			}
 			return
 		}
+	}
+}
+
+// enqueue hands an answer the read loop decided to the handle loop; false
+// means the connection is closing.
+func (c *conn) enqueue(queue chan<- inbound, in inbound) bool {
+	select {
+	case queue <- in:
+		return true
+	case <-c.ctx.Done():
+		return false
 	}
 }
 

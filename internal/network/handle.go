@@ -1,6 +1,7 @@
 package network
 
 import (
+	"encoding/binary"
 	"errors"
 	"sync"
 
@@ -22,12 +23,20 @@ func (c *conn) handleLoop(queue <-chan inbound) {
 		if in.frame != nil {
 			putFrameBuf(in.frame)
 		}
-		if resp == nil {
+		switch {
+		case in.raw != nil:
+			out = binary.BigEndian.AppendUint32(out[:0], uint32(len(in.raw)))
+			out = append(out, in.raw...)
+		case resp == nil:
 			continue
+		default:
+			out = protocol.AppendResponse(out[:0], corr, resp)
 		}
-		out = protocol.AppendResponse(out[:0], corr, resp)
 		if _, err := c.nc.Write(out); err != nil {
 			c.logReadError(err)
+			return
+		}
+		if in.closeAfter {
 			return
 		}
 		if cap(out) > 8<<20 { // don't pin a huge buffer after one large fetch

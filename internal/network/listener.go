@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,12 +11,13 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/security"
 	"github.com/samsa-io/samsa/protocol"
 )
 
 // AnonymousPrincipal is Kafka's principal for a connection that did not
 // authenticate (PLAINTEXT, or SSL without a client certificate).
-const AnonymousPrincipal = "User:ANONYMOUS"
+const AnonymousPrincipal = security.AnonymousPrincipal
 
 // Handler serves decoded requests. Handle is called from one goroutine per
 // connection, so calls for one connection never overlap, while calls for
@@ -33,6 +35,20 @@ type Config struct {
 	Versions        *protocol.Versions
 	Handler         Handler
 	Logger          *slog.Logger
+
+	// TLS, when set, makes every connection a TLS server connection (the
+	// SSL and SASL_SSL protocols).
+	TLS *tls.Config
+	// PrincipalMapper names a connection by its verified client
+	// certificate (mTLS) on a TLS listener without SASL.
+	PrincipalMapper *security.PrincipalMapper
+	// SASL, when set, requires SASL authentication (SASL_PLAINTEXT,
+	// SASL_SSL) before any request but ApiVersions, SaslHandshake and
+	// SaslAuthenticate.
+	SASL *security.Authenticator
+	// MaxReauthMs is connections.max.reauth.ms for SASL sessions (KIP-368);
+	// 0: sessions never expire.
+	MaxReauthMs int64
 }
 
 // Listener accepts connections on one address. It owns every connection
@@ -114,7 +130,7 @@ func (l *Listener) Close() error {
 	err := l.ln.Close()
 	l.mu.Lock()
 	for c := range l.conns {
-		c.nc.Close()
+		c.raw.Close()
 	}
 	l.mu.Unlock()
 	l.wg.Wait()
