@@ -72,6 +72,11 @@ func decodeHWCheckpoint(data []byte) (map[TopicPartition]int64, error) {
 	if err != nil || count < 0 {
 		return nil, fmt.Errorf("high watermark checkpoint: bad entry count %q", c)
 	}
+	// Every entry takes at least six bytes ("t 0 0\n"): a count beyond
+	// that is a damaged file, not a reason to allocate.
+	if count > len(data)/6 {
+		return nil, fmt.Errorf("high watermark checkpoint: %d entries cannot fit in %d bytes", count, len(data))
+	}
 	out := make(map[TopicPartition]int64, count)
 	for range count {
 		l, ok := line()
