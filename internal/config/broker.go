@@ -67,6 +67,7 @@ type Broker struct {
 	TransactionStateLogMinIsr            int16 // transaction.state.log.min.isr
 	TransactionMaxTimeoutMs              int64 // transaction.max.timeout.ms
 	TransactionalIdExpirationMs          int64 // transactional.id.expiration.ms
+	TransactionAbortCleanupIntervalMs    int64 // transaction.abort.timed.out.transaction.cleanup.interval.ms
 
 	ReplicaLagTimeMaxMs       int64 // replica.lag.time.max.ms
 	BrokerSessionTimeoutMs    int64 // broker.session.timeout.ms
@@ -146,6 +147,7 @@ func Default() *Broker {
 		TransactionStateLogMinIsr:            2,
 		TransactionMaxTimeoutMs:              900000,
 		TransactionalIdExpirationMs:          7 * 24 * hourMs,
+		TransactionAbortCleanupIntervalMs:    10000,
 		ReplicaLagTimeMaxMs:                  30000,
 		BrokerSessionTimeoutMs:               9000,
 		BrokerHeartbeatIntervalMs:            2000,

@@ -300,6 +300,7 @@ func (r *reader) coordination(b *Broker) {
 	readInt(r, "transaction.state.log.min.isr", &b.TransactionStateLogMinIsr)
 	readInt(r, "transaction.max.timeout.ms", &b.TransactionMaxTimeoutMs)
 	readInt(r, "transactional.id.expiration.ms", &b.TransactionalIdExpirationMs)
+	readInt(r, "transaction.abort.timed.out.transaction.cleanup.interval.ms", &b.TransactionAbortCleanupIntervalMs)
 	readInt(r, "replica.lag.time.max.ms", &b.ReplicaLagTimeMaxMs)
 	readInt(r, "broker.session.timeout.ms", &b.BrokerSessionTimeoutMs)
 	readInt(r, "broker.heartbeat.interval.ms", &b.BrokerHeartbeatIntervalMs)

@@ -224,6 +224,7 @@ func (c *checker) numbers() {
 	c.min("transaction.state.log.min.isr", int64(b.TransactionStateLogMinIsr), 1)
 	c.min("transaction.max.timeout.ms", b.TransactionMaxTimeoutMs, 1)
 	c.min("transactional.id.expiration.ms", b.TransactionalIdExpirationMs, 1)
+	c.min("transaction.abort.timed.out.transaction.cleanup.interval.ms", b.TransactionAbortCleanupIntervalMs, 1)
 	c.min("replica.lag.time.max.ms", b.ReplicaLagTimeMaxMs, 1)
 	c.min("broker.session.timeout.ms", b.BrokerSessionTimeoutMs, 1)
 	c.min("broker.heartbeat.interval.ms", b.BrokerHeartbeatIntervalMs, 1)
