@@ -7,14 +7,6 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-// Class names of authorizer.class.name that select the built-in
-// authorizer: Samsa's own name and Kafka's two, so existing configs work.
-var ClassNames = []string{
-	"samsa.security.authorizer.StandardAuthorizer",
-	"org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-	"kafka.security.authorizer.AclAuthorizer",
-}
-
 // Resource names one thing a request touches.
 type Resource struct {
 	Type ResourceType
