@@ -54,6 +54,8 @@ type Image struct {
 	// Quotas are the client quotas by entity; replaced copy-on-write like
 	// ACLs.
 	Quotas map[QuotaEntity]QuotaValues
+	// Scram holds SCRAM credentials (scram.go); replaced copy-on-write.
+	Scram map[ScramKey]ScramCredential
 }
 
 // Empty returns an image with no brokers and no topics and non-nil maps.
