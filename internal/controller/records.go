@@ -25,6 +25,7 @@ const (
 	RecordCreateACLs       RecordType = 10 // ACLsRecord (acl.go)
 	RecordRemoveACLs       RecordType = 11 // ACLsRecord (acl.go)
 	RecordQuotas           RecordType = 12 // QuotasRecord (quota.go)
+	RecordScram            RecordType = 13 // ScramRecord (scram.go)
 )
 
 // Record payloads. Each is JSON-encoded after the two header bytes.
@@ -124,6 +125,7 @@ var handlers = map[recordKey]handler{
 	{RecordCreateACLs, 1}:       {"CreateACLs", decoded(applyCreateACLs)},
 	{RecordRemoveACLs, 1}:       {"RemoveACLs", decoded(applyRemoveACLs)},
 	{RecordQuotas, 1}:           {"Quotas", decoded(applyQuotas)},
+	{RecordScram, 1}:            {"Scram", decoded(applyScram)},
 }
 
 // recordVersions gives the version that encodeRecord writes for each type.
@@ -132,6 +134,7 @@ var recordVersions = map[RecordType]uint8{
 	RecordCreateTopic: 1, RecordRemoveTopic: 1, RecordCreatePartitions: 1,
 	RecordConfigChange: 1, RecordPartitionChange: 1, RecordClusterID: 1,
 	RecordCreateACLs: 1, RecordRemoveACLs: 1, RecordQuotas: 1,
+	RecordScram: 1,
 }
 
 // decodeError marks a payload that does not parse: fatal, like an unknown

@@ -20,6 +20,7 @@ type snapshotV1 struct {
 	Topics       []*metadata.Topic `json:"topics"`
 	ACLs         []metadata.ACL    `json:"acls,omitempty"`
 	Quotas       []QuotaChange     `json:"quotas,omitempty"` // Set only
+	Scram        []ScramUpsert     `json:"scram,omitempty"`
 }
 
 func encodeSnapshot(w io.Writer, im *metadata.Image) error {
@@ -29,6 +30,7 @@ func encodeSnapshot(w io.Writer, im *metadata.Image) error {
 		Brokers:      im.SortedBrokers(),
 		ACLs:         im.ACLs,
 		Quotas:       snapshotQuotas(im),
+		Scram:        snapshotScram(im),
 	}
 	for _, name := range im.SortedTopicNames() {
 		s.Topics = append(s.Topics, im.Topics[name])
@@ -72,6 +74,9 @@ func decodeSnapshot(r io.Reader) (*metadata.Image, error) {
 	im.ACLs = s.ACLs
 	if err := applyQuotas(im, &QuotasRecord{Changes: s.Quotas}); err != nil {
 		return nil, fmt.Errorf("decode quotas: %w", err)
+	}
+	if err := applyScram(im, &ScramRecord{Upserts: s.Scram}); err != nil {
+		return nil, fmt.Errorf("decode scram credentials: %w", err)
 	}
 	return im, nil
 }
