@@ -29,6 +29,8 @@ VOLUME /var/lib/samsa
 # 9092: Kafka protocol; 9644: Prometheus metrics.
 EXPOSE 9092 9644
 STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["samsa", "healthcheck", "--url", "http://localhost:9644/healthz"]
 ENTRYPOINT ["samsa", "server"]
 CMD ["--override", "listeners=PLAINTEXT://0.0.0.0:9092", \
      "--override", "advertised.listeners=PLAINTEXT://localhost:9092", \

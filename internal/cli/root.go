@@ -67,7 +67,7 @@ the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topic
 		guardZookeeper(cmd)
 		root.AddCommand(cmd)
 	}
-	root.AddCommand(newVersionCmd(version), newInstallLinksCmd())
+	root.AddCommand(newVersionCmd(version), newInstallLinksCmd(), newHealthcheckCmd())
 	return root
 }
 
