@@ -36,7 +36,7 @@ func allAPIs() []api {
 		alterPartitionAPI, brokerRegistrationAPI, brokerHeartbeatAPI,
 		electLeadersAPI, alterPartitionAssignmentsAPI, listPartitionReassignmentsAPI,
 		describeLogDirsAPI, describeQuorumAPI,
-		saslHandshakeAPI, saslAuthenticateAPI,
+		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramAPI, alterUserScramAPI,
 	}
 }
 
