@@ -37,6 +37,7 @@ func allAPIs() []api {
 		electLeadersAPI, alterPartitionAssignmentsAPI, listPartitionReassignmentsAPI,
 		describeLogDirsAPI, describeQuorumAPI,
 		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramAPI, alterUserScramAPI,
+		describeACLsAPI, createACLsAPI, deleteACLsAPI, describeClientQuotasAPI, alterClientQuotasAPI,
 	}
 }
 
@@ -66,8 +67,9 @@ type Deps struct {
 // safe for concurrent use: it holds no per-request state.
 type Handler struct {
 	Deps
-	apis     map[int16]api
-	versions *protocol.Versions
+	apis          map[int16]api
+	versions      *protocol.Versions
+	accessControl // authorizer and client quotas (authz_admit.go)
 }
 
 // New builds a Handler with every API registered.
@@ -75,7 +77,7 @@ func New(d Deps) *Handler {
 	if d.Groups == nil {
 		d.Groups = noGroups{}
 	}
-	h := &Handler{Deps: d, apis: make(map[int16]api)}
+	h := &Handler{Deps: d, apis: make(map[int16]api), accessControl: newAccessControl(d.Config)}
 	var ranges []protocol.VersionRange
 	for _, a := range allAPIs() {
 		h.apis[int16(a.key)] = a
@@ -95,8 +97,12 @@ func (h *Handler) Handle(ctx context.Context, req *protocol.Request) kmsg.Respon
 	if !ok {
 		return nil
 	}
-	if resp, ok := h.forward(ctx, req); ok {
-		return resp
+	g, deny := h.admit(ctx, req) // ACLs and quota holds (authz.go, authz_admit.go)
+	if deny != nil {
+		return deny
 	}
-	return a.serve(h, withClient(ctx, req.ClientID, req.ClientHost), req.Body)
+	if resp, ok := h.forward(ctx, req); ok {
+		return h.complete(ctx, req, g, resp)
+	}
+	return h.complete(ctx, req, g, a.serve(h, withClient(ctx, req.ClientID, req.ClientHost), req.Body))
 }
