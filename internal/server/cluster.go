@@ -78,7 +78,7 @@ func (s *Server) newCluster() *cluster {
 	}
 	c := &cluster{s: s, isrCh: make(chan partition.ISRChange, isrQueue)}
 	c.repl = replication.New(replication.Config{NodeID: s.cfg.NodeID, Partitions: s.parts,
-		Dial: replication.DialFunc(s.opts.Dial), Logger: s.logger.With("component", "replication")})
+		Dial: replication.DialFunc(s.interDial), Logger: s.logger.With("component", "replication")})
 	s.parts.OnISRChange(func(ch partition.ISRChange) {
 		select {
 		case c.isrCh <- ch:
@@ -408,7 +408,7 @@ func (l *controllerLink) clientFor(addr string) (*replication.Client, error) {
 	cl, ok := l.clients[addr]
 	if !ok {
 		cl = replication.NewClientDial(addr, "samsa-broker-"+strconv.Itoa(int(l.s.cfg.NodeID)),
-			replication.DialFunc(l.s.opts.Dial))
+			replication.DialFunc(l.s.ctrlDial))
 		l.clients[addr] = cl
 	}
 	return cl, nil

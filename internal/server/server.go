@@ -23,6 +23,7 @@ import (
 	"github.com/samsa-io/samsa/internal/metrics"
 	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
+	"github.com/samsa-io/samsa/internal/security"
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
@@ -48,6 +49,10 @@ type Server struct {
 	muxes         map[string]*network.Mux
 	ctrlListeners []*network.Listener // Kafka side of the controller listener
 	opts          Options
+	// interDial and ctrlDial open this node's connections to other nodes'
+	// inter-broker and controller listeners, with TLS and SASL when those
+	// listeners are secured (security.DialerFor).
+	interDial, ctrlDial network.DialFunc
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -91,6 +96,9 @@ func StartWithOptions(ctx context.Context, cfg *config.Broker, logger *slog.Logg
 		return nil, errors.New("process.roles=broker (a broker-only node) needs controller.quorum.voters listing the controllers")
 	}
 	s := &Server{cfg: cfg, logger: logger, opts: opts, muxes: map[string]*network.Mux{}}
+	if err := s.initDials(); err != nil {
+		return nil, err
+	}
 	s.link = newControllerLink(s)
 	if err := s.start(ctx); err != nil {
 		s.Close()
@@ -284,7 +292,10 @@ func (s *Server) raftTransport(cc *controller.Config) error {
 		return err
 	}
 	cc.RaftListener = m.Raft()
-	dial := s.opts.Dial
+	// Raft dials peers' controller listeners (or, for a non-voter, is
+	// dialed on its inter-broker listener): the controller listener's
+	// security applies.
+	dial := s.ctrlDial
 	cc.RaftDial = func(addr string, timeout time.Duration) (net.Conn, error) {
 		return network.DialRaft(dial, addr, timeout)
 	}
@@ -298,6 +309,46 @@ func (s *Server) raftTransport(cc *controller.Config) error {
 	return nil
 }
 
+// initDials builds the dialers to other nodes' inter-broker and
+// controller listeners.
+func (s *Server) initDials() error {
+	if !s.clustered() {
+		// A single node dials no one; do not demand inter-broker
+		// credentials it would never use.
+		s.interDial, s.ctrlDial = s.opts.Dial, s.opts.Dial
+		return nil
+	}
+	build := func(name string) (network.DialFunc, error) {
+		d, err := security.DialerFor(s.cfg.ListenerSecurity(name))
+		if err != nil {
+			return nil, err
+		}
+		return network.SecureDial(s.opts.Dial, d.TLS, d.SASL), nil
+	}
+	var err error
+	if s.interDial, err = build(s.cfg.InterBrokerListenerName); err != nil {
+		return err
+	}
+	s.ctrlDial = s.interDial
+	if len(s.cfg.ControllerListenerNames) > 0 {
+		if s.ctrlDial, err = build(s.cfg.ControllerListenerNames[0]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scramLookup finds SCRAM credentials for SASL listeners in the current
+// metadata image (AlterUserScramCredentials writes them there).
+func (s *Server) scramLookup() security.ScramLookup { return imageScram{s.ctrl.Image} }
+
+type imageScram struct{ image func() *metadata.Image }
+
+func (i imageScram) ScramCredential(mechanism, user string) (security.ScramCredential, bool) {
+	c, ok := i.image().ScramCredential(mechanism, user)
+	return security.ScramCredential{Salt: c.Salt, StoredKey: c.StoredKey, ServerKey: c.ServerKey, Iterations: c.Iterations}, ok
+}
+
 // listenMux binds listener name as a Raft/Kafka mux and starts routing
 // connections; its Kafka side is served once the handler exists.
 func (s *Server) listenMux(name string) (*network.Mux, error) {
@@ -309,6 +360,14 @@ func (s *Server) listenMux(name string) (*network.Mux, error) {
 			s.logger.With("component", "network", "listener", name))
 		if err != nil {
 			return nil, err
+		}
+		sec, err := security.ForListener(s.cfg.ListenerSecurity(name), nil)
+		if err != nil {
+			m.Close()
+			return nil, err
+		}
+		if sec.TLS != nil {
+			m.UseTLS(sec.TLS)
 		}
 		m.Serve()
 		s.muxes[name] = m
@@ -324,9 +383,16 @@ func (s *Server) startListeners(h *handler.Handler) error {
 			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: s.requests.Wrap(h),
 			Logger: s.logger.With("component", "network", "listener", l.Name),
 		}
+		sec, err := security.ForListener(s.cfg.ListenerSecurity(l.Name), s.scramLookup())
+		if err != nil {
+			return err
+		}
+		nc.TLS, nc.PrincipalMapper, nc.SASL = sec.TLS, sec.Mapper, sec.SASL
+		nc.MaxReauthMs = s.cfg.ConnectionsMaxReauthMs
 		isCtrl := slices.Contains(s.cfg.ControllerListenerNames, l.Name)
 		var nl *network.Listener
 		if m, ok := s.muxes[l.Name]; ok {
+			nc.TLS = nil // the Mux does the TLS handshake
 			nl = network.NewListener(nc, m.Kafka())
 		} else if isCtrl {
 			continue // a single node's controller listener: nothing to serve
