@@ -40,20 +40,23 @@ type authState struct {
 // startTLS runs the server handshake when the listener is TLS. Without
 // SASL, a verified client certificate gives the principal (mTLS).
 func (c *conn) startTLS() error {
-	tc, ok := c.nc.(*tls.Conn)
-	if !ok {
+	var st tls.ConnectionState
+	if pre, ok := c.nc.(*tlsPrefixConn); ok {
+		// A TLS Mux already did the handshake.
+		st = pre.ConnectionState()
+	} else {
 		if c.l.cfg.TLS == nil {
 			return nil
 		}
-		tc = tls.Server(c.nc, c.l.cfg.TLS)
+		tc := tls.Server(c.nc, c.l.cfg.TLS)
 		c.nc = tc
+		_ = tc.SetDeadline(time.Now().Add(tlsHandshakeTimeout))
+		if err := tc.HandshakeContext(c.ctx); err != nil {
+			return fmt.Errorf("tls handshake: %w", err)
+		}
+		_ = tc.SetDeadline(time.Time{})
+		st = tc.ConnectionState()
 	}
-	_ = tc.SetDeadline(time.Now().Add(tlsHandshakeTimeout))
-	if err := tc.HandshakeContext(c.ctx); err != nil {
-		return fmt.Errorf("tls handshake: %w", err)
-	}
-	_ = tc.SetDeadline(time.Time{})
-	st := tc.ConnectionState()
 	if c.l.cfg.SASL == nil && len(st.VerifiedChains) > 0 && c.l.cfg.PrincipalMapper != nil {
 		c.principal = c.l.cfg.PrincipalMapper.Principal(st.PeerCertificates[0])
 	}

@@ -2,8 +2,10 @@ package network
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -69,7 +71,18 @@ type Mux struct {
 
 	mu      sync.Mutex
 	pending map[net.Conn]struct{}
+
+	tls *tls.Config // set by UseTLS before Serve
 }
+
+// UseTLS makes the mux a TLS port (a controller listener mapped to SSL):
+// every connection must start a TLS handshake, and the protocol byte is
+// read inside TLS, so Raft and broker-to-controller traffic are both
+// encrypted. Call before Serve.
+func (m *Mux) UseTLS(conf *tls.Config) { m.tls = conf }
+
+// tlsHandshakeRecord is the first byte of a TLS ClientHello.
+const tlsHandshakeRecord = 0x16
 
 // ListenMux binds addr; Serve starts accepting.
 func ListenMux(name, addr string, logger *slog.Logger) (*Mux, error) {
@@ -151,6 +164,33 @@ func (m *Mux) route(c net.Conn) {
 		c.Close()
 		return
 	}
+	if m.tls != nil {
+		if first[0] != tlsHandshakeRecord {
+			m.logger.Info("closing non-TLS connection on a TLS listener", "remote", c.RemoteAddr().String())
+			c.Close()
+			return
+		}
+		tc := tls.Server(&prefixConn{Conn: c, first: first[0], has: true}, m.tls)
+		_ = tc.SetDeadline(time.Now().Add(tlsHandshakeTimeout))
+		if err := tc.HandshakeContext(m.ctx); err != nil {
+			m.logger.Info("closing connection", "remote", c.RemoteAddr().String(), "err", fmt.Errorf("tls handshake: %w", err))
+			c.Close()
+			return
+		}
+		_ = tc.SetReadDeadline(time.Now().Add(peekTimeout))
+		_, err := io.ReadFull(tc, first[:])
+		_ = tc.SetDeadline(time.Time{})
+		if err != nil {
+			tc.Close()
+			return
+		}
+		if first[0] == RaftMagic {
+			m.raft.put(m.ctx, tc)
+			return
+		}
+		m.kafka.put(m.ctx, &tlsPrefixConn{prefixConn{Conn: tc, first: first[0], has: true}, tc})
+		return
+	}
 	if first[0] == RaftMagic {
 		m.raft.put(m.ctx, c)
 		return
@@ -223,6 +263,16 @@ type prefixConn struct {
 	first byte
 	has   bool
 }
+
+// tlsPrefixConn is a prefixConn over a TLS connection the Mux already
+// accepted; the Kafka listener takes its state instead of handshaking.
+type tlsPrefixConn struct {
+	prefixConn
+	tc *tls.Conn
+}
+
+// ConnectionState reports the TLS state of the connection.
+func (c *tlsPrefixConn) ConnectionState() tls.ConnectionState { return c.tc.ConnectionState() }
 
 func (c *prefixConn) Read(b []byte) (int, error) {
 	if c.has && len(b) > 0 {
