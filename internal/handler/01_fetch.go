@@ -3,8 +3,11 @@ package handler
 // Fetch, versions 4–16.
 //
 // Batches are returned exactly as stored, never re-encoded. Consumers never
-// see past the high watermark (read_committed sees the same: there are no
-// transactions yet, so the last stable offset equals the high watermark).
+// see past the high watermark; read_committed consumers (IsolationLevel 1)
+// never past the last stable offset (the first offset of the oldest open
+// transaction), and get the aborted transactions overlapping the range
+// from the fetch offset to the LSO, so they can drop aborted records.
+// Every answer carries the partition's LSO.
 // MaxBytes and PartitionMaxBytes are honoured, except that the first
 // partition with data always returns at least one whole batch (KIP-74) so a
 // batch larger than the limits cannot stall a consumer. With MinBytes and
@@ -182,10 +185,16 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 		}
 		read = p.ReadForReplica
 	}
-	hw := p.HighWatermark()
-	sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, hw, p.LogStartOffset()
-	if req.IsolationLevel == 1 {
+	hw, lso := p.HighWatermark(), p.LastStableOffset()
+	sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, lso, p.LogStartOffset()
+	if req.IsolationLevel == 1 && t.replica < 0 {
+		read = p.ReadCommitted
 		sp.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
+		for _, a := range p.AbortedTxns(t.req.FetchOffset, lso) {
+			at := kmsg.NewFetchResponseTopicPartitionAbortedTransaction()
+			at.ProducerID, at.FirstOffset = a.ProducerID, a.FirstOffset
+			sp.AbortedTransactions = append(sp.AbortedTransactions, at)
+		}
 	}
 	limit := min(int(t.req.PartitionMaxBytes), *remaining)
 	if limit <= 0 && !first {

@@ -47,7 +47,7 @@ func (h *Handler) listOffsets(_ context.Context, r kmsg.Request) kmsg.Response {
 				sp = kmsg.NewListOffsetsResponseTopicPartition()
 				sp.Partition, sp.ErrorCode, sp.Offset, sp.Timestamp, sp.LeaderEpoch = rp.Partition, kerr.InvalidRequest.Code, -1, -1, -1
 			} else {
-				sp = h.listPartitionOffset(im, rt.Topic, rp)
+				sp = h.listPartitionOffset(im, rt.Topic, rp, req.IsolationLevel == 1)
 			}
 			st.Partitions = append(st.Partitions, sp)
 		}
@@ -57,7 +57,7 @@ func (h *Handler) listOffsets(_ context.Context, r kmsg.Request) kmsg.Response {
 }
 
 func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
-	rp kmsg.ListOffsetsRequestTopicPartition) kmsg.ListOffsetsResponseTopicPartition {
+	rp kmsg.ListOffsetsRequestTopicPartition, readCommitted bool) kmsg.ListOffsetsResponseTopicPartition {
 	sp := kmsg.NewListOffsetsResponseTopicPartition()
 	sp.Partition, sp.Offset, sp.Timestamp, sp.LeaderEpoch = rp.Partition, -1, -1, -1
 	pm, ok := im.PartitionOf(topic, rp.Partition)
@@ -78,6 +78,9 @@ func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
 	switch rp.Timestamp {
 	case offsetLatest:
 		sp.Offset = p.HighWatermark()
+		if readCommitted { // read_committed ends at the last stable offset
+			sp.Offset = p.LastStableOffset()
+		}
 	case offsetEarliest:
 		sp.Offset = p.LogStartOffset()
 	case offsetMaxTimestamp:

@@ -6,14 +6,16 @@ package handler
 // (null, v2+) means every partition with a committed offset. A partition
 // without a commit answers offset -1. Group-level errors (NOT_COORDINATOR,
 // COORDINATOR_LOAD_IN_PROGRESS) are the top-level error from v2 and are
-// repeated on every partition for v1. RequireStable (v7+) never waits:
-// there are no pending transactional offset commits (no transaction
-// coordinator yet), so every offset is stable. v9 member id/epoch are
-// ignored (classic groups only).
+// repeated on every partition for v1. RequireStable (v7+, KIP-447): a
+// partition whose transactional offset commit is still pending (its
+// transaction not yet committed or aborted) answers UNSTABLE_OFFSET_COMMIT,
+// which clients retry. v9 member id/epoch are ignored (classic groups
+// only).
 
 import (
 	"context"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/group"
@@ -38,6 +40,9 @@ func (h *Handler) offsetFetch(_ context.Context, r kmsg.Request) kmsg.Response {
 			sg.Group, sg.ErrorCode = rg.Group, errorCode(err)
 			if err == nil {
 				sg.Topics = groupTopics(fetched)
+				if req.RequireStable {
+					h.markUnstable(rg.Group, sg.Topics)
+				}
 			}
 			resp.Groups = append(resp.Groups, sg)
 		}
@@ -67,6 +72,9 @@ func (h *Handler) offsetFetch(_ context.Context, r kmsg.Request) kmsg.Response {
 			rp := kmsg.NewOffsetFetchResponseTopicPartition()
 			rp.Partition, rp.Offset, rp.LeaderEpoch, rp.Metadata = gp.Partition, gp.Offset, gp.LeaderEpoch, gp.Metadata
 			rp.ErrorCode = errorCode(err)
+			if err == nil && req.RequireStable && h.pendingTxnOffset(req.Group, gt.Topic, gp.Partition) {
+				rp.ErrorCode = kerr.UnstableOffsetCommit.Code
+			}
 			rt.Partitions = append(rt.Partitions, rp)
 		}
 		resp.Topics = append(resp.Topics, rt)
@@ -100,4 +108,27 @@ func groupTopics(fetched []group.FetchedOffset) []kmsg.OffsetFetchResponseGroupT
 		out[i].Partitions = append(out[i].Partitions, p)
 	}
 	return out
+}
+
+// pendingTxnOffsets is the part of the group coordinator that knows about
+// transactional offset commits (*group.Coordinator has it).
+type pendingTxnOffsets interface {
+	PendingTxnOffset(groupID string, tp group.TopicPartition) bool
+}
+
+func (h *Handler) pendingTxnOffset(groupID, topic string, p int32) bool {
+	pt, ok := h.Groups.(pendingTxnOffsets)
+	return ok && pt.PendingTxnOffset(groupID, group.TopicPartition{Topic: topic, Partition: p})
+}
+
+// markUnstable sets UNSTABLE_OFFSET_COMMIT on partitions with a pending
+// transactional commit (RequireStable).
+func (h *Handler) markUnstable(groupID string, topics []kmsg.OffsetFetchResponseGroupTopic) {
+	for i := range topics {
+		for j := range topics[i].Partitions {
+			if h.pendingTxnOffset(groupID, topics[i].Topic, topics[i].Partitions[j].Partition) {
+				topics[i].Partitions[j].ErrorCode = kerr.UnstableOffsetCommit.Code
+			}
+		}
+	}
 }

@@ -8,8 +8,11 @@ package handler
 // (cleanup.policy=compact, segment.bytes from offsets.topic.segment.bytes); with fewer live brokers
 // than offsets.topic.replication.factor the answer is COORDINATOR_NOT_AVAILABLE,
 // as in Kafka. While this node is still loading the partition the answer is
-// COORDINATOR_LOAD_IN_PROGRESS. Key type 1 (transaction) answers
-// COORDINATOR_NOT_AVAILABLE: there is no transaction coordinator yet.
+// COORDINATOR_LOAD_IN_PROGRESS. Key type 1 (transaction): the leader of
+// partition abs(javaHash(id)) % transaction.state.log.num.partitions of
+// __transaction_state, created on first use the same way
+// (transaction.state.log.replication.factor, min.insync.replicas from
+// transaction.state.log.min.isr).
 // v4+ batches keys (CoordinatorKeys) and answers one entry per key.
 
 import (
@@ -23,6 +26,7 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/txn"
 )
 
 var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 5, serve: (*Handler).findCoordinator}
@@ -61,8 +65,8 @@ func (h *Handler) findCoordinator(ctx context.Context, r kmsg.Request) kmsg.Resp
 func (h *Handler) coordinatorFor(ctx context.Context, keyType int8, key string) coordinator {
 	fail := func(e *kerr.Error) coordinator { return coordinator{node: -1, port: -1, err: e} }
 	switch {
-	case keyType == 1:
-		return fail(kerr.CoordinatorNotAvailable)
+	case keyType == 1 && key != "":
+		return h.txnCoordinatorFor(ctx, key)
 	case keyType != 0:
 		return fail(kerr.InvalidRequest)
 	case key == "":
@@ -110,6 +114,58 @@ func (h *Handler) offsetsTopic(ctx context.Context) (*metadata.Topic, error) {
 	})
 	if errors.Is(err, controller.ErrTopicExists) {
 		if t, ok := h.Image().Topic(group.OffsetsTopic); ok {
+			return t, nil
+		}
+	}
+	return t, err
+}
+
+// txnCoordinatorFor answers FindCoordinator for a transactional id.
+func (h *Handler) txnCoordinatorFor(ctx context.Context, id string) coordinator {
+	fail := func(e *kerr.Error) coordinator { return coordinator{node: -1, port: -1, err: e} }
+	t, err := h.txnStateTopic(ctx)
+	if err != nil {
+		if !errors.Is(err, errNoOffsetsTopic) {
+			h.Logger.Warn("create transaction state topic", "err", err)
+		}
+		return fail(kerr.CoordinatorNotAvailable)
+	}
+	p := h.Txn.PartitionFor(id)
+	pm, ok := t.Partition(p)
+	if !ok {
+		return fail(kerr.CoordinatorNotAvailable)
+	}
+	b, ok := h.Image().Brokers[pm.Leader]
+	if !ok || b.Fenced {
+		return fail(kerr.CoordinatorNotAvailable)
+	}
+	if pm.Leader == h.NodeID {
+		if _, loaded := h.Txn.Status(p); !loaded {
+			return fail(kerr.CoordinatorLoadInProgress)
+		}
+	}
+	return coordinator{node: b.ID, host: b.Host, port: b.Port}
+}
+
+// txnStateTopic returns __transaction_state, creating it on first use.
+func (h *Handler) txnStateTopic(ctx context.Context) (*metadata.Topic, error) {
+	im := h.Image()
+	if t, ok := im.Topic(txn.StateTopic); ok {
+		return t, nil
+	}
+	rf := h.Config.TransactionStateLogReplicationFactor
+	if len(im.LiveBrokers()) < int(rf) {
+		return nil, errNoOffsetsTopic
+	}
+	t, err := h.Controller.CreateTopic(ctx, controller.CreateTopicRequest{
+		Name: txn.StateTopic, NumPartitions: h.Config.TransactionStateLogNumPartitions, ReplicationFactor: rf,
+		Configs: map[string]string{
+			"cleanup.policy": "compact", "compression.type": "uncompressed",
+			"min.insync.replicas": strconv.Itoa(int(h.Config.TransactionStateLogMinIsr)),
+		},
+	})
+	if errors.Is(err, controller.ErrTopicExists) {
+		if t, ok := h.Image().Topic(txn.StateTopic); ok {
 			return t, nil
 		}
 	}

@@ -36,6 +36,7 @@ func allAPIs() []api {
 		alterPartitionAPI, brokerRegistrationAPI, brokerHeartbeatAPI,
 		electLeadersAPI, alterPartitionAssignmentsAPI, listPartitionReassignmentsAPI,
 		describeLogDirsAPI, describeQuorumAPI,
+		addPartitionsToTxnAPI, addOffsetsToTxnAPI, endTxnAPI, writeTxnMarkersAPI, txnOffsetCommitAPI,
 		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramAPI, alterUserScramAPI,
 		describeACLsAPI, createACLsAPI, deleteACLsAPI, describeClientQuotasAPI, alterClientQuotasAPI,
 	}
@@ -57,6 +58,7 @@ type Deps struct {
 	Partitions  *partition.Manager
 	ProducerIDs ProducerIDs
 	Groups      Groups
+	Txn         Transactions // nil: transactional requests answer COORDINATOR_NOT_AVAILABLE
 	Cluster     ClusterControl
 	Metrics     *metrics.BrokerTopic // nil records nothing
 	Logger      *slog.Logger
@@ -76,6 +78,9 @@ type Handler struct {
 func New(d Deps) *Handler {
 	if d.Groups == nil {
 		d.Groups = noGroups{}
+	}
+	if d.Txn == nil {
+		d.Txn = noTxn{}
 	}
 	h := &Handler{Deps: d, apis: make(map[int16]api), accessControl: newAccessControl(d.Config)}
 	var ranges []protocol.VersionRange

@@ -104,9 +104,18 @@ func waitHighWatermark(ctx context.Context, part *partition.Partition, target in
 
 // Replay reads partition p from its start to the current high watermark.
 func (l offsetsLog) Replay(ctx context.Context, p int32, fn func(group.Record) error) error {
-	part, err := l.partition(p)
-	if err != nil {
+	if _, err := l.partition(p); err != nil {
 		return err
+	}
+	return replayTopic(ctx, l.parts, group.OffsetsTopic, p, fn)
+}
+
+// replayTopic reads partition p of an internal topic from its start to the
+// current high watermark.
+func replayTopic(ctx context.Context, parts *partition.Manager, topic string, p int32, fn func(group.Record) error) error {
+	part := parts.Partition(topic, p)
+	if part == nil {
+		return fmt.Errorf("%s-%d not hosted: %w", topic, p, group.ErrNotCoordinator)
 	}
 	end := part.HighWatermark()
 	for off := part.LogStartOffset(); off < end; {
@@ -115,7 +124,7 @@ func (l offsetsLog) Replay(ctx context.Context, p int32, fn func(group.Record) e
 		}
 		data, err := part.Read(off, 1<<20)
 		if err != nil {
-			return fmt.Errorf("read %s-%d at %d: %w", group.OffsetsTopic, p, off, err)
+			return fmt.Errorf("read %s-%d at %d: %w", topic, p, off, err)
 		}
 		next, err := replayBatches(data, off, end, fn)
 		if err != nil {
@@ -151,6 +160,9 @@ func replayBatches(data []byte, from, end int64, fn func(group.Record) error) (i
 		}
 		next = h.LastOffset() + 1
 		if h.IsControl() {
+			if err := replayMarker(batch, h, from, fn); err != nil {
+				return next, err
+			}
 			continue
 		}
 		var ferr error
@@ -158,7 +170,7 @@ func replayBatches(data []byte, from, end int64, fn func(group.Record) error) (i
 			if o := r.Offset(h); o < from || o >= end {
 				return true
 			}
-			rec := group.Record{Key: append([]byte(nil), r.Key...)}
+			rec := group.Record{Key: append([]byte(nil), r.Key...), Txn: h.IsTransactional(), ProducerID: h.ProducerID}
 			if !r.ValueNull {
 				rec.Value = append([]byte{}, r.Value...)
 			}

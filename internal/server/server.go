@@ -40,6 +40,9 @@ type Server struct {
 	ctrl          *controller.Controller
 	parts         *partition.Manager
 	groups        *group.Coordinator
+	txns          *txn.Coordinator // transaction coordinator (txn.go)
+	txnMarkers    *txnMarkers
+	pids          txn.NodeProducerIDs
 	cluster       *cluster        // replication and broker lifecycle (cluster.go); nil on a single node
 	link          *controllerLink // broker-to-controller requests (cluster.go)
 	listeners     []*network.Listener
@@ -127,16 +130,17 @@ func (s *Server) start(ctx context.Context) error {
 	if err := writeMetaProperties(s.cfg, s.ctrl.Image().ClusterID); err != nil {
 		return err
 	}
-	if err := s.startPartitions(); err != nil {
-		return err
-	}
 	pids, err := txn.OpenProducerIDs(s.metadataDir())
 	if err != nil {
 		return err
 	}
+	s.pids = txn.NodeProducerIDs{IDs: pids, Node: s.cfg.NodeID}
+	if err := s.startPartitions(); err != nil {
+		return err
+	}
 	h := handler.New(handler.Deps{
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl, Cluster: s.ctrl,
-		Partitions: s.parts, ProducerIDs: pids, Groups: s.groups, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
+		Partitions: s.parts, ProducerIDs: s.pids, Groups: s.groups, Txn: s.txns, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
 		Forward: s.link.send,
 	})
 	s.registerMetrics()
@@ -224,6 +228,8 @@ func (s *Server) startPartitions() error {
 	s.parts.Start()
 	s.startGroups()
 	s.applyGroupLeadership(s.ctrl.Image())
+	s.startTxn(s.pids)
+	s.applyTxnLeadership(s.ctrl.Image())
 	loopCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(1)
@@ -240,6 +246,7 @@ func (s *Server) startPartitions() error {
 				}
 				s.cluster.applyImage(im)
 				s.applyGroupLeadership(im)
+				s.applyTxnLeadership(im)
 			}
 		}
 	}()
@@ -464,6 +471,7 @@ func (s *Server) Close() error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	errs = append(errs, s.closeTxn())
 	if s.groups != nil {
 		errs = append(errs, s.groups.Close())
 	}
