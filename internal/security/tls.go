@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"strings"
 
 	"github.com/samsa-io/samsa/internal/config"
 )
@@ -93,7 +95,7 @@ func loadKeyPair(s config.SSL) (tls.Certificate, error) {
 		}
 		certPEM, keyPEM = splitPEM(data)
 	} else {
-		certPEM, keyPEM = []byte(s.KeystoreCertificateChain), []byte(s.KeystoreKey)
+		certPEM, keyPEM = normalizePEM(s.KeystoreCertificateChain), normalizePEM(s.KeystoreKey)
 	}
 	if len(certPEM) == 0 || len(keyPEM) == 0 {
 		return tls.Certificate{}, errors.New("ssl key store: need a PEM certificate chain and a PEM private key")
@@ -126,7 +128,7 @@ func splitPEM(data []byte) (certs, key []byte) {
 
 // loadTrust reads the PEM trust store; nil when none is configured.
 func loadTrust(s config.SSL) (*x509.CertPool, error) {
-	data := []byte(s.TruststoreCertificates)
+	data := normalizePEM(s.TruststoreCertificates)
 	if s.TruststoreLocation != "" {
 		var err error
 		if data, err = os.ReadFile(s.TruststoreLocation); err != nil {
@@ -141,4 +143,26 @@ func loadTrust(s config.SSL) (*x509.CertPool, error) {
 		return nil, errors.New("ssl trust store: no PEM certificate found")
 	}
 	return pool, nil
+}
+
+var pemBlock = regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END ([A-Z0-9 ]+)-----`)
+
+// normalizePEM rebuilds PEM text whose line breaks were lost, as happens
+// to an inline value written over continuation lines in server.properties
+// (Kafka accepts those): each block's base64 body is re-wrapped.
+func normalizePEM(s string) []byte {
+	var out []byte
+	for _, m := range pemBlock.FindAllStringSubmatch(s, -1) {
+		body := strings.Join(strings.Fields(m[2]), "")
+		out = append(out, "-----BEGIN "+m[1]+"-----\n"...)
+		for len(body) > 64 {
+			out = append(out, body[:64]+"\n"...)
+			body = body[64:]
+		}
+		out = append(out, body+"\n-----END "+m[3]+"-----\n"...)
+	}
+	if out == nil {
+		return []byte(s)
+	}
+	return out
 }
