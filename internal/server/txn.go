@@ -149,7 +149,7 @@ func (m *txnMarkers) client(b metadata.Broker) *replication.Client {
 		if c != nil {
 			c.Close()
 		}
-		c = replication.NewClientDial(addr, "samsa-txn-markers", replication.DialFunc(m.s.opts.Dial))
+		c = replication.NewClientDial(addr, "samsa-txn-markers", replication.DialFunc(m.s.interDial))
 		m.clients[b.ID] = c
 	}
 	return c
