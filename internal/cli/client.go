@@ -65,8 +65,9 @@ func splitList(s string) []string {
 
 // baseOpts maps the client-wide properties to kgo options.
 func (c *clientConfig) baseOpts() ([]kgo.Opt, error) {
-	if p := c.props["security.protocol"]; p != "" && !strings.EqualFold(p, "PLAINTEXT") {
-		return nil, usageErrorf("security.protocol=%s is not supported yet: use PLAINTEXT", p)
+	secOpts, err := securityOpts(c.props)
+	if err != nil {
+		return nil, err
 	}
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.seeds...),
@@ -74,6 +75,7 @@ func (c *clientConfig) baseOpts() ([]kgo.Opt, error) {
 		kgo.DialTimeout(min(c.timeout, 10*time.Second)),
 		kgo.RequestTimeoutOverhead(c.timeout),
 	}
+	opts = append(opts, secOpts...)
 	// Java producers and consumers default allow.auto.create.topics=true:
 	// the broker then creates an unknown topic when auto.create.topics.enable
 	// allows it, which the quickstart's console tools rely on.

@@ -81,16 +81,16 @@ func (o *configsOptions) resolve() error {
 		o.entityType, o.entityDefault = "brokers", true
 	}
 	switch o.entityType {
-	case "topics", "brokers":
+	case "topics", "brokers", "users":
 	case "":
 		return usageErrorf("missing required argument --entity-type (topics or brokers)")
 	default:
-		return usageErrorf("--entity-type %s is not supported yet: use topics or brokers", o.entityType)
+		return usageErrorf("--entity-type %s is not supported yet: use topics, brokers or users", o.entityType)
 	}
 	if o.alter == o.describe {
 		return usageErrorf("command must include exactly one action: --describe or --alter")
 	}
-	if o.entityDefault && o.entityType == "topics" {
+	if o.entityDefault && o.entityType != "brokers" {
 		return usageErrorf("--entity-default is only valid with --entity-type brokers")
 	}
 	if o.entityType == "brokers" && o.entityName != "" {
@@ -113,6 +113,9 @@ func (o *configsOptions) run(ctx context.Context, out io.Writer) error {
 	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
 	if err != nil {
 		return err
+	}
+	if o.entityType == "users" {
+		return o.runUsers(ctx, cc, out) // SCRAM credentials (configs_users.go)
 	}
 	var alters []kadm.AlterConfig
 	if o.alter {

@@ -112,9 +112,9 @@ func TestLoadPropertiesAndClientConfig(t *testing.T) {
 	if _, err := newClientConfig("h:1", "", map[string]string{"request.timeout.ms": "soon"}); err == nil {
 		t.Error("bad request.timeout.ms accepted")
 	}
-	cc, _ = newClientConfig("h:1", "", map[string]string{"security.protocol": "SSL"})
+	cc, _ = newClientConfig("h:1", "", map[string]string{"security.protocol": "SASL_SSL"})
 	if _, err := cc.baseOpts(); err == nil {
-		t.Error("security.protocol=SSL accepted")
+		t.Error("security.protocol=SASL_SSL without sasl.jaas.config accepted")
 	}
 }
 
