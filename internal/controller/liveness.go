@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -142,4 +143,56 @@ func (c *Controller) fenceLocked(ctx context.Context, id int32) error {
 		return err
 	}
 	return c.moveAwayLocked(ctx, id)
+}
+
+// silent returns the live brokers, other than self, whose last heartbeat
+// in this term is older than quiet.
+func (l *liveness) silent(term uint64, live []metadata.Broker, self int32, now time.Time, quiet time.Duration) []metadata.Broker {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.resetIfNewTerm(term)
+	var out []metadata.Broker
+	for _, b := range live {
+		if last, ok := l.lastSeen[b.ID]; ok && b.ID != self && now.Sub(last) > quiet {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// FenceDeadBrokers fences live brokers that have missed heartbeats for
+// longer than quiet and that gone reports as certainly not running (their
+// listener refuses connections). A killed process cannot answer, so
+// waiting out the whole session timeout would only delay the failover; a
+// broker that merely does not answer (a network partition looks the same
+// as a slow host) keeps its session. gone is called without locks held.
+func (c *Controller) FenceDeadBrokers(ctx context.Context, now time.Time, quiet time.Duration, gone func(metadata.Broker) bool) error {
+	if !c.IsLeader() {
+		return nil
+	}
+	term := c.raft.CurrentTerm()
+	var dead []int32
+	for _, b := range c.live.silent(term, c.Image().LiveBrokers(), c.cfg.NodeID, now, quiet) {
+		if gone(b) {
+			dead = append(dead, b.ID)
+		}
+	}
+	if len(dead) == 0 {
+		return nil
+	}
+	c.proposeMu.Lock()
+	defer c.proposeMu.Unlock()
+	for _, id := range dead {
+		// Re-check under the lock: a heartbeat may have come in while
+		// probing (a restart that was quicker than the probe).
+		still := c.live.silent(term, c.Image().LiveBrokers(), c.cfg.NodeID, time.Now(), quiet)
+		if !c.IsLeader() || !slices.ContainsFunc(still, func(b metadata.Broker) bool { return b.ID == id }) {
+			continue
+		}
+		c.logger.Warn("broker stopped heartbeating and refuses connections; fencing", "broker", id)
+		if err := c.fenceLocked(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -135,3 +135,30 @@ func TestUncleanElectionOnlyWhenEnabled(t *testing.T) {
 		}
 	}
 }
+
+// A broker that stopped heartbeating is fenced before its session expires
+// only when the probe says its process is gone.
+func TestFenceDeadBrokersNeedsProofOfDeath(t *testing.T) {
+	c, _ := ledBy2(t)
+	past := time.Now().Add(-10 * time.Second)
+	must(t, c.FenceExpiredBrokers(ctxT(t), past, time.Hour), "start sessions in the past")
+	var probed []int32
+	alive := func(b metadata.Broker) bool { probed = append(probed, b.ID); return false }
+	must(t, c.FenceDeadBrokers(ctxT(t), time.Now(), time.Second, alive), "probe answers")
+	if len(c.Image().LiveBrokers()) != 3 {
+		t.Fatal("fenced a broker whose listener still answers")
+	}
+	if slices.Contains(probed, 1) || len(probed) != 2 {
+		t.Fatalf("probed %v, want the two silent brokers other than the controller itself", probed)
+	}
+	_, err := c.BrokerHeartbeat(ctxT(t), 3, false)
+	must(t, err, "heartbeat 3")
+	gone := func(b metadata.Broker) bool { return true }
+	must(t, c.FenceDeadBrokers(ctxT(t), time.Now(), time.Second, gone), "probe refused")
+	if !c.Image().Brokers[2].Fenced || c.Image().Brokers[3].Fenced {
+		t.Fatalf("after broker 2 was found gone: %+v", c.Image().Brokers)
+	}
+	if p := part(c); p.Leader == 2 {
+		t.Fatalf("the dead broker still leads: %+v", p)
+	}
+}

@@ -205,6 +205,11 @@ func (c *cluster) liveness(ctx context.Context) {
 			if err := c.s.ctrl.FenceExpiredBrokers(ctx, now, session); err != nil && ctx.Err() == nil {
 				c.s.logger.Warn("fence expired brokers", "err", err)
 			}
+			// A late heartbeat and a refused connection: the process
+			// is gone, so fail over now rather than after the session.
+			if err := c.s.ctrl.FenceDeadBrokers(ctx, now, c.heartbeatInterval()*3/2, c.s.brokerGone); err != nil && ctx.Err() == nil {
+				c.s.logger.Warn("fence dead brokers", "err", err)
+			}
 		}
 	}
 }
