@@ -51,7 +51,7 @@ func newConfigsCmd() *cobra.Command {
 	f.StringVar(&o.bootstrap, "bootstrap-server", "", "REQUIRED: the Kafka server(s) to connect to, host:port[,host:port]")
 	f.StringVar(&o.commandConfig, "command-config", "", "properties file with client settings (client.id, request.timeout.ms)")
 	addZookeeperFlag(f, &o.zookeeper)
-	f.StringVar(&o.entityType, "entity-type", "", "type of entity: topics or brokers")
+	f.StringVar(&o.entityType, "entity-type", "", "type of entity: topics, brokers, users or clients")
 	f.StringVar(&o.entityName, "entity-name", "", "name of entity: a topic name or a broker id")
 	f.BoolVar(&o.entityDefault, "entity-default", false, "the cluster-wide default (brokers only)")
 	f.StringVar(&o.topic, "topic", "", "the topic's name: same as --entity-type topics --entity-name NAME")
@@ -81,17 +81,17 @@ func (o *configsOptions) resolve() error {
 		o.entityType, o.entityDefault = "brokers", true
 	}
 	switch o.entityType {
-	case "topics", "brokers", "users":
+	case "topics", "brokers", "users", "clients":
 	case "":
 		return usageErrorf("missing required argument --entity-type (topics or brokers)")
 	default:
-		return usageErrorf("--entity-type %s is not supported yet: use topics, brokers or users", o.entityType)
+		return usageErrorf("--entity-type %s is not supported yet: use topics, brokers, users or clients", o.entityType)
 	}
 	if o.alter == o.describe {
 		return usageErrorf("command must include exactly one action: --describe or --alter")
 	}
-	if o.entityDefault && o.entityType != "brokers" {
-		return usageErrorf("--entity-default is only valid with --entity-type brokers")
+	if o.entityDefault && o.entityType == "topics" {
+		return usageErrorf("--entity-default is only valid with --entity-type brokers, users or clients")
 	}
 	if o.entityType == "brokers" && o.entityName != "" {
 		if _, err := strconv.ParseInt(o.entityName, 10, 32); err != nil {
@@ -113,6 +113,9 @@ func (o *configsOptions) run(ctx context.Context, out io.Writer) error {
 	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
 	if err != nil {
 		return err
+	}
+	if o.wantsQuotas() {
+		return o.runQuotas(ctx, cc, out) // client quotas (configs_quotas.go)
 	}
 	if o.entityType == "users" {
 		return o.runUsers(ctx, cc, out) // SCRAM credentials (configs_users.go)

@@ -23,6 +23,7 @@ func tools() []tool {
 		{"server", "kafka-server-start", func(string) *cobra.Command { return newServerCmd() }},
 		{"topics", "kafka-topics", func(string) *cobra.Command { return newTopicsCmd() }},
 		{"configs", "kafka-configs", func(string) *cobra.Command { return newConfigsCmd() }},
+		{"acls", "kafka-acls", func(string) *cobra.Command { return newACLsCmd() }},
 		{"console-producer", "kafka-console-producer", func(string) *cobra.Command { return newConsoleProducerCmd() }},
 		{"console-consumer", "kafka-console-consumer", func(string) *cobra.Command { return newConsoleConsumerCmd() }},
 		{"consumer-groups", "kafka-consumer-groups", func(string) *cobra.Command { return newConsumerGroupsCmd() }},
