@@ -37,6 +37,7 @@ func allAPIs() []api {
 		electLeadersAPI, alterPartitionAssignmentsAPI, listPartitionReassignmentsAPI,
 		describeLogDirsAPI, describeQuorumAPI,
 		addPartitionsToTxnAPI, addOffsetsToTxnAPI, endTxnAPI, writeTxnMarkersAPI, txnOffsetCommitAPI,
+		describeProducersAPI, describeTransactionsAPI, listTransactionsAPI,
 		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramAPI, alterUserScramAPI,
 		describeACLsAPI, createACLsAPI, deleteACLsAPI, describeClientQuotasAPI, alterClientQuotasAPI,
 	}

@@ -298,3 +298,62 @@ func TestTxnExactlyOnceCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestTxnAdminViews: DescribeTransactions, ListTransactions and
+// DescribeProducers show an open transaction and its first offset.
+func TestTxnAdminViews(t *testing.T) {
+	s := startTestServer(t, t.TempDir(), txnTestConfig...)
+	defer s.Close()
+	addr := s.Addrs()[0].String()
+	createTopic(t, addr, "adm", 1)
+	p := txnProducer(t, addr, "tx-admin", "adm")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	produceTxn(t, p, true, "one")
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ProduceSync(ctx, &kgo.Record{Value: []byte("open")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	d, err := adm.DescribeTransactions(ctx, "tx-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dt := d["tx-admin"]
+	if dt.Err != nil || dt.State != "Ongoing" || dt.ProducerID < 0 || len(dt.Topics["adm"]) != 1 {
+		t.Fatalf("describe: %+v", dt)
+	}
+	l, err := adm.ListTransactions(ctx, nil, []string{"Ongoing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lt, ok := l["tx-admin"]; !ok || lt.ProducerID != dt.ProducerID {
+		t.Fatalf("list: %+v", l)
+	}
+	dp, err := adm.DescribeProducers(ctx, kadm.TopicsSet{"adm": {0: {}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	dp.EachProducer(func(pr kadm.DescribedProducer) {
+		if pr.ProducerID == dt.ProducerID {
+			found = true
+			if pr.CurrentTxnStartOffset != 2 { // "one" at 0, its commit marker at 1
+				t.Errorf("open transaction starts at %d, want 2", pr.CurrentTxnStartOffset)
+			}
+		}
+	})
+	if !found {
+		t.Fatalf("describe producers: %+v", dp)
+	}
+	if err := p.EndTransaction(ctx, kgo.TryAbort); err != nil {
+		t.Fatal(err)
+	}
+}
