@@ -177,7 +177,8 @@ type scramSession struct {
 	step            int
 	user            string
 	gs2Header       string
-	nonce           string
+	nonce           string // client nonce + server nonce
+	cnonce          string
 	clientFirstBare string
 	serverFirst     string
 	cred            ScramCredential
@@ -241,7 +242,7 @@ func (s *scramSession) clientFirst(msg string) ([]byte, bool, error) {
 	}
 	var rnd [24]byte
 	_, _ = rand.Read(rnd[:])
-	s.user, s.cred = user, cred
+	s.user, s.cred, s.cnonce = user, cred, cnonce
 	s.nonce = cnonce + base64.RawStdEncoding.EncodeToString(rnd[:])
 	s.serverFirst = "r=" + s.nonce + ",s=" + base64.StdEncoding.EncodeToString(cred.Salt) +
 		",i=" + strconv.Itoa(int(cred.Iterations))
@@ -262,7 +263,11 @@ func (s *scramSession) clientFinal(msg string) ([]byte, bool, error) {
 	if attrs["c"] != base64.StdEncoding.EncodeToString([]byte(s.gs2Header)) {
 		return s.fail("SCRAM channel binding does not match")
 	}
-	if attrs["r"] != s.nonce {
+	// librdkafka before 2.6.1 (still in Debian and most distributions)
+	// prepends its client nonce a second time; Kafka 3.8.1-3.9 accepts
+	// that, so Samsa accepts exactly that form too. The proof still
+	// covers the message as sent.
+	if r := attrs["r"]; r != s.nonce && r != s.cnonce+s.nonce {
 		return s.fail("SCRAM nonce does not match")
 	}
 	proof, err := base64.StdEncoding.DecodeString(msg[idx+3:])
