@@ -79,6 +79,20 @@ func (z *authz) topicName(name string, id [16]byte) string {
 	return name
 }
 
+// canTopicOrID checks op on a topic named by name or, in topic-id
+// versions, by id. An id no topic has passes: the serving API answers
+// UNKNOWN_TOPIC_ID, as Kafka does, which reveals nothing.
+func (z *authz) canTopicOrID(op acl.Operation, name string, id [16]byte) bool {
+	if name == "" {
+		t, ok := z.im.TopicByID(id)
+		if !ok {
+			return true
+		}
+		name = t.Name
+	}
+	return z.can(op, acl.Topic(name))
+}
+
 // denyWhole returns req's response kind with code at its top-level error
 // code (and message, when the response has one).
 func denyWhole(req kmsg.Request, code *kerr.Error) kmsg.Response {

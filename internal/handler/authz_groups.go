@@ -50,7 +50,7 @@ func authzOffsetCommit(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.R
 		denied, req.Topics, code = req.Topics, nil, kerr.GroupAuthorizationFailed.Code
 	} else {
 		denied = splitAllowed(&req.Topics, func(t *kmsg.OffsetCommitRequestTopic) bool {
-			return z.can(acl.OpRead, acl.Topic(z.topicName(t.Topic, t.TopicID)))
+			return z.canTopicOrID(acl.OpRead, t.Topic, t.TopicID)
 		})
 	}
 	return topicErrors(denied, func(r kmsg.Response, t kmsg.OffsetCommitRequestTopic) {

@@ -72,7 +72,7 @@ func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Respon
 		denied, req.Topics, code = req.Topics, nil, kerr.TransactionalIDAuthorizationFailed.Code
 	} else {
 		denied = splitAllowed(&req.Topics, func(t *kmsg.ProduceRequestTopic) bool {
-			return z.can(acl.OpWrite, acl.Topic(z.topicName(t.Topic, t.TopicID)))
+			return z.canTopicOrID(acl.OpWrite, t.Topic, t.TopicID)
 		})
 	}
 	if denied == nil {
@@ -99,7 +99,7 @@ func authzFetch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response
 		return wholeCluster(acl.OpClusterAction)(z, kreq)
 	}
 	denied := splitAllowed(&req.Topics, func(t *kmsg.FetchRequestTopic) bool {
-		return z.can(acl.OpRead, acl.Topic(z.topicName(t.Topic, t.TopicID)))
+		return z.canTopicOrID(acl.OpRead, t.Topic, t.TopicID)
 	})
 	if denied == nil {
 		return nil, nil
