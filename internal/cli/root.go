@@ -38,6 +38,7 @@ func tools() []tool {
 		{"dump-log", "kafka-dump-log", func(string) *cobra.Command { return newDumpLogCmd() }},
 		{"log-dirs", "kafka-log-dirs", func(string) *cobra.Command { return newLogDirsCmd() }},
 		{"metadata-quorum", "kafka-metadata-quorum", func(string) *cobra.Command { return newMetadataQuorumCmd() }},
+		{"transactions", "kafka-transactions", func(string) *cobra.Command { return newTransactionsCmd() }},
 	}
 }
 
