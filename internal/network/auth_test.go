@@ -75,7 +75,7 @@ func newTLSFixture(t *testing.T, clientAuth string, clientCN string) tlsFixture 
 	return tlsFixture{server: stc, client: ctc}
 }
 
-func startSecure(t *testing.T, cfg Config) (*Listener, *authHandler) {
+func startSecure(t testing.TB, cfg Config) (*Listener, *authHandler) {
 	t.Helper()
 	vs := protocol.NewVersions([]protocol.VersionRange{
 		{Key: int16(kmsg.Metadata), Min: 0, Max: 12},
