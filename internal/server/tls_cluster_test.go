@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/security/certtest"
+)
+
+// TestClusterOverTLS runs three nodes whose client/inter-broker listener
+// (SSL) and controller listener (Raft and broker-to-controller requests,
+// CONTROLLER:SSL) both require mutual TLS: the cluster forms, a topic with
+// RF=3 replicates, and after the leader stops the others take over with
+// every acknowledged record.
+func TestClusterOverTLS(t *testing.T) {
+	ca := certtest.NewCA(t, "cluster-ca")
+	dir := t.TempDir()
+	node := certtest.WriteFiles(t, dir, "node", ca, ca.Issue(t, pkix.Name{CommonName: "broker"}, "localhost", "127.0.0.1"))
+	client := certtest.WriteFiles(t, dir, "client", ca, ca.Issue(t, pkix.Name{CommonName: "client"}))
+
+	ports := freePorts(t, 6)
+	var voters []string
+	for i := range 3 {
+		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[3+i]))
+	}
+	tc := &testCluster{t: t, nodes: make([]*Server, 3), cfgs: make([]*config.Broker, 3), logger: slog.New(slog.DiscardHandler)}
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range 3 {
+		addr := fmt.Sprintf("127.0.0.1:%d", ports[i])
+		tc.clients = append(tc.clients, addr)
+		cfg, _, err := config.Parse(nil, "test", []string{
+			fmt.Sprintf("node.id=%d", i+1), "process.roles=broker,controller",
+			"controller.quorum.voters=" + strings.Join(voters, ","),
+			fmt.Sprintf("listeners=SSL://%s,CONTROLLER://127.0.0.1:%d", addr, ports[3+i]),
+			"inter.broker.listener.name=SSL", "controller.listener.names=CONTROLLER",
+			"listener.security.protocol.map=CONTROLLER:SSL,SSL:SSL",
+			"ssl.keystore.location=" + node.Keystore, "ssl.truststore.location=" + node.CA,
+			"ssl.client.auth=required",
+			"log.dirs=" + t.TempDir(), "broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=3000",
+			"replica.lag.time.max.ms=3000", "default.replication.factor=3", "min.insync.replicas=2",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.cfgs[i] = cfg
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			tc.nodes[i], errs[i] = Start(ctx, cfg, tc.logger)
+		}()
+	}
+	wg.Wait()
+	t.Cleanup(tc.closeAll)
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("start node %d: %v", i+1, err)
+		}
+	}
+	tc.eventually("3 live brokers over TLS", func() bool {
+		for _, s := range tc.nodes {
+			if len(s.ctrl.Image().LiveBrokers()) != 3 {
+				return false
+			}
+		}
+		return true
+	})
+
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.CertPEM)
+	cert, err := tls.LoadX509KeyPair(client.Cert, client.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tlsCfg := &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}}
+	newClient := func() *kgo.Client {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(tc.liveAddrs()...), kgo.DialTLSConfig(tlsCfg.Clone()),
+			kgo.DefaultProduceTopic("tls-topic"), kgo.RequiredAcks(kgo.AllISRAcks()),
+			kgo.RetryTimeout(30*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	cl := newClient()
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 1, 3, nil, "tls-topic"); err != nil {
+		t.Fatal(err)
+	}
+	tc.eventually("ISR of 3", func() bool {
+		tp, ok := tc.running().ctrl.Image().Topic("tls-topic")
+		return ok && len(tp.Partitions) == 1 && len(tp.Partitions[0].ISR) == 3
+	})
+	produce := func(cl *kgo.Client, from, n int) {
+		for i := from; i < from+n; i++ {
+			if err := cl.ProduceSync(ctx, &kgo.Record{Value: fmt.Appendf(nil, "r%d", i)}).FirstErr(); err != nil {
+				t.Fatalf("produce %d: %v", i, err)
+			}
+		}
+	}
+	produce(cl, 0, 50)
+	tp, _ := tc.running().ctrl.Image().Topic("tls-topic")
+	leader := tp.Partitions[0].Leader
+	tc.stop(leader, false)
+	cl.Close()
+	cl2 := newClient()
+	defer cl2.Close()
+	produce(cl2, 50, 50) // needs a new leader elected and the ISR (min 2) over TLS
+	tc.eventually("a new leader", func() bool {
+		tp, ok := tc.running().ctrl.Image().Topic("tls-topic")
+		return ok && tp.Partitions[0].Leader != leader && tp.Partitions[0].Leader >= 0
+	})
+	cons, err := kgo.NewClient(kgo.SeedBrokers(tc.liveAddrs()...), kgo.DialTLSConfig(tlsCfg.Clone()),
+		kgo.ConsumeTopics("tls-topic"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	seen := map[string]bool{}
+	for len(seen) < 100 && ctx.Err() == nil {
+		fs := cons.PollFetches(ctx)
+		fs.EachRecord(func(r *kgo.Record) { seen[string(r.Value)] = true })
+	}
+	if len(seen) != 100 {
+		t.Fatalf("consumed %d of 100 acknowledged records after failover", len(seen))
+	}
+}
