@@ -61,3 +61,33 @@ func TestSnapshotKeepsACLsAndQuotas(t *testing.T) {
 		t.Fatalf("got %v %v", got.ACLs, got.Quotas)
 	}
 }
+
+// ACLs and quotas written through Raft survive a restart from the log and
+// from a snapshot.
+func TestACLsAndQuotasThroughRaft(t *testing.T) {
+	cfg := testConfig(1, t.TempDir())
+	c := startController(t, cfg)
+	a := metadata.ACL{ResourceType: 2, ResourceName: "app-", PatternType: 4, Principal: "User:alice", Host: "*", Operation: 4, Permission: 3}
+	must(t, c.CreateACLs(ctxT(t), []metadata.ACL{a}), "create acls")
+	e := metadata.QuotaEntity{ClientID: "limited"}
+	must(t, c.AlterQuotas(ctxT(t), []QuotaChange{{Entity: e, Set: map[string]float64{"producer_byte_rate": 1 << 20}}}), "alter quotas")
+	check := func(when string) {
+		im := c.Image()
+		if !im.HasACL(a) {
+			t.Fatalf("%s: acl missing: %v", when, im.ACLs)
+		}
+		if v, ok := im.Quota(e, "producer_byte_rate"); !ok || v != 1<<20 {
+			t.Fatalf("%s: quota %v %v", when, v, ok)
+		}
+	}
+	check("applied")
+	c = reopen(t, c, cfg)
+	check("after restart")
+	must(t, c.raft.Snapshot().Error(), "snapshot")
+	c = reopen(t, c, cfg)
+	check("after snapshot")
+	must(t, c.DeleteACLs(ctxT(t), []metadata.ACL{a}), "delete acls")
+	if len(c.Image().ACLs) != 0 {
+		t.Fatalf("after delete: %v", c.Image().ACLs)
+	}
+}
