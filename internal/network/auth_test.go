@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509/pkix"
 	"errors"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -154,6 +155,80 @@ func TestSASLPlainOverTLS(t *testing.T) {
 	}
 	if err := metadataVia(t, addr, kgo.DialTLSConfig(f.client.Clone())); err == nil {
 		t.Fatal("served a request before authentication")
+	}
+	if p := h.principals(); len(p) != 1 || p[0] != "User:alice" {
+		t.Fatalf("principals %v", p)
+	}
+}
+
+// KIP-368: with connections.max.reauth.ms the session lifetime is
+// reported; franz-go re-authenticates before it ends and keeps working,
+// while a raw client that does not is disconnected at its next request.
+func TestSASLReauthentication(t *testing.T) {
+	auth := security.NewAuthenticator([]string{"PLAIN"}, map[string]string{"alice": "alice-secret"}, nil)
+	l, h := startSecure(t, Config{SASL: auth, MaxReauthMs: 400})
+	addr := l.Addr().String()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.SASL(plain.Auth{User: "alice", Pass: "alice-secret"}.AsMechanism()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for range 3 {
+		if _, err := cl.Request(ctx, kmsg.NewPtrMetadataRequest()); err != nil {
+			t.Fatalf("metadata across re-authentication: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond) // past the session lifetime
+	}
+	if n := len(h.principals()); n != 3 {
+		t.Fatalf("served %d requests", n)
+	}
+
+	// A raw v1 exchange, then a request after the lifetime: closed.
+	c := dialAddr(t, addr)
+	f := kmsg.NewRequestFormatter()
+	hs := kmsg.NewPtrSASLHandshakeRequest()
+	hs.SetVersion(1)
+	hs.Mechanism = "PLAIN"
+	au := kmsg.NewPtrSASLAuthenticateRequest()
+	au.SetVersion(1)
+	au.SASLAuthBytes = []byte("\x00alice\x00alice-secret")
+	c.Write(f.AppendRequest(nil, hs, 1))
+	readResponse(t, c)
+	c.Write(f.AppendRequest(nil, au, 2))
+	_, body := readResponse(t, c)
+	resp := kmsg.NewPtrSASLAuthenticateResponse()
+	resp.SetVersion(1)
+	if err := resp.ReadFrom(body); err != nil || resp.ErrorCode != 0 || resp.SessionLifetimeMillis != 400 {
+		t.Fatalf("authenticate: %v %+v", err, resp)
+	}
+	time.Sleep(500 * time.Millisecond)
+	c.Write(metadataFrame(3))
+	var one [1]byte
+	if _, err := c.Read(one[:]); err == nil {
+		t.Fatal("expired session still served")
+	}
+}
+
+// SaslHandshake v0 is followed by bare SASL tokens (no Kafka header).
+func TestSASLHandshakeV0RawTokens(t *testing.T) {
+	auth := security.NewAuthenticator([]string{"PLAIN"}, map[string]string{"alice": "alice-secret"}, nil)
+	l, h := startSecure(t, Config{SASL: auth})
+	c := dialAddr(t, l.Addr().String())
+	hs := kmsg.NewPtrSASLHandshakeRequest()
+	hs.Mechanism = "PLAIN"
+	c.Write(kmsg.NewRequestFormatter().AppendRequest(nil, hs, 1))
+	readResponse(t, c)
+	tok := []byte("\x00alice\x00alice-secret")
+	c.Write(append([]byte{0, 0, 0, byte(len(tok))}, tok...))
+	var size [4]byte
+	if _, err := io.ReadFull(c, size[:]); err != nil || size != [4]byte{} {
+		t.Fatalf("raw token reply: %v %v", size, err)
+	}
+	c.Write(metadataFrame(2))
+	if corr, _ := readResponse(t, c); corr != 2 {
+		t.Fatalf("correlation %d", corr)
 	}
 	if p := h.principals(); len(p) != 1 || p[0] != "User:alice" {
 		t.Fatalf("principals %v", p)
