@@ -6,7 +6,8 @@ package handler
 //
 // Quotas follow Kafka: produced bytes are the request's record bytes,
 // fetched bytes the response's (consumers only, not followers), and
-// request_percentage the time spent serving. The throttle time goes into
+// request_percentage the time spent serving (requests that park waiting
+// for others are not counted: see parks). The throttle time goes into
 // the response's throttle_time_ms. A response of a version that throttles
 // on the client (KIP-219) is sent at once and the client's next request
 // waits in admit until the time has passed (Kafka mutes the channel);
@@ -101,7 +102,10 @@ func (h *Handler) complete(ctx context.Context, req *protocol.Request, g guard, 
 		return resp
 	}
 	im := h.Image()
-	throttle := h.quotas.Record(im, quota.Request, g.client, float64(time.Since(g.started)))
+	var throttle time.Duration
+	if !parks(req.Body) {
+		throttle = h.quotas.Record(im, quota.Request, g.client, float64(time.Since(g.started)))
+	}
 	kind, metered := byteKind(req.Body)
 	if metered {
 		if n := meteredBytes(req.Body, resp); n > 0 {
@@ -125,6 +129,22 @@ func (h *Handler) complete(ctx context.Context, req *protocol.Request, g guard, 
 	}
 	sleep(ctx, throttle)
 	return resp
+}
+
+// parks reports whether a request may wait for others (a long-poll
+// fetch, acks=all, a rebalance): its wall time is not handling time, which
+// request_percentage limits (Kafka counts thread time, not purgatory), so
+// it is not recorded.
+func parks(body kmsg.Request) bool {
+	switch r := body.(type) {
+	case *kmsg.FetchRequest:
+		return r.MaxWaitMillis > 0
+	case *kmsg.ProduceRequest:
+		return r.Acks == -1
+	case *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest, *kmsg.ConsumerGroupHeartbeatRequest:
+		return true
+	}
+	return false
 }
 
 // byteKind reports which byte-rate quota a request counts against.
