@@ -106,7 +106,7 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		{[]string{"topics", "--create", "--topic", "t", "--replica-assignment", "0:1", "--partitions", "2", "--bootstrap-server", "x:1"}, "can't be used"},
 		{[]string{"topics", "--create", "--topic", "bad name", "--bootstrap-server", "127.0.0.1:1"}, "illegal"},
 		{[]string{"configs", "--bootstrap-server", "x:1", "--describe"}, "--entity-type"},
-		{[]string{"configs", "--bootstrap-server", "x:1", "--entity-type", "users", "--describe"}, "not supported"},
+		{[]string{"configs", "--bootstrap-server", "x:1", "--entity-type", "widgets", "--describe"}, "not supported"},
 		{[]string{"configs", "--bootstrap-server", "x:1", "--entity-type", "brokers", "--entity-name", "a", "--describe"}, "valid integer"},
 		{[]string{"configs", "--bootstrap-server", "x:1", "--topic", "t", "--alter"}, "--add-config"},
 		{[]string{"console-consumer", "--bootstrap-server", "x:1", "--topic", "t", "--offset", "3"}, "partition is required"},
