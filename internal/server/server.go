@@ -56,6 +56,10 @@ type Server struct {
 	// inter-broker and controller listeners, with TLS and SASL when those
 	// listeners are secured (security.DialerFor).
 	interDial, ctrlDial network.DialFunc
+	// raftDial is ctrlDial without SASL: Raft speaks its own protocol
+	// after the Mux's magic byte, so it gets the controller listener's TLS
+	// (and mTLS) but cannot run a Kafka SASL exchange.
+	raftDial network.DialFunc
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -301,8 +305,8 @@ func (s *Server) raftTransport(cc *controller.Config) error {
 	cc.RaftListener = m.Raft()
 	// Raft dials peers' controller listeners (or, for a non-voter, is
 	// dialed on its inter-broker listener): the controller listener's
-	// security applies.
-	dial := s.ctrlDial
+	// TLS applies.
+	dial := s.raftDial
 	cc.RaftDial = func(addr string, timeout time.Duration) (net.Conn, error) {
 		return network.DialRaft(dial, addr, timeout)
 	}
@@ -322,26 +326,22 @@ func (s *Server) initDials() error {
 	if !s.clustered() {
 		// A single node dials no one; do not demand inter-broker
 		// credentials it would never use.
-		s.interDial, s.ctrlDial = s.opts.Dial, s.opts.Dial
+		s.interDial, s.ctrlDial, s.raftDial = s.opts.Dial, s.opts.Dial, s.opts.Dial
 		return nil
 	}
-	build := func(name string) (network.DialFunc, error) {
-		d, err := security.DialerFor(s.cfg.ListenerSecurity(name))
-		if err != nil {
-			return nil, err
-		}
-		return network.SecureDial(s.opts.Dial, d.TLS, d.SASL), nil
-	}
-	var err error
-	if s.interDial, err = build(s.cfg.InterBrokerListenerName); err != nil {
+	inter, err := security.DialerFor(s.cfg.ListenerSecurity(s.cfg.InterBrokerListenerName))
+	if err != nil {
 		return err
 	}
-	s.ctrlDial = s.interDial
+	ctrl := inter
 	if len(s.cfg.ControllerListenerNames) > 0 {
-		if s.ctrlDial, err = build(s.cfg.ControllerListenerNames[0]); err != nil {
+		if ctrl, err = security.DialerFor(s.cfg.ListenerSecurity(s.cfg.ControllerListenerNames[0])); err != nil {
 			return err
 		}
 	}
+	s.interDial = network.SecureDial(s.opts.Dial, inter.TLS, inter.SASL)
+	s.ctrlDial = network.SecureDial(s.opts.Dial, ctrl.TLS, ctrl.SASL)
+	s.raftDial = network.SecureDial(s.opts.Dial, ctrl.TLS, nil)
 	return nil
 }
 

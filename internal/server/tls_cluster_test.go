@@ -14,6 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/security/certtest"
@@ -25,6 +26,21 @@ import (
 // RF=3 replicates, and after the leader stops the others take over with
 // every acknowledged record.
 func TestClusterOverTLS(t *testing.T) {
+	testSecureCluster(t, "SSL", []string{"ssl.client.auth=required"}, nil)
+}
+
+// TestClusterOverSASLSSL is the same with SASL_SSL (PLAIN) on both the
+// inter-broker and the controller listener: replica fetchers and the
+// controller link authenticate with the JAAS username/password, Raft
+// runs over the controller listener's TLS.
+func TestClusterOverSASLSSL(t *testing.T) {
+	testSecureCluster(t, "SASL_SSL", []string{
+		"sasl.enabled.mechanisms=PLAIN", "sasl.mechanism.inter.broker.protocol=PLAIN",
+		`sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" user_broker="broker-secret" user_app="app-secret";`,
+	}, kgo.SASL(plain.Auth{User: "app", Pass: "app-secret"}.AsMechanism()))
+}
+
+func testSecureCluster(t *testing.T, proto string, extra []string, clientOpt kgo.Opt) {
 	ca := certtest.NewCA(t, "cluster-ca")
 	dir := t.TempDir()
 	node := certtest.WriteFiles(t, dir, "node", ca, ca.Issue(t, pkix.Name{CommonName: "broker"}, "localhost", "127.0.0.1"))
@@ -41,17 +57,16 @@ func TestClusterOverTLS(t *testing.T) {
 	for i := range 3 {
 		addr := fmt.Sprintf("127.0.0.1:%d", ports[i])
 		tc.clients = append(tc.clients, addr)
-		cfg, _, err := config.Parse(nil, "test", []string{
+		cfg, _, err := config.Parse(nil, "test", append([]string{
 			fmt.Sprintf("node.id=%d", i+1), "process.roles=broker,controller",
 			"controller.quorum.voters=" + strings.Join(voters, ","),
-			fmt.Sprintf("listeners=SSL://%s,CONTROLLER://127.0.0.1:%d", addr, ports[3+i]),
-			"inter.broker.listener.name=SSL", "controller.listener.names=CONTROLLER",
-			"listener.security.protocol.map=CONTROLLER:SSL,SSL:SSL",
+			fmt.Sprintf("listeners=%s://%s,CONTROLLER://127.0.0.1:%d", proto, addr, ports[3+i]),
+			"inter.broker.listener.name=" + proto, "controller.listener.names=CONTROLLER",
+			"listener.security.protocol.map=CONTROLLER:" + proto + "," + proto + ":" + proto,
 			"ssl.keystore.location=" + node.Keystore, "ssl.truststore.location=" + node.CA,
-			"ssl.client.auth=required",
 			"log.dirs=" + t.TempDir(), "broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=3000",
 			"replica.lag.time.max.ms=3000", "default.replication.factor=3", "min.insync.replicas=2",
-		})
+		}, extra...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,10 +102,16 @@ func TestClusterOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	tlsCfg := &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}}
+	opts := func(o ...kgo.Opt) []kgo.Opt {
+		o = append(o, kgo.SeedBrokers(tc.liveAddrs()...), kgo.DialTLSConfig(tlsCfg.Clone()))
+		if clientOpt != nil {
+			o = append(o, clientOpt)
+		}
+		return o
+	}
 	newClient := func() *kgo.Client {
-		cl, err := kgo.NewClient(kgo.SeedBrokers(tc.liveAddrs()...), kgo.DialTLSConfig(tlsCfg.Clone()),
-			kgo.DefaultProduceTopic("tls-topic"), kgo.RequiredAcks(kgo.AllISRAcks()),
-			kgo.RetryTimeout(30*time.Second))
+		cl, err := kgo.NewClient(opts(kgo.DefaultProduceTopic("tls-topic"), kgo.RequiredAcks(kgo.AllISRAcks()),
+			kgo.RetryTimeout(30*time.Second))...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,8 +147,7 @@ func TestClusterOverTLS(t *testing.T) {
 		tp, ok := tc.running().ctrl.Image().Topic("tls-topic")
 		return ok && tp.Partitions[0].Leader != leader && tp.Partitions[0].Leader >= 0
 	})
-	cons, err := kgo.NewClient(kgo.SeedBrokers(tc.liveAddrs()...), kgo.DialTLSConfig(tlsCfg.Clone()),
-		kgo.ConsumeTopics("tls-topic"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cons, err := kgo.NewClient(opts(kgo.ConsumeTopics("tls-topic"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
 	if err != nil {
 		t.Fatal(err)
 	}
