@@ -3,9 +3,11 @@ package security
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -224,5 +226,57 @@ func TestTLSHandshakeAndPrincipal(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no handshake")
+	}
+}
+
+func TestServerTLSReloadsRotatedCertificate(t *testing.T) {
+	ca := certtest.NewCA(t, "rotate-ca")
+	dir := t.TempDir()
+	first := certtest.WriteFiles(t, dir, "srv", ca, ca.Issue(t, pkix.Name{CommonName: "first"}, "127.0.0.1"))
+	stc, err := ServerTLS(config.SSL{KeystoreLocation: first.Keystore})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", stc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.CertPEM)
+	peerCN := func() string {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", ln.Addr().String(), &tls.Config{RootCAs: pool})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].Subject.CommonName
+	}
+	if cn := peerCN(); cn != "first" {
+		t.Fatalf("served %q", cn)
+	}
+	second := ca.Issue(t, pkix.Name{CommonName: "second"}, "127.0.0.1")
+	if err := os.WriteFile(first.Keystore, second.KeystorePEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(first.Keystore, later, later)
+	if cn := peerCN(); cn != "second" {
+		t.Fatalf("after rotation served %q", cn)
+	}
+	os.WriteFile(first.Keystore, []byte("garbage"), 0o600) // a broken file keeps the last good one
+	os.Chtimes(first.Keystore, later.Add(time.Minute), later.Add(time.Minute))
+	if cn := peerCN(); cn != "second" {
+		t.Fatalf("after a broken rotation served %q", cn)
 	}
 }

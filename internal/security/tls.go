@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/samsa-io/samsa/internal/config"
 )
@@ -18,8 +19,60 @@ const AnonymousPrincipal = "User:ANONYMOUS"
 
 // ServerTLS builds the TLS configuration of a listener from its ssl.*
 // settings: the key pair, and with ssl.client.auth=required|requested the
-// trusted CAs client certificates are verified against.
+// trusted CAs client certificates are verified against. When the key
+// store or trust store is a file, a changed file (size or modification
+// time) is reloaded at the next handshake, so certificates can be rotated
+// without a restart; a file that fails to load keeps the previous
+// configuration serving.
 func ServerTLS(s config.SSL) (*tls.Config, error) {
+	tc, err := buildServerTLS(s)
+	if err != nil {
+		return nil, err
+	}
+	if s.KeystoreLocation == "" && s.TruststoreLocation == "" {
+		return tc, nil
+	}
+	r := &tlsReloader{ssl: s, current: tc, stamp: fileStamp(s)}
+	return &tls.Config{MinVersion: tls.VersionTLS12, GetConfigForClient: r.config}, nil
+}
+
+// tlsReloader swaps a listener's TLS configuration when its files change.
+type tlsReloader struct {
+	ssl     config.SSL
+	mu      sync.Mutex
+	current *tls.Config
+	stamp   string
+}
+
+func (r *tlsReloader) config(*tls.ClientHelloInfo) (*tls.Config, error) {
+	stamp := fileStamp(r.ssl)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if stamp != r.stamp {
+		if tc, err := buildServerTLS(r.ssl); err == nil {
+			r.current = tc
+			r.stamp = stamp
+		}
+	}
+	return r.current, nil
+}
+
+// fileStamp identifies the current versions of the key and trust store
+// files.
+func fileStamp(s config.SSL) string {
+	var b strings.Builder
+	for _, p := range []string{s.KeystoreLocation, s.TruststoreLocation} {
+		if p == "" {
+			continue
+		}
+		if fi, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&b, "%s:%d:%d;", p, fi.Size(), fi.ModTime().UnixNano())
+		}
+	}
+	return b.String()
+}
+
+func buildServerTLS(s config.SSL) (*tls.Config, error) {
 	cert, err := loadKeyPair(s)
 	if err != nil {
 		return nil, err
