@@ -39,6 +39,11 @@ type Request struct {
 	// PLAINTEXT and on SSL without a client certificate, "User:<DN>" for
 	// mTLS, "User:<name>" after SASL. Authorizers and quotas key on it.
 	Principal string
+	// Listener is the name of the listener the request arrived on (e.g.
+	// PLAINTEXT), set by the network layer; Metadata, FindCoordinator and
+	// DescribeCluster answer with brokers' endpoints for it. Empty for an
+	// in-process request, which gets the inter-broker endpoints.
+	Listener string
 }
 
 // ParseHeader decodes the fixed part of a request header: key, version and

@@ -15,7 +15,7 @@ func (c *Controller) RegisterBroker(ctx context.Context, b metadata.Broker) erro
 	if !c.IsLeader() {
 		return c.notController()
 	}
-	if cur, ok := c.Image().Brokers[b.ID]; ok && cur == b {
+	if cur, ok := c.Image().Brokers[b.ID]; ok && cur.Equal(b) {
 		return nil
 	}
 	return c.propose(ctx, RecordRegisterBroker, &RegisterBrokerRecord{Broker: b})

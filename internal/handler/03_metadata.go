@@ -2,7 +2,10 @@ package handler
 
 // Metadata, versions 0–12.
 //
-// Lists the live brokers (as advertised) and the requested topics, or all
+// Lists the live brokers (as advertised on the listener the request
+// arrived on; brokers without that listener are left out, and a partition
+// led by one has no leader and LISTENER_NOT_FOUND, LEADER_NOT_AVAILABLE
+// before v6, as in Kafka) and the requested topics, or all
 // topics when the request's topic list is null (v1+) or empty (v0). Topics
 // may be named or, from v10, given by topic ID. Unknown topics are created
 // when the request allows it (always before v4) and
@@ -39,28 +42,66 @@ func (h *Handler) metadata(ctx context.Context, r kmsg.Request) kmsg.Response {
 	resp.ClusterID = &im.ClusterID
 	resp.ControllerID = im.ControllerID
 	resp.AuthorizedOperations = authorizedOpsNotRequested
+	listener := clientOf(ctx).listener
 	for _, b := range im.LiveBrokers() {
+		ep, ok := b.EndpointFor(listener)
+		if !ok {
+			continue // Kafka lists only brokers reachable on this listener
+		}
 		mb := kmsg.NewMetadataResponseBroker()
-		mb.NodeID, mb.Host, mb.Port = b.ID, b.Host, b.Port
+		mb.NodeID, mb.Host, mb.Port = b.ID, ep.Host, ep.Port
 		if b.Rack != "" {
 			rack := b.Rack
 			mb.Rack = &rack
 		}
 		resp.Brokers = append(resp.Brokers, mb)
 	}
+	h.metadataTopics(ctx, req, resp, im)
+	hideUnlistedLeaders(im, listener, req.Version, resp)
+	return resp
+}
+
+// hideUnlistedLeaders answers, as Kafka does, a partition whose leader is
+// registered but has no endpoint for the request's listener with no
+// leader and LISTENER_NOT_FOUND (LEADER_NOT_AVAILABLE before v6), since
+// the client could not reach that leader.
+func hideUnlistedLeaders(im *metadata.Image, listener string, version int16, resp *kmsg.MetadataResponse) {
+	if listener == "" {
+		return
+	}
+	code := kerr.ListenerNotFound.Code
+	if version < 6 {
+		code = kerr.LeaderNotAvailable.Code
+	}
+	for i := range resp.Topics {
+		for j := range resp.Topics[i].Partitions {
+			p := &resp.Topics[i].Partitions[j]
+			b, ok := im.Brokers[p.Leader]
+			if !ok || p.ErrorCode != 0 {
+				continue
+			}
+			if _, ok := b.EndpointFor(listener); !ok {
+				p.Leader, p.ErrorCode = -1, code
+			}
+		}
+	}
+}
+
+// metadataTopics fills resp.Topics: every topic, or the requested ones
+// (auto-creating as allowed).
+func (h *Handler) metadataTopics(ctx context.Context, req *kmsg.MetadataRequest, resp *kmsg.MetadataResponse, im *metadata.Image) {
 	allTopics := req.Topics == nil || (req.Version == 0 && len(req.Topics) == 0)
 	if allTopics {
 		for _, name := range im.SortedTopicNames() {
 			t, _ := im.Topic(name)
 			resp.Topics = append(resp.Topics, h.describeTopic(im, t))
 		}
-		return resp
+		return
 	}
 	autoCreate := (req.Version < 4 || req.AllowAutoTopicCreation) && h.Config.AutoCreateTopicsEnable
 	for _, rt := range req.Topics {
 		resp.Topics = append(resp.Topics, h.metadataTopic(ctx, im, rt, autoCreate))
 	}
-	return resp
 }
 
 func (h *Handler) metadataTopic(ctx context.Context, im *metadata.Image, rt kmsg.MetadataRequestTopic,

@@ -14,6 +14,9 @@ package handler
 // (transaction.state.log.replication.factor, min.insync.replicas from
 // transaction.state.log.min.isr).
 // v4+ batches keys (CoordinatorKeys) and answers one entry per key.
+// The coordinator's address is its endpoint for the listener the request
+// arrived on; a coordinator without that listener is
+// COORDINATOR_NOT_AVAILABLE.
 
 import (
 	"context"
@@ -91,7 +94,18 @@ func (h *Handler) coordinatorFor(ctx context.Context, keyType int8, key string) 
 	if pm.Leader == h.NodeID && h.Groups.Status(p) != group.Loaded {
 		return fail(kerr.CoordinatorLoadInProgress)
 	}
-	return coordinator{node: b.ID, host: b.Host, port: b.Port}
+	return coordinatorAt(ctx, b)
+}
+
+// coordinatorAt answers with b's endpoint for the request's listener, or
+// COORDINATOR_NOT_AVAILABLE when b lacks it (the client could not reach
+// it, as in Kafka).
+func coordinatorAt(ctx context.Context, b metadata.Broker) coordinator {
+	ep, ok := b.EndpointFor(clientOf(ctx).listener)
+	if !ok {
+		return coordinator{node: -1, port: -1, err: kerr.CoordinatorNotAvailable}
+	}
+	return coordinator{node: b.ID, host: ep.Host, port: ep.Port}
 }
 
 var errNoOffsetsTopic = errors.New("handler: offsets topic cannot be created yet")
@@ -144,7 +158,7 @@ func (h *Handler) txnCoordinatorFor(ctx context.Context, id string) coordinator 
 			return fail(kerr.CoordinatorLoadInProgress)
 		}
 	}
-	return coordinator{node: b.ID, host: b.Host, port: b.Port}
+	return coordinatorAt(ctx, b)
 }
 
 // txnStateTopic returns __transaction_state, creating it on first use.

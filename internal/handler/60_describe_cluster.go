@@ -7,7 +7,9 @@
 // ClusterAuthorizedOperations is INT32_MIN unless requested; without an
 // authorizer every cluster operation is allowed.
 //
-// Samsa: the same, from the metadata image. The controller ID is the
+// Samsa: the same, from the metadata image; each broker's address is its
+// endpoint for the listener the request arrived on, and brokers without
+// that listener are left out. The controller ID is the
 // active Raft controller's node ID (-1 while there is none). Samsa has no
 // authorizer, so requested operations are all of Kafka's cluster
 // operations.
@@ -34,7 +36,7 @@ const (
 	endpointControllers int8 = 2
 )
 
-func (h *Handler) describeCluster(_ context.Context, kreq kmsg.Request) kmsg.Response {
+func (h *Handler) describeCluster(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DescribeClusterRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeClusterResponse)
 	resp.EndpointType = endpointBrokers
@@ -48,9 +50,14 @@ func (h *Handler) describeCluster(_ context.Context, kreq kmsg.Request) kmsg.Res
 	im := h.Image()
 	resp.ClusterID = im.ClusterID
 	resp.ControllerID = im.ControllerID
+	listener := clientOf(ctx).listener
 	for _, b := range im.LiveBrokers() {
+		ep, ok := b.EndpointFor(listener)
+		if !ok {
+			continue // as Kafka: only brokers reachable on this listener
+		}
 		rb := kmsg.NewDescribeClusterResponseBroker()
-		rb.NodeID, rb.Host, rb.Port = b.ID, b.Host, b.Port
+		rb.NodeID, rb.Host, rb.Port = b.ID, ep.Host, ep.Port
 		if b.Rack != "" {
 			rb.Rack = kmsg.StringPtr(b.Rack)
 		}

@@ -3,9 +3,12 @@ package handler
 // BrokerRegistration, versions 0–4 (KIP-631), served on the client
 // listener by the active controller only (NOT_CONTROLLER elsewhere).
 //
-// A starting broker registers the listener named by its
-// inter.broker.listener.name (or the first listener) with host, port and
-// rack. A previous incarnation of the same broker id is moved out of every
+// A starting broker registers every advertised non-controller listener
+// with host, port and rack. The one named by inter.broker.listener.name
+// (else the first) is the broker's primary endpoint, used for replication
+// and the controller link; the others answer clients on their listener
+// (Metadata, FindCoordinator, DescribeCluster). Two listeners with the
+// same name are INVALID_REQUEST. A previous incarnation of the same broker id is moved out of every
 // ISR and leadership first; the broker starts fenced and is unfenced by its
 // first heartbeat. The broker epoch returned is the metadata log index of
 // the registration. Features, log dirs and the ZooKeeper migration flag
@@ -14,6 +17,7 @@ package handler
 
 import (
 	"context"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -39,8 +43,20 @@ func (h *Handler) brokerRegistration(ctx context.Context, r kmsg.Request) kmsg.R
 		resp.ErrorCode = kerr.InvalidRequest.Code
 		return resp
 	}
-	l := req.Listeners[0]
-	b := metadata.Broker{ID: req.BrokerID, Host: l.Host, Port: int32(l.Port), ListenerName: l.Name}
+	b := metadata.Broker{ID: req.BrokerID}
+	primary := 0
+	for i, l := range req.Listeners {
+		if slices.ContainsFunc(b.Endpoints, func(e metadata.Endpoint) bool { return e.Name == l.Name }) {
+			resp.ErrorCode = kerr.InvalidRequest.Code
+			return resp
+		}
+		if h.Config != nil && l.Name == h.Config.InterBrokerListenerName {
+			primary = i
+		}
+		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
+	}
+	p := b.Endpoints[primary]
+	b.Host, b.Port, b.ListenerName = p.Host, p.Port, p.Name
 	if req.Rack != nil {
 		b.Rack = *req.Rack
 	}

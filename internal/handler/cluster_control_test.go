@@ -47,7 +47,8 @@ func TestBrokerRegistrationAndHeartbeat(t *testing.T) {
 	reg.Listeners = append(reg.Listeners, l)
 	resp := dp.h.brokerRegistration(context.Background(), reg).(*kmsg.BrokerRegistrationResponse)
 	if resp.ErrorCode != 0 || resp.BrokerEpoch != 42 || len(fc.registered) != 1 ||
-		fc.registered[0] != (metadata.Broker{ID: 2, Host: "h2", Port: 9093, ListenerName: "PLAINTEXT"}) {
+		!fc.registered[0].Equal(metadata.Broker{ID: 2, Host: "h2", Port: 9093, ListenerName: "PLAINTEXT",
+			Endpoints: []metadata.Endpoint{{Name: "PLAINTEXT", Host: "h2", Port: 9093}}}) {
 		t.Fatalf("registration: %+v, registered %+v", resp, fc.registered)
 	}
 	reg.ClusterID = "other"

@@ -69,14 +69,16 @@ type clientKey struct{}
 
 // clientInfo identifies the client of the request being served.
 type clientInfo struct {
-	id   string // the request header's client id
-	host string // the connection's remote host, "" if unknown
+	id       string // the request header's client id
+	host     string // the connection's remote host, "" if unknown
+	listener string // the listener the request arrived on, "" in-process
 }
 
-// withClient records the request's client id and remote host for
-// handlers that store them (JoinGroup; DescribeGroups shows them).
-func withClient(ctx context.Context, clientID, host string) context.Context {
-	return context.WithValue(ctx, clientKey{}, clientInfo{id: clientID, host: host})
+// withClient records the request's client id, remote host and listener
+// for handlers that store them (JoinGroup; DescribeGroups shows them) or
+// answer per listener (Metadata, FindCoordinator, DescribeCluster).
+func withClient(ctx context.Context, clientID, host, listener string) context.Context {
+	return context.WithValue(ctx, clientKey{}, clientInfo{id: clientID, host: host, listener: listener})
 }
 
 func clientOf(ctx context.Context) clientInfo {

@@ -5,7 +5,11 @@ import (
 	"sort"
 )
 
-// Broker is a registered broker as the controller knows it.
+// Broker is a registered broker as the controller knows it. Host, Port
+// and ListenerName are its inter-broker endpoint (replication, the
+// controller link, Raft for a broker-only node); Endpoints are every
+// advertised non-controller listener, for answering clients on the
+// listener their request arrived on.
 type Broker struct {
 	ID           int32
 	Host         string
@@ -13,6 +17,52 @@ type Broker struct {
 	Rack         string
 	Fenced       bool
 	ListenerName string
+	// Endpoints is empty in registrations written before per-listener
+	// endpoints existed; AllEndpoints then gives the inter-broker one.
+	Endpoints []Endpoint `json:",omitempty"`
+}
+
+// Endpoint is one advertised listener of a broker.
+type Endpoint struct {
+	Name string
+	Host string
+	Port int32
+}
+
+// Primary returns the inter-broker endpoint.
+func (b Broker) Primary() Endpoint {
+	return Endpoint{Name: b.ListenerName, Host: b.Host, Port: b.Port}
+}
+
+// AllEndpoints returns the broker's advertised endpoints, or just the
+// inter-broker one for a registration without Endpoints.
+func (b Broker) AllEndpoints() []Endpoint {
+	if len(b.Endpoints) == 0 {
+		return []Endpoint{b.Primary()}
+	}
+	return b.Endpoints
+}
+
+// EndpointFor returns the broker's endpoint for the named listener, as
+// Kafka answers a client with the addresses of the listener its request
+// arrived on. An empty name (an in-process or internal request) gives the
+// inter-broker endpoint. ok is false when the broker lacks the listener.
+func (b Broker) EndpointFor(listener string) (Endpoint, bool) {
+	if listener == "" {
+		return b.Primary(), true
+	}
+	for _, e := range b.AllEndpoints() {
+		if e.Name == listener {
+			return e, true
+		}
+	}
+	return Endpoint{}, false
+}
+
+// Equal reports whether two registrations are the same.
+func (b Broker) Equal(o Broker) bool {
+	return b.ID == o.ID && b.Host == o.Host && b.Port == o.Port && b.Rack == o.Rack &&
+		b.Fenced == o.Fenced && b.ListenerName == o.ListenerName && slices.Equal(b.Endpoints, o.Endpoints)
 }
 
 // Partition is the replica state of one partition of a topic.

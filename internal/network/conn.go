@@ -126,6 +126,7 @@ func (c *conn) readLoop(queue chan<- inbound) {
 		default:
 			req.ClientHost = c.host
 			req.Principal = c.principal
+			req.Listener = c.l.cfg.Name
 			in.req = req
 		}
 		select {
