@@ -68,6 +68,9 @@ type Broker struct {
 	TransactionMaxTimeoutMs              int64 // transaction.max.timeout.ms
 	TransactionalIdExpirationMs          int64 // transactional.id.expiration.ms
 	TransactionAbortCleanupIntervalMs    int64 // transaction.abort.timed.out.transaction.cleanup.interval.ms
+	TransactionRemoveExpiredIntervalMs   int64 // transaction.remove.expired.transaction.cleanup.interval.ms
+	ProducerIDExpirationMs               int64 // producer.id.expiration.ms
+	ProducerIDExpirationCheckIntervalMs  int64 // producer.id.expiration.check.interval.ms
 
 	ReplicaLagTimeMaxMs       int64 // replica.lag.time.max.ms
 	BrokerSessionTimeoutMs    int64 // broker.session.timeout.ms
@@ -148,6 +151,9 @@ func Default() *Broker {
 		TransactionMaxTimeoutMs:              900000,
 		TransactionalIdExpirationMs:          7 * 24 * hourMs,
 		TransactionAbortCleanupIntervalMs:    10000,
+		TransactionRemoveExpiredIntervalMs:   hourMs,
+		ProducerIDExpirationMs:               24 * hourMs,
+		ProducerIDExpirationCheckIntervalMs:  600000,
 		ReplicaLagTimeMaxMs:                  30000,
 		BrokerSessionTimeoutMs:               9000,
 		BrokerHeartbeatIntervalMs:            2000,

@@ -202,12 +202,13 @@ func sameConfig(a, b map[string]string) bool {
 	return true
 }
 
-// Start runs the retention check every log.retention.check.interval.ms
-// and the log cleaner (cleaner.go).
+// Start runs the retention check every log.retention.check.interval.ms,
+// the log cleaner (cleaner.go) and the producer-id expiration (expire.go).
 func (m *Manager) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	m.startCleaner(ctx)
+	m.startProducerExpiry(ctx) // expire.go
 	interval := time.Duration(m.broker.LogRetentionCheckIntervalMs) * time.Millisecond
 	if interval <= 0 {
 		interval = 5 * time.Minute

@@ -21,10 +21,15 @@ type batchMeta struct {
 
 // producerState is what one partition knows about one idempotent producer.
 type producerState struct {
-	epoch   int16
-	batches [cachedBatches]batchMeta
-	n       int // valid entries in batches, newest at (head-1)
-	head    int
+	epoch int16
+	// lastTimestamp is the max timestamp of the producer's latest batch
+	// (data or marker), what producer.id.expiration.ms is measured from
+	// (expire.go). Taken from the batch, not the wall clock, so leader and
+	// followers, and a rebuild from the log, agree on it.
+	lastTimestamp int64
+	batches       [cachedBatches]batchMeta
+	n             int // valid entries in batches, newest at (head-1)
+	head          int
 }
 
 func (s *producerState) last() (batchMeta, bool) {
@@ -111,6 +116,7 @@ func (ps producers) record(h records.Header, baseOffset, appendTime int64) {
 		st = &producerState{epoch: h.ProducerEpoch}
 		ps[h.ProducerID] = st
 	}
+	st.lastTimestamp = h.MaxTimestamp
 	if h.IsControl() || h.BaseSequence < 0 {
 		// A transaction marker or a coordinator's write carries no
 		// sequence: it only moves the producer to its epoch (a fencing
