@@ -131,17 +131,11 @@ func (o *aclsOptions) run(ctx context.Context, in io.Reader, out io.Writer) erro
 	if err != nil {
 		return err
 	}
-	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
+	cc, cl, ctx, done, err := adminSession(ctx, o.bootstrap, o.commandConfig)
 	if err != nil {
 		return err
 	}
-	cl, err := cc.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := cc.withTimeout(ctx)
-	defer cancel()
+	defer done()
 	switch {
 	case o.add:
 		bindings, err := o.bindings(pt)

@@ -40,17 +40,11 @@ the version range per API and the highest version this client can use with it.`,
 }
 
 func (o *brokerAPIVersionsOptions) run(ctx context.Context, out io.Writer) error {
-	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
+	cc, cl, ctx, done, err := adminSession(ctx, o.bootstrap, o.commandConfig)
 	if err != nil {
 		return err
 	}
-	cl, err := cc.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := cc.withTimeout(ctx)
-	defer cancel()
+	defer done()
 	brokers, err := kadm.NewClient(cl).ListBrokers(ctx)
 	if err != nil {
 		return cc.timeoutError("list brokers", err)

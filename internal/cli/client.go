@@ -111,6 +111,22 @@ func (c *clientConfig) connect(ctx context.Context, extra ...kgo.Opt) (*kgo.Clie
 	return cl, nil
 }
 
+// adminSession is the start of most admin tools: a client from
+// --bootstrap-server and --command-config, connected, and a context bounded
+// by the request timeout; done closes both.
+func adminSession(ctx context.Context, bootstrap, commandConfig string) (*clientConfig, *kgo.Client, context.Context, func(), error) {
+	cc, err := newClientConfig(bootstrap, commandConfig, nil)
+	if err != nil {
+		return nil, nil, ctx, nil, err
+	}
+	cl, err := cc.connect(ctx)
+	if err != nil {
+		return nil, nil, ctx, nil, err
+	}
+	ctx, cancel := cc.withTimeout(ctx)
+	return cc, cl, ctx, func() { cancel(); cl.Close() }, nil
+}
+
 // withTimeout bounds one admin operation by the request timeout.
 func (c *clientConfig) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, c.timeout)

@@ -105,17 +105,11 @@ func (o *deleteRecordsOptions) run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
+	cc, cl, ctx, done, err := adminSession(ctx, o.bootstrap, o.commandConfig)
 	if err != nil {
 		return err
 	}
-	cl, err := cc.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := cc.withTimeout(ctx)
-	defer cancel()
+	defer done()
 	fmt.Fprintln(out, "Executing records delete operation")
 	resps, err := kadm.NewClient(cl).DeleteRecords(ctx, offsets)
 	if err != nil && len(resps) == 0 {

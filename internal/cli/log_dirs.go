@@ -96,17 +96,11 @@ func (o *logDirsOptions) run(ctx context.Context, out io.Writer) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
+	cc, cl, ctx, done, err := adminSession(ctx, o.bootstrap, o.commandConfig)
 	if err != nil {
 		return err
 	}
-	cl, err := cc.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := cc.withTimeout(ctx)
-	defer cancel()
+	defer done()
 	adm := kadm.NewClient(cl)
 	brokers, err := o.brokers(ctx, adm)
 	if err != nil {

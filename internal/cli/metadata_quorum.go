@@ -82,17 +82,11 @@ func (o *metadataQuorumOptions) run(ctx context.Context, out io.Writer) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
+	cc, cl, ctx, done, err := adminSession(ctx, o.bootstrap, o.commandConfig)
 	if err != nil {
 		return err
 	}
-	cl, err := cc.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := cc.withTimeout(ctx)
-	defer cancel()
+	defer done()
 	md, err := kadm.NewClient(cl).BrokerMetadata(ctx)
 	if err != nil {
 		return cc.timeoutError("metadata", err)

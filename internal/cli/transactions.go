@@ -74,17 +74,11 @@ func (o *transactionsOptions) run(ctx context.Context, out io.Writer,
 	if o.bootstrap == "" {
 		return usageErrorf("missing required argument --bootstrap-server")
 	}
-	cc, err := newClientConfig(o.bootstrap, o.commandConfig, nil)
+	_, cl, ctx, done, err := adminSession(ctx, o.bootstrap, o.commandConfig)
 	if err != nil {
 		return err
 	}
-	cl, err := cc.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	ctx, cancel := cc.withTimeout(ctx)
-	defer cancel()
+	defer done()
 	return fn(ctx, kadm.NewClient(cl), cl, out)
 }
 
