@@ -63,6 +63,8 @@ type Config struct {
 	NumPartitions  int32         // transaction.state.log.num.partitions
 	MaxTimeout     time.Duration // transaction.max.timeout.ms
 	AbortInterval  time.Duration // how often timed-out transactions are looked for; default 10s
+	IDExpiration   time.Duration // transactional.id.expiration.ms; default 7 days
+	ExpireInterval time.Duration // how often expired ids are looked for; default 1h
 	NextProducerID func() (int64, error)
 	Logger         *slog.Logger
 }
@@ -92,7 +94,7 @@ type Coordinator struct {
 }
 
 // New makes a Coordinator that leads nothing yet and starts its timeout
-// loop; Close stops it.
+// and expiration loops; Close stops them.
 func New(cfg Config, log Log, markers Markers) *Coordinator {
 	if cfg.NumPartitions < 1 {
 		cfg.NumPartitions = 50
@@ -103,6 +105,12 @@ func New(cfg Config, log Log, markers Markers) *Coordinator {
 	if cfg.AbortInterval <= 0 {
 		cfg.AbortInterval = 10 * time.Second
 	}
+	if cfg.IDExpiration <= 0 {
+		cfg.IDExpiration = 7 * 24 * time.Hour
+	}
+	if cfg.ExpireInterval <= 0 {
+		cfg.ExpireInterval = time.Hour
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,6 +118,7 @@ func New(cfg Config, log Log, markers Markers) *Coordinator {
 		parts: make(map[int32]partStatus), txns: make(map[string]*meta)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.goOwned(c.timeoutLoop)
+	c.goOwned(c.expireLoop) // expire.go
 	return c
 }
 

@@ -81,8 +81,9 @@ type meta struct {
 	id        string
 	partition int32
 
-	mu   sync.Mutex
-	data data
+	mu      sync.Mutex
+	data    data
+	removed bool // expired (expire.go): no longer the id's entry
 }
 
 func (m *meta) info() Info {
@@ -118,11 +119,10 @@ func (c *Coordinator) InitProducerID(ctx context.Context, id string, timeoutMs i
 	if timeoutMs <= 0 || timeout > c.cfg.MaxTimeout {
 		return -1, -1, ErrInvalidTimeout
 	}
-	m, err := c.lookup(id, true)
+	m, err := c.lockMeta(id, true)
 	if err != nil {
 		return -1, -1, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := m.data.clone()
 	if reqPID >= 0 && d.producerID >= 0 && (reqPID != d.producerID || reqEpoch != d.epoch) {
