@@ -4,12 +4,14 @@ package handler
 // listener by the active controller only (NOT_CONTROLLER elsewhere).
 //
 // A starting broker registers every advertised non-controller listener
-// with host, port and rack. The one named by inter.broker.listener.name
-// (else the first) is the broker's primary endpoint, used for replication
-// and the controller link; the others answer clients on their listener
-// (Metadata, FindCoordinator, DescribeCluster). Two listeners with the
-// same name are INVALID_REQUEST. A previous incarnation of the same broker id is moved out of every
-// ISR and leadership first; the broker starts fenced and is unfenced by its
+// with host, port and rack. The first is its inter-broker listener (a
+// Samsa broker sends that one first; this node's own
+// inter.broker.listener.name need not match the broker's): the primary
+// endpoint, used for replication and the controller link. All of them
+// answer clients on their listener (Metadata, FindCoordinator,
+// DescribeCluster). Two listeners with the same name are INVALID_REQUEST.
+// A previous incarnation of the same broker id is moved out of every ISR
+// and leadership first; the broker starts fenced and is unfenced by its
 // first heartbeat. The broker epoch returned is the metadata log index of
 // the registration. Features, log dirs and the ZooKeeper migration flag
 // are accepted and ignored; a cluster id that does not match ours is
@@ -44,18 +46,14 @@ func (h *Handler) brokerRegistration(ctx context.Context, r kmsg.Request) kmsg.R
 		return resp
 	}
 	b := metadata.Broker{ID: req.BrokerID}
-	primary := 0
-	for i, l := range req.Listeners {
+	for _, l := range req.Listeners {
 		if slices.ContainsFunc(b.Endpoints, func(e metadata.Endpoint) bool { return e.Name == l.Name }) {
 			resp.ErrorCode = kerr.InvalidRequest.Code
 			return resp
 		}
-		if h.Config != nil && l.Name == h.Config.InterBrokerListenerName {
-			primary = i
-		}
 		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
 	}
-	p := b.Endpoints[primary]
+	p := b.Endpoints[0]
 	b.Host, b.Port, b.ListenerName = p.Host, p.Port, p.Name
 	if req.Rack != nil {
 		b.Rack = *req.Rack

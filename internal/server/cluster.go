@@ -319,16 +319,19 @@ func (l *controllerLink) setHandler(h *handler.Handler) {
 	l.mu.Unlock()
 }
 
-// register sends BrokerRegistration for the advertised listener; for a
-// broker-only node it is also the address Raft dials to add it as a
+// register sends BrokerRegistration with every advertised non-controller
+// listener, adv (the inter-broker one) first; for a broker-only node adv
+// is also the address Raft dials to add it as a
 // non-voter.
 func (l *controllerLink) register(ctx context.Context, adv config.Listener) error {
 	req := kmsg.NewPtrBrokerRegistrationRequest()
 	req.SetVersion(0)
 	req.BrokerID, req.ClusterID = l.s.cfg.NodeID, l.s.ctrl.Image().ClusterID
-	lst := kmsg.NewBrokerRegistrationRequestListener()
-	lst.Name, lst.Host, lst.Port = adv.Name, adv.Host, uint16(adv.Port)
-	req.Listeners = append(req.Listeners, lst)
+	for _, a := range l.s.advertisedEndpoints(adv) {
+		lst := kmsg.NewBrokerRegistrationRequestListener()
+		lst.Name, lst.Host, lst.Port = a.Name, a.Host, uint16(a.Port)
+		req.Listeners = append(req.Listeners, lst)
+	}
 	if l.s.cfg.BrokerRack != "" {
 		req.Rack = &l.s.cfg.BrokerRack
 	}

@@ -159,8 +159,7 @@ func (s *Server) start(ctx context.Context) error {
 		if err := s.cluster.start(ctx, h, adv); err != nil {
 			return err
 		}
-	} else if err := s.ctrl.RegisterBroker(ctx, metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host,
-		Port: int32(adv.Port), ListenerName: adv.Name}); err != nil {
+	} else if err := s.ctrl.RegisterBroker(ctx, s.brokerRegistration(adv)); err != nil {
 		return fmt.Errorf("register broker: %w", err)
 	}
 	s.ready.Store(true)
@@ -271,6 +270,35 @@ func (s *Server) clientListener() (config.Listener, bool) {
 		}
 	}
 	return config.Listener{}, false
+}
+
+// advertisedEndpoints returns every advertised non-controller listener,
+// the inter-broker one (primary) first, with a port of 0 replaced by the
+// port bound: the endpoints a broker registers so that clients are
+// answered with the addresses of the listener they came in on.
+func (s *Server) advertisedEndpoints(primary config.Listener) []config.Listener {
+	out := []config.Listener{primary}
+	for _, l := range s.cfg.AdvertisedListeners {
+		if l.Name == primary.Name || slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
+			continue
+		}
+		if l.Port == 0 {
+			l.Port = s.boundPort(l.Name)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// brokerRegistration is this node's registration for the single-node
+// path (a cluster registers through BrokerRegistration instead).
+func (s *Server) brokerRegistration(adv config.Listener) metadata.Broker {
+	b := metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host, Port: int32(adv.Port), ListenerName: adv.Name,
+		Rack: s.cfg.BrokerRack}
+	for _, l := range s.advertisedEndpoints(adv) {
+		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
+	}
+	return b
 }
 
 // raftTransport gives Raft a port shared with the Kafka protocol: the
