@@ -152,7 +152,7 @@ func (p *Partition) Producers() []ProducerInfo {
 	defer p.mu.Unlock()
 	var out []ProducerInfo
 	for id, st := range p.producers {
-		pi := ProducerInfo{ProducerID: id, Epoch: st.epoch, LastSequence: -1, LastTimestamp: -1, TxnStartOffset: -1,
+		pi := ProducerInfo{ProducerID: id, Epoch: st.epoch, LastSequence: -1, LastTimestamp: st.lastTimestamp, TxnStartOffset: -1,
 			CoordinatorEpoch: -1}
 		if b, ok := st.last(); ok {
 			pi.LastSequence = b.lastSeq

@@ -30,6 +30,8 @@ func (s *Server) startTxn(pids txn.NodeProducerIDs) {
 		NumPartitions:  s.cfg.TransactionStateLogNumPartitions,
 		MaxTimeout:     time.Duration(s.cfg.TransactionMaxTimeoutMs) * time.Millisecond,
 		AbortInterval:  time.Duration(s.cfg.TransactionAbortCleanupIntervalMs) * time.Millisecond,
+		IDExpiration:   time.Duration(s.cfg.TransactionalIdExpirationMs) * time.Millisecond,
+		ExpireInterval: time.Duration(s.cfg.TransactionRemoveExpiredIntervalMs) * time.Millisecond,
 		NextProducerID: pids.Next,
 		Logger:         s.logger.With("component", "transactions"),
 	}, txnStateLog{parts: s.parts}, s.txnMarkers)
