@@ -68,10 +68,10 @@ func (c *checker) identity() {
 			break
 		}
 	}
-	if b.IsController() && !b.IsBroker() {
-		// Every voter also serves as a broker today; a broker-only node
-		// (process.roles=broker) is supported.
-		c.fail("process.roles", roles, `must be "broker,controller" or "broker": controller-only nodes are not supported yet`)
+	if b.IsController() && !b.IsBroker() && len(b.ControllerQuorumVoters) == 0 {
+		// A controller-only node serves no clients; alone it would be a
+		// cluster with no brokers.
+		c.fail("process.roles", roles, "a controller-only node needs controller.quorum.voters")
 	}
 	if len(b.LogDirs) == 0 || slices.Contains(b.LogDirs, "") {
 		c.fail("log.dirs", strings.Join(b.LogDirs, ","), "must list at least one directory")
@@ -106,6 +106,20 @@ func (c *checker) listeners() {
 	all := listenersText(b.Listeners)
 	if b.IsBroker() && len(b.Listeners) == 0 {
 		c.fail("listeners", all, "must list at least one listener for a broker")
+	}
+	if b.IsController() && !b.IsBroker() {
+		// As Kafka: a controller-only node binds only its controller
+		// listeners; it has no client or inter-broker listener.
+		for _, l := range b.Listeners {
+			if !slices.Contains(b.ControllerListenerNames, l.Name) {
+				c.fail("listeners", all, "a controller-only node (process.roles=controller) must list only controller listeners (controller.listener.names); "+l.Name+" is not one")
+			}
+		}
+	}
+	if b.IsBroker() && len(b.Listeners) > 0 && !slices.ContainsFunc(b.Listeners, func(l Listener) bool {
+		return !slices.Contains(b.ControllerListenerNames, l.Name)
+	}) {
+		c.fail("listeners", all, "a broker needs a listener that is not a controller listener")
 	}
 	names := map[string]bool{}
 	ports := map[string]bool{}
