@@ -65,9 +65,11 @@ type cluster struct {
 }
 
 // clustered reports whether this node runs in a multi-node cluster: more
-// than one voter, or a broker-only node following the voters.
+// than one voter, or a node with only one of the two roles (a broker-only
+// node following the voters, or a controller-only voter serving brokers
+// elsewhere).
 func (s *Server) clustered() bool {
-	return len(s.cfg.ControllerQuorumVoters) > 1 || !s.cfg.IsController()
+	return len(s.cfg.ControllerQuorumVoters) > 1 || !s.controllerRole() || !s.brokerRole()
 }
 
 // newCluster prepares replication before the first image is applied; nil
@@ -126,6 +128,19 @@ func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.List
 	return nil
 }
 
+// startController starts only the active controller's duties, for a
+// controller-only node: it registers no broker, sends no heartbeats and
+// hosts no replicas, so the lifecycle, ISR and fetcher work is skipped.
+// Both loops act only while this node is the active controller.
+func (c *cluster) startController() {
+	loopCtx, cancel := context.WithCancel(context.Background())
+	c.mu.Lock()
+	c.cancel = cancel
+	c.mu.Unlock()
+	c.goRun(c.liveness, loopCtx)
+	c.goRun(func(ctx context.Context) { c.s.ctrl.RunOperations(ctx, operationsConfig(c.s.cfg)) }, loopCtx)
+}
+
 func operationsConfig(cfg *config.Broker) controller.OperationsConfig {
 	return controller.OperationsConfig{AutoLeaderRebalance: cfg.AutoLeaderRebalanceEnable,
 		ImbalanceCheckInterval:       time.Duration(cfg.LeaderImbalanceCheckIntervalSeconds) * time.Second,
@@ -150,7 +165,7 @@ func (c *cluster) shutdown() {
 	c.mu.Lock()
 	stopped := c.stopped
 	c.mu.Unlock()
-	if c.h != nil && !stopped {
+	if c.h != nil && !stopped && c.s.brokerRole() { // a controller-only node has no broker to fence
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		c.heartbeat(ctx, true)
 		cancel()

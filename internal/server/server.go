@@ -151,6 +151,14 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.startListeners(h); err != nil {
 		return err
 	}
+	if !s.brokerRole() {
+		// A controller-only node registers no broker: it is in no
+		// Metadata broker list and gets no replicas.
+		s.cluster.startController()
+		s.ready.Store(true)
+		s.logger.Info("samsa node started", s.startupSummary()...)
+		return nil
+	}
 	adv, _ := s.clientListener()
 	if adv.Port == 0 { // bound to port 0: advertise the port we got
 		adv.Port = s.boundPort(adv.Name)
@@ -166,6 +174,15 @@ func (s *Server) start(ctx context.Context) error {
 	s.logger.Info("samsa node started", s.startupSummary()...)
 	return nil
 }
+
+// brokerRole reports whether this node serves as a broker: it registers,
+// hosts partitions and serves clients. A controller-only node
+// (process.roles=controller) does none of that.
+func (s *Server) brokerRole() bool { return s.cfg.IsBroker() }
+
+// controllerRole reports whether this node is a Raft voter of the metadata
+// quorum, running the controller's duties while it is the active one.
+func (s *Server) controllerRole() bool { return s.cfg.IsController() }
 
 func (s *Server) metadataDir() string {
 	if s.cfg.MetadataLogDir != "" {
@@ -204,7 +221,7 @@ func (s *Server) startController(ctx context.Context) error {
 	s.ctrl = ctrl
 	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if !s.cfg.IsController() {
+	if !s.controllerRole() {
 		return s.joinQuorum(readyCtx)
 	}
 	if err := ctrl.WaitReady(readyCtx); err != nil {
@@ -445,7 +462,7 @@ func (s *Server) startListeners(h *handler.Handler) error {
 		s.listeners = append(s.listeners, nl)
 		s.listenerNames = append(s.listenerNames, l.Name)
 	}
-	if len(s.listeners) == 0 {
+	if len(s.listeners) == 0 && s.brokerRole() {
 		return errors.New("no client listener configured (listeners has only controller listeners)")
 	}
 	return nil
