@@ -58,7 +58,26 @@ func (h *Handler) metadata(ctx context.Context, r kmsg.Request) kmsg.Response {
 	}
 	h.metadataTopics(ctx, req, resp, im)
 	hideUnlistedLeaders(im, listener, req.Version, resp)
+	resp.ControllerID = reachableController(resp.ControllerID, h.NodeID, resp.Brokers)
 	return resp
+}
+
+// reachableController is the controller id to give clients. Kafka's KRaft
+// brokers answer with a live broker rather than the active controller, whom
+// clients cannot reach when it is a controller-only node; that broker
+// forwards the admin request. Samsa keeps the active controller when it is
+// a listed broker, else this node if listed, else the first listed broker.
+func reachableController(active, self int32, brokers []kmsg.MetadataResponseBroker) int32 {
+	fallback := int32(-1)
+	for i, b := range brokers {
+		if b.NodeID == active {
+			return active
+		}
+		if b.NodeID == self || i == 0 && fallback < 0 {
+			fallback = b.NodeID
+		}
+	}
+	return fallback
 }
 
 // hideUnlistedLeaders answers, as Kafka does, a partition whose leader is
