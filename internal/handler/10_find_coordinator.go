@@ -83,18 +83,25 @@ func (h *Handler) coordinatorFor(ctx context.Context, keyType int8, key string) 
 		return fail(kerr.CoordinatorNotAvailable)
 	}
 	p := h.Groups.PartitionFor(key)
-	pm, ok := t.Partition(p)
+	b, ok := h.liveLeader(t, p)
 	if !ok {
 		return fail(kerr.CoordinatorNotAvailable)
 	}
-	b, ok := h.Image().Brokers[pm.Leader]
-	if !ok || b.Fenced {
-		return fail(kerr.CoordinatorNotAvailable)
-	}
-	if pm.Leader == h.NodeID && h.Groups.Status(p) != group.Loaded {
+	if b.ID == h.NodeID && h.Groups.Status(p) != group.Loaded {
 		return fail(kerr.CoordinatorLoadInProgress)
 	}
 	return coordinatorAt(ctx, b)
+}
+
+// liveLeader is the unfenced broker leading partition p of an internal
+// topic: the coordinator of the keys that hash to p.
+func (h *Handler) liveLeader(t *metadata.Topic, p int32) (metadata.Broker, bool) {
+	pm, ok := t.Partition(p)
+	if !ok {
+		return metadata.Broker{}, false
+	}
+	b, ok := h.Image().Brokers[pm.Leader]
+	return b, ok && !b.Fenced
 }
 
 // coordinatorAt answers with b's endpoint for the request's listener, or
@@ -145,15 +152,11 @@ func (h *Handler) txnCoordinatorFor(ctx context.Context, id string) coordinator 
 		return fail(kerr.CoordinatorNotAvailable)
 	}
 	p := h.Txn.PartitionFor(id)
-	pm, ok := t.Partition(p)
+	b, ok := h.liveLeader(t, p)
 	if !ok {
 		return fail(kerr.CoordinatorNotAvailable)
 	}
-	b, ok := h.Image().Brokers[pm.Leader]
-	if !ok || b.Fenced {
-		return fail(kerr.CoordinatorNotAvailable)
-	}
-	if pm.Leader == h.NodeID {
+	if b.ID == h.NodeID {
 		if _, loaded := h.Txn.Status(p); !loaded {
 			return fail(kerr.CoordinatorLoadInProgress)
 		}

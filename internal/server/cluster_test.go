@@ -48,40 +48,69 @@ type testCluster struct {
 func startCluster(t *testing.T) *testCluster {
 	t.Helper()
 	ports := freePorts(t, 6)
-	var voters []string
-	for i := range 3 {
-		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[3+i]))
+	var nodes [3]nodeLayout
+	for i := range nodes {
+		client, ctrl := fmt.Sprintf("127.0.0.1:%d", ports[i]), fmt.Sprintf("127.0.0.1:%d", ports[3+i])
+		nodes[i] = plaintextNode(client, ctrl)
 	}
-	logger := slog.New(slog.DiscardHandler) // Raft logs every refused dial at ERROR
-	if os.Getenv("SAMSA_TEST_LOG") != "" {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return startNodes(t, testLogger(), nodes, nil)
+}
+
+// nodeLayout is one node of a three-node in-process cluster: its
+// listeners and the properties that differ between tests. startNodes adds
+// the common ones: roles, voters, log dir, short heartbeat and session
+// timeouts, replication factor 3 and min.insync.replicas 2.
+type nodeLayout struct {
+	client    string   // the host:port tests bootstrap from
+	ctrl      string   // the CONTROLLER listener's host:port, the voter address
+	listeners string   // the listeners value (it must include CONTROLLER://ctrl)
+	props     []string // inter-broker listener, protocol map, security, ...
+}
+
+// plaintextNode is a node with one PLAINTEXT client listener.
+func plaintextNode(client, ctrl string) nodeLayout {
+	return nodeLayout{client: client, ctrl: ctrl,
+		listeners: fmt.Sprintf("PLAINTEXT://%s,CONTROLLER://%s", client, ctrl),
+		props: []string{"inter.broker.listener.name=PLAINTEXT",
+			"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"}}
+}
+
+// startNodes starts the three nodes at once (none serves before a quorum
+// of voters runs), registers their shutdown and waits until every node sees
+// three live brokers. opts gives a node's Options (nil: none).
+func startNodes(t *testing.T, logger *slog.Logger, nodes [3]nodeLayout, opts func(id int32) Options) *testCluster {
+	t.Helper()
+	var voters []string
+	for i, n := range nodes {
+		voters = append(voters, fmt.Sprintf("%d@%s", i+1, n.ctrl))
 	}
 	tc := &testCluster{t: t, nodes: make([]*Server, 3), cfgs: make([]*config.Broker, 3), logger: logger}
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
-	for i := range 3 {
-		client := fmt.Sprintf("127.0.0.1:%d", ports[i])
-		tc.clients = append(tc.clients, client)
-		overrides := []string{
-			fmt.Sprintf("node.id=%d", i+1), "process.roles=broker,controller",
+	for i, n := range nodes {
+		id := int32(i + 1)
+		tc.clients = append(tc.clients, n.client)
+		cfg, _, err := config.Parse(nil, "test", append([]string{
+			fmt.Sprintf("node.id=%d", id), "process.roles=broker,controller",
 			"controller.quorum.voters=" + strings.Join(voters, ","),
-			fmt.Sprintf("listeners=PLAINTEXT://%s,CONTROLLER://127.0.0.1:%d", client, ports[3+i]),
-			"inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
-			"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+			"listeners=" + n.listeners, "controller.listener.names=CONTROLLER",
 			"log.dirs=" + t.TempDir(), "broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=3000",
 			"replica.lag.time.max.ms=3000", "default.replication.factor=3", "min.insync.replicas=2",
-		}
-		cfg, _, err := config.Parse(nil, "test", overrides)
+		}, n.props...))
 		if err != nil {
 			t.Fatal(err)
 		}
 		tc.cfgs[i] = cfg
+		var o Options
+		if opts != nil {
+			o = opts(id)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			tc.nodes[i], errs[i] = Start(ctx, cfg, logger.With("test_node", i+1))
+			tc.nodes[i], errs[i] = StartWithOptions(ctx, cfg, logger.With("test_node", id), o)
 		}()
 	}
 	wg.Wait()
@@ -100,6 +129,15 @@ func startCluster(t *testing.T) *testCluster {
 		return true
 	})
 	return tc
+}
+
+// testLogger discards logs (Raft logs every refused dial at ERROR) unless
+// SAMSA_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("SAMSA_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 func (tc *testCluster) closeAll() {

@@ -74,15 +74,7 @@ func (l offsetsLog) Append(ctx context.Context, p int32, recs []group.Record) er
 		rs[i] = records.Record{OffsetDelta: int32(i), Key: r.Key, Value: r.Value, ValueNull: r.Value == nil}
 	}
 	h := records.Header{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1, BaseTimestamp: time.Now().UnixMilli()}
-	batch, err := records.AppendBatch(nil, h, rs, records.None)
-	if err != nil {
-		return err
-	}
-	res, err := part.Append(batch)
-	if err != nil {
-		return fmt.Errorf("append to %s-%d: %w", group.OffsetsTopic, p, err)
-	}
-	return waitHighWatermark(ctx, part, res.LastOffset+1)
+	return appendAndWait(ctx, part, h, rs)
 }
 
 func waitHighWatermark(ctx context.Context, part *partition.Partition, target int64) error {

@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/samsa-io/samsa/internal/config"
 )
 
 // checkListenerView asserts that a client bootstrapped on seed sees
@@ -106,53 +103,15 @@ func TestSecondListenerAdvertisesItsOwnAddresses(t *testing.T) {
 
 func TestClusterSecondListenerAdvertisesItsOwnAddresses(t *testing.T) {
 	ports := freePorts(t, 9) // PLAINTEXT, EXTERNAL, CONTROLLER per node
-	var voters []string
-	for i := range 3 {
-		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[6+i]))
+	var nodes [3]nodeLayout
+	for i := range nodes {
+		client, ctrl := fmt.Sprintf("127.0.0.1:%d", ports[i]), fmt.Sprintf("127.0.0.1:%d", ports[6+i])
+		nodes[i] = nodeLayout{client: client, ctrl: ctrl,
+			listeners: fmt.Sprintf("PLAINTEXT://%s,EXTERNAL://127.0.0.1:%d,CONTROLLER://%s", client, ports[3+i], ctrl),
+			props: []string{"inter.broker.listener.name=PLAINTEXT",
+				"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT"}}
 	}
-	tc := &testCluster{t: t, nodes: make([]*Server, 3), cfgs: make([]*config.Broker, 3), logger: slog.New(slog.DiscardHandler)}
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range 3 {
-		overrides := []string{
-			fmt.Sprintf("node.id=%d", i+1), "process.roles=broker,controller",
-			"controller.quorum.voters=" + strings.Join(voters, ","),
-			fmt.Sprintf("listeners=PLAINTEXT://127.0.0.1:%d,EXTERNAL://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d",
-				ports[i], ports[3+i], ports[6+i]),
-			"inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
-			"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,EXTERNAL:PLAINTEXT",
-			"log.dirs=" + t.TempDir(), "broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=3000",
-			"default.replication.factor=3", "min.insync.replicas=2",
-		}
-		cfg, _, err := config.Parse(nil, "test", overrides)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tc.cfgs[i] = cfg
-		tc.clients = append(tc.clients, fmt.Sprintf("127.0.0.1:%d", ports[i]))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			tc.nodes[i], errs[i] = Start(ctx, cfg, tc.logger.With("test_node", i+1))
-		}()
-	}
-	wg.Wait()
-	t.Cleanup(tc.closeAll)
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("start node %d: %v", i+1, err)
-		}
-	}
-	tc.eventually("3 live brokers", func() bool {
-		for _, s := range tc.nodes {
-			if len(s.ctrl.Image().LiveBrokers()) != 3 {
-				return false
-			}
-		}
-		return true
-	})
+	startNodes(t, slog.New(slog.DiscardHandler), nodes, nil)
 	for _, l := range []struct {
 		name string
 		base int

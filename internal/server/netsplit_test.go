@@ -3,9 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +12,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/netfault"
 	"github.com/samsa-io/samsa/internal/replication"
 )
@@ -25,64 +21,13 @@ import (
 func startNetCluster(t *testing.T, nw *netfault.Network) *testCluster {
 	t.Helper()
 	ports := freePorts(t, 6)
-	var voters []string
-	for i := range 3 {
-		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[3+i]))
-	}
-	tc := &testCluster{t: t, nodes: make([]*Server, 3), cfgs: make([]*config.Broker, 3), logger: netLogger()}
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range 3 {
-		id := int32(i + 1)
+	var nodes [3]nodeLayout
+	for i := range nodes {
 		client, ctrl := fmt.Sprintf("127.0.0.1:%d", ports[i]), fmt.Sprintf("127.0.0.1:%d", ports[3+i])
-		tc.clients = append(tc.clients, client)
-		nw.Register(id, client, ctrl)
-		cfg, _, err := config.Parse(nil, "test", []string{
-			fmt.Sprintf("node.id=%d", id), "process.roles=broker,controller",
-			"controller.quorum.voters=" + strings.Join(voters, ","),
-			fmt.Sprintf("listeners=PLAINTEXT://%s,CONTROLLER://%s", client, ctrl),
-			"inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
-			"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-			"log.dirs=" + t.TempDir(), "broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=3000",
-			"replica.lag.time.max.ms=3000", "default.replication.factor=3", "min.insync.replicas=2",
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tc.cfgs[i] = cfg
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			tc.nodes[i], errs[i] = StartWithOptions(ctx, cfg, tc.logger.With("test_node", id), Options{Dial: nw.Dialer(id)})
-		}()
+		nw.Register(int32(i+1), client, ctrl)
+		nodes[i] = plaintextNode(client, ctrl)
 	}
-	wg.Wait()
-	t.Cleanup(tc.closeAll)
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("start node %d: %v", i+1, err)
-		}
-	}
-	tc.eventually("3 live brokers", func() bool {
-		for _, s := range tc.nodes {
-			if len(s.ctrl.Image().LiveBrokers()) != 3 {
-				return false
-			}
-		}
-		return true
-	})
-	return tc
-}
-
-// netLogger discards logs (Raft logs every refused dial at ERROR) unless
-// SAMSA_TEST_LOG is set, like startCluster.
-func netLogger() *slog.Logger {
-	if os.Getenv("SAMSA_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
+	return startNodes(t, testLogger(), nodes, func(id int32) Options { return Options{Dial: nw.Dialer(id)} })
 }
 
 // ackLog is what a continuous producer had acknowledged.

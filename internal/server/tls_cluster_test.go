@@ -7,8 +7,6 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"log/slog"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +14,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 
-	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/security/certtest"
 )
 
@@ -47,53 +44,17 @@ func testSecureCluster(t *testing.T, proto string, extra []string, clientOpt kgo
 	client := certtest.WriteFiles(t, dir, "client", ca, ca.Issue(t, pkix.Name{CommonName: "client"}))
 
 	ports := freePorts(t, 6)
-	var voters []string
-	for i := range 3 {
-		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, ports[3+i]))
+	var nodes [3]nodeLayout
+	for i := range nodes {
+		addr, ctrl := fmt.Sprintf("127.0.0.1:%d", ports[i]), fmt.Sprintf("127.0.0.1:%d", ports[3+i])
+		nodes[i] = nodeLayout{client: addr, ctrl: ctrl,
+			listeners: fmt.Sprintf("%s://%s,CONTROLLER://%s", proto, addr, ctrl),
+			props: append([]string{"inter.broker.listener.name=" + proto,
+				"listener.security.protocol.map=CONTROLLER:" + proto + "," + proto + ":" + proto,
+				"ssl.keystore.location=" + node.Keystore, "ssl.truststore.location=" + node.CA,
+			}, extra...)}
 	}
-	tc := &testCluster{t: t, nodes: make([]*Server, 3), cfgs: make([]*config.Broker, 3), logger: slog.New(slog.DiscardHandler)}
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range 3 {
-		addr := fmt.Sprintf("127.0.0.1:%d", ports[i])
-		tc.clients = append(tc.clients, addr)
-		cfg, _, err := config.Parse(nil, "test", append([]string{
-			fmt.Sprintf("node.id=%d", i+1), "process.roles=broker,controller",
-			"controller.quorum.voters=" + strings.Join(voters, ","),
-			fmt.Sprintf("listeners=%s://%s,CONTROLLER://127.0.0.1:%d", proto, addr, ports[3+i]),
-			"inter.broker.listener.name=" + proto, "controller.listener.names=CONTROLLER",
-			"listener.security.protocol.map=CONTROLLER:" + proto + "," + proto + ":" + proto,
-			"ssl.keystore.location=" + node.Keystore, "ssl.truststore.location=" + node.CA,
-			"log.dirs=" + t.TempDir(), "broker.heartbeat.interval.ms=200", "broker.session.timeout.ms=3000",
-			"replica.lag.time.max.ms=3000", "default.replication.factor=3", "min.insync.replicas=2",
-		}, extra...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tc.cfgs[i] = cfg
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			tc.nodes[i], errs[i] = Start(ctx, cfg, tc.logger)
-		}()
-	}
-	wg.Wait()
-	t.Cleanup(tc.closeAll)
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("start node %d: %v", i+1, err)
-		}
-	}
-	tc.eventually("3 live brokers over TLS", func() bool {
-		for _, s := range tc.nodes {
-			if len(s.ctrl.Image().LiveBrokers()) != 3 {
-				return false
-			}
-		}
-		return true
-	})
+	tc := startNodes(t, slog.New(slog.DiscardHandler), nodes, nil)
 
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.CertPEM)

@@ -88,6 +88,8 @@ func (l txnStateLog) Append(ctx context.Context, p int32, recs []txn.Record) err
 	return appendAndWait(ctx, part, h, rs)
 }
 
+// appendAndWait writes rs as one uncompressed batch to an internal topic's
+// partition and waits until the high watermark covers it (acks=all).
 func appendAndWait(ctx context.Context, part *partition.Partition, h records.Header, rs []records.Record) error {
 	batch, err := records.AppendBatch(nil, h, rs, records.None)
 	if err != nil {

@@ -30,8 +30,7 @@ func TestReassignToAddedBroker(t *testing.T) {
 	time.Sleep(2 * time.Second)
 
 	n4 := c.AddBroker(nil)
-	t.Logf("broker-only node 4 joined at %s", n4.Addr)
-	time.Sleep(time.Second) // node 4 in the image everywhere before it is named in a reassignment
+	t.Logf("broker-only node 4 joined at %s", n4.Addr) // AddBroker waited until every node lists it
 
 	plan := filepath.Join(t.TempDir(), "reassign.json")
 	if err := os.WriteFile(plan, []byte(`{"version":1,"partitions":[{"topic":"moving","partition":0,"replicas":[2,3,4]}]}`), 0o644); err != nil {

@@ -192,16 +192,22 @@ func metadataFrom(seeds []string, topics ...string) (kadm.Metadata, error) {
 	return kadm.NewClient(cl).Metadata(ctx, topics...)
 }
 
-// WaitBrokers waits until Metadata lists exactly n brokers.
+// WaitBrokers waits until every running node's Metadata lists exactly n
+// brokers.
 func (c *Cluster) WaitBrokers(n int) {
 	c.t.Helper()
 	Eventually(c.t, 60*time.Second, func() error {
-		md, err := c.metadata()
-		if err != nil {
-			return err
-		}
-		if len(md.Brokers) != n {
-			return fmt.Errorf("metadata lists %d brokers, want %d", len(md.Brokers), n)
+		for _, b := range c.Nodes {
+			if !b.Running() {
+				continue
+			}
+			md, err := metadataFrom([]string{b.Addr})
+			if err != nil {
+				return fmt.Errorf("node %s: %w", b.Addr, err)
+			}
+			if len(md.Brokers) != n {
+				return fmt.Errorf("node %s: metadata lists %d brokers, want %d", b.Addr, len(md.Brokers), n)
+			}
 		}
 		return nil
 	})
