@@ -60,7 +60,7 @@ func (p *Partition) RecordFollowerFetch(replica int32, fetchOffset int64) (Follo
 // high watermark and this leader epoch's start offset.
 func (p *Partition) expandLocked(replica int32, f *followerState) *ISRChange {
 	rs := &p.rs
-	if slices.Contains(rs.isr, replica) || !rs.canProposeLocked(time.Now()) {
+	if slices.Contains(rs.isr, replica) || !rs.canProposeLocked(time.Now()) || !p.eligible.has(replica) {
 		return nil
 	}
 	if f.leo < p.highWater.Load() || f.leo < rs.epochStart {
@@ -111,11 +111,38 @@ func (p *Partition) MaybeShrinkISR(now time.Time, lagMax time.Duration) {
 		}
 	}
 	var change *ISRChange
-	if len(keep) < len(rs.isr) {
+	switch {
+	case len(keep) < len(rs.isr):
 		change = rs.pendLocked(p, keep)
+	case rs.pending != nil && sameMembers(rs.pending, rs.isr):
+		rs.pending = nil // nothing left to wait for
+	case rs.pending != nil:
+		// A proposal the controller never answered: ask again, so it is
+		// either committed or refused (ISRChangeRefused) rather than
+		// left holding the high watermark to a replica that never joins.
+		change = rs.pendLocked(p, rs.pending)
 	}
 	rs.mu.Unlock()
 	p.propose(change)
+}
+
+// ISRChangeRefused drops change if it is still the pending proposal: the
+// controller refused it (an epoch mismatch, an ineligible replica), so it
+// will never be committed and must not count towards the high watermark.
+// The next fetch or ISR check proposes again from the committed ISR.
+func (p *Partition) ISRChangeRefused(change ISRChange) {
+	rs := &p.rs
+	rs.mu.Lock()
+	refused := rs.pending != nil && rs.leaderEpoch == change.LeaderEpoch &&
+		rs.partitionEpoch == change.PartitionEpoch && slices.Equal(rs.pending, change.ISR)
+	if refused {
+		rs.pending = nil
+	}
+	rs.mu.Unlock()
+	if refused {
+		p.maybeAdvanceHighWatermark()
+		rs.changed.fire()
+	}
 }
 
 // CheckMinISR fails with ErrNotEnoughReplicas, before an acks=all append,
@@ -198,4 +225,17 @@ func (p *Partition) hwReached(offset int64, epoch int32) (bool, error) {
 			ErrNotEnoughReplicasAfterAppend, isr, minISR, p.Topic, p.Index)
 	}
 	return true, nil
+}
+
+// sameMembers reports whether two replica lists hold the same IDs.
+func sameMembers(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, id := range a {
+		if !slices.Contains(b, id) {
+			return false
+		}
+	}
+	return true
 }

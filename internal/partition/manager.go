@@ -42,6 +42,7 @@ type Manager struct {
 	cleaner cleanerSettings // see SetCleaner (cleaner.go)
 
 	onISRChange atomic.Pointer[ISRChangeFunc]         // see OnISRChange (replica_manager.go)
+	eligible    eligibleBrokers                       // from the latest image, shared with every partition
 	onFsync     atomic.Pointer[storage.FsyncObserver] // see ObserveFsync (stats.go)
 
 	// High-watermark checkpoint (hwcheckpoint.go): read once at start,
@@ -81,6 +82,7 @@ func (m *Manager) Partitions() []*Partition {
 // partition are logged and do not stop the others.
 func (m *Manager) ApplyImage(im *metadata.Image) error {
 	var errs []error
+	m.eligible.update(im)
 	want := make(map[TopicPartition]bool)
 	for _, name := range im.SortedTopicNames() {
 		t, _ := im.Topic(name)
@@ -125,6 +127,7 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) er
 			continue
 		}
 		p.onISRChange.Store(m.onISRChange.Load())
+		p.eligible = &m.eligible
 		if fn := m.onFsync.Load(); fn != nil {
 			p.log.SetFsyncObserver(*fn)
 		}

@@ -43,6 +43,7 @@ type Partition struct {
 
 	rs          replicaSet                    // replication state (replica.go)
 	onISRChange atomic.Pointer[ISRChangeFunc] // set by the Manager
+	eligible    *eligibleBrokers              // set by the Manager; nil: every replica is eligible
 }
 
 // AppendResult describes a successful append.

@@ -25,6 +25,7 @@ package partition
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samsa-io/samsa/internal/metadata"
@@ -220,4 +221,33 @@ func (p *Partition) maybeAdvanceHighWatermark() {
 	if hw >= 0 {
 		p.advanceHighWatermark(hw)
 	}
+}
+
+// eligibleBrokers knows which brokers a leader must not add to an ISR:
+// those fenced in the latest metadata image (KIP-841). A fenced broker
+// (dead, or in controlled shutdown) can still be fetching for a moment;
+// proposing it would only be refused with INELIGIBLE_REPLICA, and until
+// then the proposal would hold back the high watermark. The controller
+// checks registration itself.
+type eligibleBrokers struct {
+	fenced atomic.Pointer[map[int32]bool]
+}
+
+func (e *eligibleBrokers) update(im *metadata.Image) {
+	fenced := make(map[int32]bool)
+	for id, b := range im.Brokers {
+		if b.Fenced {
+			fenced[id] = true
+		}
+	}
+	e.fenced.Store(&fenced)
+}
+
+// has reports whether id may join an ISR.
+func (e *eligibleBrokers) has(id int32) bool {
+	if e == nil {
+		return true
+	}
+	fenced := e.fenced.Load()
+	return fenced == nil || !(*fenced)[id]
 }

@@ -330,3 +330,65 @@ func TestPendingISRSurvivesUnrelatedImages(t *testing.T) {
 		t.Fatalf("ISR %v", isr)
 	}
 }
+
+// A proposal to add a follower that then dies must not hold the high
+// watermark for ever: once the controller refuses it the leader counts only
+// the committed ISR again, and a proposal that got no answer at all is
+// asked again by the ISR check instead of being kept silently.
+func TestRefusedOrUnansweredExpansionReleasesHighWatermark(t *testing.T) {
+	_, p, rec := leaderPartition(t, []int32{1, 2}, "2")
+	if _, err := p.Append(batch(t, -1, -1, 4)); err != nil {
+		t.Fatal(err)
+	}
+	p.RecordFollowerFetch(3, 4) // 3 catches up, then stops fetching
+	got := rec.all()
+	if len(got) != 1 || !slices.Equal(got[0].ISR, []int32{1, 2, 3}) {
+		t.Fatalf("changes %+v, want ISR [1 2 3]", got)
+	}
+	if _, err := p.Append(batch(t, -1, -1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	p.RecordFollowerFetch(2, 6)
+	if hw := p.HighWatermark(); hw != 4 {
+		t.Fatalf("hw %d while adding 3 is pending, want 4 (3's LEO)", hw)
+	}
+	p.ISRChangeRefused(got[0])
+	if hw := p.HighWatermark(); hw != 6 {
+		t.Fatalf("hw %d after the controller refused 3, want 6", hw)
+	}
+
+	// Unanswered: the ISR check re-proposes once the proposal is stale.
+	p.RecordFollowerFetch(3, 6)
+	if n := len(rec.all()); n != 2 {
+		t.Fatalf("%d proposals, want a second one adding 3", n)
+	}
+	p.MaybeShrinkISR(time.Now(), time.Hour)
+	if n := len(rec.all()); n != 2 {
+		t.Fatalf("re-proposed a fresh pending change: %+v", rec.all())
+	}
+	p.MaybeShrinkISR(time.Now().Add(pendingISRTimeout+time.Second), time.Hour)
+	got = rec.all()
+	if len(got) != 3 || !slices.Equal(got[2].ISR, []int32{1, 2, 3}) {
+		t.Fatalf("changes %+v, want the stale [1 2 3] asked again", got)
+	}
+}
+
+// A fenced broker (dead, or in controlled shutdown) that still fetches is
+// not proposed for the ISR (KIP-841): the controller would refuse it.
+func TestFencedFollowerNotProposed(t *testing.T) {
+	m, p, rec := leaderPartition(t, []int32{1, 2}, "1")
+	im := replImage(1, 0, 0, []int32{1, 2}, "1")
+	im.Brokers[3] = metadata.Broker{ID: 3, Fenced: true}
+	m.ApplyImage(im)
+	p.RecordFollowerFetch(3, 0)
+	if got := rec.all(); len(got) != 0 {
+		t.Fatalf("proposed a fenced broker: %+v", got)
+	}
+	im = replImage(1, 0, 0, []int32{1, 2}, "1")
+	im.Brokers[3] = metadata.Broker{ID: 3}
+	m.ApplyImage(im)
+	p.RecordFollowerFetch(3, 0)
+	if got := rec.all(); len(got) != 1 || !slices.Equal(got[0].ISR, []int32{1, 2, 3}) {
+		t.Fatalf("changes %+v, want [1 2 3] once 3 is unfenced", got)
+	}
+}

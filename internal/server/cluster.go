@@ -272,11 +272,32 @@ func (c *cluster) forwardISR(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case ch := <-c.isrCh:
-			if err := c.alterPartition(ctx, ch); err != nil && ctx.Err() == nil {
-				c.s.logger.Warn("alter partition", "topic", ch.Topic, "partition", ch.Partition, "isr", ch.ISR, "err", err)
+			err := c.alterPartition(ctx, ch)
+			if err == nil || ctx.Err() != nil {
+				continue
+			}
+			c.s.logger.Warn("alter partition", "topic", ch.Topic, "partition", ch.Partition, "isr", ch.ISR, "err", err)
+			if refusedISRChange(err) {
+				if p := c.s.parts.Partition(ch.Topic, ch.Partition); p != nil {
+					p.ISRChangeRefused(ch)
+				}
 			}
 		}
 	}
+}
+
+// refusedISRChange reports whether err is the controller's verdict that a
+// proposed ISR will never commit. Anything else (a transport error, a
+// timeout, a controller change) may still commit it, so the proposal stays
+// pending and the ISR check asks again once it has waited long enough.
+func refusedISRChange(err error) bool {
+	for _, e := range []*kerr.Error{kerr.IneligibleReplica, kerr.FencedLeaderEpoch, kerr.InvalidUpdateVersion,
+		kerr.NotLeaderForPartition, kerr.InvalidRequest, kerr.UnknownTopicOrPartition, kerr.UnknownTopicID} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *cluster) alterPartition(ctx context.Context, ch partition.ISRChange) error {

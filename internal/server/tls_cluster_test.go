@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -54,7 +53,7 @@ func testSecureCluster(t *testing.T, proto string, extra []string, clientOpt kgo
 				"ssl.keystore.location=" + node.Keystore, "ssl.truststore.location=" + node.CA,
 			}, extra...)}
 	}
-	tc := startNodes(t, slog.New(slog.DiscardHandler), nodes, nil)
+	tc := startNodes(t, testLogger(), nodes, nil)
 
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.CertPEM)
@@ -72,7 +71,7 @@ func testSecureCluster(t *testing.T, proto string, extra []string, clientOpt kgo
 	}
 	newClient := func() *kgo.Client {
 		cl, err := kgo.NewClient(opts(kgo.DefaultProduceTopic("tls-topic"), kgo.RequiredAcks(kgo.AllISRAcks()),
-			kgo.RetryTimeout(30*time.Second))...)
+			kgo.RetryTimeout(30*time.Second), kgo.RecordDeliveryTimeout(60*time.Second))...)
 		if err != nil {
 			t.Fatal(err)
 		}
