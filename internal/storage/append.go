@@ -187,5 +187,6 @@ func (l *Log) rollLocked(base int64) error {
 	l.unsynced = append(l.unsynced, act)
 	l.logger.Debug("rolled segment", "base", base, "previous", act.base, "size", act.size.Load())
 	l.flusher.wake()
+	l.notifyRoll(base)
 	return nil
 }

@@ -58,6 +58,7 @@ type Log struct {
 	fresh     bool // created by this Open: nothing to recover, nothing to report
 
 	onFsync atomic.Pointer[FsyncObserver] // see SetFsyncObserver (fsync.go)
+	onRoll  atomic.Pointer[RollObserver]  // see SetRollObserver (roll.go)
 }
 
 // Open opens (creating if needed) the log in dir and recovers it: segments
