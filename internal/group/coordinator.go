@@ -85,6 +85,10 @@ type Coordinator struct {
 	mu     sync.Mutex // guards groups and parts; taken before any Group.mu
 	groups map[string]*Group
 	parts  map[int32]PartitionStatus
+	// lateMarkers holds the transaction markers written to a partition
+	// while it loads: the replay may have read the log before them and
+	// the groups they end are installed only afterwards.
+	lateMarkers map[int32][]txnEnd
 
 	life   sync.Mutex // guards closed and wg.Add
 	closed bool

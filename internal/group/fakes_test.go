@@ -88,6 +88,7 @@ type fakeLog struct {
 	parts      map[int32][]Record
 	failNext   error
 	replayGate chan struct{} // when set, Replay waits for it to close
+	afterRead  func()        // when set, Replay calls it once it has read the log
 }
 
 func newFakeLog() *fakeLog { return &fakeLog{parts: make(map[int32][]Record)} }
@@ -114,12 +115,26 @@ func (l *fakeLog) Replay(ctx context.Context, p int32, fn func(Record) error) er
 	l.mu.Lock()
 	recs := append([]Record(nil), l.parts[p]...)
 	l.mu.Unlock()
+	if l.afterRead != nil {
+		l.afterRead()
+	}
 	for _, r := range recs {
 		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// AppendTxn makes fakeLog a TxnLog: the records go in marked with the
+// producer, as a transactional batch would.
+func (l *fakeLog) AppendTxn(ctx context.Context, p int32, producerID int64, _ int16, recs []Record) error {
+	out := make([]Record, len(recs))
+	for i, r := range recs {
+		r.Txn, r.ProducerID = true, producerID
+		out[i] = r
+	}
+	return l.Append(ctx, p, out)
 }
 
 func (l *fakeLog) count(p int32) int {

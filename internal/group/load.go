@@ -28,6 +28,7 @@ func (c *Coordinator) SetLeaders(parts []int32) {
 	for p := range c.parts {
 		if !want[p] {
 			delete(c.parts, p)
+			delete(c.lateMarkers, p)
 			lost = append(lost, p)
 		}
 	}
@@ -73,6 +74,7 @@ func (c *Coordinator) load(p int32) {
 	}
 	if err != nil {
 		delete(c.parts, p) // retried at the next SetLeaders
+		delete(c.lateMarkers, p)
 		c.mu.Unlock()
 		c.logger.Error("load offsets partition", "partition", p, "err", err)
 		return
@@ -81,9 +83,17 @@ func (c *Coordinator) load(p int32) {
 		c.groups[g.id] = g
 	}
 	c.parts[p] = Loaded
+	late := c.lateMarkers[p]
+	delete(c.lateMarkers, p)
 	c.mu.Unlock()
 	for _, g := range groups {
 		g.mu.Lock()
+		// Markers the replay may have missed. One it did see finds
+		// nothing pending now (no TxnOffsetCommit is taken while the
+		// partition loads), so applying it again changes nothing.
+		for _, m := range late {
+			g.completeTxn(m.pid, m.commit)
+		}
 		for _, m := range g.members {
 			g.scheduleSession(c, m)
 		}

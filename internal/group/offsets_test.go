@@ -167,3 +167,44 @@ func TestExpireOffsetsOfEmptyGroups(t *testing.T) {
 		t.Fatalf("expired groups came back after reload: %+v", groups)
 	}
 }
+
+// A commit marker written while the offsets partition loads, after the
+// replay read the log, still makes the transaction's offsets the group's:
+// without it they would stay pending for ever.
+func TestTxnMarkerDuringLoad(t *testing.T) {
+	clock := newFakeClock()
+	log := newFakeLog()
+	c := New(testConfig(clock), log)
+	p := c.PartitionFor("g")
+	c.SetLeaders([]int32{p})
+	waitFor(t, func() bool { return c.Status(p) == Loaded })
+	tp := TopicPartition{"t", 0}
+	if errs, err := c.TxnCommit(context.Background(), TxnCommitRequest{Group: "g", Generation: -1, ProducerID: 7,
+		Offsets: []OffsetCommit{{tp, 42, -1, ""}}}); err != nil || errs[0] != nil {
+		t.Fatalf("txn commit: %v %v", err, errs)
+	}
+	c.Close()
+
+	// Another coordinator takes the partition over; the marker lands
+	// after its replay has read the log, before the groups are installed.
+	read, marked := make(chan struct{}), make(chan struct{})
+	log.afterRead = func() {
+		close(read)
+		<-marked
+	}
+	c = New(testConfig(clock), log)
+	defer c.Close()
+	c.SetLeaders([]int32{p})
+	<-read
+	log.Append(context.Background(), p, []Record{{Marker: CommitMarker, ProducerID: 7}})
+	c.CompleteTxn(p, 7, true)
+	close(marked)
+	waitFor(t, func() bool { return c.Status(p) == Loaded })
+	if c.PendingTxnOffset("g", tp) {
+		t.Fatal("offset still pending after its commit marker")
+	}
+	offs, err := c.FetchOffsets("g", []TopicPartition{tp})
+	if err != nil || len(offs) != 1 || offs[0].Offset != 42 {
+		t.Fatalf("fetched %+v %v, want offset 42", offs, err)
+	}
+}

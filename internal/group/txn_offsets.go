@@ -127,6 +127,12 @@ func (g *Group) completeTxn(pid int64, commit bool) {
 // producer's pending offsets.
 func (c *Coordinator) CompleteTxn(p int32, pid int64, commit bool) {
 	c.mu.Lock()
+	if c.parts[p] == Loading {
+		if c.lateMarkers == nil {
+			c.lateMarkers = make(map[int32][]txnEnd)
+		}
+		c.lateMarkers[p] = append(c.lateMarkers[p], txnEnd{pid, commit})
+	}
 	var gs []*Group
 	for _, g := range c.groups {
 		if g.partition == p {
@@ -139,6 +145,13 @@ func (c *Coordinator) CompleteTxn(p int32, pid int64, commit bool) {
 		g.completeTxn(pid, commit)
 		g.mu.Unlock()
 	}
+}
+
+// txnEnd is a transaction marker: producer pid's transaction committed
+// or aborted.
+type txnEnd struct {
+	pid    int64
+	commit bool
 }
 
 // PendingTxnOffset reports whether a transactional offset commit of tp is
@@ -187,6 +200,7 @@ func (t replayTxns) apply(r Record, get func(string) *loaded) error {
 	if err != nil {
 		return err
 	}
+	get(k.Group) // a group known only by pending offsets is rebuilt too
 	byGroup := t[r.ProducerID]
 	if byGroup == nil {
 		byGroup = make(map[string]map[TopicPartition]offset)
