@@ -27,6 +27,7 @@ func (p *Partition) AppendAsFollower(leaderEpoch int32, batches []byte) (int64, 
 		return 0, fmt.Errorf("append as follower %s-%d: %w", p.Topic, p.Index, err)
 	}
 	p.noteBatches(batches)
+	p.maybeSnapshotLocked()
 	if p.log.FlushDue() {
 		if err := p.log.Flush(); err != nil {
 			return 0, fmt.Errorf("flush %s-%d: %w", p.Topic, p.Index, err)
@@ -51,20 +52,27 @@ func (p *Partition) UpdateFollowerHighWatermark(leaderHW int64) {
 // truncating to the leader's log by leader epoch) and rebuilds producer
 // state, so a truncated batch is never mistaken for a duplicate later.
 func (p *Partition) TruncateTo(leaderEpoch int32, offset int64) error {
-	return p.truncate(leaderEpoch, func() error { return p.log.TruncateTo(offset) })
+	return p.truncate(leaderEpoch, offset, func() error { return p.log.TruncateTo(offset) })
 }
 
 // TruncateFullyAndStartAt empties the log and restarts it at offset (a
 // follower behind the leader's log start).
 func (p *Partition) TruncateFullyAndStartAt(leaderEpoch int32, offset int64) error {
-	return p.truncate(leaderEpoch, func() error { return p.log.TruncateFullyAndStartAt(offset) })
+	return p.truncate(leaderEpoch, -1, func() error { return p.log.TruncateFullyAndStartAt(offset) })
 }
 
-func (p *Partition) truncate(leaderEpoch int32, do func() error) error {
+// truncate runs do and rebuilds producer state. Producer snapshots above
+// keep (every one for -1) are deleted first: were they deleted after the
+// cut, a crash in between could leave one describing batches that are
+// gone while new ones are written at the same offsets.
+func (p *Partition) truncate(leaderEpoch int32, keep int64, do func() error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.checkFollowerLocked(leaderEpoch); err != nil {
 		return err
+	}
+	if err := removeSnapshots(p.dir, func(off int64) bool { return off > keep }); err != nil {
+		return fmt.Errorf("truncate %s-%d: %w", p.Topic, p.Index, err)
 	}
 	if err := do(); err != nil {
 		return fmt.Errorf("truncate %s-%d: %w", p.Topic, p.Index, err)
@@ -73,8 +81,7 @@ func (p *Partition) truncate(leaderEpoch int32, do func() error) error {
 	if p.highWater.Load() > leo {
 		p.highWater.Store(leo)
 	}
-	p.producers = make(producers)
-	return p.rebuildProducers()
+	return p.loadProducerState()
 }
 
 // checkFollowerLocked fails unless this replica is an open follower in

@@ -35,6 +35,12 @@ type Partition struct {
 	highWater   atomic.Int64
 	closed      atomic.Bool
 
+	// snapshotDue is set by the log's roll observer; the append that
+	// rolled writes a producer snapshot (snapshot_file.go). loaded says how
+	// the producer state was last rebuilt; under mu.
+	snapshotDue atomic.Bool
+	loaded      loadStats
+
 	// checkpointHW is the high watermark the checkpoint recorded before a
 	// restart (-1: none); the first replicated role starts from it.
 	checkpointHW int64
@@ -68,38 +74,15 @@ func openPartition(topic string, index int32, topicID [16]byte, dir string, cfg 
 	p.cfg.Store(&cfg)
 	p.leaderEpoch.Store(leaderEpoch)
 	p.waiters.init()
-	if err := p.rebuildProducers(); err != nil {
+	if err := p.loadProducerState(); err != nil {
 		log.Close()
 		return nil, err
 	}
+	log.SetRollObserver(func(int64) { p.snapshotDue.Store(true) })
 	// A single replica's high watermark is its log end offset; with
 	// followers it is the minimum over the ISR (replication issue).
 	p.highWater.Store(log.LogEndOffset())
 	return p, nil
-}
-
-// rebuildProducers replays batch headers so that retries of batches
-// written before a restart are still recognised as duplicates.
-func (p *Partition) rebuildProducers() error {
-	p.txns.reset()
-	var txnBatches []records.Header
-	err := p.log.ForEachBatchHeader(p.log.LogStartOffset(), func(h records.Header) bool {
-		if h.ProducerID >= 0 && h.IsTransactional() {
-			txnBatches = append(txnBatches, h)
-		}
-		if h.ProducerID >= 0 {
-			appendTime := int64(-1)
-			if h.LogAppendTime() {
-				appendTime = h.MaxTimestamp
-			}
-			p.producers.record(h, h.BaseOffset, appendTime)
-		}
-		return true
-	})
-	if err != nil {
-		return fmt.Errorf("rebuild producer state %s-%d: %w", p.Topic, p.Index, err)
-	}
-	return p.rebuildTxns(txnBatches)
 }
 
 // Append validates payload (one or more v2 batches as produced), checks
@@ -165,6 +148,7 @@ func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *conf
 	}
 	p.producers.record(first, res.BaseOffset, appendTime)
 	p.txns.onBatch(first, res.BaseOffset, res.LastOffset, payload)
+	p.maybeSnapshotLocked()
 	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: appendTime,
 		LogStartOffset: p.log.LogStartOffset(), LeaderEpoch: p.leaderEpoch.Load()}, nil
 }
@@ -241,6 +225,7 @@ func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	start, err := p.log.DeleteRecordsBefore(offset)
+	p.dropSnapshotsBelowStart()
 	p.waiters.wake()
 	return start, err
 }
@@ -260,14 +245,22 @@ func (p *Partition) applyRetention(now time.Time) {
 		return
 	}
 	if n > 0 {
+		p.mu.Lock()
+		p.dropSnapshotsBelowStart()
+		p.mu.Unlock()
 		p.logger.Info("deleted segments by retention", "topic", p.Topic, "partition", p.Index, "segments", n,
 			"log_start_offset", p.log.LogStartOffset())
 	}
 }
 
+// close writes a producer snapshot at the log end, so the next open reads
+// no batch headers, and closes the log.
 func (p *Partition) close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.closed.Load() {
+		p.takeSnapshotLocked()
+	}
 	p.closed.Store(true)
 	p.waiters.wake()
 	p.rs.changed.fire()

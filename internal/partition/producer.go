@@ -27,9 +27,13 @@ type producerState struct {
 	// (expire.go). Taken from the batch, not the wall clock, so leader and
 	// followers, and a rebuild from the log, agree on it.
 	lastTimestamp int64
-	batches       [cachedBatches]batchMeta
-	n             int // valid entries in batches, newest at (head-1)
-	head          int
+	// lastOffset is the last offset of the producer's latest batch (data
+	// or marker): a snapshot taken before retention moved the log start
+	// past it drops the producer, as a replay from the log start would.
+	lastOffset int64
+	batches    [cachedBatches]batchMeta
+	n          int // valid entries in batches, newest at (head-1)
+	head       int
 }
 
 func (s *producerState) last() (batchMeta, bool) {
@@ -37,6 +41,15 @@ func (s *producerState) last() (batchMeta, bool) {
 		return batchMeta{}, false
 	}
 	return s.batches[(s.head+cachedBatches-1)%cachedBatches], true
+}
+
+// cached returns the remembered batches, oldest first.
+func (s *producerState) cached() []batchMeta {
+	out := make([]batchMeta, 0, s.n)
+	for i := s.n; i > 0; i-- {
+		out = append(out, s.batches[(s.head+cachedBatches-i)%cachedBatches])
+	}
+	return out
 }
 
 func (s *producerState) push(b batchMeta) {
@@ -117,6 +130,7 @@ func (ps producers) record(h records.Header, baseOffset, appendTime int64) {
 		ps[h.ProducerID] = st
 	}
 	st.lastTimestamp = h.MaxTimestamp
+	st.lastOffset = baseOffset + int64(h.LastOffsetDelta)
 	if h.IsControl() || h.BaseSequence < 0 {
 		// A transaction marker or a coordinator's write carries no
 		// sequence: it only moves the producer to its epoch (a fencing

@@ -21,12 +21,12 @@ import (
 // marker offset) so that Fetch can list those overlapping the data it
 // returns.
 //
-// Nothing here is written to disk of its own: the state is a function of
-// the batches in the log, so openPartition and truncation rebuild it by
-// scanning the log (control batches are read whole to learn commit or
-// abort), and followers build the same state from the batches they copy.
-// That is Kafka's .txnindex kept in memory; a file would only make start-up
-// faster.
+// The state is a function of the batches in the log: followers build the
+// same state from the batches they copy, and openPartition and truncation
+// rebuild it from the newest producer snapshot (which carries the open and
+// the aborted transactions, snapshot.go) plus the batches after it, or by
+// scanning the whole log (control batches are read whole to learn commit
+// or abort). The aborted list is Kafka's .txnindex kept in memory.
 
 // AbortedTxn is one aborted transaction: its producer, its first offset in
 // this partition and the offset of its abort marker.
@@ -45,6 +45,15 @@ type txnState struct {
 
 	mu      sync.RWMutex
 	aborted []AbortedTxn // in marker-offset order
+}
+
+// restore installs state loaded from a producer snapshot.
+func (t *txnState) restore(ongoing map[int64]int64, aborted []AbortedTxn) {
+	t.ongoing = ongoing
+	t.recompute()
+	t.mu.Lock()
+	t.aborted = aborted
+	t.mu.Unlock()
 }
 
 func (t *txnState) reset() {
@@ -212,6 +221,7 @@ func (p *Partition) writeMarkerLocked(batch []byte, producerID int64, epoch int1
 	h.BaseOffset = res.BaseOffset
 	p.producers.record(h, res.BaseOffset, -1)
 	p.txns.onBatch(h, res.BaseOffset, res.LastOffset, batch)
+	p.maybeSnapshotLocked()
 	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: -1,
 		LogStartOffset: p.log.LogStartOffset(), LeaderEpoch: p.leaderEpoch.Load()}, nil
 }
