@@ -90,6 +90,7 @@ type Broker struct {
 
 	ClusterID       string // cluster.id (Samsa): when empty, generated at first start
 	MetricsListener string // metrics.listener (Samsa), e.g. "http://localhost:9644"; "" = off
+	MetricsPprof    bool   // metrics.pprof.enable (Samsa): Go's /debug/pprof on the metrics listener
 
 	// Raw holds every key as given, after overrides.
 	Raw map[string]string

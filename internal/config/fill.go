@@ -129,6 +129,7 @@ func (r *reader) identity(b *Broker) {
 	r.str("cluster.id", &b.ClusterID)
 	r.str("broker.rack", &b.BrokerRack)
 	r.str("metrics.listener", &b.MetricsListener)
+	r.boolean("metrics.pprof.enable", &b.MetricsPprof)
 }
 
 func (r *reader) network(b *Broker) {

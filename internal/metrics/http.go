@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"net/url"
 	"time"
 
@@ -23,8 +24,10 @@ type Server struct {
 }
 
 // Listen binds the address of a metrics.listener URL such as
-// "http://localhost:9644" and starts serving. ready reports readiness.
-func Listen(listenerURL string, g prometheus.Gatherer, ready func() bool, logger *slog.Logger) (*Server, error) {
+// "http://localhost:9644" and starts serving. ready reports readiness;
+// with pprof the listener also serves Go's profiles under /debug/pprof/
+// (off by default: a profile exposes internals and costs CPU while taken).
+func Listen(listenerURL string, g prometheus.Gatherer, ready func() bool, pprof bool, logger *slog.Logger) (*Server, error) {
 	u, err := url.Parse(listenerURL)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
 		return nil, fmt.Errorf("metrics.listener %q: want http://host:port", listenerURL)
@@ -43,6 +46,13 @@ func Listen(listenerURL string, g prometheus.Gatherer, ready func() bool, logger
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	if pprof {
+		mux.HandleFunc("/debug/pprof/", httppprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
+	}
 	s := &Server{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, ln: ln, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)

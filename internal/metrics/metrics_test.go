@@ -16,7 +16,7 @@ func TestServeKafkaNamedMetrics(t *testing.T) {
 	bt.Produced("orders", 0, 0, true)
 	bt.Fetched("orders", 500, false)
 	var ready atomic.Bool
-	s, err := Listen("http://127.0.0.1:0", reg, ready.Load, slog.New(slog.DiscardHandler))
+	s, err := Listen("http://127.0.0.1:0", reg, ready.Load, false, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +39,20 @@ func TestServeKafkaNamedMetrics(t *testing.T) {
 	get(t, base+"/readyz", 503)
 	ready.Store(true)
 	get(t, base+"/readyz", 200)
+	get(t, base+"/debug/pprof/", 404) // only with metrics.pprof.enable
+}
+
+func TestPprofWhenEnabled(t *testing.T) {
+	s, err := Listen("http://127.0.0.1:0", NewRegistry(), func() bool { return true }, true, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := "http://" + s.Addr().String()
+	if body := get(t, base+"/debug/pprof/", 200); !strings.Contains(body, "goroutine") {
+		t.Fatalf("pprof index lacks the goroutine profile: %.200s", body)
+	}
+	get(t, base+"/debug/pprof/goroutine?debug=1", 200)
 }
 
 func TestNilBrokerTopicIsNoop(t *testing.T) {
@@ -50,7 +64,7 @@ func TestNilBrokerTopicIsNoop(t *testing.T) {
 
 func TestListenRejectsBadURL(t *testing.T) {
 	for _, u := range []string{"localhost:9644", "https://x:1", "http://"} {
-		if _, err := Listen(u, NewRegistry(), func() bool { return true }, slog.New(slog.DiscardHandler)); err == nil {
+		if _, err := Listen(u, NewRegistry(), func() bool { return true }, false, slog.New(slog.DiscardHandler)); err == nil {
 			t.Errorf("%q accepted", u)
 		}
 	}
