@@ -55,7 +55,7 @@ func TestApiVersionsListsEveryAPI(t *testing.T) {
 func TestDataPathAPIVersions(t *testing.T) {
 	want := map[kmsg.Key][2]int16{
 		kmsg.Produce: {0, 11}, kmsg.Fetch: {4, 16}, kmsg.ListOffsets: {1, 7}, kmsg.Metadata: {0, 12},
-		kmsg.ApiVersions: {0, 4}, kmsg.InitProducerID: {0, 4},
+		kmsg.ApiVersions: {0, 4}, kmsg.InitProducerID: {0, 5},
 	}
 	for _, a := range []api{produceAPI, fetchAPI, listOffsetsAPI, metadataAPI, apiVersionsAPI, initProducerIDAPI} {
 		if got := [2]int16{a.min, a.max}; got != want[a.key] || a.serve == nil {

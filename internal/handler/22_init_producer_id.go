@@ -1,6 +1,7 @@
 package handler
 
-// InitProducerId, versions 0–4.
+// InitProducerId, versions 0–5 (v5 only adds TRANSACTION_ABORTABLE to the
+// codes a client understands, KIP-890; nothing here answers it).
 //
 // Idempotent producers (no transactional id) always get a fresh producer id
 // at epoch 0, as Kafka gives them: the id and epoch a v3+ request carries
@@ -28,7 +29,7 @@ import (
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 4, serve: (*Handler).initProducerID}
+var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 5, serve: (*Handler).initProducerID}
 
 func (h *Handler) initProducerID(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.InitProducerIDRequest)
@@ -42,7 +43,7 @@ func (h *Handler) initProducerID(ctx context.Context, r kmsg.Request) kmsg.Respo
 		pid, epoch, err := h.Txn.InitProducerID(ctx, *req.TransactionalID, req.TransactionTimeoutMillis,
 			req.ProducerID, req.ProducerEpoch)
 		if err != nil {
-			resp.ErrorCode = txnErrorCode(err)
+			resp.ErrorCode = fencedCode(txnErrorCode(err), req.Version, 4)
 			return resp
 		}
 		resp.ProducerID, resp.ProducerEpoch = pid, epoch

@@ -1,6 +1,6 @@
 package handler
 
-// TxnOffsetCommit, versions 0–3.
+// TxnOffsetCommit, versions 0–5.
 //
 // Sent by a transactional producer to the group coordinator: the offsets
 // are written to __consumer_offsets as part of the producer's transaction
@@ -8,6 +8,15 @@ package handler
 // commits (the coordinator's marker reaches that partition). v3 (KIP-447)
 // carries the consumer's member id, generation and instance id, checked as
 // for OffsetCommit so that a zombie consumer's producer cannot commit.
+//
+// v4 adds TRANSACTION_ABORTABLE to the codes a client understands (never
+// answered here). v5 is KIP-890 part 2's: the client skips AddOffsetsToTxn
+// and the commit itself adds the group's __consumer_offsets partition to
+// the transaction. Clients send v5 only when the cluster finalizes
+// transaction.version 2, which Samsa does not advertise; should one arrive
+// anyway, the partition is added here when this node also coordinates
+// the transactional id (so its offsets are not left pending with no
+// marker to come), and otherwise v5 is served as v4.
 
 import (
 	"context"
@@ -15,9 +24,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/group"
+	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var txnOffsetCommitAPI = api{key: kmsg.TxnOffsetCommit, min: 0, max: 3, serve: (*Handler).txnOffsetCommit}
+var txnOffsetCommitAPI = api{key: kmsg.TxnOffsetCommit, min: 0, max: 5, serve: (*Handler).txnOffsetCommit}
 
 func (h *Handler) txnOffsetCommit(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.TxnOffsetCommitRequest)
@@ -35,11 +45,11 @@ func (h *Handler) txnOffsetCommit(ctx context.Context, r kmsg.Request) kmsg.Resp
 		}
 	}
 	var errs []error
-	var err error
-	if tg, ok := h.Groups.(txnGroups); ok {
-		errs, err = tg.TxnCommit(ctx, gr)
-	} else {
+	err := h.implicitAddOffsets(ctx, req)
+	if tg, ok := h.Groups.(txnGroups); !ok {
 		err = group.ErrCoordinatorUnavailable
+	} else if err == nil {
+		errs, err = tg.TxnCommit(ctx, gr)
 	}
 	i := 0
 	for _, t := range req.Topics {
@@ -60,4 +70,18 @@ func (h *Handler) txnOffsetCommit(ctx context.Context, r kmsg.Request) kmsg.Resp
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return resp
+}
+
+// implicitAddOffsets does, for a v5 request, what AddOffsetsToTxn does
+// before older ones, when this node coordinates the transactional id (see
+// the file comment).
+func (h *Handler) implicitAddOffsets(ctx context.Context, req *kmsg.TxnOffsetCommitRequest) error {
+	if req.Version < 5 || req.Group == "" || req.TransactionalID == "" {
+		return nil
+	}
+	if owned, loaded := h.Txn.Status(h.Txn.PartitionFor(req.TransactionalID)); !owned || !loaded {
+		return nil
+	}
+	tp := txn.TopicPartition{Topic: group.OffsetsTopic, Partition: h.Groups.PartitionFor(req.Group)}
+	return h.Txn.AddPartitions(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, []txn.TopicPartition{tp})
 }

@@ -54,7 +54,7 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.AlterClientQuotas:            wholeCluster(acl.OpAlterConfigs),
 	kmsg.DescribeUserSCRAMCredentials: wholeCluster(acl.OpDescribe),
 	kmsg.AlterUserSCRAMCredentials:    wholeCluster(acl.OpAlter),
-	kmsg.AddPartitionsToTxn:           authzTxn(func(r *kmsg.AddPartitionsToTxnRequest) string { return r.TransactionalID }),
+	kmsg.AddPartitionsToTxn:           authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
 	kmsg.AddOffsetsToTxn:              authzTxn(func(r *kmsg.AddOffsetsToTxnRequest) string { return r.TransactionalID }),
 	kmsg.EndTxn:                       authzTxn(func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
 	kmsg.TxnOffsetCommit:              authzTxn(func(r *kmsg.TxnOffsetCommitRequest) string { return r.TransactionalID }),
