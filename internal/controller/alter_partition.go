@@ -11,7 +11,9 @@ import (
 // AlterPartitionRequest is a partition leader's proposed ISR (Kafka's
 // AlterPartition), valid only against the epochs it was computed from.
 type AlterPartitionRequest struct {
-	BrokerID       int32
+	BrokerID int32
+	// BrokerEpoch must be the sender's registered broker epoch.
+	BrokerEpoch    int64
 	TopicID        [16]byte
 	Partition      int32
 	LeaderEpoch    int32
@@ -19,9 +21,11 @@ type AlterPartitionRequest struct {
 	ISR            []int32
 }
 
-// AlterPartition applies a leader's ISR change if the leader and partition
-// epochs still match the image (else ErrFencedLeaderEpoch or
-// ErrInvalidUpdateVersion: the leader must learn the newer state first),
+// AlterPartition applies a leader's ISR change if the sender's broker epoch
+// is its registered one (else ErrStaleBrokerEpoch: a previous
+// incarnation's request), the leader and partition epochs still match the
+// image (else ErrFencedLeaderEpoch or ErrInvalidUpdateVersion: the leader
+// must learn the newer state first),
 // the sender is the leader, and the new ISR holds the leader and only
 // replicas, any added one live (ErrIneligibleReplica). It returns the
 // partition as it stands afterwards.
@@ -32,6 +36,9 @@ func (c *Controller) AlterPartition(ctx context.Context, req AlterPartitionReque
 		return metadata.Partition{}, c.notController()
 	}
 	im := c.Image()
+	if _, err := checkBrokerEpoch(im, req.BrokerID, req.BrokerEpoch); err != nil {
+		return metadata.Partition{}, err
+	}
 	t, ok := im.TopicByID(req.TopicID)
 	if !ok {
 		return metadata.Partition{}, domainErr(ErrUnknownTopic, "This server does not host this topic ID.")

@@ -14,7 +14,9 @@ import (
 // a clone, never modify it.
 
 func applyRegisterBroker(next *metadata.Image, rec *RegisterBrokerRecord) error {
-	next.Brokers[rec.Broker.ID] = rec.Broker
+	b := rec.Broker
+	b.Epoch = int64(next.AppliedIndex) // Apply set it to this record's index
+	next.Brokers[b.ID] = b
 	return nil
 }
 

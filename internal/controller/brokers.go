@@ -53,3 +53,19 @@ func (c *Controller) ChangePartition(ctx context.Context, rec PartitionChangeRec
 	}
 	return c.propose(ctx, RecordPartitionChange, &rec)
 }
+
+// checkBrokerEpoch returns broker id's registration if epoch is its
+// current broker epoch: ErrUnknownBroker for an unregistered id,
+// ErrStaleBrokerEpoch for any other epoch. A registration applied before
+// epochs were recorded (Epoch 0) accepts any.
+func checkBrokerEpoch(im *metadata.Image, id int32, epoch int64) (metadata.Broker, error) {
+	b, ok := im.Brokers[id]
+	switch {
+	case !ok:
+		return b, domainErr(ErrUnknownBroker, fmt.Sprintf("Broker %d is not registered.", id))
+	case b.Epoch != 0 && epoch != b.Epoch:
+		return b, domainErr(ErrStaleBrokerEpoch, fmt.Sprintf("Broker %d epoch %d is not the registered epoch %d.",
+			id, epoch, b.Epoch))
+	}
+	return b, nil
+}

@@ -10,11 +10,11 @@ import (
 func leaderMovedAway(t *testing.T, rejoin bool) *Controller {
 	t.Helper()
 	c := reassignFixture(t, 1, 2, 3)
-	_, err := c.BrokerHeartbeat(ctxT(t), 1, true) // controlled shutdown of 1
+	_, err := beat(t, c, 1, true) // controlled shutdown of 1
 	must(t, err, "fence 1")
 	wantPartition(t, c, 2, []int32{1, 2, 3}, []int32{2, 3}, nil, nil)
 	if rejoin {
-		_, err = c.BrokerHeartbeat(ctxT(t), 1, false)
+		_, err = beat(t, c, 1, false)
 		must(t, err, "unfence 1")
 		alterISR(t, c, 2, 3, 1)
 	}
@@ -36,7 +36,7 @@ func TestElectPreferred(t *testing.T) {
 	if err := electOne(t, c, ElectPreferred); !errors.Is(err, ErrPreferredLeaderNotAvailable) {
 		t.Fatalf("preferred replica fenced: %v", err)
 	}
-	_, err := c.BrokerHeartbeat(ctxT(t), 1, false)
+	_, err := beat(t, c, 1, false)
 	must(t, err, "unfence 1")
 	if err := electOne(t, c, ElectPreferred); !errors.Is(err, ErrPreferredLeaderNotAvailable) {
 		t.Fatalf("preferred replica out of the ISR: %v", err)
@@ -72,7 +72,7 @@ func TestElectUnclean(t *testing.T) {
 		t.Fatalf("unclean with a live leader: %v", err)
 	}
 	for _, id := range []int32{2, 1} {
-		_, err := c.BrokerHeartbeat(ctxT(t), id, true)
+		_, err := beat(t, c, id, true)
 		must(t, err, "fence %d", id)
 	}
 	// 1 was the last ISR member, so it stays there and the partition is offline.

@@ -13,6 +13,7 @@ var (
 	ErrInvalidConfig            = errors.New("controller: invalid config")
 	ErrNotController            = errors.New("controller: not the active controller")
 	ErrUnknownBroker            = errors.New("controller: unknown broker")
+	ErrStaleBrokerEpoch         = errors.New("controller: stale broker epoch")
 	ErrUnknownRecord            = errors.New("controller: unknown metadata record")
 	ErrClosed                   = errors.New("controller: closed")
 	ErrNotLeader                = errors.New("controller: not the partition leader")

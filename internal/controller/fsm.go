@@ -50,6 +50,8 @@ func (f *fsm) Apply(l *raft.Log) any {
 		return applyResult{err: f.fail(l.Index, err)}
 	}
 	next := f.pub.Load().Clone()
+	// Set before applying: a registration's broker epoch is its own index.
+	next.AppliedIndex = l.Index
 	if err := h.apply(next, payload); err != nil {
 		var de *decodeError
 		if errors.As(err, &de) {
@@ -61,7 +63,6 @@ func (f *fsm) Apply(l *raft.Log) any {
 		f.pub.Publish(next)
 		return applyResult{err: err}
 	}
-	next.AppliedIndex = l.Index
 	f.pub.Publish(next)
 	return applyResult{}
 }

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -17,9 +16,15 @@ import (
 // active controller (a new Raft term) starts every session afresh, as
 // Kafka's does, so a controller failover never fences a healthy broker.
 //
-// The broker epoch handed out is the metadata log index after the
-// registration; heartbeats are not checked against it yet (a zombie
-// incarnation is fenced out by re-registration instead).
+// Broker epochs (KIP-631): every registration gets a new epoch, the
+// metadata log index of its registration record (metadata.Broker.Epoch,
+// the same on every node, so a new active controller checks it too).
+// Heartbeats and AlterPartition must carry the registered epoch; an older
+// one (a previous incarnation's request still in flight, a zombie) is
+// refused with ErrStaleBrokerEpoch and the broker registers again. A
+// registered broker stays fenced until it has replayed the metadata log up
+// to its own registration record (it reports its applied index in every
+// heartbeat): before that it does not know the replicas assigned to it.
 
 type liveness struct {
 	mu       sync.Mutex
@@ -63,8 +68,8 @@ func (l *liveness) resetIfNewTerm(term uint64) {
 
 // RegisterBrokerIncarnation registers a starting broker, Kafka-style: a
 // previous incarnation is moved out of every ISR and leadership first, and
-// the broker starts fenced until its first heartbeat. It returns the
-// broker epoch.
+// the broker starts fenced until a heartbeat shows it has caught up. It
+// returns the new broker epoch.
 func (c *Controller) RegisterBrokerIncarnation(ctx context.Context, b metadata.Broker) (int64, error) {
 	c.proposeMu.Lock()
 	defer c.proposeMu.Unlock()
@@ -80,42 +85,66 @@ func (c *Controller) RegisterBrokerIncarnation(ctx context.Context, b metadata.B
 	if err := c.propose(ctx, RecordRegisterBroker, &RegisterBrokerRecord{Broker: b}); err != nil {
 		return 0, err
 	}
+	epoch := c.Image().Brokers[b.ID].Epoch
 	c.live.seen(c.raft.CurrentTerm(), b.ID, time.Now())
-	c.logger.Info("registered broker", "broker", b.ID, "host", b.Host, "port", b.Port)
+	c.logger.Info("registered broker", "broker", b.ID, "host", b.Host, "port", b.Port, "epoch", epoch)
 	if err := c.ensureFollowerLocked(ctx, b); err != nil {
 		return 0, err
 	}
-	return int64(c.Image().AppliedIndex), nil
+	return epoch, nil
 }
 
-// BrokerHeartbeat records a heartbeat. A fenced broker that does not ask to
-// stay fenced is unfenced, and offline partitions it can lead get it as
-// leader. It returns whether the broker is fenced afterwards.
-func (c *Controller) BrokerHeartbeat(ctx context.Context, id int32, wantFence bool) (bool, error) {
+// HeartbeatRequest is one BrokerHeartbeat from a registered broker.
+type HeartbeatRequest struct {
+	BrokerID    int32
+	BrokerEpoch int64
+	// MetadataOffset is the metadata log index the broker has applied.
+	MetadataOffset int64
+	// WantFence keeps (or makes) the broker fenced: a broker not ready to
+	// serve, or one shutting down.
+	WantFence bool
+}
+
+// HeartbeatResult is the broker's state after a heartbeat.
+type HeartbeatResult struct {
+	Fenced bool
+	// CaughtUp reports that the broker has applied its own registration.
+	CaughtUp bool
+}
+
+// BrokerHeartbeat renews the broker's session. The epoch must be the
+// registered one (ErrStaleBrokerEpoch otherwise). A fenced broker that has
+// caught up and does not ask to stay fenced is unfenced, and offline
+// partitions it can lead get it as leader; one that asks to be fenced is
+// fenced, its leadership moved away.
+func (c *Controller) BrokerHeartbeat(ctx context.Context, req HeartbeatRequest) (HeartbeatResult, error) {
 	c.proposeMu.Lock()
 	defer c.proposeMu.Unlock()
 	if !c.IsLeader() {
-		return false, c.notController()
+		return HeartbeatResult{Fenced: true}, c.notController()
 	}
-	cur, ok := c.Image().Brokers[id]
-	if !ok {
-		return false, domainErr(ErrUnknownBroker, fmt.Sprintf("Broker %d is not registered.", id))
+	cur, err := checkBrokerEpoch(c.Image(), req.BrokerID, req.BrokerEpoch)
+	if err != nil {
+		return HeartbeatResult{Fenced: true}, err
 	}
-	c.live.seen(c.raft.CurrentTerm(), id, time.Now())
+	c.live.seen(c.raft.CurrentTerm(), req.BrokerID, time.Now())
+	res := HeartbeatResult{Fenced: cur.Fenced, CaughtUp: req.MetadataOffset >= cur.Epoch}
 	if err := c.ensureFollowerLocked(ctx, cur); err != nil {
-		return cur.Fenced, err
+		return res, err
 	}
 	switch {
-	case cur.Fenced && !wantFence:
-		if err := c.propose(ctx, RecordUnfenceBroker, &FenceBrokerRecord{ID: id}); err != nil {
-			return true, err
+	case cur.Fenced && !req.WantFence && res.CaughtUp:
+		if err := c.propose(ctx, RecordUnfenceBroker, &FenceBrokerRecord{ID: req.BrokerID}); err != nil {
+			return res, err
 		}
-		c.logger.Info("unfenced broker", "broker", id)
-		return false, c.electOfflineLocked(ctx)
-	case !cur.Fenced && wantFence:
-		return true, c.fenceLocked(ctx, id)
+		c.logger.Info("unfenced broker", "broker", req.BrokerID, "epoch", cur.Epoch)
+		res.Fenced = false
+		return res, c.electOfflineLocked(ctx)
+	case !cur.Fenced && req.WantFence:
+		res.Fenced = true
+		return res, c.fenceLocked(ctx, req.BrokerID)
 	}
-	return cur.Fenced, nil
+	return res, nil
 }
 
 // FenceExpiredBrokers fences every live broker whose session expired and

@@ -40,7 +40,7 @@ func TestExpiredSessionFencesAndElectsFromISR(t *testing.T) {
 	if len(c.Image().LiveBrokers()) != 3 {
 		t.Fatal("fenced a broker inside its session")
 	}
-	_, err := c.BrokerHeartbeat(ctxT(t), 3, false)
+	_, err := beat(t, c, 3, false)
 	must(t, err, "heartbeat 3")
 	must(t, c.FenceExpiredBrokers(ctxT(t), time.Now(), time.Second), "expired 2")
 	if !c.Image().Brokers[2].Fenced || c.Image().Brokers[3].Fenced {
@@ -50,9 +50,9 @@ func TestExpiredSessionFencesAndElectsFromISR(t *testing.T) {
 	if p.Leader != 1 || p.LeaderEpoch != 1 || !slices.Equal(p.ISR, []int32{1, 3}) {
 		t.Fatalf("partition after fencing its leader: %+v, want leader 1 epoch 1 ISR [1 3]", p)
 	}
-	fenced, err := c.BrokerHeartbeat(ctxT(t), 2, false)
-	if err != nil || fenced || c.Image().Brokers[2].Fenced {
-		t.Fatalf("heartbeat of the fenced broker: fenced %v err %v", fenced, err)
+	res, err := beat(t, c, 2, false)
+	if err != nil || res.Fenced || c.Image().Brokers[2].Fenced {
+		t.Fatalf("heartbeat of the fenced broker: %+v err %v", res, err)
 	}
 	if p := part(c); p.Leader != 1 {
 		t.Fatalf("leadership moved back on unfence: %+v", p)
@@ -62,16 +62,16 @@ func TestExpiredSessionFencesAndElectsFromISR(t *testing.T) {
 func TestLastISRMemberKeptAndOfflinePartitionReelected(t *testing.T) {
 	c, topic := ledBy2(t)
 	// Shrink the ISR to the leader alone, as a leader would.
-	_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: 2, TopicID: topic.ID, Partition: 0,
-		LeaderEpoch: 0, PartitionEpoch: 0, ISR: []int32{2}})
+	_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: 2, BrokerEpoch: epochOf(c, 2),
+		TopicID: topic.ID, Partition: 0, LeaderEpoch: 0, PartitionEpoch: 0, ISR: []int32{2}})
 	must(t, err, "alter partition")
-	_, err = c.BrokerHeartbeat(ctxT(t), 2, true) // controlled fence
+	_, err = beat(t, c, 2, true) // controlled fence
 	must(t, err, "fence 2")
 	p := part(c)
 	if p.Leader != -1 || !slices.Equal(p.ISR, []int32{2}) {
 		t.Fatalf("partition after fencing its only ISR member: %+v, want offline with ISR [2]", p)
 	}
-	_, err = c.BrokerHeartbeat(ctxT(t), 2, false)
+	_, err = beat(t, c, 2, false)
 	must(t, err, "unfence 2")
 	if p := part(c); p.Leader != 2 || p.LeaderEpoch != 2 {
 		t.Fatalf("offline partition after its ISR member returned: %+v, want leader 2 epoch 2", p)
@@ -80,13 +80,15 @@ func TestLastISRMemberKeptAndOfflinePartitionReelected(t *testing.T) {
 
 func TestAlterPartitionChecksEpochs(t *testing.T) {
 	c, topic := ledBy2(t)
-	req := AlterPartitionRequest{BrokerID: 2, TopicID: topic.ID, Partition: 0, ISR: []int32{2, 1}}
+	req := AlterPartitionRequest{BrokerID: 2, BrokerEpoch: epochOf(c, 2), TopicID: topic.ID, Partition: 0,
+		ISR: []int32{2, 1}}
 	bad := []struct {
 		name string
 		edit func(*AlterPartitionRequest)
 		want error
 	}{
-		{"not leader", func(r *AlterPartitionRequest) { r.BrokerID = 1 }, ErrNotLeader},
+		{"not leader", func(r *AlterPartitionRequest) { r.BrokerID, r.BrokerEpoch = 1, epochOf(c, 1) }, ErrNotLeader},
+		{"stale broker epoch", func(r *AlterPartitionRequest) { r.BrokerEpoch-- }, ErrStaleBrokerEpoch},
 		{"old leader epoch", func(r *AlterPartitionRequest) { r.LeaderEpoch = -1 }, ErrFencedLeaderEpoch},
 		{"old partition epoch", func(r *AlterPartitionRequest) { r.PartitionEpoch = 5 }, ErrInvalidUpdateVersion},
 		{"not a replica", func(r *AlterPartitionRequest) { r.ISR = []int32{2, 4} }, ErrIneligibleReplica},
@@ -121,10 +123,10 @@ func TestUncleanElectionOnlyWhenEnabled(t *testing.T) {
 			must(t, c.AlterTopicConfig(ctxT(t), "t", []ConfigOp{{Key: "unclean.leader.election.enable",
 				Value: "true", Op: OpSet}}, false, false), "enable unclean election")
 		}
-		_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: 2, TopicID: topic.ID, Partition: 0,
-			ISR: []int32{2}})
+		_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: 2, BrokerEpoch: epochOf(c, 2),
+			TopicID: topic.ID, Partition: 0, ISR: []int32{2}})
 		must(t, err, "shrink to the leader")
-		_, err = c.BrokerHeartbeat(ctxT(t), 2, true)
+		_, err = beat(t, c, 2, true)
 		must(t, err, "fence 2")
 		p := part(c)
 		if unclean && (p.Leader != 1 || !slices.Equal(p.ISR, []int32{1})) {
@@ -151,7 +153,7 @@ func TestFenceDeadBrokersNeedsProofOfDeath(t *testing.T) {
 	if slices.Contains(probed, 1) || len(probed) != 2 {
 		t.Fatalf("probed %v, want the two silent brokers other than the controller itself", probed)
 	}
-	_, err := c.BrokerHeartbeat(ctxT(t), 3, false)
+	_, err := beat(t, c, 3, false)
 	must(t, err, "heartbeat 3")
 	gone := func(b metadata.Broker) bool { return true }
 	must(t, c.FenceDeadBrokers(ctxT(t), time.Now(), time.Second, gone), "probe refused")

@@ -46,8 +46,8 @@ func wantPartition(t *testing.T, c *Controller, leader int32, replicas, isr, add
 func alterISR(t *testing.T, c *Controller, isr ...int32) {
 	t.Helper()
 	p := partR0(t, c)
-	_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: p.Leader, TopicID: topicID(t, c),
-		Partition: 0, LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch, ISR: isr})
+	_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: p.Leader, BrokerEpoch: epochOf(c, p.Leader),
+		TopicID: topicID(t, c), Partition: 0, LeaderEpoch: p.LeaderEpoch, PartitionEpoch: p.PartitionEpoch, ISR: isr})
 	must(t, err, "AlterPartition %v", isr)
 }
 

@@ -8,6 +8,8 @@ package handler
 // match (FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION otherwise), the sender
 // leads the partition (NOT_LEADER_OR_FOLLOWER), and the ISR holds the
 // leader and only replicas, any added one unfenced (INELIGIBLE_REPLICA).
+// The sender's BrokerEpoch must be its registered one: a previous
+// incarnation's request is refused with a top-level STALE_BROKER_EPOCH.
 // The answer carries the partition's state afterwards. v0–1 name topics,
 // v2+ use topic IDs; v3's NewEpochISR broker epochs are not checked.
 
@@ -41,8 +43,11 @@ func (h *Handler) alterPartition(ctx context.Context, r kmsg.Request) kmsg.Respo
 		}
 		for _, rp := range rt.Partitions {
 			sp := h.alterOne(ctx, req, id, rp)
-			if sp.ErrorCode == kerr.NotController.Code {
-				resp.ErrorCode = sp.ErrorCode // leadership moved mid-request
+			switch sp.ErrorCode {
+			case kerr.NotController.Code, kerr.StaleBrokerEpoch.Code:
+				// Leadership moved mid-request, or the sender is a
+				// previous incarnation: the whole request fails.
+				resp.ErrorCode = sp.ErrorCode
 			}
 			st.Partitions = append(st.Partitions, sp)
 		}
@@ -63,8 +68,8 @@ func (h *Handler) alterOne(ctx context.Context, req *kmsg.AlterPartitionRequest,
 		}
 	}
 	p, err := h.Cluster.AlterPartition(ctx, controller.AlterPartitionRequest{BrokerID: req.BrokerID,
-		TopicID: topicID, Partition: rp.Partition, LeaderEpoch: rp.LeaderEpoch, PartitionEpoch: rp.PartitionEpoch,
-		ISR: isr})
+		BrokerEpoch: req.BrokerEpoch, TopicID: topicID, Partition: rp.Partition, LeaderEpoch: rp.LeaderEpoch,
+		PartitionEpoch: rp.PartitionEpoch, ISR: isr})
 	sp.ErrorCode = errorCode(err)
 	sp.LeaderID, sp.LeaderEpoch, sp.ISR, sp.PartitionEpoch = p.Leader, p.LeaderEpoch, p.ISR, p.PartitionEpoch
 	return sp

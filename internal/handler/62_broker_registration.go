@@ -11,9 +11,11 @@ package handler
 // answer clients on their listener (Metadata, FindCoordinator,
 // DescribeCluster). Two listeners with the same name are INVALID_REQUEST.
 // A previous incarnation of the same broker id is moved out of every ISR
-// and leadership first; the broker starts fenced and is unfenced by its
-// first heartbeat. The broker epoch returned is the metadata log index of
-// the registration. Features, log dirs and the ZooKeeper migration flag
+// and leadership first; the broker starts fenced and is unfenced by a
+// heartbeat once it has replayed the metadata log up to its registration.
+// The broker epoch returned, a new one for every registration, is the
+// metadata log index of the registration record; the broker sends it in
+// every BrokerHeartbeat and AlterPartition. Features, log dirs and the ZooKeeper migration flag
 // are accepted and ignored; a cluster id that does not match ours is
 // INCONSISTENT_CLUSTER_ID.
 

@@ -3,17 +3,19 @@ package handler
 // BrokerHeartbeat, versions 0–1 (KIP-631), served by the active
 // controller only (NOT_CONTROLLER elsewhere).
 //
-// A heartbeat renews the broker's session (broker.session.timeout.ms); the
-// first one after registration unfences the broker unless it asks to stay
-// fenced (WantFence). The response says whether it is fenced. The broker
-// epoch and metadata offset are not checked yet: IsCaughtUp is always
-// true. WantShutdown (controlled shutdown) is answered ShouldShutdown
-// after the broker is fenced, which moves its leadership away first. An
-// unregistered broker gets BROKER_ID_NOT_REGISTERED and registers again.
+// A heartbeat renews the broker's session (broker.session.timeout.ms). Its
+// BrokerEpoch must be the one the broker's latest registration returned:
+// another one (a previous incarnation's request, a zombie) is
+// STALE_BROKER_EPOCH, and an unregistered broker gets
+// BROKER_ID_NOT_REGISTERED; either way the broker registers again.
+// IsCaughtUp says the broker's CurrentMetadataOffset has reached its own
+// registration record (KIP-631); until then it stays fenced. The first
+// heartbeat after that unfences it unless it asks to stay fenced
+// (WantFence). WantShutdown (controlled shutdown) fences the broker, which
+// moves its leadership away first, and is answered ShouldShutdown.
 
 import (
 	"context"
-	"errors"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -31,15 +33,14 @@ func (h *Handler) brokerHeartbeat(ctx context.Context, r kmsg.Request) kmsg.Resp
 		resp.ErrorCode = kerr.NotController.Code
 		return resp
 	}
-	fenced, err := h.Cluster.BrokerHeartbeat(ctx, req.BrokerID, req.WantFence || req.WantShutdown)
-	switch {
-	case errors.Is(err, controller.ErrUnknownBroker):
-		resp.ErrorCode = kerr.BrokerIDNotRegistered.Code
-	case err != nil:
+	res, err := h.Cluster.BrokerHeartbeat(ctx, controller.HeartbeatRequest{BrokerID: req.BrokerID,
+		BrokerEpoch: req.BrokerEpoch, MetadataOffset: req.CurrentMetadataOffset,
+		WantFence: req.WantFence || req.WantShutdown})
+	if err != nil {
 		resp.ErrorCode = errorCode(err)
-	default:
-		resp.IsFenced, resp.IsCaughtUp = fenced, true
-		resp.ShouldShutdown = req.WantShutdown && fenced
+		return resp
 	}
+	resp.IsFenced, resp.IsCaughtUp = res.Fenced, res.CaughtUp
+	resp.ShouldShutdown = req.WantShutdown && res.Fenced
 	return resp
 }

@@ -14,6 +14,6 @@ import (
 // which the handler answers as NOT_CONTROLLER so the broker re-resolves.
 type ClusterControl interface {
 	RegisterBrokerIncarnation(ctx context.Context, b metadata.Broker) (int64, error)
-	BrokerHeartbeat(ctx context.Context, id int32, wantFence bool) (bool, error)
+	BrokerHeartbeat(ctx context.Context, req controller.HeartbeatRequest) (controller.HeartbeatResult, error)
 	AlterPartition(ctx context.Context, req controller.AlterPartitionRequest) (metadata.Partition, error)
 }

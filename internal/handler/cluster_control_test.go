@@ -16,7 +16,7 @@ import (
 type fakeCluster struct {
 	err        error
 	registered []metadata.Broker
-	beats      []bool // wantFence per heartbeat
+	beats      []controller.HeartbeatRequest
 	alters     []controller.AlterPartitionRequest
 }
 
@@ -25,9 +25,9 @@ func (f *fakeCluster) RegisterBrokerIncarnation(_ context.Context, b metadata.Br
 	return 42, f.err
 }
 
-func (f *fakeCluster) BrokerHeartbeat(_ context.Context, _ int32, wantFence bool) (bool, error) {
-	f.beats = append(f.beats, wantFence)
-	return wantFence, f.err
+func (f *fakeCluster) BrokerHeartbeat(_ context.Context, r controller.HeartbeatRequest) (controller.HeartbeatResult, error) {
+	f.beats = append(f.beats, r)
+	return controller.HeartbeatResult{Fenced: r.WantFence, CaughtUp: r.MetadataOffset >= 42}, f.err
 }
 
 func (f *fakeCluster) AlterPartition(_ context.Context, r controller.AlterPartitionRequest) (metadata.Partition, error) {
@@ -56,10 +56,20 @@ func TestBrokerRegistrationAndHeartbeat(t *testing.T) {
 		t.Fatalf("foreign cluster id: error %d", r.ErrorCode)
 	}
 	hb := kmsg.NewPtrBrokerHeartbeatRequest()
-	hb.BrokerID, hb.WantShutdown = 2, true
+	hb.BrokerID, hb.BrokerEpoch, hb.CurrentMetadataOffset = 2, 42, 41
 	hr := dp.h.brokerHeartbeat(context.Background(), hb).(*kmsg.BrokerHeartbeatResponse)
-	if hr.ErrorCode != 0 || !hr.IsFenced || !hr.ShouldShutdown || !slices.Equal(fc.beats, []bool{true}) {
-		t.Fatalf("shutdown heartbeat: %+v beats %v", hr, fc.beats)
+	want := controller.HeartbeatRequest{BrokerID: 2, BrokerEpoch: 42, MetadataOffset: 41}
+	if hr.ErrorCode != 0 || hr.IsFenced || hr.IsCaughtUp || !slices.Equal(fc.beats, []controller.HeartbeatRequest{want}) {
+		t.Fatalf("heartbeat behind the registration: %+v beats %+v", hr, fc.beats)
+	}
+	hb.CurrentMetadataOffset, hb.WantShutdown = 42, true
+	hr = dp.h.brokerHeartbeat(context.Background(), hb).(*kmsg.BrokerHeartbeatResponse)
+	if hr.ErrorCode != 0 || !hr.IsFenced || !hr.IsCaughtUp || !hr.ShouldShutdown || !fc.beats[1].WantFence {
+		t.Fatalf("shutdown heartbeat: %+v beats %+v", hr, fc.beats)
+	}
+	fc.err = controller.ErrStaleBrokerEpoch
+	if hr := dp.h.brokerHeartbeat(context.Background(), hb).(*kmsg.BrokerHeartbeatResponse); hr.ErrorCode != kerr.StaleBrokerEpoch.Code {
+		t.Fatalf("stale heartbeat: error %d", hr.ErrorCode)
 	}
 	fc.err = controller.ErrUnknownBroker
 	if hr := dp.h.brokerHeartbeat(context.Background(), hb).(*kmsg.BrokerHeartbeatResponse); hr.ErrorCode != kerr.BrokerIDNotRegistered.Code {
@@ -103,6 +113,14 @@ func TestAlterPartitionVersions(t *testing.T) {
 			t.Fatalf("v%d: sent %+v, answered %+v", v, got, sp)
 		}
 	}
+	if got := fc.alters[0].BrokerEpoch; got != -1 {
+		t.Fatalf("v0 request without a broker epoch passed %d, want the default -1", got)
+	}
+	fc.err = controller.ErrStaleBrokerEpoch
+	stale := dp.h.alterPartition(context.Background(), staleAlterRequest(topic.ID)).(*kmsg.AlterPartitionResponse)
+	if stale.ErrorCode != kerr.StaleBrokerEpoch.Code {
+		t.Fatalf("stale broker epoch: top-level error %d", stale.ErrorCode)
+	}
 	fc.err = controller.ErrInvalidUpdateVersion
 	req := kmsg.NewPtrAlterPartitionRequest()
 	req.SetVersion(2)
@@ -114,4 +132,17 @@ func TestAlterPartitionVersions(t *testing.T) {
 	if code := resp.Topics[0].Partitions[0].ErrorCode; code != kerr.InvalidUpdateVersion.Code {
 		t.Fatalf("stale partition epoch: error %d", code)
 	}
+}
+
+// staleAlterRequest is a v2 AlterPartition for partition 0 of topicID
+// from broker 1 at epoch 7.
+func staleAlterRequest(topicID [16]byte) *kmsg.AlterPartitionRequest {
+	req := kmsg.NewPtrAlterPartitionRequest()
+	req.SetVersion(2)
+	req.BrokerID, req.BrokerEpoch = 1, 7
+	rt := kmsg.NewAlterPartitionRequestTopic()
+	rt.TopicID = topicID
+	rt.Partitions = append(rt.Partitions, kmsg.NewAlterPartitionRequestTopicPartition())
+	req.Topics = append(req.Topics, rt)
+	return req
 }

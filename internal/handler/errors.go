@@ -49,6 +49,7 @@ var errorMapping = []struct {
 	{controller.ErrIneligibleReplica, kerr.IneligibleReplica},
 	{controller.ErrInvalidRequest, kerr.InvalidRequest},
 	{controller.ErrUnknownBroker, kerr.BrokerIDNotRegistered},
+	{controller.ErrStaleBrokerEpoch, kerr.StaleBrokerEpoch},
 	{controller.ErrNoReassignmentInProgress, kerr.NoReassignmentInProgress},
 	{controller.ErrElectionNotNeeded, kerr.ElectionNotNeeded},
 	{controller.ErrPreferredLeaderNotAvailable, kerr.PreferredLeaderNotAvailable},

@@ -20,6 +20,11 @@ type Broker struct {
 	// Endpoints is empty in registrations written before per-listener
 	// endpoints existed; AllEndpoints then gives the inter-broker one.
 	Endpoints []Endpoint `json:",omitempty"`
+	// Epoch is the broker epoch (KIP-631): the metadata log index of the
+	// registration record, stamped when the record is applied, so a new
+	// incarnation's requests are told apart from an old one's. 0 in
+	// registrations applied before epochs were recorded (not checked).
+	Epoch int64 `json:",omitempty"`
 }
 
 // Endpoint is one advertised listener of a broker.
@@ -59,7 +64,8 @@ func (b Broker) EndpointFor(listener string) (Endpoint, bool) {
 	return Endpoint{}, false
 }
 
-// Equal reports whether two registrations are the same.
+// Equal reports whether two registrations are the same. The epoch is not
+// compared: the log assigns it, the registering broker does not send it.
 func (b Broker) Equal(o Broker) bool {
 	return b.ID == o.ID && b.Host == o.Host && b.Port == o.Port && b.Rack == o.Rack &&
 		b.Fenced == o.Fenced && b.ListenerName == o.ListenerName && slices.Equal(b.Endpoints, o.Endpoints)

@@ -57,11 +57,12 @@ type cluster struct {
 	isrCh chan partition.ISRChange
 	h     *handler.Handler // set by start, before any request is sent
 
-	mu      sync.Mutex
-	fenced  bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	stopped bool
+	mu       sync.Mutex
+	fenced   bool
+	caughtUp bool // the controller saw us replay our own registration
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopped  bool
 }
 
 // clustered reports whether this node runs in a multi-node cluster: more
@@ -118,7 +119,9 @@ func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.List
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	c.heartbeat(regCtx, false) // unfence now rather than one interval later
+	if err := c.awaitUnfenced(ctx, adv); err != nil {
+		return err
+	}
 	c.goRun(func(ctx context.Context) { c.lifecycle(ctx, adv) }, loopCtx)
 	c.goRun(c.liveness, loopCtx)
 	c.goRun(c.forwardISR, loopCtx)
@@ -200,10 +203,48 @@ func (c *cluster) lifecycle(ctx context.Context, adv config.Listener) {
 			return
 		case <-t.C:
 		}
-		if errors.Is(c.heartbeat(ctx, false), kerr.BrokerIDNotRegistered) {
+		if err := c.heartbeat(ctx, false); mustReregister(err) {
+			c.s.logger.Info("controller asks this broker to register again", "err", err)
 			if err := c.register(ctx, adv); err != nil {
 				c.s.logger.Warn("re-register broker", "err", err)
 			}
+		}
+	}
+}
+
+// mustReregister reports whether a heartbeat's error means the controller
+// does not know this incarnation: it lost the registration, or a newer one
+// (ours, whose answer we missed, or a zombie's) replaced it.
+func mustReregister(err error) bool {
+	return errors.Is(err, kerr.BrokerIDNotRegistered) || errors.Is(err, kerr.StaleBrokerEpoch)
+}
+
+// awaitUnfenced heartbeats at a short interval after registration until the
+// controller has seen this broker replay the metadata log up to its own
+// registration (IsCaughtUp) and unfenced it, as a Kafka broker waits before
+// it completes start-up: until then it may not know the replicas assigned
+// to it, so it must not serve or report ready. It registers again if the
+// controller asks, and gives up after a minute.
+func (c *cluster) awaitUnfenced(ctx context.Context, adv config.Listener) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	for {
+		err := c.heartbeat(ctx, false)
+		c.mu.Lock()
+		fenced, caughtUp := c.fenced, c.caughtUp
+		c.mu.Unlock()
+		if err == nil && caughtUp && !fenced {
+			c.s.logger.Info("broker caught up with the metadata log and unfenced", "after", time.Since(start))
+			return nil
+		}
+		if mustReregister(err) {
+			err = c.register(ctx, adv)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("broker not unfenced (caught up %v, last error %v): %w", caughtUp, err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
@@ -240,12 +281,13 @@ func (c *cluster) register(ctx context.Context, adv config.Listener) error {
 	return c.s.link.register(ctx, adv)
 }
 
-// heartbeat sends one heartbeat; wantShutdown asks to be fenced for a
-// controlled shutdown.
+// heartbeat sends one heartbeat with the epoch of our latest registration
+// and the metadata index we have applied; wantShutdown asks to be fenced
+// for a controlled shutdown.
 func (c *cluster) heartbeat(ctx context.Context, wantShutdown bool) error {
 	req := kmsg.NewPtrBrokerHeartbeatRequest()
 	req.SetVersion(0)
-	req.BrokerID, req.BrokerEpoch = c.s.cfg.NodeID, -1
+	req.BrokerID, req.BrokerEpoch = c.s.cfg.NodeID, c.s.link.brokerEpoch()
 	req.CurrentMetadataOffset = int64(c.s.ctrl.Image().AppliedIndex)
 	req.WantShutdown = wantShutdown
 	r, err := c.toController(ctx, req)
@@ -258,7 +300,7 @@ func (c *cluster) heartbeat(ctx context.Context, wantShutdown bool) error {
 	}
 	c.mu.Lock()
 	changed := c.fenced != resp.IsFenced
-	c.fenced = resp.IsFenced
+	c.fenced, c.caughtUp = resp.IsFenced, resp.IsCaughtUp
 	c.mu.Unlock()
 	if changed {
 		c.s.logger.Info("broker fencing changed", "fenced", resp.IsFenced)
@@ -303,7 +345,7 @@ func refusedISRChange(err error) bool {
 func (c *cluster) alterPartition(ctx context.Context, ch partition.ISRChange) error {
 	req := kmsg.NewPtrAlterPartitionRequest()
 	req.SetVersion(2)
-	req.BrokerID, req.BrokerEpoch = c.s.cfg.NodeID, -1
+	req.BrokerID, req.BrokerEpoch = c.s.cfg.NodeID, c.s.link.brokerEpoch()
 	rt := kmsg.NewAlterPartitionRequestTopic()
 	rt.TopicID = ch.TopicID
 	rp := kmsg.NewAlterPartitionRequestTopicPartition()
@@ -343,10 +385,19 @@ type controllerLink struct {
 	h       *handler.Handler
 	clients map[string]*replication.Client
 	closed  bool
+	epoch   int64 // broker epoch of our latest registration; -1 before one
 }
 
 func newControllerLink(s *Server) *controllerLink {
-	return &controllerLink{s: s, clients: map[string]*replication.Client{}}
+	return &controllerLink{s: s, clients: map[string]*replication.Client{}, epoch: -1}
+}
+
+// brokerEpoch is the epoch the controller gave our latest registration,
+// sent with every heartbeat and AlterPartition.
+func (l *controllerLink) brokerEpoch() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.epoch
 }
 
 func (l *controllerLink) setHandler(h *handler.Handler) {
@@ -375,9 +426,14 @@ func (l *controllerLink) register(ctx context.Context, adv config.Listener) erro
 	if err != nil {
 		return err
 	}
-	if code := r.(*kmsg.BrokerRegistrationResponse).ErrorCode; code != 0 {
-		return kerr.ErrorForCode(code)
+	resp := r.(*kmsg.BrokerRegistrationResponse)
+	if resp.ErrorCode != 0 {
+		return kerr.ErrorForCode(resp.ErrorCode)
 	}
+	l.mu.Lock()
+	l.epoch = resp.BrokerEpoch
+	l.mu.Unlock()
+	l.s.logger.Info("broker registered", "epoch", resp.BrokerEpoch)
 	return nil
 }
 
