@@ -60,7 +60,7 @@ func stateBytes(p *Partition) []byte {
 
 // crashCopy copies the partition directory of a live partition as a kill -9
 // would leave it (what was written, no close), optionally without snapshots.
-func crashCopy(t *testing.T, src string, withSnapshots bool) string {
+func crashCopy(t testing.TB, src string, withSnapshots bool) string {
 	t.Helper()
 	dst := t.TempDir()
 	ents, err := os.ReadDir(src)
