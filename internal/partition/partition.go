@@ -225,7 +225,9 @@ func (p *Partition) DeleteRecordsBefore(offset int64) (int64, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	start, err := p.log.DeleteRecordsBefore(offset)
-	p.dropSnapshotsBelowStart()
+	if err == nil {
+		p.dropSnapshotsBelowStart()
+	}
 	p.waiters.wake()
 	return start, err
 }
