@@ -65,6 +65,14 @@ type cluster struct {
 	stopped  bool
 }
 
+// isFenced reports whether the controller last answered that this broker
+// is fenced (a controller-only node never is).
+func (c *cluster) isFenced() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fenced
+}
+
 // clustered reports whether this node runs in a multi-node cluster: more
 // than one voter, or a node with only one of the two roles (a broker-only
 // node following the voters, or a controller-only voter serving brokers

@@ -101,3 +101,10 @@ func (s *Server) startupSummary() []any {
 	}
 	return attrs
 }
+
+// serving is /readyz: the node has started and, as a broker in a cluster,
+// is not fenced now (a broker the controller fenced, for a lost session or
+// a re-registration, gets no new leadership and should get no traffic).
+func (s *Server) serving() bool {
+	return s.ready.Load() && (s.cluster == nil || !s.cluster.isFenced())
+}

@@ -122,7 +122,7 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.registry = metrics.NewRegistry()
 	if s.cfg.MetricsListener != "" {
-		ms, err := metrics.Listen(s.cfg.MetricsListener, s.registry, s.ready.Load, s.cfg.MetricsPprof, s.logger)
+		ms, err := metrics.Listen(s.cfg.MetricsListener, s.registry, s.serving, s.cfg.MetricsPprof, s.logger)
 		if err != nil {
 			return err
 		}
