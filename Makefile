@@ -37,11 +37,13 @@ cluster: build
 
 test: deps vet unit fuzz-brief e2e
 
-# kcat and confluent-kafka-python are needed by test/compat; install them
-# with apt only when missing (sudo only when not root).
+# kcat, confluent-kafka-python and node/npm are needed by test/compat;
+# install them with apt only when missing (sudo only when not root), then
+# kafkajs from test/compat/node/package-lock.json.
 deps:
 	@need=""; \
 	command -v kcat >/dev/null 2>&1 || need="$$need kcat"; \
+	command -v npm >/dev/null 2>&1 || need="$$need nodejs npm"; \
 	/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need="$$need python3-confluent-kafka"; \
 	if [ -n "$$need" ]; then \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
@@ -49,6 +51,7 @@ deps:
 		$$sudo apt-get update && \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$need; \
 	fi
+	cd test/compat/node && npm ci --no-audit --no-fund
 
 vet:
 	$(GO) vet ./...
