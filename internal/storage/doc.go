@@ -16,6 +16,10 @@
 //	*.swap                          committed compaction output (installed at open, see compact.go)
 //	*.deleted                       segment files awaiting file.delete.delay.ms
 //	*.tmp                           checkpoint being written (removed at open)
+//	00000000000000000000.snapshot   producer state up to that offset, written by
+//	                                internal/partition (snapshot.go) at segment roll
+//	                                and clean close; it also stands in for Kafka's
+//	                                .txnindex (aborted transactions)
 //
 // # .log
 //
