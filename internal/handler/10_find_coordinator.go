@@ -7,8 +7,12 @@ package handler
 // The first lookup creates that topic through the controller
 // (cleanup.policy=compact, segment.bytes from offsets.topic.segment.bytes); with fewer live brokers
 // than offsets.topic.replication.factor the answer is COORDINATOR_NOT_AVAILABLE,
-// as in Kafka. While this node is still loading the partition the answer is
-// COORDINATOR_LOAD_IN_PROGRESS. Key type 1 (transaction): the leader of
+// as in Kafka. As in Kafka the answer is the leader even while it is still
+// loading the partition: the group and transaction requests sent to it
+// then answer COORDINATOR_LOAD_IN_PROGRESS, which clients retry in place,
+// whereas kafkajs 2.x retries only COORDINATOR_NOT_AVAILABLE from
+// FindCoordinator and fails the consumer on anything else. Key type 1
+// (transaction): the leader of
 // partition abs(javaHash(id)) % transaction.state.log.num.partitions of
 // __transaction_state, created on first use the same way
 // (transaction.state.log.replication.factor, min.insync.replicas from
@@ -87,9 +91,6 @@ func (h *Handler) coordinatorFor(ctx context.Context, keyType int8, key string) 
 	if !ok {
 		return fail(kerr.CoordinatorNotAvailable)
 	}
-	if b.ID == h.NodeID && h.Groups.Status(p) != group.Loaded {
-		return fail(kerr.CoordinatorLoadInProgress)
-	}
 	return coordinatorAt(ctx, b)
 }
 
@@ -155,11 +156,6 @@ func (h *Handler) txnCoordinatorFor(ctx context.Context, id string) coordinator 
 	b, ok := h.liveLeader(t, p)
 	if !ok {
 		return fail(kerr.CoordinatorNotAvailable)
-	}
-	if b.ID == h.NodeID {
-		if _, loaded := h.Txn.Status(p); !loaded {
-			return fail(kerr.CoordinatorLoadInProgress)
-		}
 	}
 	return coordinatorAt(ctx, b)
 }

@@ -51,3 +51,23 @@ func TestFindCoordinatorCreatesOffsetsTopic(t *testing.T) {
 		t.Fatal("created a topic that cannot be placed")
 	}
 }
+
+// TestFindCoordinatorAnswersLeaderWhileLoading: Kafka answers
+// FindCoordinator from metadata alone, so a coordinator that has not
+// loaded its partition yet is still named; the group requests then carry
+// the retriable error. kafkajs fails a consumer that gets
+// COORDINATOR_LOAD_IN_PROGRESS from FindCoordinator itself.
+func TestFindCoordinatorAnswersLeaderWhileLoading(t *testing.T) {
+	f := newGroupsFixture(t, dpTopic("__consumer_offsets", 9, testOffsetsPartitions, nil))
+	f.c.SetLeaders(nil) // metadata says node 1 leads; the coordinator has not loaded
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.Version, req.CoordinatorKey = 2, "g"
+	resp := serve[*kmsg.FindCoordinatorResponse](f, req)
+	code(t, "v2 while not loaded", resp.ErrorCode, nil)
+	if resp.NodeID != 1 || resp.Host != "h1" || resp.Port != 9092 {
+		t.Fatalf("coordinator %d %s:%d", resp.NodeID, resp.Host, resp.Port)
+	}
+	req.Version, req.CoordinatorKeys = 4, []string{"g"}
+	resp = serve[*kmsg.FindCoordinatorResponse](f, req)
+	code(t, "v4 while not loaded", resp.Coordinators[0].ErrorCode, nil)
+}
