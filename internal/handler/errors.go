@@ -29,6 +29,7 @@ var errorMapping = []struct {
 	{partition.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
 	{partition.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},
 	{partition.ErrInvalidProducerEpoch, kerr.InvalidProducerEpoch},
+	{partition.ErrCoordinatorFenced, kerr.TransactionCoordinatorFenced},
 	{partition.ErrFencedLeaderEpoch, kerr.FencedLeaderEpoch},
 	{partition.ErrUnknownLeaderEpoch, kerr.UnknownLeaderEpoch},
 	{partition.ErrClosed, kerr.NotLeaderForPartition},

@@ -8,9 +8,12 @@ var (
 	ErrUnknownPartition     = errors.New("partition: unknown partition")
 	ErrOutOfOrderSequence   = errors.New("partition: out of order sequence number")
 	ErrInvalidProducerEpoch = errors.New("partition: invalid producer epoch")
-	ErrFencedLeaderEpoch    = errors.New("partition: fenced leader epoch")
-	ErrUnknownLeaderEpoch   = errors.New("partition: unknown leader epoch")
-	ErrClosed               = errors.New("partition: closed")
+	// ErrCoordinatorFenced is a transaction marker from an older
+	// transaction coordinator than one already seen for the producer.
+	ErrCoordinatorFenced  = errors.New("partition: transaction coordinator fenced")
+	ErrFencedLeaderEpoch  = errors.New("partition: fenced leader epoch")
+	ErrUnknownLeaderEpoch = errors.New("partition: unknown leader epoch")
+	ErrClosed             = errors.New("partition: closed")
 
 	ErrNotFollower                  = errors.New("partition: not a follower")
 	ErrFollowerAhead                = errors.New("partition: follower fetch offset beyond the log end")

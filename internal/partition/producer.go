@@ -31,9 +31,13 @@ type producerState struct {
 	// or marker): a snapshot taken before retention moved the log start
 	// past it drops the producer, as a replay from the log start would.
 	lastOffset int64
-	batches    [cachedBatches]batchMeta
-	n          int // valid entries in batches, newest at (head-1)
-	head       int
+	// coordinatorEpoch is the highest transaction coordinator epoch of
+	// the producer's markers (-1: none): a marker from an older
+	// coordinator is a zombie's and is refused.
+	coordinatorEpoch int32
+	batches          [cachedBatches]batchMeta
+	n                int // valid entries in batches, newest at (head-1)
+	head             int
 }
 
 func (s *producerState) last() (batchMeta, bool) {
@@ -126,7 +130,11 @@ func (ps producers) record(h records.Header, baseOffset, appendTime int64) {
 	}
 	st, ok := ps[h.ProducerID]
 	if !ok || h.ProducerEpoch != st.epoch {
-		st = &producerState{epoch: h.ProducerEpoch}
+		cepoch := int32(-1)
+		if ok {
+			cepoch = st.coordinatorEpoch // survives an epoch bump, as in Kafka
+		}
+		st = &producerState{epoch: h.ProducerEpoch, coordinatorEpoch: cepoch}
 		ps[h.ProducerID] = st
 	}
 	st.lastTimestamp = h.MaxTimestamp
@@ -152,4 +160,12 @@ func seqAdd(seq, n int32) int32 {
 		return int32(int64(seq) + int64(n) - math.MaxInt32 - 1)
 	}
 	return seq + n
+}
+
+// noteMarker raises the producer's coordinator epoch to that of a marker
+// already recorded (record came first, so the producer exists).
+func (ps producers) noteMarker(producerID int64, coordinatorEpoch int32) {
+	if st, ok := ps[producerID]; ok && coordinatorEpoch > st.coordinatorEpoch {
+		st.coordinatorEpoch = coordinatorEpoch
+	}
 }

@@ -23,7 +23,7 @@ import (
 // needs the last five batches (duplicate detection answers a retry with its
 // original offsets) and keeps aborted transactions in memory only, so the
 // snapshot carries the aborted list too and opening never reads the log
-// below S. Coordinator epochs are not tracked by Samsa and not stored.
+// below S.
 //
 // All integers are big-endian:
 //
@@ -35,6 +35,7 @@ import (
 //	  epoch          int16
 //	  lastTimestamp  int64   max timestamp of its latest batch (expiry)
 //	  lastOffset     int64   last offset of its latest batch, marker or data
+//	  coordEpoch     int32   highest coordinator epoch of its markers, or -1
 //	  batches        uint8 count (0..5), oldest first:
 //	    firstSeq int32, lastSeq int32, baseOffset int64, lastOffset int64,
 //	    appendTime int64 (LogAppendTime, or -1)
@@ -49,7 +50,7 @@ import (
 const (
 	snapshotVersion    = 1
 	snapshotHeaderSize = 2 + 4 + 8
-	producerFixedSize  = 8 + 2 + 8 + 8 + 1
+	producerFixedSize  = 8 + 2 + 8 + 8 + 4 + 1
 	cachedBatchSize    = 4 + 4 + 8 + 8 + 8
 	ongoingSize        = 8 + 8
 	abortedSize        = 8 + 8 + 8
@@ -83,6 +84,7 @@ func encodeProducerSnapshot(s *producerSnapshot) []byte {
 		b = binary.BigEndian.AppendUint16(b, uint16(st.epoch))
 		b = binary.BigEndian.AppendUint64(b, uint64(st.lastTimestamp))
 		b = binary.BigEndian.AppendUint64(b, uint64(st.lastOffset))
+		b = binary.BigEndian.AppendUint32(b, uint32(st.coordinatorEpoch))
 		b = append(b, byte(st.n))
 		for _, m := range st.cached() {
 			b = binary.BigEndian.AppendUint32(b, uint32(m.firstSeq))
@@ -182,9 +184,9 @@ func (s *producerSnapshot) decodeProducers(r *snapReader) error {
 	prev := int64(-1)
 	for range n {
 		id := r.i64()
-		st := &producerState{epoch: r.i16(), lastTimestamp: r.i64(), lastOffset: r.i64()}
+		st := &producerState{epoch: r.i16(), lastTimestamp: r.i64(), lastOffset: r.i64(), coordinatorEpoch: r.i32()}
 		nb := r.u8()
-		if r.bad || id <= prev || nb > cachedBatches || st.lastOffset < 0 || st.lastOffset >= s.offset {
+		if r.bad || id <= prev || nb > cachedBatches || st.lastOffset < 0 || st.lastOffset >= s.offset || st.coordinatorEpoch < -1 {
 			return fmt.Errorf("%w: producer entry %d", errBadSnapshot, id)
 		}
 		prevBase := int64(-1)

@@ -162,7 +162,7 @@ func (p *Partition) Producers() []ProducerInfo {
 	var out []ProducerInfo
 	for id, st := range p.producers {
 		pi := ProducerInfo{ProducerID: id, Epoch: st.epoch, LastSequence: -1, LastTimestamp: st.lastTimestamp, TxnStartOffset: -1,
-			CoordinatorEpoch: -1}
+			CoordinatorEpoch: st.coordinatorEpoch}
 		if b, ok := st.last(); ok {
 			pi.LastSequence = b.lastSeq
 		}
@@ -185,7 +185,7 @@ func (p *Partition) WriteMarker(producerID int64, epoch int16, commit bool, coor
 	if err != nil {
 		return AppendResult{}, err
 	}
-	res, err := p.writeMarkerLocked(batch, producerID, epoch)
+	res, err := p.writeMarkerLocked(batch, producerID, epoch, coordinatorEpoch)
 	if err != nil {
 		return res, err
 	}
@@ -197,7 +197,7 @@ func (p *Partition) WriteMarker(producerID int64, epoch int16, commit bool, coor
 	return res, nil
 }
 
-func (p *Partition) writeMarkerLocked(batch []byte, producerID int64, epoch int16) (AppendResult, error) {
+func (p *Partition) writeMarkerLocked(batch []byte, producerID int64, epoch int16, coordinatorEpoch int32) (AppendResult, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed.Load() {
@@ -210,6 +210,10 @@ func (p *Partition) writeMarkerLocked(batch []byte, producerID int64, epoch int1
 		return AppendResult{}, fmt.Errorf("%w: marker for producer %d epoch %d is older than %d",
 			ErrInvalidProducerEpoch, producerID, epoch, st.epoch)
 	}
+	if st, ok := p.producers[producerID]; ok && coordinatorEpoch < st.coordinatorEpoch {
+		return AppendResult{}, fmt.Errorf("%w: marker for producer %d from coordinator epoch %d, already saw %d",
+			ErrCoordinatorFenced, producerID, coordinatorEpoch, st.coordinatorEpoch)
+	}
 	res, err := p.log.Append(batch, p.leaderEpoch.Load())
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("append marker %s-%d: %w", p.Topic, p.Index, err)
@@ -220,6 +224,7 @@ func (p *Partition) writeMarkerLocked(batch []byte, producerID int64, epoch int1
 	}
 	h.BaseOffset = res.BaseOffset
 	p.producers.record(h, res.BaseOffset, -1)
+	p.producers.noteMarker(producerID, coordinatorEpoch)
 	p.txns.onBatch(h, res.BaseOffset, res.LastOffset, batch)
 	p.maybeSnapshotLocked()
 	return AppendResult{BaseOffset: res.BaseOffset, LastOffset: res.LastOffset, LogAppendTime: -1,
@@ -240,6 +245,7 @@ func (p *Partition) noteBatches(data []byte) {
 				appendTime = h.MaxTimestamp
 			}
 			p.producers.record(h, h.BaseOffset, appendTime)
+			p.noteControl(h, batch)
 			p.txns.onBatch(h, h.BaseOffset, h.LastOffset(), batch)
 		}
 		rest = next
@@ -261,7 +267,19 @@ func (p *Partition) rebuildTxns(hs []records.Header) error {
 				batch = b
 			}
 		}
+		p.noteControl(h, batch)
 		p.txns.onBatch(h, h.BaseOffset, h.LastOffset(), batch)
 	}
 	return nil
+}
+
+// noteControl feeds a replicated or replayed marker's coordinator epoch to
+// the producer state, so a leader elected later refuses older markers too.
+func (p *Partition) noteControl(h records.Header, batch []byte) {
+	if !h.IsControl() || batch == nil {
+		return
+	}
+	if m, ok := txnstate.ReadMarker(batch); ok {
+		p.producers.noteMarker(h.ProducerID, m.CoordinatorEpoch)
+	}
 }

@@ -1,7 +1,10 @@
 package partition
 
 import (
+	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/samsa-io/samsa/internal/config"
@@ -87,5 +90,63 @@ func TestTransactionsLSOAbortedAndRebuild(t *testing.T) {
 	}
 	if lso := p.LastStableOffset(); lso != 6 {
 		t.Fatalf("LSO after reopen %d, want 6", lso)
+	}
+}
+
+// A marker from an older transaction coordinator than one already seen
+// for the producer (a zombie coordinator after a failover) is refused, and
+// the coordinator epoch survives a restart from a snapshot or a full scan.
+func TestMarkerFromOlderCoordinatorFenced(t *testing.T) {
+	cfg := config.Default()
+	cfg.NodeID = 1
+	cfg.LogDirs = []string{t.TempDir()}
+	open := func() (*Manager, *Partition) {
+		t.Helper()
+		m := NewManager(cfg, slog.New(slog.DiscardHandler))
+		if err := m.ApplyImage(testImage("t", 1, nil)); err != nil {
+			t.Fatal(err)
+		}
+		return m, m.Partition("t", 0)
+	}
+	m, p := open()
+	if _, err := p.Append(txnBatch(t, 20, 0, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.WriteMarker(20, 0, true, 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Append(txnBatch(t, 20, 0, 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(p *Partition) {
+		t.Helper()
+		leo := p.LogEndOffset()
+		if _, err := p.WriteMarker(20, 0, false, 4); !errors.Is(err, ErrCoordinatorFenced) {
+			t.Fatalf("marker from coordinator epoch 4 after 5: %v", err)
+		}
+		if p.LogEndOffset() != leo {
+			t.Fatal("the refused marker was appended")
+		}
+		if ps := p.Producers(); len(ps) != 1 || ps[0].CoordinatorEpoch != 5 {
+			t.Fatalf("producers %+v, want coordinator epoch 5", ps)
+		}
+	}
+	refused(p)
+	m.Close() // clean: a snapshot holds the state
+	m, p = open()
+	refused(p)
+	m.Close()
+	snaps, _ := filepath.Glob(filepath.Join(cfg.LogDirs[0], "*", "*.snapshot"))
+	if len(snaps) == 0 {
+		t.Fatal("no snapshot written at close")
+	}
+	for _, f := range snaps {
+		os.Remove(f)
+	}
+	m, p = open() // full scan
+	defer m.Close()
+	refused(p)
+	if _, err := p.WriteMarker(20, 0, false, 6); err != nil {
+		t.Fatalf("marker from a newer coordinator: %v", err)
 	}
 }

@@ -133,19 +133,38 @@ const (
 // MarkerType reads a control batch's marker: commit true for a commit,
 // false for an abort. ok is false for other control records (or garbage).
 func MarkerType(batch []byte) (commit, ok bool) {
+	m, ok := ReadMarker(batch)
+	return m.Commit, ok
+}
+
+// Marker is a transaction marker's content.
+type Marker struct {
+	Commit           bool
+	CoordinatorEpoch int32 // -1 when the value cannot be read
+}
+
+// ReadMarker reads a control batch's commit or abort marker; ok is false
+// for other control records (or garbage).
+func ReadMarker(batch []byte) (m Marker, ok bool) {
 	recs, err := records.Records(batch)
 	if err != nil || len(recs) == 0 {
-		return false, false
+		return Marker{}, false
 	}
 	k := kmsg.NewControlRecordKey()
 	if err := k.ReadFrom(recs[0].Key); err != nil {
-		return false, false
+		return Marker{}, false
 	}
 	switch k.Type {
 	case kmsg.ControlRecordKeyTypeCommit:
-		return true, true
+		m.Commit = true
 	case kmsg.ControlRecordKeyTypeAbort:
-		return false, true
+	default:
+		return Marker{}, false
 	}
-	return false, false
+	m.CoordinatorEpoch = -1
+	v := kmsg.NewEndTxnMarker()
+	if err := v.ReadFrom(recs[0].Value); err == nil {
+		m.CoordinatorEpoch = v.CoordinatorEpoch
+	}
+	return m, true
 }
