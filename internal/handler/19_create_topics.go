@@ -1,8 +1,10 @@
 // CreateTopics, versions 2–7.
 //
 // Kafka: each topic is checked on its own and gets its own error. The name
-// must be legal; NumPartitions and ReplicationFactor are positive or, from
-// v4, -1 for the broker defaults (num.partitions, default.replication.factor);
+// must be legal; NumPartitions and ReplicationFactor are positive or -1 for
+// the broker defaults (num.partitions, default.replication.factor). KIP-464
+// made clients send -1 from v4, but the broker resolves it at every version
+// (kafkajs 2.x sends -1 by default over v3);
 // a manual ReplicaAssignment replaces both, which must then be -1. A name
 // differing from an existing topic's only by '.' versus '_' is
 // INVALID_TOPIC_EXCEPTION (they collide in metric names). Configs
@@ -56,7 +58,7 @@ func (h *Handler) createTopics(ctx context.Context, kreq kmsg.Request) kmsg.Resp
 
 // createTopic creates (or, with ValidateOnly, checks) one topic.
 func (h *Handler) createTopic(ctx context.Context, req *kmsg.CreateTopicsRequest, t *kmsg.CreateTopicsRequestTopic) kmsg.CreateTopicsResponseTopic {
-	creq, err := h.createTopicRequest(req.Version, t)
+	creq, err := h.createTopicRequest(t)
 	if err != nil {
 		return createTopicError(t.Topic, err)
 	}
@@ -75,7 +77,7 @@ func (h *Handler) createTopic(ctx context.Context, req *kmsg.CreateTopicsRequest
 
 // createTopicRequest checks one requested topic and turns it into the
 // controller's request, defaults applied.
-func (h *Handler) createTopicRequest(version int16, t *kmsg.CreateTopicsRequestTopic) (controller.CreateTopicRequest, error) {
+func (h *Handler) createTopicRequest(t *kmsg.CreateTopicsRequestTopic) (controller.CreateTopicRequest, error) {
 	creq := controller.CreateTopicRequest{Name: t.Topic, NumPartitions: t.NumPartitions, ReplicationFactor: t.ReplicationFactor}
 	if err := validateTopicName(t.Topic); err != nil {
 		return creq, err
@@ -87,7 +89,7 @@ func (h *Handler) createTopicRequest(version int16, t *kmsg.CreateTopicsRequestT
 	if len(t.ReplicaAssignment) > 0 {
 		creq.Assignments, err = manualAssignment(t)
 	} else {
-		err = h.applyTopicDefaults(version, &creq)
+		err = h.applyTopicDefaults(&creq)
 	}
 	if err != nil {
 		return creq, err
@@ -113,13 +115,14 @@ func manualAssignment(t *kmsg.CreateTopicsRequestTopic) (map[int32][]int32, erro
 	return out, nil
 }
 
-// applyTopicDefaults replaces -1 (v4+) by the broker defaults and rejects
+// applyTopicDefaults replaces -1 by the broker defaults, whatever the
+// request version (as Kafka's controller does), and rejects other
 // non-positive counts.
-func (h *Handler) applyTopicDefaults(version int16, creq *controller.CreateTopicRequest) error {
-	if version >= 4 && creq.NumPartitions == -1 {
+func (h *Handler) applyTopicDefaults(creq *controller.CreateTopicRequest) error {
+	if creq.NumPartitions == -1 {
 		creq.NumPartitions = h.Config.NumPartitions
 	}
-	if version >= 4 && creq.ReplicationFactor == -1 {
+	if creq.ReplicationFactor == -1 {
 		creq.ReplicationFactor = h.Config.DefaultReplicationFactor
 	}
 	if creq.NumPartitions <= 0 {

@@ -83,8 +83,11 @@ func TestCreateTopicsDefaultsAndVersions(t *testing.T) {
 	}{
 		{"v4 defaults", 4, -1, -1, 0, 6, 2},
 		{"v7 default partitions", 7, -1, 3, 0, 6, 3},
-		{"v3 has no -1 partitions", 3, -1, 1, 37, 0, 0},
-		{"v3 has no -1 rf", 3, 1, -1, 38, 0, 0},
+		// Kafka resolves -1 at every version; kafkajs sends it over v3.
+		{"v3 default partitions and rf", 3, -1, -1, 0, 6, 2},
+		{"v2 default rf", 2, 3, -1, 0, 3, 2},
+		{"v3 -2 partitions", 3, -2, 1, 37, 0, 0},
+		{"v3 zero rf", 3, 1, 0, 38, 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
