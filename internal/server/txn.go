@@ -255,6 +255,13 @@ func (m *txnMarkers) send(ctx context.Context, b metadata.Broker, pid int64, epo
 					// already ended this transaction there.
 					continue
 				}
+				if rp.ErrorCode == kerr.TransactionCoordinatorFenced.Code {
+					// A newer coordinator has written markers there: this
+					// one lost the transaction, and retrying cannot help.
+					m.s.logger.Warn("transaction marker refused: a newer coordinator owns the producer",
+						"producer_id", pid, "topic", rt.Topic, "partition", rp.Partition, "coordinator_epoch", cepoch)
+					continue
+				}
 				failed = append(failed, txn.TopicPartition{Topic: rt.Topic, Partition: rp.Partition})
 				lastErr = fmt.Errorf("marker on %s-%d at node %d: %w", rt.Topic, rp.Partition, b.ID, kerr.ErrorForCode(rp.ErrorCode))
 			}
