@@ -189,17 +189,33 @@ func fencedCode(code, version, since int16) int16 {
 
 // authzAddPartitionsToTxn: v0–v3 come from producers and need WRITE on the
 // transactional id, else TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every
-// partition; v4+ come from brokers and need CLUSTER_ACTION, else
+// partition, and WRITE on every topic, else TOPIC_AUTHORIZATION_FAILED on
+// the denied topics' partitions and OPERATION_NOT_ATTEMPTED on the rest;
+// v4+ come from brokers and need CLUSTER_ACTION, else
 // CLUSTER_AUTHORIZATION_FAILED at the top level (Kafka's KafkaApis).
 func authzAddPartitionsToTxn(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.AddPartitionsToTxnRequest)
 	if req.Version >= 4 {
 		return wholeCluster(acl.OpClusterAction)(z, kreq)
 	}
-	if z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
+	topics := txnAdditions(req)[0].topics
+	resp := req.ResponseKind().(*kmsg.AddPartitionsToTxnResponse)
+	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
+		resp.Topics = partitionResults(topics, nil, kerr.TransactionalIDAuthorizationFailed.Code)
+		return nil, resp
+	}
+	denied := make(map[txn.TopicPartition]int16)
+	canWrite := z.canTopic(acl.OpWrite)
+	for _, t := range topics {
+		if !canWrite(t.Topic) {
+			for _, p := range t.Partitions {
+				denied[txn.TopicPartition{Topic: t.Topic, Partition: p}] = kerr.TopicAuthorizationFailed.Code
+			}
+		}
+	}
+	if len(denied) == 0 {
 		return nil, nil
 	}
-	resp := req.ResponseKind().(*kmsg.AddPartitionsToTxnResponse)
-	resp.Topics = partitionResults(txnAdditions(req)[0].topics, nil, kerr.TransactionalIDAuthorizationFailed.Code)
+	resp.Topics = partitionResults(topics, denied, kerr.OperationNotAttempted.Code)
 	return nil, resp
 }

@@ -455,6 +455,19 @@ func TestAuthzAddPartitionsToTxn(t *testing.T) {
 		t.Fatalf("v3 without WRITE: %+v", r3.Topics)
 	}
 	grant(dp, "User:alice", acl.ResourceTransactionalID, "tx", acl.PatternLiteral, acl.OpWrite)
+	v3.Topics = append(v3.Topics, kmsg.AddPartitionsToTxnRequestTopic{Topic: "other", Partitions: []int32{0}})
+	r3 = dp.as("User:alice", v3).(*kmsg.AddPartitionsToTxnResponse)
+	if len(r3.Topics) != 2 || r3.Topics[0].Partitions[0].ErrorCode != kerr.TopicAuthorizationFailed.Code ||
+		r3.Topics[1].Partitions[0].ErrorCode != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("v3 without topic WRITE: %+v", r3.Topics)
+	}
+	grant(dp, "User:alice", acl.ResourceTopic, "t", acl.PatternLiteral, acl.OpWrite)
+	r3 = dp.as("User:alice", v3).(*kmsg.AddPartitionsToTxnResponse)
+	if r3.Topics[0].Partitions[0].ErrorCode != kerr.OperationNotAttempted.Code ||
+		r3.Topics[1].Partitions[0].ErrorCode != kerr.TopicAuthorizationFailed.Code {
+		t.Fatalf("v3 with WRITE on one of two topics: %+v", r3.Topics)
+	}
+	v3.Topics = v3.Topics[:1]
 	r3 = dp.as("User:alice", v3).(*kmsg.AddPartitionsToTxnResponse)
 	if r3.Topics[0].Partitions[0].ErrorCode != kerr.CoordinatorNotAvailable.Code { // authorized; no coordinator here
 		t.Fatalf("v3 with WRITE: %+v", r3.Topics)
