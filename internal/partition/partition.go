@@ -261,7 +261,7 @@ func (p *Partition) close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.closed.Load() {
-		p.takeSnapshotLocked()
+		p.takeSnapshotLocked(true)
 	}
 	p.closed.Store(true)
 	p.waiters.wake()
