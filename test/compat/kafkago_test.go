@@ -1,0 +1,384 @@
+package compat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/samsa-io/samsa/test/internal/harness"
+)
+
+// kafkaGoWait bounds every wait on a kafka-go client.
+const kafkaGoWait = 30 * time.Second
+
+// kafkaGoCodecs are the Writer's codecs with their batch attribute
+// numbers; 0 is no compression.
+var kafkaGoCodecs = []struct {
+	name  string
+	codec kafka.Compression
+	id    int
+}{{"none", 0, 0}, {"gzip", kafka.Gzip, 1}, {"snappy", kafka.Snappy, 2}, {"lz4", kafka.Lz4, 3}, {"zstd", kafka.Zstd, 4}}
+
+// TestKafkaGo runs segmentio/kafka-go against one broker: the Writer with
+// acks=all and every codec, a Reader in a consumer group that commits and
+// a second Reader of the group that resumes, and the Client and Conn
+// admin calls.
+func TestKafkaGo(t *testing.T) {
+	b := harness.Start(t, groupProps)
+	for _, c := range kafkaGoCodecs {
+		t.Run("write "+c.name, func(t *testing.T) {
+			topic := "kafkago-" + c.name
+			b.CreateTopic(topic, 1, nil)
+			testKafkaGoCodec(t, b.Addr, topic, c.codec)
+			checkStoredCodec(t, filepath.Join(b.LogDir, topic+"-0"), c.id)
+		})
+	}
+	t.Run("consumer group", func(t *testing.T) {
+		b.CreateTopic("kafkago-group", 3, nil)
+		testKafkaGoGroup(t, b.Addr, "kafkago-group", "kafkago-group")
+	})
+	t.Run("client admin", func(t *testing.T) { testKafkaGoClient(t, b.Addr, "kafkago-admin") })
+	t.Run("conn admin", func(t *testing.T) { testKafkaGoConn(t, b.Addr, "kafkago-conn") })
+}
+
+// newKafkaGoTransport is a Transport of the test's own, closed when the
+// test ends. kafka-go's DefaultTransport is shared by every Writer and
+// Client of the process and answers from a metadata cache refreshed every
+// 6 s, so a topic created after it filled stays unknown to them that long
+// (as with any broker); a fresh Transport per test fetches metadata anew.
+func newKafkaGoTransport(t *testing.T) *kafka.Transport {
+	t.Helper()
+	tr := &kafka.Transport{DialTimeout: 5 * time.Second, IdleTimeout: 10 * time.Second, MetadataTTL: time.Second}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
+
+// newKafkaGoClient is a Client with its own Transport.
+func newKafkaGoClient(t *testing.T, addr string) *kafka.Client {
+	t.Helper()
+	return &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second, Transport: newKafkaGoTransport(t)}
+}
+
+// newKafkaGoWriter is a Writer with acks=all, closed when the test ends.
+func newKafkaGoWriter(t *testing.T, addrs []string, topic string, codec kafka.Compression) *kafka.Writer {
+	t.Helper()
+	w := &kafka.Writer{
+		Transport:       newKafkaGoTransport(t),
+		Addr:            kafka.TCP(addrs...),
+		Topic:           topic,
+		Balancer:        &kafka.Hash{},
+		RequiredAcks:    kafka.RequireAll,
+		Compression:     codec,
+		BatchSize:       200,
+		BatchTimeout:    10 * time.Millisecond,
+		ReadTimeout:     15 * time.Second,
+		WriteTimeout:    15 * time.Second,
+		WriteBackoffMin: 100 * time.Millisecond,
+		WriteBackoffMax: time.Second,
+	}
+	t.Cleanup(func() {
+		if err := w.Close(); err != nil {
+			t.Errorf("close writer: %v", err)
+		}
+	})
+	return w
+}
+
+func kafkaGoMessages(tag string, n int) []kafka.Message {
+	msgs := make([]kafka.Message, n)
+	for i := range msgs {
+		msgs[i] = kafka.Message{
+			Key:     fmt.Appendf(nil, "key-%04d", i),
+			Value:   fmt.Appendf(nil, "%s-%04d-%s", tag, i, strings.Repeat("compressible ", 8)),
+			Headers: []kafka.Header{{Key: "h1", Value: []byte("v1")}, {Key: "h2", Value: []byte(tag)}},
+		}
+	}
+	return msgs
+}
+
+// kafkaGoRead reads n messages of topic-partition from offset 0 with a
+// Reader outside any group.
+func kafkaGoRead(t *testing.T, addrs []string, topic string, partition, n int) []kafka.Message {
+	t.Helper()
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: addrs, Topic: topic, Partition: partition,
+		MaxWait: 250 * time.Millisecond, MaxAttempts: 20})
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	var out []kafka.Message
+	for len(out) < n {
+		m, err := r.ReadMessage(ctx)
+		if err != nil {
+			t.Fatalf("read %s-%d: %d of %d messages: %v", topic, partition, len(out), n, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// testKafkaGoCodec writes kcatMessages messages with codec and reads them
+// back with keys, values and headers intact.
+func testKafkaGoCodec(t *testing.T, addr, topic string, codec kafka.Compression) {
+	w := newKafkaGoWriter(t, []string{addr}, topic, codec)
+	msgs := kafkaGoMessages("value", kcatMessages)
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatalf("WriteMessages: %v", err)
+	}
+	for i, m := range kafkaGoRead(t, []string{addr}, topic, 0, kcatMessages) {
+		if m.Offset != int64(i) || string(m.Key) != string(msgs[i].Key) || string(m.Value) != string(msgs[i].Value) ||
+			len(m.Headers) != 2 || string(m.Headers[1].Value) != "value" {
+			t.Fatalf("message %d: offset %d key %q value %q headers %v, want key %q", i, m.Offset, m.Key, m.Value,
+				m.Headers, msgs[i].Key)
+		}
+	}
+}
+
+// kafkaGoGroupRead reads with a group Reader until it has n distinct
+// values, committing every message synchronously (CommitInterval 0), then
+// closes the Reader, which leaves the group.
+func kafkaGoGroupRead(t *testing.T, addr, topic, group string, n int) map[string]int {
+	t.Helper()
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           []string{addr},
+		GroupID:           group,
+		Topic:             topic,
+		StartOffset:       kafka.FirstOffset,
+		MaxWait:           250 * time.Millisecond,
+		HeartbeatInterval: 500 * time.Millisecond,
+		SessionTimeout:    6 * time.Second,
+		RebalanceTimeout:  5 * time.Second,
+		JoinGroupBackoff:  200 * time.Millisecond,
+		MaxAttempts:       10,
+	})
+	defer func() {
+		if err := r.Close(); err != nil {
+			t.Errorf("close group reader: %v", err)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	seen := map[string]int{}
+	for len(seen) < n {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("group %s: %d of %d records: %v", group, len(seen), n, err)
+		}
+		seen[string(m.Value)]++
+		if err := r.CommitMessages(ctx, m); err != nil {
+			t.Fatalf("CommitMessages: %v", err)
+		}
+	}
+	return seen
+}
+
+// testKafkaGoGroup reads n records with a group Reader that commits,
+// checks the committed offsets with Client.OffsetFetch, then has a second
+// Reader of the group read only the records written after the commit.
+func testKafkaGoGroup(t *testing.T, addr, topic, group string) {
+	const n = 300
+	w := newKafkaGoWriter(t, []string{addr}, topic, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	first := kafkaGoMessages("first", n)
+	if err := w.WriteMessages(ctx, first...); err != nil {
+		t.Fatalf("WriteMessages: %v", err)
+	}
+	for v, c := range kafkaGoGroupRead(t, addr, topic, group, n) {
+		if c != 1 {
+			t.Errorf("first reader: %s delivered %d times", v[:10], c)
+		}
+	}
+
+	cl := newKafkaGoClient(t, addr)
+	lo, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
+		topic: {kafka.LastOffsetOf(0), kafka.LastOffsetOf(1), kafka.LastOffsetOf(2)}}})
+	if err != nil {
+		t.Fatalf("ListOffsets: %v", err)
+	}
+	ends := map[int]int64{}
+	for _, p := range lo.Topics[topic] {
+		ends[p.Partition] = p.LastOffset
+	}
+	of, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: {0, 1, 2}}})
+	if err != nil || of.Error != nil {
+		t.Fatalf("OffsetFetch: %v %v", err, of)
+	}
+	var total int64
+	for _, p := range of.Topics[topic] {
+		if p.Error != nil || p.CommittedOffset != ends[p.Partition] {
+			t.Errorf("committed offset of %s-%d = %d (%v), want the end offset %d", topic, p.Partition,
+				p.CommittedOffset, p.Error, ends[p.Partition])
+		}
+		total += p.CommittedOffset
+	}
+	if total != n || len(of.Topics[topic]) != 3 {
+		t.Errorf("committed offsets of %d partitions sum to %d, want 3 partitions and %d", len(of.Topics[topic]), total, n)
+	}
+
+	if err := w.WriteMessages(ctx, kafkaGoMessages("second", n/2)...); err != nil {
+		t.Fatalf("WriteMessages: %v", err)
+	}
+	for v, c := range kafkaGoGroupRead(t, addr, topic, group, n/2) {
+		if !strings.HasPrefix(v, "second-") || c != 1 {
+			t.Errorf("second reader: %s delivered %d times; want only records written after the commit, once", v[:11], c)
+		}
+	}
+}
+
+// testKafkaGoClient walks kafka.Client's admin calls: CreateTopics (and
+// again, for TOPIC_ALREADY_EXISTS), Metadata, ListOffsets of a written
+// partition, DeleteTopics.
+func testKafkaGoClient(t *testing.T, addr, topic string) {
+	cl := newKafkaGoClient(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	create := &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{{Topic: topic, NumPartitions: 2, ReplicationFactor: 1,
+		ConfigEntries: []kafka.ConfigEntry{{ConfigName: "retention.ms", ConfigValue: "3600000"}}}}}
+	resp, err := cl.CreateTopics(ctx, create)
+	if err != nil || resp.Errors[topic] != nil {
+		t.Fatalf("CreateTopics: %v %v", err, resp)
+	}
+	if resp, err := cl.CreateTopics(ctx, create); err != nil || !errors.Is(resp.Errors[topic], kafka.TopicAlreadyExists) {
+		t.Errorf("CreateTopics again: %v %v, want %v", err, resp, kafka.TopicAlreadyExists)
+	}
+	kafkaGoWaitMetadata(t, cl, topic, func(tp kafka.Topic) error {
+		if tp.Error != nil || len(tp.Partitions) != 2 {
+			return fmt.Errorf("topic %s: %d partitions, error %v", topic, len(tp.Partitions), tp.Error)
+		}
+		for _, p := range tp.Partitions {
+			if p.Error != nil || p.Leader.ID != 1 || len(p.Replicas) != 1 || len(p.Isr) != 1 {
+				return fmt.Errorf("partition %d: leader %d replicas %v isr %v error %v", p.ID, p.Leader.ID, p.Replicas, p.Isr, p.Error)
+			}
+		}
+		return nil
+	})
+
+	w := newKafkaGoWriter(t, []string{addr}, topic, kafka.Snappy)
+	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 1 })
+	if err := w.WriteMessages(ctx, kafkaGoMessages("offsets", 25)...); err != nil {
+		t.Fatalf("WriteMessages: %v", err)
+	}
+	lo, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{
+		topic: {kafka.FirstOffsetOf(1), kafka.LastOffsetOf(1), kafka.LastOffsetOf(0)}}})
+	if err != nil {
+		t.Fatalf("ListOffsets: %v", err)
+	}
+	got := map[int]kafka.PartitionOffsets{}
+	for _, p := range lo.Topics[topic] {
+		got[p.Partition] = p
+	}
+	if p := got[1]; p.Error != nil || p.FirstOffset != 0 || p.LastOffset != 25 {
+		t.Errorf("ListOffsets %s-1 = %+v, want first 0 last 25", topic, p)
+	}
+	if p := got[0]; p.Error != nil || p.LastOffset != 0 {
+		t.Errorf("ListOffsets %s-0 = %+v, want last 0", topic, p)
+	}
+
+	del, err := cl.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: []string{topic}})
+	if err != nil || del.Errors[topic] != nil {
+		t.Fatalf("DeleteTopics: %v %v", err, del)
+	}
+	kafkaGoWaitMetadata(t, cl, topic, func(tp kafka.Topic) error {
+		if !errors.Is(tp.Error, kafka.UnknownTopicOrPartition) {
+			return fmt.Errorf("topic %s after delete: %d partitions, error %v", topic, len(tp.Partitions), tp.Error)
+		}
+		return nil
+	})
+}
+
+// kafkaGoWaitMetadata polls Client.Metadata until check accepts topic.
+func kafkaGoWaitMetadata(t *testing.T, cl *kafka.Client, topic string, check func(kafka.Topic) error) {
+	t.Helper()
+	err := harness.Poll(kafkaGoWait, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+		if err != nil {
+			return err
+		}
+		if len(md.Brokers) != 1 || md.Controller.ID != 1 || len(md.Topics) != 1 || md.Topics[0].Name != topic {
+			return fmt.Errorf("metadata: brokers %v controller %d topics %v", md.Brokers, md.Controller.ID, md.Topics)
+		}
+		return check(md.Topics[0])
+	})
+	if err != nil {
+		t.Fatalf("Metadata: %v", err)
+	}
+}
+
+// testKafkaGoConn uses the low-level kafka.Conn: Controller, CreateTopics,
+// ReadPartitions, a leader connection's WriteMessages and offsets, and
+// DeleteTopics.
+func testKafkaGoConn(t *testing.T, addr, topic string) {
+	conn, err := kafka.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("kafka.Dial: %v", err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(kafkaGoWait)); err != nil {
+		t.Fatal(err)
+	}
+	ctrl, err := conn.Controller()
+	if err != nil || net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)) != addr || ctrl.ID != 1 {
+		t.Fatalf("Controller = %+v, %v; want broker 1 at %s", ctrl, err, addr)
+	}
+	if err := conn.CreateTopics(kafka.TopicConfig{Topic: topic, NumPartitions: 3, ReplicationFactor: 1}); err != nil {
+		t.Fatalf("Conn.CreateTopics: %v", err)
+	}
+	if err := harness.Poll(kafkaGoWait, func() error {
+		ps, err := conn.ReadPartitions(topic)
+		if err != nil {
+			return err
+		}
+		if len(ps) != 3 || slices.ContainsFunc(ps, func(p kafka.Partition) bool { return p.Leader.ID != 1 }) {
+			return fmt.Errorf("ReadPartitions(%s) = %+v", topic, ps)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("ReadPartitions: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	lc, err := kafka.DialLeader(ctx, "tcp", addr, topic, 2)
+	if err != nil {
+		t.Fatalf("DialLeader: %v", err)
+	}
+	defer lc.Close()
+	if err := lc.SetDeadline(time.Now().Add(kafkaGoWait)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.WriteMessages(kafkaGoMessages("conn", 10)...); err != nil {
+		t.Fatalf("Conn.WriteMessages: %v", err)
+	}
+	first, last, err := lc.ReadOffsets()
+	if err != nil || first != 0 || last != 10 {
+		t.Errorf("ReadOffsets = %d, %d, %v; want 0, 10", first, last, err)
+	}
+	batch := lc.ReadBatch(1, 1<<20)
+	var n int
+	for {
+		if _, err := batch.ReadMessage(); err != nil {
+			break
+		}
+		n++
+	}
+	if err := batch.Close(); err != nil || n != 10 {
+		t.Errorf("ReadBatch read %d messages (close: %v), want 10", n, err)
+	}
+
+	if err := conn.DeleteTopics(topic); err != nil {
+		t.Fatalf("Conn.DeleteTopics: %v", err)
+	}
+}
