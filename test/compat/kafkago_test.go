@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -380,5 +381,92 @@ func testKafkaGoConn(t *testing.T, addr, topic string) {
 
 	if err := conn.DeleteTopics(topic); err != nil {
 		t.Fatalf("Conn.DeleteTopics: %v", err)
+	}
+}
+
+// TestKafkaGoCluster writes with kafka-go's Writer (acks=all) to an RF=3
+// partition of a three-node cluster and kill -9s the partition's leader
+// mid-stream: the Writer retries on the new leader, and every
+// acknowledged record is read back. kafka-go has no idempotent producer,
+// so a retried batch may be stored twice; duplicates are counted and
+// logged, not failed.
+func TestKafkaGoCluster(t *testing.T) {
+	c := harness.StartCluster(t, 3, nil)
+	const topic = "kafkago-cluster"
+	c.CreateTopic(topic, 1, 3, nil)
+	leader := c.Leader(topic, 0)
+
+	w := newKafkaGoWriter(t, strings.Split(c.Bootstrap(), ","), topic, kafka.Snappy)
+	w.MaxAttempts = 50
+	w.BatchSize = clusterChunk
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var failed []error
+	progress := make(chan int, clusterRecords/clusterChunk)
+	done := make(chan struct{})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	go func() { // owned by the test: bounded by ctx; waited for below
+		defer close(done)
+		for i := 0; i < clusterRecords; i += clusterChunk {
+			msgs := kafkaGoMessages(fmt.Sprintf("c%04d", i), clusterChunk)
+			err := w.WriteMessages(ctx, msgs...)
+			var werrs kafka.WriteErrors
+			if err != nil {
+				mu.Lock()
+				failed = append(failed, err)
+				mu.Unlock()
+				if !errors.As(err, &werrs) {
+					continue // nothing known to be acknowledged
+				}
+			}
+			mu.Lock()
+			for j, m := range msgs {
+				if werrs == nil || werrs[j] == nil {
+					acked[string(m.Value)] = true
+				}
+			}
+			mu.Unlock()
+			progress <- i + clusterChunk
+		}
+	}()
+	waitProgress(t, progress, done, clusterRecords/4)
+	start := time.Now()
+	c.Node(leader).Kill()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("writer did not finish within 2 minutes of the leader's kill")
+	}
+	t.Logf("killed leader %d after %d records; the rest took %v; %d failed writes: %v",
+		leader, clusterRecords/4, time.Since(start).Round(time.Millisecond), len(failed), failed)
+
+	addrs := strings.Split(c.Bootstrap(), ",")
+	cl := &kafka.Client{Addr: kafka.TCP(addrs...), Timeout: 10 * time.Second, Transport: newKafkaGoTransport(t)}
+	lo, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: {kafka.LastOffsetOf(0)}}})
+	if err != nil || len(lo.Topics[topic]) != 1 || lo.Topics[topic][0].Error != nil {
+		t.Fatalf("ListOffsets: %v %+v", err, lo)
+	}
+	hwm := lo.Topics[topic][0].LastOffset
+	seen := map[string]int{}
+	for _, m := range kafkaGoRead(t, addrs, topic, 0, int(hwm)) {
+		seen[string(m.Value)]++
+	}
+	var missing, dups int
+	for v := range acked {
+		switch {
+		case seen[v] == 0:
+			missing++
+		case seen[v] > 1:
+			dups++
+		}
+	}
+	t.Logf("%d records acknowledged, %d in the log, %d distinct, %d acknowledged records stored more than once (retries without idempotence)",
+		len(acked), hwm, len(seen), dups)
+	if missing > 0 {
+		t.Errorf("%d acknowledged records missing from the log", missing)
+	}
+	if len(acked) < clusterRecords/2 {
+		t.Errorf("only %d of %d records acknowledged", len(acked), clusterRecords)
 	}
 }

@@ -593,3 +593,130 @@ func testSaramaTxn(t *testing.T, addrs []string, version sarama.KafkaVersion, pr
 		t.Errorf("group %s offset on %s-0 = %+v, want 5 (from the committed transaction, not 8 from the aborted one)", group, in, blk)
 	}
 }
+
+// clusterRecords is how many records the cluster tests produce, in
+// clusterChunk-sized synchronous sends; the leader is killed after a
+// quarter of them were acknowledged.
+const (
+	clusterRecords = 2000
+	clusterChunk   = 20
+)
+
+// TestSaramaCluster produces with sarama's idempotent producer (acks=all)
+// to an RF=3 partition of a three-node cluster and kill -9s the
+// partition's leader mid-stream: sarama retries on the new leader, and
+// every acknowledged record is read back exactly once.
+func TestSaramaCluster(t *testing.T) {
+	c := harness.StartCluster(t, 3, nil)
+	const topic = "sarama-cluster"
+	c.CreateTopic(topic, 1, 3, nil)
+	leader := c.Leader(topic, 0)
+
+	cfg := saramaConfig(sarama.V3_6_0_0)
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Net.DialTimeout = 2 * time.Second
+	cfg.Net.ReadTimeout = 10 * time.Second
+	cfg.Producer.Retry.Max = 50
+	cfg.Producer.Retry.Backoff = 200 * time.Millisecond
+	cfg.Metadata.Retry.Max = 20
+	cfg.Metadata.Retry.Backoff = 250 * time.Millisecond
+	addrs := strings.Split(c.Bootstrap(), ",")
+	p := newSaramaProducer(t, addrs, cfg)
+
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var failed []error
+	progress := make(chan int, clusterRecords/clusterChunk)
+	done := make(chan struct{})
+	go func() { // owned by the test: bounded by the producer's retries; waited for below
+		defer close(done)
+		for i := 0; i < clusterRecords; i += clusterChunk {
+			msgs := saramaMessages(topic, fmt.Sprintf("c%04d", i), clusterChunk)
+			failedMsgs := map[*sarama.ProducerMessage]bool{}
+			if err := p.SendMessages(msgs); err != nil {
+				var perrs sarama.ProducerErrors
+				if !errors.As(err, &perrs) {
+					perrs = nil
+				}
+				mu.Lock()
+				failed = append(failed, err)
+				mu.Unlock()
+				for _, pe := range perrs {
+					failedMsgs[pe.Msg] = true
+				}
+				if perrs == nil {
+					continue // nothing known to be acknowledged
+				}
+			}
+			mu.Lock()
+			for _, m := range msgs {
+				if !failedMsgs[m] {
+					acked[string(m.Value.(sarama.StringEncoder))] = true
+				}
+			}
+			mu.Unlock()
+			progress <- i + clusterChunk
+		}
+	}()
+	waitProgress(t, progress, done, clusterRecords/4)
+	start := time.Now()
+	c.Node(leader).Kill()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("producer did not finish within 2 minutes of the leader's kill")
+	}
+	t.Logf("killed leader %d after %d records; the rest took %v; %d failed sends: %v",
+		leader, clusterRecords/4, time.Since(start).Round(time.Millisecond), len(failed), failed)
+
+	addrs = strings.Split(c.Bootstrap(), ",")
+	client, err := sarama.NewClient(addrs, cfg)
+	if err != nil {
+		t.Fatalf("sarama.NewClient: %v", err)
+	}
+	defer client.Close()
+	hwm, err := client.GetOffset(topic, 0, sarama.OffsetNewest)
+	if err != nil {
+		t.Fatalf("GetOffset: %v", err)
+	}
+	seen := map[string]int{}
+	for _, m := range saramaRead(t, addrs, cfg, topic, 0, int(hwm)) {
+		seen[string(m.Value)]++
+	}
+	var missing, dups int
+	for v := range acked {
+		switch {
+		case seen[v] == 0:
+			missing++
+		case seen[v] > 1:
+			dups++
+		}
+	}
+	t.Logf("%d records acknowledged, %d in the log (high watermark %d), %d distinct", len(acked), hwm, hwm, len(seen))
+	if missing > 0 || dups > 0 {
+		t.Errorf("%d acknowledged records missing, %d duplicated (idempotent producer: want none)", missing, dups)
+	}
+	if len(acked) < clusterRecords/2 {
+		t.Errorf("only %d of %d records acknowledged", len(acked), clusterRecords)
+	}
+}
+
+// waitProgress waits until a producer goroutine reports at least n
+// records done, failing the test if it stops or stalls first.
+func waitProgress(t *testing.T, progress <-chan int, done <-chan struct{}, n int) {
+	t.Helper()
+	timeout := time.After(saramaWait)
+	for {
+		select {
+		case got := <-progress:
+			if got >= n {
+				return
+			}
+		case <-done:
+			t.Fatalf("producer stopped before %d records", n)
+		case <-timeout:
+			t.Fatalf("producer did not reach %d records within %v", n, saramaWait)
+		}
+	}
+}
