@@ -7,12 +7,15 @@ package handler
 // The first lookup creates that topic through the controller
 // (cleanup.policy=compact, segment.bytes from offsets.topic.segment.bytes); with fewer live brokers
 // than offsets.topic.replication.factor the answer is COORDINATOR_NOT_AVAILABLE,
-// as in Kafka. As in Kafka the answer is the leader even while it is still
-// loading the partition: the group and transaction requests sent to it
-// then answer COORDINATOR_LOAD_IN_PROGRESS, which clients retry in place,
-// whereas kafkajs 2.x retries only COORDINATOR_NOT_AVAILABLE from
-// FindCoordinator and fails the consumer on anything else. Key type 1
-// (transaction): the leader of
+// as in Kafka. While this node leads the partition but its coordinator has
+// not loaded it yet, the answer is COORDINATOR_NOT_AVAILABLE too. Kafka
+// answers from metadata alone, but its coordinator takes leadership in the
+// same metadata update, so a client seldom reaches one still loading;
+// Samsa's learns of it a moment later. COORDINATOR_NOT_AVAILABLE is the
+// one answer every client retries: kafkajs 2.2.4 fails a consumer on any
+// other FindCoordinator error, and fails sendOffsets when the
+// TxnOffsetCommit that follows answers NOT_COORDINATOR or
+// COORDINATOR_LOAD_IN_PROGRESS. Key type 1 (transaction): the leader of
 // partition abs(javaHash(id)) % transaction.state.log.num.partitions of
 // __transaction_state, created on first use the same way
 // (transaction.state.log.replication.factor, min.insync.replicas from
@@ -88,7 +91,7 @@ func (h *Handler) coordinatorFor(ctx context.Context, keyType int8, key string) 
 	}
 	p := h.Groups.PartitionFor(key)
 	b, ok := h.liveLeader(t, p)
-	if !ok {
+	if !ok || b.ID == h.NodeID && h.Groups.Status(p) != group.Loaded {
 		return fail(kerr.CoordinatorNotAvailable)
 	}
 	return coordinatorAt(ctx, b)
@@ -156,6 +159,11 @@ func (h *Handler) txnCoordinatorFor(ctx context.Context, id string) coordinator 
 	b, ok := h.liveLeader(t, p)
 	if !ok {
 		return fail(kerr.CoordinatorNotAvailable)
+	}
+	if b.ID == h.NodeID {
+		if _, loaded := h.Txn.Status(p); !loaded {
+			return fail(kerr.CoordinatorNotAvailable)
+		}
 	}
 	return coordinatorAt(ctx, b)
 }
