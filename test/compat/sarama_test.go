@@ -335,6 +335,10 @@ func testSaramaGroup(t *testing.T, addrs []string, version sarama.KafkaVersion, 
 	cfg.Consumer.Offsets.AutoCommit.Enable = false
 	cfg.Consumer.Group.Session.Timeout = 6 * time.Second
 	cfg.Consumer.Group.Heartbeat.Interval = 500 * time.Millisecond
+	// The group's first FindCoordinator may answer COORDINATOR_NOT_AVAILABLE
+	// while __consumer_offsets is created (as Kafka does); sarama then
+	// retries the whole join after this backoff, 2 s by default.
+	cfg.Consumer.Group.Rebalance.Retry.Backoff = 200 * time.Millisecond
 	p := newSaramaProducer(t, addrs, cfg)
 	first := saramaMessages(topic, "first", n)
 	if err := p.SendMessages(first); err != nil {
