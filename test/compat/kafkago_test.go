@@ -396,6 +396,8 @@ func TestKafkaGoCluster(t *testing.T) {
 	c.CreateTopic(topic, 1, 3, nil)
 	leader := c.Leader(topic, 0)
 
+	done := make(chan struct{})
+	t.Cleanup(func() { <-done }) // after cancel and the Writer's Close
 	w := newKafkaGoWriter(t, strings.Split(c.Bootstrap(), ","), topic, kafka.Snappy)
 	w.MaxAttempts = 50
 	w.BatchSize = clusterChunk
@@ -403,10 +405,9 @@ func TestKafkaGoCluster(t *testing.T) {
 	acked := map[string]bool{}
 	var failed []error
 	progress := make(chan int, clusterRecords/clusterChunk)
-	done := make(chan struct{})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	go func() { // owned by the test: bounded by ctx; waited for below
+	go func() { // owned by the test: ends when every chunk was sent or ctx ends
 		defer close(done)
 		for i := 0; i < clusterRecords; i += clusterChunk {
 			msgs := kafkaGoMessages(fmt.Sprintf("c%04d", i), clusterChunk)

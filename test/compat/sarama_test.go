@@ -627,15 +627,26 @@ func TestSaramaCluster(t *testing.T) {
 	cfg.Metadata.Retry.Backoff = 250 * time.Millisecond
 	addrs := strings.Split(c.Bootstrap(), ",")
 	p := newSaramaProducer(t, addrs, cfg)
+	done, stop := make(chan struct{}), make(chan struct{})
+	// Runs before the producer's Close (cleanups run last-in first-out):
+	// sending to a closed sarama producer panics.
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+	})
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
 	var failed []error
 	progress := make(chan int, clusterRecords/clusterChunk)
-	done := make(chan struct{})
-	go func() { // owned by the test: bounded by the producer's retries; waited for below
+	go func() { // owned by the test: ends when every chunk was sent or stop closes
 		defer close(done)
 		for i := 0; i < clusterRecords; i += clusterChunk {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			msgs := saramaMessages(topic, fmt.Sprintf("c%04d", i), clusterChunk)
 			failedMsgs := map[*sarama.ProducerMessage]bool{}
 			if err := p.SendMessages(msgs); err != nil {
