@@ -394,6 +394,16 @@ func testSaramaGroup(t *testing.T, addrs []string, version sarama.KafkaVersion, 
 			t.Errorf("second run: %s delivered %d times; want only records produced after the commit, once", v[:11], c)
 		}
 	}
+
+	// DeleteGroups came with Kafka 1.1; the group is empty now.
+	if version.IsAtLeast(sarama.V1_1_0_0) {
+		if err := adm.DeleteConsumerGroup(group); err != nil {
+			t.Fatalf("DeleteConsumerGroup: %v", err)
+		}
+		if groups, err := adm.ListConsumerGroups(); err != nil || groups[group] != "" {
+			t.Errorf("ListConsumerGroups after delete = %v, %v; want no %s", groups, err, group)
+		}
+	}
 }
 
 // testSaramaAdmin walks ClusterAdmin's topic calls: create with a config,
@@ -468,6 +478,22 @@ func testSaramaAdmin(t *testing.T, b *harness.Broker, version sarama.KafkaVersio
 		}
 	}
 
+	if version.IsAtLeast(sarama.V2_3_0_0) {
+		err := adm.IncrementalAlterConfig(sarama.TopicResource, topic, map[string]sarama.IncrementalAlterConfigsEntry{
+			"retention.ms":   {Operation: sarama.IncrementalAlterConfigsOperationDelete},
+			"cleanup.policy": {Operation: sarama.IncrementalAlterConfigsOperationSet, Value: ptr("compact,delete")},
+		}, false)
+		if err != nil {
+			t.Fatalf("IncrementalAlterConfig: %v", err)
+		}
+		saramaWantConfig(t, adm, sarama.ConfigResource{Type: sarama.TopicResource, Name: topic}, "cleanup.policy", "compact,delete")
+	}
+	testSaramaDeleteRecords(t, addrs, version, adm, topic)
+	brokers, ctrl, err := adm.DescribeCluster()
+	if err != nil || len(brokers) != 1 || brokers[0].ID() != 1 || brokers[0].Addr() != b.Addr || ctrl != 1 {
+		t.Errorf("DescribeCluster = %d brokers, controller %d, %v; want broker 1 at %s, controller 1", len(brokers), ctrl, err, b.Addr)
+	}
+
 	if err := adm.DeleteTopic(topic); err != nil {
 		t.Fatalf("DeleteTopic: %v", err)
 	}
@@ -481,6 +507,34 @@ func testSaramaAdmin(t *testing.T, b *harness.Broker, version sarama.KafkaVersio
 		}
 		return nil
 	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// testSaramaDeleteRecords writes 10 records to partition 0 of topic and
+// deletes those below offset 6: the log start moves there.
+func testSaramaDeleteRecords(t *testing.T, addrs []string, version sarama.KafkaVersion, adm sarama.ClusterAdmin, topic string) {
+	t.Helper()
+	cfg := saramaConfig(version)
+	cfg.Producer.Partitioner = sarama.NewManualPartitioner
+	p := newSaramaProducer(t, addrs, cfg)
+	if err := p.SendMessages(saramaMessages(topic, "del", 10)); err != nil {
+		t.Fatalf("SendMessages: %v", err)
+	}
+	if err := adm.DeleteRecords(topic, map[int32]int64{0: 6}); err != nil {
+		t.Fatalf("DeleteRecords: %v", err)
+	}
+	client, err := sarama.NewClient(addrs, cfg)
+	if err != nil {
+		t.Fatalf("sarama.NewClient: %v", err)
+	}
+	defer client.Close()
+	if start, err := client.GetOffset(topic, 0, sarama.OffsetOldest); err != nil || start != 6 {
+		t.Errorf("log start offset after DeleteRecords = %d, %v; want 6", start, err)
+	}
+	if got := saramaRead(t, addrs, cfg, topic, 0, 4); got[0].Offset != 6 || string(got[0].Value[:8]) != "del-0006" {
+		t.Errorf("first record after DeleteRecords: offset %d value %q, want offset 6", got[0].Offset, got[0].Value)
+	}
 }
 
 func waitSarama(t *testing.T, what string, fn func() error) {
