@@ -185,7 +185,8 @@ func kafkaGoGroupRead(t *testing.T, addr, topic, group string, n int) map[string
 
 // testKafkaGoGroup reads n records with a group Reader that commits,
 // checks the committed offsets with Client.OffsetFetch, then has a second
-// Reader of the group read only the records written after the commit.
+// Reader of the group read only the records written after the commit;
+// finally the group is listed, described and deleted.
 func testKafkaGoGroup(t *testing.T, addr, topic, group string) {
 	const n = 300
 	w := newKafkaGoWriter(t, []string{addr}, topic, 0)
@@ -235,11 +236,45 @@ func testKafkaGoGroup(t *testing.T, addr, topic, group string) {
 			t.Errorf("second reader: %s delivered %d times; want only records written after the commit, once", v[:11], c)
 		}
 	}
+	testKafkaGoGroupAdmin(t, cl, group)
+}
+
+// testKafkaGoGroupAdmin lists, describes and deletes the (now empty)
+// group with kafka.Client.
+func testKafkaGoGroupAdmin(t *testing.T, cl *kafka.Client, group string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	listed := func() bool {
+		lg, err := cl.ListGroups(ctx, &kafka.ListGroupsRequest{})
+		if err != nil || lg.Error != nil {
+			t.Fatalf("ListGroups: %v %v", err, lg)
+		}
+		return slices.ContainsFunc(lg.Groups, func(g kafka.ListGroupsResponseGroup) bool {
+			return g.GroupID == group && g.ProtocolType == "consumer" && g.Coordinator == 1
+		})
+	}
+	if !listed() {
+		t.Errorf("ListGroups lacks consumer group %s coordinated by broker 1", group)
+	}
+	dg, err := cl.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil || len(dg.Groups) != 1 || dg.Groups[0].Error != nil || dg.Groups[0].GroupState != "Empty" ||
+		len(dg.Groups[0].Members) != 0 {
+		t.Errorf("DescribeGroups = %+v, %v; want %s Empty without members", dg, err, group)
+	}
+	del, err := cl.DeleteGroups(ctx, &kafka.DeleteGroupsRequest{GroupIDs: []string{group}})
+	if err != nil || del.Errors[group] != nil {
+		t.Fatalf("DeleteGroups: %v %v", err, del)
+	}
+	if listed() {
+		t.Errorf("ListGroups still lists %s after DeleteGroups", group)
+	}
 }
 
 // testKafkaGoClient walks kafka.Client's admin calls: CreateTopics (and
-// again, for TOPIC_ALREADY_EXISTS), Metadata, ListOffsets of a written
-// partition, DeleteTopics.
+// again, for TOPIC_ALREADY_EXISTS), Metadata, DescribeConfigs,
+// AlterConfigs, CreatePartitions, ListOffsets of a written partition,
+// DeleteTopics.
 func testKafkaGoClient(t *testing.T, addr, topic string) {
 	cl := newKafkaGoClient(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
@@ -261,6 +296,18 @@ func testKafkaGoClient(t *testing.T, addr, topic string) {
 			if p.Error != nil || p.Leader.ID != 1 || len(p.Replicas) != 1 || len(p.Isr) != 1 {
 				return fmt.Errorf("partition %d: leader %d replicas %v isr %v error %v", p.ID, p.Leader.ID, p.Replicas, p.Isr, p.Error)
 			}
+		}
+		return nil
+	})
+
+	testKafkaGoConfigs(t, cl, topic)
+	cp, err := cl.CreatePartitions(ctx, &kafka.CreatePartitionsRequest{Topics: []kafka.TopicPartitionsConfig{{Name: topic, Count: 3}}})
+	if err != nil || cp.Errors[topic] != nil {
+		t.Fatalf("CreatePartitions: %v %v", err, cp)
+	}
+	kafkaGoWaitMetadata(t, cl, topic, func(tp kafka.Topic) error {
+		if tp.Error != nil || len(tp.Partitions) != 3 {
+			return fmt.Errorf("topic %s: %d partitions, error %v", topic, len(tp.Partitions), tp.Error)
 		}
 		return nil
 	})
@@ -296,6 +343,39 @@ func testKafkaGoClient(t *testing.T, addr, topic string) {
 		}
 		return nil
 	})
+}
+
+// testKafkaGoConfigs describes topic's retention.ms (set at creation),
+// replaces it with AlterConfigs and describes it again.
+func testKafkaGoConfigs(t *testing.T, cl *kafka.Client, topic string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	retention := func() string {
+		dc, err := cl.DescribeConfigs(ctx, &kafka.DescribeConfigsRequest{Resources: []kafka.DescribeConfigRequestResource{{
+			ResourceType: kafka.ResourceTypeTopic, ResourceName: topic, ConfigNames: []string{"retention.ms"}}}})
+		if err != nil || len(dc.Resources) != 1 || dc.Resources[0].Error != nil || len(dc.Resources[0].ConfigEntries) != 1 {
+			t.Fatalf("DescribeConfigs: %v %+v", err, dc)
+		}
+		return dc.Resources[0].ConfigEntries[0].ConfigValue
+	}
+	if got := retention(); got != "3600000" {
+		t.Errorf("retention.ms = %q, want 3600000", got)
+	}
+	ac, err := cl.AlterConfigs(ctx, &kafka.AlterConfigsRequest{Resources: []kafka.AlterConfigRequestResource{{
+		ResourceType: kafka.ResourceTypeTopic, ResourceName: topic,
+		Configs: []kafka.AlterConfigRequestConfig{{Name: "retention.ms", Value: "7200000"}}}}})
+	if err != nil {
+		t.Fatalf("AlterConfigs: %v", err)
+	}
+	for r, err := range ac.Errors {
+		if err != nil {
+			t.Fatalf("AlterConfigs %v: %v", r, err)
+		}
+	}
+	if got := retention(); got != "7200000" {
+		t.Errorf("retention.ms after AlterConfigs = %q, want 7200000", got)
+	}
 }
 
 // kafkaGoWaitMetadata polls Client.Metadata until check accepts topic.
