@@ -521,6 +521,9 @@ func TestKafkaGoCluster(t *testing.T) {
 	}
 	t.Logf("killed leader %d after %d records; the rest took %v; %d failed writes: %v",
 		leader, clusterRecords/4, time.Since(start).Round(time.Millisecond), len(failed), failed)
+	if now := c.Leader(topic, 0); now == leader {
+		t.Fatalf("leader is still node %d after its kill", now)
+	}
 
 	addrs := strings.Split(c.Bootstrap(), ",")
 	cl := &kafka.Client{Addr: kafka.TCP(addrs...), Timeout: 10 * time.Second, Transport: newKafkaGoTransport(t)}

@@ -738,6 +738,9 @@ func TestSaramaCluster(t *testing.T) {
 	}
 	t.Logf("killed leader %d after %d records; the rest took %v; %d failed sends: %v",
 		leader, clusterRecords/4, time.Since(start).Round(time.Millisecond), len(failed), failed)
+	if now := c.Leader(topic, 0); now == leader {
+		t.Fatalf("leader is still node %d after its kill", now)
+	}
 
 	addrs = strings.Split(c.Bootstrap(), ",")
 	client, err := sarama.NewClient(addrs, cfg)
