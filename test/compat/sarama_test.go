@@ -66,19 +66,14 @@ func TestSarama(t *testing.T) {
 	for _, v := range saramaVersions {
 		t.Run(v.name, func(t *testing.T) {
 			prefix := "sarama-" + strings.ReplaceAll(v.name, ".", "")
-			// Topics are created up front: the harness's franz-go client
-			// may keep a just-created partition's LEADER_NOT_AVAILABLE
-			// for its 5 s metadata min age, which a creation right after
-			// a topic deletion (the admin subtest) tends to hit.
+			topics := map[string]int32{prefix + "-idempotent": 3, prefix + "-group": 3, prefix + "-two": 3,
+				prefix + "-txn-in": 1, prefix + "-txn-out": 1}
 			for _, c := range saramaCodecs {
 				if v.version.IsAtLeast(c.since) {
-					b.CreateTopic(prefix+"-"+c.name, 1, nil)
+					topics[prefix+"-"+c.name] = 1
 				}
 			}
-			b.CreateTopic(prefix+"-idempotent", 3, nil)
-			b.CreateTopic(prefix+"-group", 3, nil)
-			b.CreateTopic(prefix+"-txn-in", 1, nil)
-			b.CreateTopic(prefix+"-txn-out", 1, nil)
+			saramaCreateTopics(t, addrs, topics)
 			for _, c := range saramaCodecs {
 				if !v.version.IsAtLeast(c.since) {
 					continue
@@ -95,9 +90,30 @@ func TestSarama(t *testing.T) {
 			t.Run("consumer group", func(t *testing.T) {
 				testSaramaGroup(t, addrs, v.version, prefix+"-group", prefix+"-group")
 			})
+			t.Run("two group members", func(t *testing.T) {
+				testSaramaTwoMembers(t, addrs, v.version, prefix+"-two", prefix+"-two")
+			})
 			t.Run("admin", func(t *testing.T) { testSaramaAdmin(t, b, v.version, prefix+"-admin") })
 			t.Run("transactions", func(t *testing.T) { testSaramaTxn(t, addrs, v.version, prefix) })
 		})
+	}
+}
+
+// saramaCreateTopics creates topics (name: partitions) with sarama's
+// ClusterAdmin and waits until each partition has a leader. Unlike the
+// harness's CreateTopic it asks Metadata directly each time: franz-go's
+// kadm may serve a just-created partition's LEADER_NOT_AVAILABLE from its
+// cache for 5 s.
+func saramaCreateTopics(t *testing.T, addrs []string, topics map[string]int32) {
+	t.Helper()
+	adm := newSaramaAdmin(t, addrs, saramaConfig(sarama.V3_6_0_0))
+	for topic, n := range topics {
+		if err := adm.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: n, ReplicationFactor: 1}, false); err != nil {
+			t.Fatalf("CreateTopic %s: %v", topic, err)
+		}
+	}
+	for topic, n := range topics {
+		saramaWantPartitions(t, adm, topic, int(n))
 	}
 }
 
@@ -285,51 +301,67 @@ func (h *saramaGroupHandler) counts() map[string]int {
 	return maps.Clone(h.seen)
 }
 
-// runSaramaGroup consumes topic in group until handler h reached its
-// target, calls during (while the member is still in the group), then
-// leaves the group and closes the client.
-func runSaramaGroup(t *testing.T, addrs []string, cfg *sarama.Config, group, topic string, h *saramaGroupHandler, during func()) {
+// saramaMember is one running member of a consumer group: a goroutine
+// calling Consume again after every rebalance until close.
+type saramaMember struct {
+	cg      sarama.ConsumerGroup
+	cancel  context.CancelFunc
+	stopped chan error
+}
+
+func startSaramaMember(t *testing.T, addrs []string, cfg *sarama.Config, group, topic string, h sarama.ConsumerGroupHandler) *saramaMember {
 	t.Helper()
 	cg, err := sarama.NewConsumerGroup(addrs, group, cfg)
 	if err != nil {
 		t.Fatalf("sarama.NewConsumerGroup: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { // owned by this function: ends when ctx is cancelled
+	m := &saramaMember{cg: cg, cancel: cancel, stopped: make(chan error, 1)}
+	go func() { // owned by m: ends when close cancels ctx
 		for ctx.Err() == nil {
 			if err := cg.Consume(ctx, []string{topic}, h); err != nil {
 				if !errors.Is(err, sarama.ErrClosedConsumerGroup) {
-					stopped <- err
+					m.stopped <- err
 				}
 				break
 			}
 		}
-		close(stopped)
+		close(m.stopped)
 	}()
-	defer func() {
-		cancel()
-		if err := cg.Close(); err != nil {
-			t.Errorf("close consumer group: %v", err)
-		}
-		<-stopped
-	}()
+	return m
+}
+
+// close leaves the group, closes the client and waits for the goroutine.
+func (m *saramaMember) close(t *testing.T) {
+	t.Helper()
+	m.cancel()
+	if err := m.cg.Close(); err != nil {
+		t.Errorf("close consumer group: %v", err)
+	}
+	for range m.stopped {
+	}
+}
+
+// runSaramaGroup consumes topic in group until handler h reached its
+// target, calls during (while the member is still in the group), then
+// leaves the group and closes the client.
+func runSaramaGroup(t *testing.T, addrs []string, cfg *sarama.Config, group, topic string, h *saramaGroupHandler, during func()) {
+	t.Helper()
+	m := startSaramaMember(t, addrs, cfg, group, topic, h)
+	defer m.close(t)
 	select {
 	case <-h.reached:
 		during()
-	case err := <-stopped:
+	case err := <-m.stopped:
 		t.Fatalf("consumer group %s stopped before reaching %d records: %v", group, h.want, err)
 	case <-time.After(saramaWait):
 		t.Fatalf("consumer group %s: %d of %d records within %v", group, len(h.counts()), h.want, saramaWait)
 	}
 }
 
-// testSaramaGroup consumes n records with a consumer group that commits
-// its offsets, checks the group through ClusterAdmin (list, describe
-// while a member is active, committed offsets), then has a second run of
-// the group read only the records produced after the commit.
-func testSaramaGroup(t *testing.T, addrs []string, version sarama.KafkaVersion, topic, group string) {
-	const n = 300
+// saramaGroupConfig is a consumer group configuration: start from the
+// oldest offset, commit only when told, short session and retry times.
+func saramaGroupConfig(version sarama.KafkaVersion) *sarama.Config {
 	cfg := saramaConfig(version)
 	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
 	cfg.Consumer.Offsets.AutoCommit.Enable = false
@@ -339,6 +371,98 @@ func testSaramaGroup(t *testing.T, addrs []string, version sarama.KafkaVersion, 
 	// while __consumer_offsets is created (as Kafka does); sarama then
 	// retries the whole join after this backoff, 2 s by default.
 	cfg.Consumer.Group.Rebalance.Retry.Backoff = 200 * time.Millisecond
+	return cfg
+}
+
+// saramaClaims is a group handler that also records the partitions of
+// its latest session.
+type saramaClaims struct {
+	*saramaGroupHandler
+	topic  string
+	mu     sync.Mutex
+	claims []int32
+}
+
+func (h *saramaClaims) Setup(sess sarama.ConsumerGroupSession) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.claims = slices.Sorted(slices.Values(sess.Claims()[h.topic]))
+	return nil
+}
+
+func (h *saramaClaims) partitions() []int32 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.claims)
+}
+
+// testSaramaTwoMembers starts one member, then a second: after the
+// rebalance the two hold disjoint partitions covering the topic, and
+// together they consume every record produced afterwards exactly once.
+func testSaramaTwoMembers(t *testing.T, addrs []string, version sarama.KafkaVersion, topic, group string) {
+	const n = 300
+	cfg := saramaGroupConfig(version)
+	adm := newSaramaAdmin(t, addrs, cfg)
+	shared := newSaramaGroupHandler(n)
+	a := &saramaClaims{saramaGroupHandler: shared, topic: topic}
+	b := &saramaClaims{saramaGroupHandler: shared, topic: topic}
+	ma := startSaramaMember(t, addrs, cfg, group, topic, a)
+	defer ma.close(t)
+	saramaWaitMembers(t, adm, group, 1)
+	mb := startSaramaMember(t, addrs, cfg, group, topic, b)
+	defer mb.close(t)
+	saramaWaitMembers(t, adm, group, 2)
+	waitSarama(t, "both members hold partitions", func() error {
+		pa, pb := a.partitions(), b.partitions()
+		all := slices.Sorted(slices.Values(append(slices.Clone(pa), pb...)))
+		if len(pa) == 0 || len(pb) == 0 || !slices.Equal(all, []int32{0, 1, 2}) {
+			return fmt.Errorf("members hold %v and %v, want disjoint non-empty sets covering 0-2", pa, pb)
+		}
+		return nil
+	})
+
+	p := newSaramaProducer(t, addrs, cfg)
+	if err := p.SendMessages(saramaMessages(topic, "two", n)); err != nil {
+		t.Fatalf("SendMessages: %v", err)
+	}
+	select {
+	case <-shared.reached:
+	case err := <-ma.stopped:
+		t.Fatalf("first member stopped: %v", err)
+	case err := <-mb.stopped:
+		t.Fatalf("second member stopped: %v", err)
+	case <-time.After(saramaWait):
+		t.Fatalf("two members consumed %d of %d records within %v", len(shared.counts()), n, saramaWait)
+	}
+	for v, c := range shared.counts() {
+		if c != 1 {
+			t.Errorf("%s delivered %d times", v[:8], c)
+		}
+	}
+}
+
+// saramaWaitMembers waits until the group is Stable with n members.
+func saramaWaitMembers(t *testing.T, adm sarama.ClusterAdmin, group string, n int) {
+	t.Helper()
+	waitSarama(t, fmt.Sprintf("group %s Stable with %d members", group, n), func() error {
+		descs, err := adm.DescribeConsumerGroups([]string{group})
+		if err != nil {
+			return err
+		}
+		if len(descs) != 1 || descs[0].State != "Stable" || len(descs[0].Members) != n {
+			return fmt.Errorf("DescribeConsumerGroups = %+v", descs)
+		}
+		return nil
+	})
+}
+
+// testSaramaGroup consumes n records with a consumer group that commits
+// its offsets, checks the group through ClusterAdmin (list, describe
+// while a member is active, committed offsets), then has a second run of
+// the group read only the records produced after the commit.
+func testSaramaGroup(t *testing.T, addrs []string, version sarama.KafkaVersion, topic, group string) {
+	const n = 300
+	cfg := saramaGroupConfig(version)
 	p := newSaramaProducer(t, addrs, cfg)
 	first := saramaMessages(topic, "first", n)
 	if err := p.SendMessages(first); err != nil {
