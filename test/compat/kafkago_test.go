@@ -35,20 +35,54 @@ var kafkaGoCodecs = []struct {
 // admin calls.
 func TestKafkaGo(t *testing.T) {
 	b := harness.Start(t, groupProps)
+	topics := []kafka.TopicConfig{{Topic: "kafkago-group", NumPartitions: 3}, {Topic: "kafkago-two", NumPartitions: 3}}
+	for _, c := range kafkaGoCodecs {
+		topics = append(topics, kafka.TopicConfig{Topic: "kafkago-" + c.name, NumPartitions: 1})
+	}
+	kafkaGoCreateTopics(t, b.Addr, topics)
 	for _, c := range kafkaGoCodecs {
 		t.Run("write "+c.name, func(t *testing.T) {
 			topic := "kafkago-" + c.name
-			b.CreateTopic(topic, 1, nil)
 			testKafkaGoCodec(t, b.Addr, topic, c.codec)
 			checkStoredCodec(t, filepath.Join(b.LogDir, topic+"-0"), c.id)
 		})
 	}
-	t.Run("consumer group", func(t *testing.T) {
-		b.CreateTopic("kafkago-group", 3, nil)
-		testKafkaGoGroup(t, b.Addr, "kafkago-group", "kafkago-group")
-	})
+	t.Run("consumer group", func(t *testing.T) { testKafkaGoGroup(t, b.Addr, "kafkago-group", "kafkago-group") })
+	t.Run("two group readers", func(t *testing.T) { testKafkaGoTwoReaders(t, b.Addr, "kafkago-two", "kafkago-two") })
 	t.Run("client admin", func(t *testing.T) { testKafkaGoClient(t, b.Addr, "kafkago-admin") })
 	t.Run("conn admin", func(t *testing.T) { testKafkaGoConn(t, b.Addr, "kafkago-conn") })
+}
+
+// kafkaGoCreateTopics creates topics (replication factor 1) with one
+// CreateTopics request and waits until Metadata shows each partition led.
+func kafkaGoCreateTopics(t *testing.T, addr string, topics []kafka.TopicConfig) {
+	t.Helper()
+	cl := newKafkaGoClient(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	for i := range topics {
+		topics[i].ReplicationFactor = 1
+	}
+	resp, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: topics})
+	if err != nil {
+		t.Fatalf("CreateTopics: %v", err)
+	}
+	for _, tc := range topics {
+		if err := resp.Errors[tc.Topic]; err != nil {
+			t.Fatalf("CreateTopics %s: %v", tc.Topic, err)
+		}
+		kafkaGoWaitMetadata(t, cl, tc.Topic, func(tp kafka.Topic) error {
+			if tp.Error != nil || len(tp.Partitions) != tc.NumPartitions {
+				return fmt.Errorf("topic %s: %d partitions, error %v", tc.Topic, len(tp.Partitions), tp.Error)
+			}
+			for _, p := range tp.Partitions {
+				if p.Error != nil || p.Leader.ID != 1 {
+					return fmt.Errorf("%s-%d: leader %d, error %v", tc.Topic, p.ID, p.Leader.ID, p.Error)
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // newKafkaGoTransport is a Transport of the test's own, closed when the
@@ -150,18 +184,7 @@ func testKafkaGoCodec(t *testing.T, addr, topic string, codec kafka.Compression)
 // closes the Reader, which leaves the group.
 func kafkaGoGroupRead(t *testing.T, addr, topic, group string, n int) map[string]int {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:           []string{addr},
-		GroupID:           group,
-		Topic:             topic,
-		StartOffset:       kafka.FirstOffset,
-		MaxWait:           250 * time.Millisecond,
-		HeartbeatInterval: 500 * time.Millisecond,
-		SessionTimeout:    6 * time.Second,
-		RebalanceTimeout:  5 * time.Second,
-		JoinGroupBackoff:  200 * time.Millisecond,
-		MaxAttempts:       10,
-	})
+	r := newKafkaGoGroupReader(addr, topic, group)
 	defer func() {
 		if err := r.Close(); err != nil {
 			t.Errorf("close group reader: %v", err)
@@ -237,6 +260,118 @@ func testKafkaGoGroup(t *testing.T, addr, topic, group string) {
 		}
 	}
 	testKafkaGoGroupAdmin(t, cl, group)
+}
+
+// newKafkaGoGroupReader is a Reader in group with short session and
+// rebalance times, committing synchronously (CommitInterval 0).
+func newKafkaGoGroupReader(addr, topic, group string) *kafka.Reader {
+	return kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           []string{addr},
+		GroupID:           group,
+		Topic:             topic,
+		StartOffset:       kafka.FirstOffset,
+		MaxWait:           250 * time.Millisecond,
+		HeartbeatInterval: 500 * time.Millisecond,
+		SessionTimeout:    6 * time.Second,
+		RebalanceTimeout:  5 * time.Second,
+		JoinGroupBackoff:  200 * time.Millisecond,
+		MaxAttempts:       10,
+	})
+}
+
+// testKafkaGoTwoReaders runs two Readers of one group: once the group is
+// Stable with both, records written are read once in all, each Reader
+// from partitions of its own.
+func testKafkaGoTwoReaders(t *testing.T, addr, topic, group string) {
+	const n = 300
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	var mu sync.Mutex
+	seen := map[string]int{}
+	parts := [2]map[int]bool{{}, {}}
+	reached, closed := make(chan struct{}), false
+	var wg sync.WaitGroup
+	for i := range 2 {
+		r := newKafkaGoGroupReader(addr, topic, group)
+		wg.Add(1)
+		go func() { // owned by the test: ends when ctx is cancelled below
+			defer wg.Done()
+			for {
+				m, err := r.FetchMessage(ctx)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				seen[string(m.Value)]++
+				parts[i][m.Partition] = true
+				if len(seen) == n && !closed {
+					closed = true
+					close(reached)
+				}
+				mu.Unlock()
+				if err := r.CommitMessages(ctx, m); err != nil {
+					return
+				}
+			}
+		}()
+		defer func() {
+			if err := r.Close(); err != nil {
+				t.Errorf("close reader %d: %v", i, err)
+			}
+		}()
+	}
+	defer wg.Wait()
+	defer cancel()
+
+	cl := newKafkaGoClient(t, addr)
+	if err := harness.Poll(kafkaGoWait, func() error {
+		dg, err := cl.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+		if err != nil {
+			return err
+		}
+		if len(dg.Groups) != 1 || dg.Groups[0].GroupState != "Stable" || len(dg.Groups[0].Members) != 2 {
+			return fmt.Errorf("DescribeGroups = %+v", dg.Groups)
+		}
+		var assigned []int
+		for _, m := range dg.Groups[0].Members {
+			for _, tp := range m.MemberAssignments.Topics {
+				assigned = append(assigned, tp.Partitions...)
+			}
+		}
+		if slices.Sort(assigned); !slices.Equal(assigned, []int{0, 1, 2}) {
+			return fmt.Errorf("members are assigned partitions %v, want 0-2 once each", assigned)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("group %s not Stable with 2 members: %v", group, err)
+	}
+
+	w := newKafkaGoWriter(t, []string{addr}, topic, 0)
+	if err := w.WriteMessages(ctx, kafkaGoMessages("two", n)...); err != nil {
+		t.Fatalf("WriteMessages: %v", err)
+	}
+	select {
+	case <-reached:
+	case <-ctx.Done():
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("two readers read %d of %d records within %v", len(seen), n, kafkaGoWait)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for v, c := range seen {
+		if c != 1 {
+			t.Errorf("%s read %d times", v[:8], c)
+		}
+	}
+	for p := range parts[0] {
+		if parts[1][p] {
+			t.Errorf("both readers read partition %d", p)
+		}
+	}
+	if len(parts[0]) == 0 || len(parts[1]) == 0 {
+		t.Errorf("readers read partitions %v and %v, want both some", parts[0], parts[1])
+	}
 }
 
 // testKafkaGoGroupAdmin lists, describes and deletes the (now empty)
