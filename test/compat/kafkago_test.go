@@ -47,6 +47,7 @@ func TestKafkaGo(t *testing.T) {
 			checkStoredCodec(t, filepath.Join(b.LogDir, topic+"-0"), c.id)
 		})
 	}
+	t.Run("acks 0 and 1 to an auto-created topic", func(t *testing.T) { testKafkaGoAcks(t, b.Addr, "kafkago-auto") })
 	t.Run("consumer group", func(t *testing.T) { testKafkaGoGroup(t, b.Addr, "kafkago-group", "kafkago-group") })
 	t.Run("two group readers", func(t *testing.T) { testKafkaGoTwoReaders(t, b.Addr, "kafkago-two", "kafkago-two") })
 	t.Run("client admin", func(t *testing.T) { testKafkaGoClient(t, b.Addr, "kafkago-admin") })
@@ -176,6 +177,44 @@ func testKafkaGoCodec(t *testing.T, addr, topic string, codec kafka.Compression)
 			t.Fatalf("message %d: offset %d key %q value %q headers %v, want key %q", i, m.Offset, m.Key, m.Value,
 				m.Headers, msgs[i].Key)
 		}
+	}
+}
+
+// testKafkaGoAcks writes to a topic that does not exist yet with
+// AllowAutoTopicCreation (Metadata creates it), first with acks=0, which
+// gets no response, then acks=1, and reads both back.
+func testKafkaGoAcks(t *testing.T, addr, topic string) {
+	const n = 200
+	ctx, cancel := context.WithTimeout(context.Background(), kafkaGoWait)
+	defer cancel()
+	var want []string
+	for _, acks := range []kafka.RequiredAcks{kafka.RequireNone, kafka.RequireOne} {
+		w := newKafkaGoWriter(t, []string{addr}, topic, 0)
+		w.RequiredAcks = acks
+		w.AllowAutoTopicCreation = true
+		msgs := kafkaGoMessages(fmt.Sprintf("acks%d", acks), n)
+		// Like Kafka, the Metadata request that creates the topic answers
+		// LEADER_NOT_AVAILABLE for it, and the Writer returns that without
+		// retrying (kafka-go issue #1208); applications retry, as here.
+		if err := harness.Poll(kafkaGoWait, func() error {
+			err := w.WriteMessages(ctx, msgs...)
+			if err != nil && !errors.Is(err, kafka.LeaderNotAvailable) {
+				t.Fatalf("WriteMessages acks=%d: %v", acks, err)
+			}
+			return err
+		}); err != nil {
+			t.Fatalf("WriteMessages acks=%d: %v", acks, err)
+		}
+		for _, m := range msgs {
+			want = append(want, string(m.Value))
+		}
+	}
+	var got []string
+	for _, m := range kafkaGoRead(t, []string{addr}, topic, 0, 2*n) {
+		got = append(got, string(m.Value))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("read %d records differing from the %d written with acks=0 then acks=1", len(got), len(want))
 	}
 }
 

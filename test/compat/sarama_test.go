@@ -84,6 +84,9 @@ func TestSarama(t *testing.T) {
 					checkStoredCodec(t, filepath.Join(b.LogDir, topic+"-0"), c.id)
 				})
 			}
+			t.Run("acks 0 and 1 to an auto-created topic", func(t *testing.T) {
+				testSaramaAcks(t, addrs, v.version, prefix+"-auto")
+			})
 			t.Run("idempotent producer", func(t *testing.T) {
 				testSaramaIdempotent(t, addrs, v.version, prefix+"-idempotent")
 			})
@@ -223,6 +226,36 @@ func testSaramaCodec(t *testing.T, addrs []string, version sarama.KafkaVersion, 
 			t.Fatalf("message %d: offset %d key %q value %q headers %d, want offset %d key %q",
 				i, m.Offset, m.Key, m.Value, len(m.Headers), i, want.Key)
 		}
+	}
+}
+
+// testSaramaAcks produces to a topic that does not exist yet (Metadata
+// creates it: auto.create.topics.enable defaults to true) with acks=0,
+// which gets no response, then with acks=1, and reads both back.
+func testSaramaAcks(t *testing.T, addrs []string, version sarama.KafkaVersion, topic string) {
+	const n = 200
+	var want []string
+	for _, acks := range []sarama.RequiredAcks{sarama.NoResponse, sarama.WaitForLocal} {
+		cfg := saramaConfig(version)
+		cfg.Producer.RequiredAcks = acks
+		cfg.Producer.Partitioner = sarama.NewManualPartitioner
+		p := newSaramaProducer(t, addrs, cfg)
+		msgs := saramaMessages(topic, fmt.Sprintf("acks%d", acks), n)
+		for chunk := range slices.Chunk(msgs, 50) {
+			if err := p.SendMessages(chunk); err != nil {
+				t.Fatalf("SendMessages acks=%d: %v", acks, err)
+			}
+		}
+		for _, m := range msgs {
+			want = append(want, string(m.Value.(sarama.StringEncoder)))
+		}
+	}
+	var got []string
+	for _, m := range saramaRead(t, addrs, saramaConfig(version), topic, 0, 2*n) {
+		got = append(got, string(m.Value))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("read %d records differing from the %d produced with acks=0 then acks=1", len(got), len(want))
 	}
 }
 
