@@ -57,9 +57,10 @@ func txnProps() map[string]string {
 
 // TestSarama runs IBM/sarama, configured for Kafka 3.6 and for Kafka
 // 0.11, against one broker: a SyncProducer with acks=all and every codec,
-// the idempotent producer, a consumer group that commits and a second
-// group run that resumes, the ClusterAdmin calls, and transactions read
-// back with read_committed.
+// acks=0 and 1 to an auto-created topic, the idempotent producer, a
+// consumer group that commits and a second group run that resumes, a group
+// of two members, the ClusterAdmin calls, and transactions read back with
+// read_committed.
 func TestSarama(t *testing.T) {
 	b := harness.Start(t, txnProps())
 	addrs := []string{b.Addr}
