@@ -152,12 +152,12 @@ func (h *Handler) autoCreateTopic(ctx context.Context, name string, enabled bool
 	if !enabled {
 		return kerr.UnknownTopicOrPartition.Code
 	}
-	_, err := h.Controller.CreateTopic(ctx, controller.CreateTopicRequest{
+	_, err := h.createTopicOnController(ctx, controller.CreateTopicRequest{
 		Name:              name,
 		NumPartitions:     h.Config.NumPartitions,
 		ReplicationFactor: h.Config.DefaultReplicationFactor,
 	})
-	if err != nil && !errors.Is(err, controller.ErrTopicExists) {
+	if err != nil && !errors.Is(err, controller.ErrTopicExists) && !errors.Is(err, errCreationForwarded) {
 		h.Logger.Warn("auto-create topic failed", "topic", name, "err", err)
 		return errorCode(err)
 	}

@@ -250,3 +250,28 @@ func TestMetadataUserTopicWithUnderscoresNotInternal(t *testing.T) {
 		t.Fatalf("user topic __x reported internal")
 	}
 }
+
+// TestMetadataAutoCreateForwarded: a broker that is not the active
+// controller forwards the auto-creation to it (as Kafka's brokers do) and
+// answers LEADER_NOT_AVAILABLE, which clients retry, not NOT_CONTROLLER.
+func TestMetadataAutoCreateForwarded(t *testing.T) {
+	dp := newMetadataPath(t)
+	dp.ctl.errs["fresh"] = &kindError{controller.ErrNotController, "not the controller"}
+	var forwarded []string
+	dp.h.Forward = func(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
+		ct := req.(*kmsg.CreateTopicsRequest)
+		forwarded = append(forwarded, fmt.Sprintf("%s/%d/%d", ct.Topics[0].Topic, ct.Topics[0].NumPartitions, ct.Topics[0].ReplicationFactor))
+		resp := ct.ResponseKind().(*kmsg.CreateTopicsResponse)
+		rt := kmsg.NewCreateTopicsResponseTopic()
+		rt.Topic = ct.Topics[0].Topic
+		resp.Topics = append(resp.Topics, rt)
+		return resp, nil
+	}
+	mt := dp.metadata(metadataReq(12, true, []string{"fresh"})).Topics[0]
+	if mt.ErrorCode != kerr.LeaderNotAvailable.Code {
+		t.Fatalf("error %d, want LEADER_NOT_AVAILABLE", mt.ErrorCode)
+	}
+	if !reflect.DeepEqual(forwarded, []string{"fresh/3/1"}) {
+		t.Fatalf("forwarded %v, want fresh with the broker defaults (3 partitions, factor 1)", forwarded)
+	}
+}

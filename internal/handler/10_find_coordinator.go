@@ -4,7 +4,8 @@ package handler
 //
 // Key type 0 (group): the coordinator is the leader of partition
 // abs(javaHash(group)) % offsets.topic.num.partitions of __consumer_offsets.
-// The first lookup creates that topic through the controller
+// The first lookup creates that topic through the active controller,
+// forwarding the creation when this node is not it, as Kafka does
 // (cleanup.policy=compact, segment.bytes from offsets.topic.segment.bytes); with fewer live brokers
 // than offsets.topic.replication.factor the answer is COORDINATOR_NOT_AVAILABLE,
 // as in Kafka. While this node leads the partition but its coordinator has
@@ -84,7 +85,7 @@ func (h *Handler) coordinatorFor(ctx context.Context, keyType int8, key string) 
 	}
 	t, err := h.offsetsTopic(ctx)
 	if err != nil {
-		if !errors.Is(err, errNoOffsetsTopic) {
+		if !errors.Is(err, errNoOffsetsTopic) && !errors.Is(err, errCreationForwarded) {
 			h.Logger.Warn("create offsets topic", "err", err)
 		}
 		return fail(kerr.CoordinatorNotAvailable)
@@ -131,7 +132,7 @@ func (h *Handler) offsetsTopic(ctx context.Context) (*metadata.Topic, error) {
 	if len(im.LiveBrokers()) < int(rf) {
 		return nil, errNoOffsetsTopic
 	}
-	t, err := h.Controller.CreateTopic(ctx, controller.CreateTopicRequest{
+	t, err := h.createTopicOnController(ctx, controller.CreateTopicRequest{
 		Name: group.OffsetsTopic, NumPartitions: h.Config.OffsetsTopicNumPartitions, ReplicationFactor: rf,
 		Configs: map[string]string{
 			"cleanup.policy": "compact", "segment.bytes": strconv.FormatInt(h.Config.OffsetsTopicSegmentBytes, 10), "compression.type": "producer",
@@ -150,7 +151,7 @@ func (h *Handler) txnCoordinatorFor(ctx context.Context, id string) coordinator 
 	fail := func(e *kerr.Error) coordinator { return coordinator{node: -1, port: -1, err: e} }
 	t, err := h.txnStateTopic(ctx)
 	if err != nil {
-		if !errors.Is(err, errNoOffsetsTopic) {
+		if !errors.Is(err, errNoOffsetsTopic) && !errors.Is(err, errCreationForwarded) {
 			h.Logger.Warn("create transaction state topic", "err", err)
 		}
 		return fail(kerr.CoordinatorNotAvailable)
@@ -178,7 +179,7 @@ func (h *Handler) txnStateTopic(ctx context.Context) (*metadata.Topic, error) {
 	if len(im.LiveBrokers()) < int(rf) {
 		return nil, errNoOffsetsTopic
 	}
-	t, err := h.Controller.CreateTopic(ctx, controller.CreateTopicRequest{
+	t, err := h.createTopicOnController(ctx, controller.CreateTopicRequest{
 		Name: txn.StateTopic, NumPartitions: h.Config.TransactionStateLogNumPartitions, ReplicationFactor: rf,
 		Configs: map[string]string{
 			"cleanup.policy": "compact", "compression.type": "uncompressed",

@@ -1,10 +1,14 @@
 package handler
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/controller"
 )
 
 func TestFindCoordinatorAnswersPartitionLeader(t *testing.T) {
@@ -69,4 +73,39 @@ func TestFindCoordinatorNotAvailableUntilLoaded(t *testing.T) {
 	req.Version, req.CoordinatorKeys = 4, []string{"g"}
 	resp = serve[*kmsg.FindCoordinatorResponse](f, req)
 	code(t, "v4 before loading", resp.Coordinators[0].ErrorCode, kerr.CoordinatorNotAvailable)
+}
+
+// TestFindCoordinatorForwardsOffsetsTopicCreation: on a broker that is not
+// the active controller, the first lookup forwards a CreateTopics request
+// for __consumer_offsets to the controller, as Kafka's brokers do, and
+// answers COORDINATOR_NOT_AVAILABLE until the topic appears.
+func TestFindCoordinatorForwardsOffsetsTopicCreation(t *testing.T) {
+	f := newGroupsFixture(t)
+	f.ctl.errs["__consumer_offsets"] = fmt.Errorf("%w: leader is 3", controller.ErrNotController)
+	var forwarded []*kmsg.CreateTopicsRequest
+	f.h.Forward = func(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
+		ct := req.(*kmsg.CreateTopicsRequest)
+		forwarded = append(forwarded, ct)
+		resp := ct.ResponseKind().(*kmsg.CreateTopicsResponse)
+		rt := kmsg.NewCreateTopicsResponseTopic()
+		rt.Topic = ct.Topics[0].Topic
+		resp.Topics = append(resp.Topics, rt)
+		return resp, nil
+	}
+	req := kmsg.NewPtrFindCoordinatorRequest()
+	req.Version, req.CoordinatorKey = 2, "g"
+	resp := serve[*kmsg.FindCoordinatorResponse](f, req)
+	code(t, "while the controller creates the topic", resp.ErrorCode, kerr.CoordinatorNotAvailable)
+	if len(forwarded) != 1 {
+		t.Fatalf("forwarded %d CreateTopics requests, want 1", len(forwarded))
+	}
+	ft := forwarded[0].Topics[0]
+	cfg := map[string]string{}
+	for _, c := range ft.Configs {
+		cfg[c.Name] = *c.Value
+	}
+	if ft.Topic != "__consumer_offsets" || ft.NumPartitions != testOffsetsPartitions || ft.ReplicationFactor != 1 ||
+		cfg["cleanup.policy"] != "compact" || cfg["segment.bytes"] != "104857600" {
+		t.Fatalf("forwarded topic = %+v configs %v", ft, cfg)
+	}
 }

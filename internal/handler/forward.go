@@ -2,9 +2,16 @@ package handler
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/protocol"
 )
 
@@ -47,4 +54,44 @@ func (h *Handler) forward(ctx context.Context, req *protocol.Request) (kmsg.Resp
 		return nil, false
 	}
 	return resp, true
+}
+
+// errCreationForwarded says a topic this broker needed was handed to the
+// active controller: it exists once the next metadata update arrives, and
+// the caller answers with a retriable error meanwhile.
+var errCreationForwarded = errors.New("handler: topic creation forwarded to the active controller")
+
+// createTopicOnController creates a topic the broker needs on its own
+// (__consumer_offsets, __transaction_state, a topic auto-created by
+// Metadata): directly when this node is the active controller, otherwise
+// by forwarding a CreateTopics request to it, as Kafka's brokers do. A
+// forwarded creation that succeeds (or finds the topic there) returns
+// errCreationForwarded.
+func (h *Handler) createTopicOnController(ctx context.Context, creq controller.CreateTopicRequest) (*metadata.Topic, error) {
+	t, err := h.Controller.CreateTopic(ctx, creq)
+	if !errors.Is(err, controller.ErrNotController) || h.Forward == nil || ctx.Value(forwardedCtx{}) != nil {
+		return t, err
+	}
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.Version, req.TimeoutMillis = 5, 10_000
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = creq.Name, creq.NumPartitions, creq.ReplicationFactor
+	for _, k := range slices.Sorted(maps.Keys(creq.Configs)) {
+		c := kmsg.NewCreateTopicsRequestTopicConfig()
+		c.Name, c.Value = k, kmsg.StringPtr(creq.Configs[k])
+		rt.Configs = append(rt.Configs, c)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := h.Forward(context.WithValue(ctx, forwardedCtx{}, true), req)
+	if err != nil {
+		return nil, fmt.Errorf("forward creation of %q to the active controller: %w", creq.Name, err)
+	}
+	cr, ok := resp.(*kmsg.CreateTopicsResponse)
+	if !ok || len(cr.Topics) != 1 {
+		return nil, fmt.Errorf("forward creation of %q: unexpected answer %T", creq.Name, resp)
+	}
+	if e := kerr.ErrorForCode(cr.Topics[0].ErrorCode); e != nil && !errors.Is(e, kerr.TopicAlreadyExists) {
+		return nil, fmt.Errorf("forward creation of %q: %w", creq.Name, e)
+	}
+	return nil, errCreationForwarded
 }
