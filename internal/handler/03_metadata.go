@@ -11,7 +11,10 @@ package handler
 // when the request allows it (always before v4) and
 // auto.create.topics.enable is true; like Kafka, a topic created this way is
 // reported with LEADER_NOT_AVAILABLE until its partitions are open here, and
-// the client retries. Authorized-operations fields carry Kafka's "not
+// the client retries. __consumer_offsets and __transaction_state are
+// created as their coordinators create them (offsets.topic.num.partitions,
+// ...), or refused with INVALID_REPLICATION_FACTOR while fewer brokers are
+// alive than their replication factor. Authorized-operations fields carry Kafka's "not
 // requested" value until ACLs exist.
 
 import (
@@ -22,7 +25,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/txn"
 )
 
 var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, serve: (*Handler).metadata}
@@ -152,11 +157,27 @@ func (h *Handler) autoCreateTopic(ctx context.Context, name string, enabled bool
 	if !enabled {
 		return kerr.UnknownTopicOrPartition.Code
 	}
-	_, err := h.createTopicOnController(ctx, controller.CreateTopicRequest{
-		Name:              name,
-		NumPartitions:     h.Config.NumPartitions,
-		ReplicationFactor: h.Config.DefaultReplicationFactor,
-	})
+	var err error
+	switch name {
+	// Like Kafka's auto topic creation, the internal topics get their own
+	// partition count, replication factor and configs: created with
+	// num.partitions, __consumer_offsets would not have the partitions the
+	// group coordinator hashes group ids onto (sarama's transactional
+	// producer asks Metadata for it before its first group use).
+	case group.OffsetsTopic:
+		_, err = h.offsetsTopic(ctx)
+	case txn.StateTopic:
+		_, err = h.txnStateTopic(ctx)
+	default:
+		_, err = h.createTopicOnController(ctx, controller.CreateTopicRequest{
+			Name:              name,
+			NumPartitions:     h.Config.NumPartitions,
+			ReplicationFactor: h.Config.DefaultReplicationFactor,
+		})
+	}
+	if errors.Is(err, errNoOffsetsTopic) {
+		return kerr.InvalidReplicationFactor.Code // fewer live brokers than its replication factor, as Kafka
+	}
 	if err != nil && !errors.Is(err, controller.ErrTopicExists) && !errors.Is(err, errCreationForwarded) {
 		h.Logger.Warn("auto-create topic failed", "topic", name, "err", err)
 		return errorCode(err)

@@ -275,3 +275,38 @@ func TestMetadataAutoCreateForwarded(t *testing.T) {
 		t.Fatalf("forwarded %v, want fresh with the broker defaults (3 partitions, factor 1)", forwarded)
 	}
 }
+
+// TestMetadataAutoCreateInternalTopics: like Kafka's auto topic creation,
+// a Metadata request naming a missing __consumer_offsets or
+// __transaction_state creates it with its own partition count, replication
+// factor and configs, as FindCoordinator would, not with num.partitions
+// (sarama's transactional producer asks for __consumer_offsets first; with
+// num.partitions=1 every group hashing past partition 0 had no coordinator
+// forever). Too few live brokers is INVALID_REPLICATION_FACTOR.
+func TestMetadataAutoCreateInternalTopics(t *testing.T) {
+	dp := newMetadataPath(t)
+	dp.setImage(dpImage(dpTopic("a", 1, 1, nil)))
+	dp.h.Config.OffsetsTopicNumPartitions, dp.h.Config.OffsetsTopicReplicationFactor = 7, 1
+	dp.h.Config.TransactionStateLogNumPartitions, dp.h.Config.TransactionStateLogReplicationFactor = 5, 1
+	resp := dp.metadata(metadataReq(12, true, []string{"__consumer_offsets", "__transaction_state"}))
+	for _, mt := range resp.Topics {
+		if mt.ErrorCode != kerr.LeaderNotAvailable.Code {
+			t.Errorf("%s: error %d, want LEADER_NOT_AVAILABLE", msgOf(mt.Topic), mt.ErrorCode)
+		}
+	}
+	var got []string
+	for _, c := range dp.ctl.creates {
+		got = append(got, fmt.Sprintf("%s/%d/%d/%s", c.Name, c.NumPartitions, c.ReplicationFactor, c.Configs["cleanup.policy"]))
+	}
+	if want := []string{"__consumer_offsets/7/1/compact", "__transaction_state/5/1/compact"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("created %v, want %v", got, want)
+	}
+
+	dp.ctl.creates = nil
+	dp.h.Config.OffsetsTopicReplicationFactor = 3
+	mt := dp.metadata(metadataReq(12, true, []string{"__consumer_offsets"})).Topics[0]
+	if mt.ErrorCode != kerr.InvalidReplicationFactor.Code || len(dp.ctl.creates) != 0 {
+		t.Fatalf("offsets topic with factor 3 on one broker: error %d, %d creations; want INVALID_REPLICATION_FACTOR, none",
+			mt.ErrorCode, len(dp.ctl.creates))
+	}
+}
