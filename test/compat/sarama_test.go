@@ -91,6 +91,13 @@ func TestSarama(t *testing.T) {
 			t.Run("idempotent producer", func(t *testing.T) {
 				testSaramaIdempotent(t, addrs, v.version, prefix+"-idempotent")
 			})
+			// Before any group: sarama's transactional producer is then
+			// the first to ask for __consumer_offsets (in Metadata).
+			t.Run("transactions", func(t *testing.T) {
+				testSaramaTxn(t, addrs, v.version, prefix)
+				saramaWantPartitions(t, newSaramaAdmin(t, addrs, saramaConfig(v.version)), "__consumer_offsets",
+					3) // offsets.topic.num.partitions of groupProps
+			})
 			t.Run("consumer group", func(t *testing.T) {
 				testSaramaGroup(t, addrs, v.version, prefix+"-group", prefix+"-group")
 			})
@@ -98,7 +105,6 @@ func TestSarama(t *testing.T) {
 				testSaramaTwoMembers(t, addrs, v.version, prefix+"-two", prefix+"-two")
 			})
 			t.Run("admin", func(t *testing.T) { testSaramaAdmin(t, b, v.version, prefix+"-admin") })
-			t.Run("transactions", func(t *testing.T) { testSaramaTxn(t, addrs, v.version, prefix) })
 		})
 	}
 }
