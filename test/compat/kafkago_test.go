@@ -643,12 +643,14 @@ func testKafkaGoConn(t *testing.T, addr, topic string) {
 // mid-stream: the Writer retries on the new leader, and every
 // acknowledged record is read back. kafka-go has no idempotent producer,
 // so a retried batch may be stored twice; duplicates are counted and
-// logged, not failed.
+// logged, not failed. The killed node also coordinated a consumer group,
+// which a group Reader then uses through the new coordinator.
 func TestKafkaGoCluster(t *testing.T) {
-	c := harness.StartCluster(t, 3, nil)
+	c := harness.StartCluster(t, 3, map[string]string{"offsets.topic.num.partitions": "3"})
 	const topic = "kafkago-cluster"
 	c.CreateTopic(topic, 1, 3, nil)
 	leader := c.Leader(topic, 0)
+	group := kafkaGoGroupCoordinatedBy(t, strings.Split(c.Bootstrap(), ","), int(leader))
 
 	done := make(chan struct{})
 	t.Cleanup(func() { <-done }) // after cancel and the Writer's Close
@@ -727,4 +729,47 @@ func TestKafkaGoCluster(t *testing.T) {
 	if len(acked) < clusterRecords/2 {
 		t.Errorf("only %d of %d records acknowledged", len(acked), clusterRecords)
 	}
+
+	// The group's coordinator was the killed node: a group Reader must find
+	// the new leader of its __consumer_offsets partition (RF=3), join, read
+	// everything and commit there.
+	if got := kafkaGoGroupRead(t, addrs[0], topic, group, len(seen)); len(got) != len(seen) {
+		t.Errorf("group reader read %d distinct records, want %d", len(got), len(seen))
+	}
+	of, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: {0}}})
+	if err != nil || of.Error != nil || len(of.Topics[topic]) != 1 || of.Topics[topic][0].CommittedOffset != hwm {
+		t.Errorf("OffsetFetch of group %s = %+v, %v; want committed offset %d", group, of, err, hwm)
+	}
+}
+
+// kafkaGoGroupCoordinatedBy returns a group id whose coordinator is node,
+// trying a few ids; the first FindCoordinator creates __consumer_offsets.
+func kafkaGoGroupCoordinatedBy(t *testing.T, addrs []string, node int) string {
+	t.Helper()
+	cl := &kafka.Client{Addr: kafka.TCP(addrs...), Timeout: 10 * time.Second, Transport: newKafkaGoTransport(t)}
+	for i := range 30 {
+		group := fmt.Sprintf("kafkago-cluster-%d", i)
+		var coord int
+		err := harness.Poll(kafkaGoWait, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			fc, err := cl.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: group})
+			if err != nil {
+				return err
+			}
+			if fc.Error != nil {
+				return fc.Error
+			}
+			coord = fc.Coordinator.NodeID
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("FindCoordinator(%s): %v", group, err)
+		}
+		if coord == node {
+			return group
+		}
+	}
+	t.Fatalf("none of 30 group ids is coordinated by node %d", node)
+	return ""
 }
