@@ -956,3 +956,87 @@ func waitProgress(t *testing.T, progress <-chan int, done <-chan struct{}, n int
 		}
 	}
 }
+
+// TestSaramaClusterTransactions commits a transaction with a transactional
+// sarama producer on a three-node cluster, kill -9s the node coordinating
+// its transactional id, and has a new producer with the same id commit a
+// second transaction through the new coordinator (which loads the id's
+// state from its __transaction_state replica and bumps the epoch): a
+// read_committed consumer sees both, and the old producer is fenced.
+func TestSaramaClusterTransactions(t *testing.T) {
+	c := harness.StartCluster(t, 3, map[string]string{"offsets.topic.num.partitions": "3",
+		"transaction.state.log.num.partitions": "3"})
+	const topic, txnID = "sarama-cluster-txn", "sarama-cluster-txn-id"
+	c.CreateTopic(topic, 1, 3, nil)
+	addrs := strings.Split(c.Bootstrap(), ",")
+	cfg := saramaConfig(sarama.V3_6_0_0)
+	cfg.Producer.Idempotent = true
+	cfg.Producer.Transaction.ID = txnID
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Net.DialTimeout = 2 * time.Second
+	cfg.Producer.Retry.Max = 50
+	cfg.Producer.Retry.Backoff = 200 * time.Millisecond
+	cfg.Producer.Transaction.Retry.Max = 100
+	cfg.Producer.Transaction.Retry.Backoff = 200 * time.Millisecond
+	cfg.Metadata.Retry.Max = 20
+	cfg.Metadata.Retry.Backoff = 250 * time.Millisecond
+
+	commit := func(p sarama.SyncProducer, tag string) {
+		t.Helper()
+		if err := p.BeginTxn(); err != nil {
+			t.Fatalf("%s: BeginTxn: %v", tag, err)
+		}
+		if err := p.SendMessages(saramaMessages(topic, tag, 10)); err != nil {
+			t.Fatalf("%s: SendMessages: %v", tag, err)
+		}
+		if err := p.CommitTxn(); err != nil {
+			t.Fatalf("%s: CommitTxn: %v (status %v)", tag, err, p.TxnStatus())
+		}
+	}
+	// The first producer needs no failover retries: it only writes before
+	// the kill, and its fencing afterwards (PRODUCER_FENCED from
+	// AddPartitionsToTxn, fatal for sarama) is retried Retry.Max times.
+	oldCfg := *cfg
+	oldCfg.Producer.Retry.Max = 2
+	old := newSaramaProducer(t, addrs, &oldCfg)
+	commit(old, "before")
+
+	client, err := sarama.NewClient(addrs, cfg)
+	if err != nil {
+		t.Fatalf("sarama.NewClient: %v", err)
+	}
+	coord, err := client.TransactionCoordinator(txnID)
+	client.Close()
+	if err != nil {
+		t.Fatalf("TransactionCoordinator: %v", err)
+	}
+	c.Node(coord.ID()).Kill()
+
+	addrs = strings.Split(c.Bootstrap(), ",")
+	fresh := newSaramaProducer(t, addrs, cfg)
+	commit(fresh, "after")
+	err = old.BeginTxn()
+	if err == nil {
+		if err = old.SendMessages(saramaMessages(topic, "zombie", 1)); err == nil {
+			err = old.CommitTxn()
+		}
+	}
+	var perrs sarama.ProducerErrors
+	if errors.As(err, &perrs) && len(perrs) > 0 {
+		err = perrs[0].Err
+	}
+	if !errors.Is(err, sarama.ErrProducerFenced) {
+		t.Errorf("first producer after a new one with its transactional id started: %v, want %v", err, sarama.ErrProducerFenced)
+	}
+
+	rc := saramaConfig(sarama.V3_6_0_0)
+	rc.Consumer.IsolationLevel = sarama.ReadCommitted
+	var got []string
+	for _, m := range saramaRead(t, addrs, rc, topic, 0, 20) {
+		got = append(got, string(m.Value)[:11])
+	}
+	if got[0] != "before-0000" || got[10] != "after-0000-" {
+		t.Errorf("read_committed records %q, want 10 'before' then 10 'after'", got)
+	}
+	t.Logf("killed transaction coordinator %d; committed again through the new one", coord.ID())
+}
