@@ -3,6 +3,8 @@
 // batches on disk, and confluent-kafka-python (admin, idempotent producer,
 // assign-based consumer) through scripts in python/, and kafkajs (Node.js;
 // pinned in node/package-lock.json, installed with `npm ci` when missing)
-// through scripts in node/. A missing tool skips its test unless
+// through scripts in node/; and the Go clients IBM/sarama and
+// segmentio/kafka-go, linked in (sarama_test.go, kafkago_test.go). A
+// missing tool skips its test unless
 // SAMSA_REQUIRE_TOOLS=1, which `make test` sets.
 package compat
