@@ -5,6 +5,6 @@
 // pinned in node/package-lock.json, installed with `npm ci` when missing)
 // through scripts in node/; and the Go clients IBM/sarama and
 // segmentio/kafka-go, linked in (sarama_test.go, kafkago_test.go). A
-// missing tool skips its test unless
-// SAMSA_REQUIRE_TOOLS=1, which `make test` sets.
+// missing tool skips its test unless SAMSA_REQUIRE_TOOLS=1, which
+// `make test` sets.
 package compat
