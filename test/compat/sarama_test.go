@@ -101,6 +101,9 @@ func TestSarama(t *testing.T) {
 			t.Run("consumer group", func(t *testing.T) {
 				testSaramaGroup(t, addrs, v.version, prefix+"-group", prefix+"-group")
 			})
+			t.Run("standalone offset manager", func(t *testing.T) {
+				testSaramaOffsetManager(t, addrs, v.version, prefix+"-idempotent", prefix+"-om")
+			})
 			t.Run("two group members", func(t *testing.T) {
 				testSaramaTwoMembers(t, addrs, v.version, prefix+"-two", prefix+"-two")
 			})
@@ -412,6 +415,58 @@ func saramaGroupConfig(version sarama.KafkaVersion) *sarama.Config {
 	// retries the whole join after this backoff, 2 s by default.
 	cfg.Consumer.Group.Rebalance.Retry.Backoff = 200 * time.Millisecond
 	return cfg
+}
+
+// testSaramaOffsetManager commits offsets without joining the group, the
+// way a sarama application with its own partition consumers does
+// (OffsetCommit with generation -1), and reads them back, both through a
+// new OffsetManager and ClusterAdmin.
+func testSaramaOffsetManager(t *testing.T, addrs []string, version sarama.KafkaVersion, topic, group string) {
+	cfg := saramaConfig(version)
+	cfg.Consumer.Offsets.AutoCommit.Enable = false
+	client, err := sarama.NewClient(addrs, cfg)
+	if err != nil {
+		t.Fatalf("sarama.NewClient: %v", err)
+	}
+	defer client.Close()
+	manage := func() (sarama.OffsetManager, sarama.PartitionOffsetManager) {
+		t.Helper()
+		om, err := sarama.NewOffsetManagerFromClient(group, client)
+		if err != nil {
+			t.Fatalf("NewOffsetManagerFromClient: %v", err)
+		}
+		pom, err := om.ManagePartition(topic, 1)
+		if err != nil {
+			t.Fatalf("ManagePartition: %v", err)
+		}
+		return om, pom
+	}
+	om, pom := manage()
+	if next, _ := pom.NextOffset(); next != sarama.OffsetNewest {
+		t.Errorf("NextOffset before any commit = %d, want OffsetNewest (%d)", next, sarama.OffsetNewest)
+	}
+	pom.MarkOffset(42, "meta")
+	om.Commit()
+	// PartitionOffsetManager.Close waits for the OffsetManager to release
+	// it, which with auto-commit off happens only when that closes.
+	pom.AsyncClose()
+	if err := om.Close(); err != nil {
+		t.Errorf("close offset manager: %v", err)
+	}
+
+	om, pom = manage()
+	defer om.Close()
+	defer pom.AsyncClose()
+	if next, meta := pom.NextOffset(); next != 42 || meta != "meta" {
+		t.Errorf("NextOffset after commit = %d %q, want 42 \"meta\"", next, meta)
+	}
+	offs, err := newSaramaAdmin(t, addrs, cfg).ListConsumerGroupOffsets(group, map[string][]int32{topic: {1}})
+	if err != nil {
+		t.Fatalf("ListConsumerGroupOffsets: %v", err)
+	}
+	if blk := offs.GetBlock(topic, 1); blk == nil || blk.Offset != 42 || blk.Metadata != "meta" {
+		t.Errorf("committed offset = %+v, want 42 \"meta\"", blk)
+	}
 }
 
 // saramaClaims is a group handler that also records the partitions of
