@@ -85,6 +85,11 @@ func (h *Handler) createTopicRequest(t *kmsg.CreateTopicsRequestTopic) (controll
 	if err := topicCollision(h.Image(), t.Topic); err != nil {
 		return creq, err
 	}
+	if _, ok := h.Image().Topic(t.Topic); ok {
+		// Before the counts are checked, as Kafka's controller does: an
+		// existing topic is TOPIC_ALREADY_EXISTS whatever else is asked.
+		return creq, fmt.Errorf("%w: Topic '%s' already exists.", controller.ErrTopicExists, t.Topic)
+	}
 	var err error
 	if len(t.ReplicaAssignment) > 0 {
 		creq.Assignments, err = manualAssignment(t)

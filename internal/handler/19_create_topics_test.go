@@ -240,3 +240,18 @@ func TestCreateTopicsNameCollision(t *testing.T) {
 		t.Errorf("controller got %+v", fc.creates)
 	}
 }
+
+// An existing topic is TOPIC_ALREADY_EXISTS before its requested counts are
+// judged, as in Kafka (kafkajs asks for partitions -1 over v3, and any
+// client may retry a create with other settings).
+func TestCreateTopicsExistingBeforeCounts(t *testing.T) {
+	h, fc := newAdminHandler()
+	h.Image().Topics["orders"] = &metadata.Topic{Name: "orders"}
+	resp := h.createTopics(context.Background(), createReq(3, newTopic("orders", 0, -5))).(*kmsg.CreateTopicsResponse)
+	if rt := resp.Topics[0]; rt.ErrorCode != 36 || msgOf(rt.ErrorMessage) != "Topic 'orders' already exists." {
+		t.Errorf("orders: %d %q, want TOPIC_ALREADY_EXISTS", rt.ErrorCode, msgOf(rt.ErrorMessage))
+	}
+	if len(fc.creates) != 0 {
+		t.Errorf("controller got %+v", fc.creates)
+	}
+}
