@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/samsa-io/samsa/internal/storage"
 	"github.com/samsa-io/samsa/protocol/records"
 )
 
@@ -82,7 +83,7 @@ func writeSnapshotFile(dir string, off int64, data []byte, durable bool) error {
 		err = os.Rename(tmp, path)
 	}
 	if err == nil && durable {
-		err = syncDir(dir)
+		err = storage.SyncDir(dir)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -115,21 +116,13 @@ func removeSnapshotsSync(dir string, drop func(off int64) bool, durable bool) er
 		removed = true
 	}
 	if removed && durable {
-		if err := syncDir(dir); err != nil {
+		if err := storage.SyncDir(dir); err != nil {
 			return fmt.Errorf("remove producer snapshots: %w", err)
 		}
 	}
 	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
 
 func readSnapshotFile(dir string, off int64) (*producerSnapshot, error) {
 	data, err := os.ReadFile(snapshotPath(dir, off))

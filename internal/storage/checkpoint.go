@@ -84,7 +84,7 @@ func WriteFileAtomic(path string, data []byte) error {
 		err = os.Rename(tmp, path)
 	}
 	if err == nil {
-		err = syncDir(filepath.Dir(path))
+		err = SyncDir(filepath.Dir(path))
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
@@ -92,7 +92,8 @@ func WriteFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-func syncDir(dir string) error {
+// SyncDir fsyncs a directory, making renames and removals in it durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

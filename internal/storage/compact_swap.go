@@ -87,7 +87,7 @@ func (l *Log) commitSwap(out *segment) error {
 	if err := os.Rename(out.logPath()+cleanedSuffix, out.logPath()+swapSuffix); err != nil {
 		return fmt.Errorf("swap segment %d: %w", out.base, err)
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := SyncDir(l.dir); err != nil {
 		return fmt.Errorf("swap segment %d: %w", out.base, err)
 	}
 	if l.stopAt("committed") {
@@ -133,7 +133,7 @@ func installSwapFiles(dir string, base int64, stop func() bool) error {
 			return fmt.Errorf("install swapped segment %d: %w", base, err)
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := SyncDir(dir); err != nil {
 		return fmt.Errorf("install swapped segment %d: %w", base, err)
 	}
 	return nil
