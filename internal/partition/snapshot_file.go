@@ -123,7 +123,6 @@ func removeSnapshotsSync(dir string, drop func(off int64) bool, durable bool) er
 	return nil
 }
 
-
 func readSnapshotFile(dir string, off int64) (*producerSnapshot, error) {
 	data, err := os.ReadFile(snapshotPath(dir, off))
 	if err != nil {
