@@ -18,8 +18,9 @@ import (
 //   - Written when the log rolls a segment (the storage roll observer sets
 //     snapshotDue; the append that rolled writes the snapshot before
 //     releasing p.mu, so the state is exactly that of the log end offset)
-//     and at a clean close. Written to a temp file, fsynced, renamed, and
-//     the directory fsynced.
+//     and at a clean close. Written to a temp file and renamed; at a clean
+//     close the file and the directory are also fsynced, at a roll not
+//     (see takeSnapshotLocked: a snapshot lost in a crash fails its CRC).
 //   - A snapshot is usable while logStart <= offset <= log end. Opening
 //     deletes the others: above the log end they describe batches a crash
 //     or a truncation removed; below the log start, a replay from them
