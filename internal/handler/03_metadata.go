@@ -63,8 +63,27 @@ func (h *Handler) metadata(ctx context.Context, r kmsg.Request) kmsg.Response {
 	}
 	h.metadataTopics(ctx, req, resp, im)
 	hideUnlistedLeaders(im, listener, req.Version, resp)
+	offerOperations(req, resp)
 	resp.ControllerID = reachableController(resp.ControllerID, h.NodeID, resp.Brokers)
 	return resp
+}
+
+// offerOperations fills the authorized-operation bit fields a v8+ request
+// asks for with every operation of the resource type, what Kafka answers
+// without an authorizer; with ACLs the Metadata hook (authz_ops.go)
+// narrows them to the principal's.
+func offerOperations(req *kmsg.MetadataRequest, resp *kmsg.MetadataResponse) {
+	if req.IncludeClusterAuthorizedOperations {
+		resp.AuthorizedOperations = clusterOperations
+	}
+	if !req.IncludeTopicAuthorizedOperations {
+		return
+	}
+	for i := range resp.Topics {
+		if resp.Topics[i].ErrorCode == 0 {
+			resp.Topics[i].AuthorizedOperations = topicOperations
+		}
+	}
 }
 
 // reachableController is the controller id to give clients. Kafka's KRaft

@@ -5,8 +5,9 @@ package handler
 // A group unknown to this coordinator is reported in state Dead without
 // error, as Kafka does before v6. Member metadata and assignments are
 // included only while the group is Stable; the protocol name likewise.
-// With IncludeAuthorizedOperations (v3+) the group's operations are all
-// allowed (READ, DESCRIBE, DELETE): Samsa has no ACLs yet.
+// With IncludeAuthorizedOperations (v3+) the group's operations are
+// offered (READ, DESCRIBE, DELETE) and, with ACLs, narrowed to the
+// principal's by the authorization hook (authz_ops.go).
 
 import (
 	"context"

@@ -10,9 +10,9 @@
 // Samsa: the same, from the metadata image; each broker's address is its
 // endpoint for the listener the request arrived on, and brokers without
 // that listener are left out. The controller ID is the
-// active Raft controller's node ID (-1 while there is none). Samsa has no
-// authorizer, so requested operations are all of Kafka's cluster
-// operations.
+// active Raft controller's node ID (-1 while there is none). Requested
+// operations are all of Kafka's cluster operations, narrowed to the
+// principal's by the authorization hook when ACLs are on (authz_ops.go).
 package handler
 
 import (
