@@ -14,8 +14,9 @@ package handler
 // the client retries. __consumer_offsets and __transaction_state are
 // created as their coordinators create them (offsets.topic.num.partitions,
 // ...), or refused with INVALID_REPLICATION_FACTOR while fewer brokers are
-// alive than their replication factor. Authorized-operations fields carry Kafka's "not
-// requested" value until ACLs exist.
+// alive than their replication factor. Authorized-operations fields carry
+// Kafka's "not requested" value unless asked for (v8+); then every
+// operation, narrowed to the principal's when ACLs are on (authz_ops.go).
 
 import (
 	"context"
