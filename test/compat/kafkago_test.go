@@ -687,19 +687,8 @@ func TestKafkaGoCluster(t *testing.T) {
 			progress <- i + clusterChunk
 		}
 	}()
-	waitProgress(t, progress, done, clusterRecords/4)
-	start := time.Now()
-	c.Node(leader).Kill()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("writer did not finish within 2 minutes of the leader's kill")
-	}
-	t.Logf("killed leader %d after %d records; the rest took %v; %d failed writes: %v",
-		leader, clusterRecords/4, time.Since(start).Round(time.Millisecond), len(failed), failed)
-	if now := c.Leader(topic, 0); now == leader {
-		t.Fatalf("leader is still node %d after its kill", now)
-	}
+	killLeaderMidway(t, c, topic, leader, progress, done)
+	t.Logf("%d failed writes: %v", len(failed), failed)
 
 	addrs := strings.Split(c.Bootstrap(), ",")
 	cl := &kafka.Client{Addr: kafka.TCP(addrs...), Timeout: 10 * time.Second, Transport: newKafkaGoTransport(t)}

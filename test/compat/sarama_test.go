@@ -964,19 +964,8 @@ func TestSaramaCluster(t *testing.T) {
 			progress <- i + clusterChunk
 		}
 	}()
-	waitProgress(t, progress, done, clusterRecords/4)
-	start := time.Now()
-	c.Node(leader).Kill()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("producer did not finish within 2 minutes of the leader's kill")
-	}
-	t.Logf("killed leader %d after %d records; the rest took %v; %d failed sends: %v",
-		leader, clusterRecords/4, time.Since(start).Round(time.Millisecond), len(failed), failed)
-	if now := c.Leader(topic, 0); now == leader {
-		t.Fatalf("leader is still node %d after its kill", now)
-	}
+	killLeaderMidway(t, c, topic, leader, progress, done)
+	t.Logf("%d failed sends: %v", len(failed), failed)
 
 	addrs = strings.Split(c.Bootstrap(), ",")
 	client, err := sarama.NewClient(addrs, cfg)
@@ -1007,6 +996,26 @@ func TestSaramaCluster(t *testing.T) {
 	}
 	if len(acked) < clusterRecords/2 {
 		t.Errorf("only %d of %d records acknowledged", len(acked), clusterRecords)
+	}
+}
+
+// killLeaderMidway kill -9s partition 0's leader once the producer
+// goroutine has done a quarter of clusterRecords, waits (bounded) for it
+// to finish the rest and checks that leadership moved off the killed node.
+func killLeaderMidway(t *testing.T, c *harness.Cluster, topic string, leader int32, progress <-chan int, done <-chan struct{}) {
+	t.Helper()
+	waitProgress(t, progress, done, clusterRecords/4)
+	start := time.Now()
+	c.Node(leader).Kill()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("producer did not finish within 2 minutes of the leader's kill")
+	}
+	t.Logf("killed leader %d after %d records; the rest took %v",
+		leader, clusterRecords/4, time.Since(start).Round(time.Millisecond))
+	if now := c.Leader(topic, 0); now == leader {
+		t.Fatalf("leader is still node %d after its kill", now)
 	}
 }
 
