@@ -701,15 +701,7 @@ func TestKafkaGoCluster(t *testing.T) {
 	for _, m := range kafkaGoRead(t, addrs, topic, 0, int(hwm)) {
 		seen[string(m.Value)]++
 	}
-	var missing, dups int
-	for v := range acked {
-		switch {
-		case seen[v] == 0:
-			missing++
-		case seen[v] > 1:
-			dups++
-		}
-	}
+	missing, dups := countAcked(acked, seen)
 	t.Logf("%d records acknowledged, %d in the log, %d distinct, %d acknowledged records stored more than once (retries without idempotence)",
 		len(acked), hwm, len(seen), dups)
 	if missing > 0 {

@@ -981,7 +981,19 @@ func TestSaramaCluster(t *testing.T) {
 	for _, m := range saramaRead(t, addrs, cfg, topic, 0, int(hwm)) {
 		seen[string(m.Value)]++
 	}
-	var missing, dups int
+	missing, dups := countAcked(acked, seen)
+	t.Logf("%d records acknowledged, %d in the log (high watermark %d), %d distinct", len(acked), hwm, hwm, len(seen))
+	if missing > 0 || dups > 0 {
+		t.Errorf("%d acknowledged records missing, %d duplicated (idempotent producer: want none)", missing, dups)
+	}
+	if len(acked) < clusterRecords/2 {
+		t.Errorf("only %d of %d records acknowledged", len(acked), clusterRecords)
+	}
+}
+
+// countAcked counts the acknowledged values missing from seen (value ->
+// times read) and those read more than once.
+func countAcked(acked map[string]bool, seen map[string]int) (missing, dups int) {
 	for v := range acked {
 		switch {
 		case seen[v] == 0:
@@ -990,13 +1002,7 @@ func TestSaramaCluster(t *testing.T) {
 			dups++
 		}
 	}
-	t.Logf("%d records acknowledged, %d in the log (high watermark %d), %d distinct", len(acked), hwm, hwm, len(seen))
-	if missing > 0 || dups > 0 {
-		t.Errorf("%d acknowledged records missing, %d duplicated (idempotent producer: want none)", missing, dups)
-	}
-	if len(acked) < clusterRecords/2 {
-		t.Errorf("only %d of %d records acknowledged", len(acked), clusterRecords)
-	}
+	return missing, dups
 }
 
 // killLeaderMidway kill -9s partition 0's leader once the producer
