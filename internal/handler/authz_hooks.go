@@ -55,13 +55,13 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.DescribeUserSCRAMCredentials: wholeCluster(acl.OpDescribe),
 	kmsg.AlterUserSCRAMCredentials:    wholeCluster(acl.OpAlter),
 	kmsg.AddPartitionsToTxn:           authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
-	kmsg.AddOffsetsToTxn:              authzTxn(func(r *kmsg.AddOffsetsToTxnRequest) string { return r.TransactionalID }),
+	kmsg.AddOffsetsToTxn:              authzAddOffsetsToTxn,
 	kmsg.EndTxn:                       authzTxn(func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
-	kmsg.TxnOffsetCommit:              authzTxn(func(r *kmsg.TxnOffsetCommitRequest) string { return r.TransactionalID }),
+	kmsg.TxnOffsetCommit:              authzTxnOffsetCommit,
 	kmsg.WriteTxnMarkers:              wholeCluster(acl.OpClusterAction),
-	kmsg.DescribeTransactions:         wholeCluster(acl.OpDescribe),
-	kmsg.ListTransactions:             wholeCluster(acl.OpDescribe),
-	kmsg.DescribeProducers:            wholeCluster(acl.OpDescribe),
+	kmsg.DescribeTransactions:         authzDescribeTransactions,
+	kmsg.ListTransactions:             authzListTransactions,
+	kmsg.DescribeProducers:            authzDescribeProducers,
 }
 
 func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
@@ -189,9 +189,7 @@ func authzInitProducerID(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg
 	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
 }
 
-// authzTxn is the hook of the transaction APIs: WRITE on the
-// transactional id. Their topics and groups are checked by the serving
-// coordinator's own rules where Kafka checks them.
+// authzTxn is the hook of EndTxn: WRITE on the transactional id.
 func authzTxn[T kmsg.Request](id func(T) string) authzHook {
 	return func(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 		if z.can(acl.OpWrite, acl.TransactionalID(id(req.(T)))) {
@@ -199,4 +197,98 @@ func authzTxn[T kmsg.Request](id func(T) string) authzHook {
 		}
 		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
+}
+
+// authzAddOffsetsToTxn needs WRITE on the transactional id and READ on
+// the group: the transaction's offsets will become the group's.
+func authzAddOffsetsToTxn(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.AddOffsetsToTxnRequest)
+	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
+		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+	}
+	if !z.can(acl.OpRead, acl.Group(req.Group)) {
+		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+	}
+	return nil, nil
+}
+
+// authzTxnOffsetCommit needs WRITE on the transactional id and READ on the
+// group (else every partition answers the error) and READ on each topic
+// (else that topic's partitions answer TOPIC_AUTHORIZATION_FAILED and the
+// others are committed), as OffsetCommit.
+func authzTxnOffsetCommit(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.TxnOffsetCommitRequest)
+	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
+		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+	}
+	if !z.can(acl.OpRead, acl.Group(req.Group)) {
+		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+	}
+	denied := splitAllowed(&req.Topics, func(t *kmsg.TxnOffsetCommitRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
+	return topicErrors(denied, func(r kmsg.Response, t kmsg.TxnOffsetCommitRequestTopic) {
+		resp := r.(*kmsg.TxnOffsetCommitResponse)
+		resp.Topics = append(resp.Topics, txnOffsetCommitErrors(t, kerr.TopicAuthorizationFailed.Code))
+	})
+}
+
+// txnOffsetCommitErrors answers each of t's partitions with code.
+func txnOffsetCommitErrors(t kmsg.TxnOffsetCommitRequestTopic, code int16) kmsg.TxnOffsetCommitResponseTopic {
+	rt := kmsg.NewTxnOffsetCommitResponseTopic()
+	rt.Topic = t.Topic
+	for _, p := range t.Partitions {
+		rp := kmsg.NewTxnOffsetCommitResponseTopicPartition()
+		rp.Partition, rp.ErrorCode = p.Partition, code
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	return rt
+}
+
+// authzDescribeProducers needs READ on each topic (KIP-664).
+func authzDescribeProducers(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.DescribeProducersRequest)
+	denied := splitAllowed(&req.Topics, func(t *kmsg.DescribeProducersRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
+	return topicErrors(denied, func(r kmsg.Response, t kmsg.DescribeProducersRequestTopic) {
+		resp := r.(*kmsg.DescribeProducersResponse)
+		rt := kmsg.NewDescribeProducersResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := kmsg.NewDescribeProducersResponseTopicPartition()
+			rp.Partition, rp.ErrorCode = p, kerr.TopicAuthorizationFailed.Code
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	})
+}
+
+// authzDescribeTransactions needs DESCRIBE on each transactional id
+// (KIP-664); the partitions of topics the principal may not DESCRIBE are
+// left out of the answer.
+func authzDescribeTransactions(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.DescribeTransactionsRequest)
+	denied := splitAllowed(&req.TransactionalIDs, func(id *string) bool { return z.can(acl.OpDescribe, acl.TransactionalID(*id)) })
+	return func(r kmsg.Response) {
+		resp := r.(*kmsg.DescribeTransactionsResponse)
+		for i := range resp.TransactionStates {
+			splitAllowed(&resp.TransactionStates[i].Topics, func(t *kmsg.DescribeTransactionsResponseTransactionStateTopic) bool {
+				return z.can(acl.OpDescribe, acl.Topic(t.Topic))
+			})
+		}
+		for _, id := range denied {
+			st := kmsg.NewDescribeTransactionsResponseTransactionState()
+			st.TransactionalID, st.ErrorCode = id, kerr.TransactionalIDAuthorizationFailed.Code
+			st.ProducerID, st.ProducerEpoch = -1, -1
+			resp.TransactionStates = append(resp.TransactionStates, st)
+		}
+	}, nil
+}
+
+// authzListTransactions lists only the transactional ids the principal
+// may DESCRIBE (KIP-664).
+func authzListTransactions(z *authz, _ kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	return func(r kmsg.Response) {
+		resp := r.(*kmsg.ListTransactionsResponse)
+		splitAllowed(&resp.TransactionStates, func(s *kmsg.ListTransactionsResponseTransactionState) bool {
+			return z.can(acl.OpDescribe, acl.TransactionalID(s.TransactionalID))
+		})
+	}, nil
 }

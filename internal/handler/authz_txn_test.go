@@ -1,0 +1,115 @@
+package handler
+
+import (
+	"context"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/acl"
+	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/protocol"
+)
+
+// securedTxn is the transaction fixture with authorization on (User:admin
+// is the super user) and ACLs written straight into its image.
+type securedTxn struct {
+	*txnFixture
+	im *atomic.Pointer[metadata.Image]
+}
+
+func newSecuredTxn(t *testing.T) *securedTxn {
+	t.Helper()
+	f := newTxnFixture(t)
+	im := &atomic.Pointer[metadata.Image]{}
+	im.Store(f.h.Image())
+	cfg := *f.h.Config
+	cfg.Authz.ClassName = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+	cfg.Authz.SuperUsers = []string{"User:admin"}
+	d := f.h.Deps
+	d.Config, d.Image = &cfg, im.Load
+	f.h = New(d)
+	return &securedTxn{txnFixture: f, im: im}
+}
+
+func (s *securedTxn) grant(principal string, rt acl.ResourceType, name string, ops ...acl.Operation) {
+	next := s.im.Load().Clone()
+	next.ACLs = slices.Clone(next.ACLs)
+	for _, op := range ops {
+		next.ACLs = append(next.ACLs, metadata.ACL{ResourceType: int8(rt), ResourceName: name, PatternType: int8(acl.PatternLiteral),
+			Principal: principal, Host: "*", Operation: int8(op), Permission: int8(acl.PermissionAllow)})
+	}
+	s.im.Store(next)
+}
+
+func (s *securedTxn) as(principal string, body kmsg.Request) kmsg.Response {
+	s.t.Helper()
+	return s.h.Handle(context.Background(), &protocol.Request{Header: protocol.Header{Key: body.Key(), Version: body.GetVersion(),
+		ClientID: "test-client"}, Body: body, Principal: principal, ClientHost: "127.0.0.1"})
+}
+
+// issue 11, defect 2: WRITE and DESCRIBE on a transactional id do not let
+// a producer commit offsets into a group it may not READ, nor for topics
+// it may not READ.
+func TestAuthzTxnOffsetsNeedGroupAndTopicRead(t *testing.T) {
+	s := newSecuredTxn(t)
+	const victim, mallory = "victim-group", "User:mallory"
+
+	// The group's own transactional commit of 20, by a trusted producer.
+	pid, epoch := s.initTxn(4, "owner-tx")
+	code(t, "owner AddOffsetsToTxn", s.addOffsets(3, "owner-tx", pid, epoch, victim), nil)
+	code(t, "owner TxnOffsetCommit", s.txnCommitOffset(3, "owner-tx", pid, epoch, victim, 20), nil)
+	code(t, "owner EndTxn", s.endTxn(3, "owner-tx", pid, epoch, true).ErrorCode, nil)
+	if off := s.committed(victim); off != 20 {
+		t.Fatalf("committed %d, want 20", off)
+	}
+
+	s.grant(mallory, acl.ResourceTransactionalID, "evil-tx", acl.OpWrite, acl.OpDescribe)
+	init := kmsg.NewPtrInitProducerIDRequest()
+	init.Version, init.TransactionalID, init.TransactionTimeoutMillis = 4, kmsg.StringPtr("evil-tx"), 30000
+	ir := s.as(mallory, init).(*kmsg.InitProducerIDResponse)
+	code(t, "mallory InitProducerId", ir.ErrorCode, nil)
+
+	attack := func(addWant, commitWant *kerr.Error, offset int64) {
+		t.Helper()
+		add := kmsg.NewPtrAddOffsetsToTxnRequest()
+		add.Version, add.TransactionalID, add.ProducerID, add.ProducerEpoch, add.Group = 3, "evil-tx", ir.ProducerID, ir.ProducerEpoch, victim
+		code(t, "mallory AddOffsetsToTxn", s.as(mallory, add).(*kmsg.AddOffsetsToTxnResponse).ErrorCode, addWant)
+		for _, v := range []int16{0, 3} {
+			commit := kmsg.NewPtrTxnOffsetCommitRequest()
+			commit.Version, commit.TransactionalID, commit.Group = v, "evil-tx", victim
+			commit.ProducerID, commit.ProducerEpoch, commit.Generation = ir.ProducerID, ir.ProducerEpoch, -1
+			commit.Topics = []kmsg.TxnOffsetCommitRequestTopic{{Topic: "t",
+				Partitions: []kmsg.TxnOffsetCommitRequestTopicPartition{{Partition: 0, Offset: offset, LeaderEpoch: -1}, {Partition: 1, Offset: offset, LeaderEpoch: -1}}}}
+			resp := s.as(mallory, commit).(*kmsg.TxnOffsetCommitResponse)
+			if len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 2 {
+				t.Fatalf("TxnOffsetCommit v%d: %+v, want both partitions answered", v, resp.Topics)
+			}
+			for _, p := range resp.Topics[0].Partitions {
+				code(t, "mallory TxnOffsetCommit", p.ErrorCode, commitWant)
+			}
+		}
+		end := kmsg.NewPtrEndTxnRequest()
+		end.Version, end.TransactionalID, end.ProducerID, end.ProducerEpoch, end.Commit = 3, "evil-tx", ir.ProducerID, ir.ProducerEpoch, true
+		s.as(mallory, end) // commits whatever got in
+	}
+
+	attack(kerr.GroupAuthorizationFailed, kerr.GroupAuthorizationFailed, 777)
+	if off := s.committed(victim); off != 20 {
+		t.Fatalf("without READ on the group: committed %d, want 20", off)
+	}
+	s.grant(mallory, acl.ResourceGroup, victim, acl.OpRead)
+	attack(nil, kerr.TopicAuthorizationFailed, 777)
+	if off := s.committed(victim); off != 20 {
+		t.Fatalf("without READ on the topic: committed %d, want 20", off)
+	}
+	// With every grant Kafka asks for, the same requests do commit.
+	s.grant(mallory, acl.ResourceTopic, "t", acl.OpRead)
+	attack(nil, nil, 778)
+	if off := s.committed(victim); off != 778 {
+		t.Fatalf("with the grants: committed %d, want 778", off)
+	}
+}
