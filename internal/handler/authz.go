@@ -9,9 +9,9 @@ package handler
 // request the items the principal may not touch and returns a fix that
 // adds those items back to the served response with their error code
 // (TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, ...), as Kafka
-// answers them. APIs without a hook need ALTER on the cluster, so a new API
-// is closed until someone writes its rule; authzExempt lists the few that
-// every connection may use.
+// answers them. What each API needs is written down in the authorization
+// table (authz_table.go): the APIs whose only need is an operation on the
+// cluster are served from it, and an API without a row is refused.
 //
 // Requests a node sends itself in-process (the active controller's own
 // broker registration and heartbeats) carry no principal and are trusted.
@@ -38,12 +38,6 @@ type authz struct {
 // authzHook checks one request; see the file comment.
 type authzHook func(z *authz, req kmsg.Request) (fix func(kmsg.Response), deny kmsg.Response)
 
-// authzExempt are the APIs a connection may use before and without any
-// grant: version discovery and authentication.
-var authzExempt = map[kmsg.Key]bool{
-	kmsg.ApiVersions: true, kmsg.SASLHandshake: true, kmsg.SASLAuthenticate: true,
-}
-
 // authorize runs the request's hook. Both results are nil when the request
 // is to be served as it is.
 func (h *Handler) authorize(req *protocol.Request) (fix func(kmsg.Response), deny kmsg.Response) {
@@ -53,7 +47,7 @@ func (h *Handler) authorize(req *protocol.Request) (fix func(kmsg.Response), den
 	z := &authz{h: h, principal: req.Principal, host: req.ClientHost, im: h.Image()}
 	hook, ok := authzHooks[kmsg.Key(req.Key)]
 	if !ok {
-		hook = wholeCluster(acl.OpAlter)
+		hook = tableHook(kmsg.Key(req.Key))
 	}
 	return hook(z, req.Body)
 }
@@ -234,6 +228,7 @@ func wholeGroup[T kmsg.Request](op acl.Operation, group func(T) string) authzHoo
 }
 
 // splitAllowed keeps in *items those ok accepts and returns the others.
+// When it denies every item, *items is left empty but not nil.
 func splitAllowed[T any](items *[]T, ok func(*T) bool) []T {
 	var kept, denied []T
 	for i := range *items {
@@ -244,6 +239,9 @@ func splitAllowed[T any](items *[]T, ok func(*T) bool) []T {
 		}
 	}
 	if denied != nil {
+		if kept == nil {
+			kept = []T{} // not nil: in several requests nil means "every item"
+		}
 		*items = kept
 	}
 	return denied

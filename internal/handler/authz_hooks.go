@@ -12,56 +12,40 @@ import (
 )
 
 var authzHooks = map[kmsg.Key]authzHook{
-	kmsg.Produce:                      authzProduce,
-	kmsg.Fetch:                        authzFetch,
-	kmsg.ListOffsets:                  authzListOffsets,
-	kmsg.Metadata:                     withOpsFix(authzMetadata, metadataOps),
-	kmsg.OffsetForLeaderEpoch:         authzOffsetForLeaderEpoch,
-	kmsg.CreateTopics:                 authzCreateTopics,
-	kmsg.DeleteTopics:                 authzDeleteTopics,
-	kmsg.DeleteRecords:                authzDeleteRecords,
-	kmsg.CreatePartitions:             authzCreatePartitions,
-	kmsg.InitProducerID:               authzInitProducerID,
-	kmsg.DescribeConfigs:              authzDescribeConfigs,
-	kmsg.AlterConfigs:                 authzAlterConfigs,
-	kmsg.IncrementalAlterConfigs:      authzIncrementalAlterConfigs,
-	kmsg.FindCoordinator:              authzFindCoordinator,
-	kmsg.JoinGroup:                    wholeGroup(acl.OpRead, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
-	kmsg.SyncGroup:                    wholeGroup(acl.OpRead, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
-	kmsg.Heartbeat:                    wholeGroup(acl.OpRead, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
-	kmsg.LeaveGroup:                   wholeGroup(acl.OpRead, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
-	kmsg.OffsetDelete:                 wholeGroup(acl.OpDelete, func(r *kmsg.OffsetDeleteRequest) string { return r.Group }),
-	kmsg.ConsumerGroupHeartbeat:       wholeGroup(acl.OpRead, func(r *kmsg.ConsumerGroupHeartbeatRequest) string { return r.Group }),
-	kmsg.OffsetCommit:                 authzOffsetCommit,
-	kmsg.OffsetFetch:                  authzOffsetFetch,
-	kmsg.DescribeGroups:               withOpsFix(authzDescribeGroups, describeGroupsOps),
-	kmsg.ConsumerGroupDescribe:        authzConsumerGroupDescribe,
-	kmsg.DeleteGroups:                 authzDeleteGroups,
-	kmsg.ListGroups:                   authzListGroups,
-	kmsg.DescribeCluster:              withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps),
-	kmsg.DescribeLogDirs:              wholeCluster(acl.OpDescribe),
-	kmsg.DescribeQuorum:               wholeCluster(acl.OpDescribe),
-	kmsg.ListPartitionReassignments:   wholeCluster(acl.OpDescribe),
-	kmsg.AlterPartitionAssignments:    wholeCluster(acl.OpAlter),
-	kmsg.ElectLeaders:                 wholeCluster(acl.OpAlter),
-	kmsg.AlterPartition:               wholeCluster(acl.OpClusterAction),
-	kmsg.BrokerRegistration:           wholeCluster(acl.OpClusterAction),
-	kmsg.BrokerHeartbeat:              wholeCluster(acl.OpClusterAction),
-	kmsg.CreateACLs:                   wholeCluster(acl.OpAlter),
-	kmsg.DeleteACLs:                   wholeCluster(acl.OpAlter),
-	kmsg.DescribeACLs:                 wholeCluster(acl.OpDescribe),
-	kmsg.DescribeClientQuotas:         wholeCluster(acl.OpDescribeConfigs),
-	kmsg.AlterClientQuotas:            wholeCluster(acl.OpAlterConfigs),
-	kmsg.DescribeUserSCRAMCredentials: wholeCluster(acl.OpDescribe),
-	kmsg.AlterUserSCRAMCredentials:    wholeCluster(acl.OpAlter),
-	kmsg.AddPartitionsToTxn:           authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
-	kmsg.AddOffsetsToTxn:              authzAddOffsetsToTxn,
-	kmsg.EndTxn:                       authzTxn(func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
-	kmsg.TxnOffsetCommit:              authzTxnOffsetCommit,
-	kmsg.WriteTxnMarkers:              wholeCluster(acl.OpClusterAction),
-	kmsg.DescribeTransactions:         authzDescribeTransactions,
-	kmsg.ListTransactions:             authzListTransactions,
-	kmsg.DescribeProducers:            authzDescribeProducers,
+	kmsg.Produce:                 authzProduce,
+	kmsg.Fetch:                   authzFetch,
+	kmsg.ListOffsets:             authzListOffsets,
+	kmsg.Metadata:                withOpsFix(authzMetadata, metadataOps),
+	kmsg.OffsetForLeaderEpoch:    authzOffsetForLeaderEpoch,
+	kmsg.CreateTopics:            authzCreateTopics,
+	kmsg.DeleteTopics:            authzDeleteTopics,
+	kmsg.DeleteRecords:           authzDeleteRecords,
+	kmsg.CreatePartitions:        authzCreatePartitions,
+	kmsg.InitProducerID:          authzInitProducerID,
+	kmsg.DescribeConfigs:         authzDescribeConfigs,
+	kmsg.AlterConfigs:            authzAlterConfigs,
+	kmsg.IncrementalAlterConfigs: authzIncrementalAlterConfigs,
+	kmsg.FindCoordinator:         authzFindCoordinator,
+	kmsg.JoinGroup:               wholeGroup(acl.OpRead, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
+	kmsg.SyncGroup:               wholeGroup(acl.OpRead, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
+	kmsg.Heartbeat:               wholeGroup(acl.OpRead, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
+	kmsg.LeaveGroup:              wholeGroup(acl.OpRead, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
+	kmsg.OffsetDelete:            authzOffsetDelete,
+	kmsg.ConsumerGroupHeartbeat:  wholeGroup(acl.OpRead, func(r *kmsg.ConsumerGroupHeartbeatRequest) string { return r.Group }),
+	kmsg.OffsetCommit:            authzOffsetCommit,
+	kmsg.OffsetFetch:             authzOffsetFetch,
+	kmsg.DescribeGroups:          withOpsFix(authzDescribeGroups, describeGroupsOps),
+	kmsg.ConsumerGroupDescribe:   authzConsumerGroupDescribe,
+	kmsg.DeleteGroups:            authzDeleteGroups,
+	kmsg.ListGroups:              authzListGroups,
+	kmsg.DescribeCluster:         withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps),
+	kmsg.AddPartitionsToTxn:      authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
+	kmsg.AddOffsetsToTxn:         authzAddOffsetsToTxn,
+	kmsg.EndTxn:                  authzTxn(func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
+	kmsg.TxnOffsetCommit:         authzTxnOffsetCommit,
+	kmsg.DescribeTransactions:    authzDescribeTransactions,
+	kmsg.ListTransactions:        authzListTransactions,
+	kmsg.DescribeProducers:       authzDescribeProducers,
 }
 
 func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
@@ -142,16 +126,22 @@ func authzListOffsets(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Re
 }
 
 // authzOffsetForLeaderEpoch: a follower (ReplicaID >= 0) needs
-// CLUSTER_ACTION, a consumer DESCRIBE on each topic.
+// CLUSTER_ACTION (else every partition answers CLUSTER_AUTHORIZATION_FAILED),
+// a consumer DESCRIBE on each topic.
 func authzOffsetForLeaderEpoch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.OffsetForLeaderEpochRequest)
-	replicaOK := req.ReplicaID >= 0 && z.can(acl.OpClusterAction, acl.Cluster())
-	if replicaOK {
-		return nil, nil
+	code := kerr.TopicAuthorizationFailed.Code
+	var denied []kmsg.OffsetForLeaderEpochRequestTopic
+	if req.ReplicaID >= 0 {
+		if z.can(acl.OpClusterAction, acl.Cluster()) {
+			return nil, nil
+		}
+		denied, req.Topics, code = req.Topics, nil, kerr.ClusterAuthorizationFailed.Code
+	} else {
+		denied = splitAllowed(&req.Topics, func(t *kmsg.OffsetForLeaderEpochRequestTopic) bool {
+			return z.can(acl.OpDescribe, acl.Topic(t.Topic))
+		})
 	}
-	denied := splitAllowed(&req.Topics, func(t *kmsg.OffsetForLeaderEpochRequestTopic) bool {
-		return req.ReplicaID < 0 && z.can(acl.OpDescribe, acl.Topic(t.Topic))
-	})
 	if denied == nil {
 		return nil, nil
 	}
@@ -162,7 +152,7 @@ func authzOffsetForLeaderEpoch(z *authz, kreq kmsg.Request) (func(kmsg.Response)
 			rt.Topic = t.Topic
 			for _, p := range t.Partitions {
 				rp := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
-				rp.Partition, rp.ErrorCode = p.Partition, kerr.TopicAuthorizationFailed.Code
+				rp.Partition, rp.ErrorCode = p.Partition, code
 				rp.LeaderEpoch, rp.EndOffset = -1, -1
 				rt.Partitions = append(rt.Partitions, rp)
 			}
