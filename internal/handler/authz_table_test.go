@@ -390,14 +390,14 @@ func TestAuthzTable(t *testing.T) {
 			if len(slices.DeleteFunc(slices.Clone(authzTable), func(r authzRule) bool {
 				return r.Key != a.key || v < r.MinVersion || v > r.MaxVersion
 			})) == 0 {
-				t.Errorf("%v v%d is served but has no row in authzTable", a.key, v)
+				t.Errorf("%s v%d is served but has no row in authzTable", kmsg.NameForKey(int16(a.key)), v)
 			}
 		}
 	}
 	for i, r := range authzTable {
 		rng, ok := served[r.Key]
 		if !ok {
-			t.Errorf("row %d: %v is not served", i, r.Key)
+			t.Errorf("row %d: %s is not served", i, kmsg.NameForKey(int16(r.Key)))
 			continue
 		}
 		if r.Resource == resNone {
@@ -450,6 +450,7 @@ func checkAuthzRow(t *testing.T, row authzRule, v int16) {
 	}
 
 	grantAll("User:denied", &row)
+	grantNearMisses(dp, "User:denied", row, v)
 	codes, names := scan(drive("User:denied"))
 	if row.Denied != nil && !slices.Contains(codes, row.Denied.Code) {
 		t.Errorf("without %v on %v: codes %v, want %v", row.Operation, row.Resource, codes, row.Denied)
@@ -471,5 +472,41 @@ func checkAuthzRow(t *testing.T, row authzRule, v int16) {
 	}
 	if row.Denied == nil && !slices.Contains(names, listedName(row)) {
 		t.Errorf("with the grants: %q not in the answer", listedName(row))
+	}
+}
+
+// impliedBy are the operations whose grant implies another's (Kafka's
+// implied operations), besides ALL.
+var impliedBy = map[acl.Operation][]acl.Operation{
+	acl.OpDescribe:        {acl.OpRead, acl.OpWrite, acl.OpDelete, acl.OpAlter},
+	acl.OpDescribeConfigs: {acl.OpAlterConfigs},
+}
+
+// grantNearMisses grants principal, on the resources of the grants it is
+// denied (the row's, and its alternatives' when it has some), every
+// operation that does not imply a denied one: a hook that checks a weaker
+// or another operation than its row then lets the request through, and
+// the test sees it.
+func grantNearMisses(dp *dataPath, principal string, row authzRule, v int16) {
+	type named struct {
+		typ  acl.ResourceType
+		name string
+	}
+	forbidden := map[named][]acl.Operation{}
+	for _, o := range sameRequests(row, v) {
+		if o == row || row.AnyOf && o.AnyOf {
+			n := named{o.Resource, resourceName(o)}
+			forbidden[n] = append(forbidden[n], o.Operation)
+			forbidden[n] = append(forbidden[n], impliedBy[o.Operation]...)
+		}
+	}
+	for n, ops := range forbidden {
+		var grantOps []acl.Operation
+		for op := acl.OpRead; op <= acl.OpIdempotentWrite; op++ {
+			if !slices.Contains(ops, op) {
+				grantOps = append(grantOps, op)
+			}
+		}
+		grant(dp, principal, n.typ, n.name, acl.PatternLiteral, grantOps...)
 	}
 }
