@@ -12,6 +12,7 @@ package handler
 
 import (
 	"math"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -135,7 +136,8 @@ var authzTable = []authzRule{
 	rule(kmsg.ListGroups, resGroup, acl.OpDescribe, nil).anyOf(),
 
 	rule(kmsg.DescribeCluster, resCluster, acl.OpDescribe, clusterDenied),
-	rule(kmsg.DescribeLogDirs, resCluster, acl.OpDescribe, clusterDenied),
+	rule(kmsg.DescribeLogDirs, resCluster, acl.OpDescribe, nil).versions(0, 2), // no error field: the directories are left out
+	rule(kmsg.DescribeLogDirs, resCluster, acl.OpDescribe, clusterDenied).versions(3, allVersions),
 	rule(kmsg.DescribeQuorum, resCluster, acl.OpDescribe, clusterDenied),
 	rule(kmsg.ListPartitionReassignments, resCluster, acl.OpDescribe, clusterDenied),
 	rule(kmsg.AlterPartitionAssignments, resCluster, acl.OpAlter, clusterDenied),
@@ -152,8 +154,8 @@ var authzTable = []authzRule{
 	rule(kmsg.AlterUserSCRAMCredentials, resCluster, acl.OpAlter, clusterDenied),
 }
 
-// tableHook is the hook of an API without its own: the API's one row,
-// an operation on the cluster, or, for an API without a row, a refusal.
+// tableHook is the hook of an API without its own: the operation on the
+// cluster its rows need, or, for an API without a row, a refusal.
 func tableHook(key kmsg.Key) authzHook {
 	var rows []authzRule
 	for _, r := range authzTable {
@@ -161,7 +163,9 @@ func tableHook(key kmsg.Key) authzHook {
 			rows = append(rows, r)
 		}
 	}
-	if len(rows) == 1 && rows[0].Resource == resCluster && rows[0].Case == "" {
+	if len(rows) > 0 && !slices.ContainsFunc(rows, func(r authzRule) bool {
+		return r.Resource != resCluster || r.Case != "" || r.Operation != rows[0].Operation
+	}) {
 		return wholeCluster(rows[0].Operation)
 	}
 	return func(_ *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
