@@ -113,3 +113,110 @@ func TestAuthzTxnOffsetsNeedGroupAndTopicRead(t *testing.T) {
 		t.Fatalf("with the grants: committed %d, want 778", off)
 	}
 }
+
+// issue 11, defect 9: a denied admin write answers every requested item
+// with the error, as Kafka does; an empty result list reads as "nothing
+// asked" and clients went on as if it had worked.
+func TestAuthzDeniedAdminWritesAnswerEachItem(t *testing.T) {
+	dp := newSecured(t, dpTopic("t", 1, 2, nil))
+	const who = "User:mallory"
+	cluster := kerr.ClusterAuthorizationFailed.Code
+	check := func(api string, got []int16, n int, want int16) {
+		t.Helper()
+		if len(got) != n {
+			t.Fatalf("%s: %d results %v, want %d", api, len(got), got, n)
+		}
+		for _, c := range got {
+			if c != want {
+				t.Fatalf("%s: %v, want %v", api, got, kerr.ErrorForCode(want))
+			}
+		}
+	}
+
+	create := kmsg.NewPtrCreateACLsRequest()
+	create.SetVersion(3)
+	for _, name := range []string{"a", "b"} {
+		create.Creations = append(create.Creations, kmsg.CreateACLsRequestCreation{ResourceType: kmsg.ACLResourceTypeTopic, ResourceName: name,
+			ResourcePatternType: kmsg.ACLResourcePatternTypeLiteral, Principal: who, Host: "*",
+			Operation: kmsg.ACLOperationAll, PermissionType: kmsg.ACLPermissionTypeAllow})
+	}
+	var codes []int16
+	for _, r := range dp.as(who, create).(*kmsg.CreateACLsResponse).Results {
+		codes = append(codes, r.ErrorCode)
+	}
+	check("CreateAcls", codes, 2, cluster)
+	if len(dp.im.Load().ACLs) != 0 {
+		t.Fatalf("ACLs stored: %v", dp.im.Load().ACLs)
+	}
+
+	del := kmsg.NewPtrDeleteACLsRequest()
+	del.SetVersion(3)
+	for range 2 {
+		del.Filters = append(del.Filters, kmsg.DeleteACLsRequestFilter{ResourceType: kmsg.ACLResourceTypeAny,
+			ResourcePatternType: kmsg.ACLResourcePatternTypeAny, Operation: kmsg.ACLOperationAny, PermissionType: kmsg.ACLPermissionTypeAny})
+	}
+	codes = nil
+	for _, r := range dp.as(who, del).(*kmsg.DeleteACLsResponse).Results {
+		codes = append(codes, r.ErrorCode)
+	}
+	check("DeleteAcls", codes, 2, cluster)
+
+	scram := kmsg.NewPtrAlterUserSCRAMCredentialsRequest()
+	scram.Deletions = []kmsg.AlterUserSCRAMCredentialsRequestDeletion{{Name: "alice", Mechanism: 1}}
+	scram.Upsertions = []kmsg.AlterUserSCRAMCredentialsRequestUpsertion{{Name: "bob", Mechanism: 1, Iterations: 4096,
+		Salt: []byte("salt"), SaltedPassword: make([]byte, 32)}}
+	codes = nil
+	var users []string
+	for _, r := range dp.as(who, scram).(*kmsg.AlterUserSCRAMCredentialsResponse).Results {
+		codes, users = append(codes, r.ErrorCode), append(users, r.User)
+	}
+	check("AlterUserScramCredentials", codes, 2, cluster)
+	if !slices.Equal(users, []string{"alice", "bob"}) {
+		t.Fatalf("AlterUserScramCredentials users %v", users)
+	}
+
+	quotas := kmsg.NewPtrAlterClientQuotasRequest()
+	quotas.SetVersion(1)
+	for _, u := range []string{"alice", "bob"} {
+		quotas.Entries = append(quotas.Entries, kmsg.AlterClientQuotasRequestEntry{
+			Entity: []kmsg.AlterClientQuotasRequestEntryEntity{{Type: "user", Name: kmsg.StringPtr(u)}},
+			Ops:    []kmsg.AlterClientQuotasRequestEntryOp{{Key: "producer_byte_rate", Value: 1}}})
+	}
+	codes = nil
+	for i, e := range dp.as(who, quotas).(*kmsg.AlterClientQuotasResponse).Entries {
+		codes = append(codes, e.ErrorCode)
+		if len(e.Entity) != 1 || *e.Entity[0].Name != *quotas.Entries[i].Entity[0].Name {
+			t.Fatalf("AlterClientQuotas entry %d entity %+v", i, e.Entity)
+		}
+	}
+	check("AlterClientQuotas", codes, 2, cluster)
+	if len(dp.im.Load().Quotas) != 0 {
+		t.Fatalf("quotas stored: %v", dp.im.Load().Quotas)
+	}
+
+	producers := kmsg.NewPtrDescribeProducersRequest()
+	producers.Topics = []kmsg.DescribeProducersRequestTopic{{Topic: "t", Partitions: []int32{0, 1}}}
+	codes = nil
+	for _, rt := range dp.as(who, producers).(*kmsg.DescribeProducersResponse).Topics {
+		for _, p := range rt.Partitions {
+			codes = append(codes, p.ErrorCode)
+		}
+	}
+	check("DescribeProducers", codes, 2, kerr.TopicAuthorizationFailed.Code)
+
+	markers := kmsg.NewPtrWriteTxnMarkersRequest()
+	markers.SetVersion(1)
+	for pid := range int64(2) {
+		markers.Markers = append(markers.Markers, kmsg.WriteTxnMarkersRequestMarker{ProducerID: 100 + pid,
+			Topics: []kmsg.WriteTxnMarkersRequestMarkerTopic{{Topic: "t", Partitions: []int32{0, 1}}}})
+	}
+	codes = nil
+	for _, m := range dp.as(who, markers).(*kmsg.WriteTxnMarkersResponse).Markers {
+		for _, rt := range m.Topics {
+			for _, p := range rt.Partitions {
+				codes = append(codes, p.ErrorCode)
+			}
+		}
+	}
+	check("WriteTxnMarkers", codes, 4, cluster)
+}
