@@ -47,7 +47,10 @@ func (h *Handler) authorize(req *protocol.Request) (fix func(kmsg.Response), den
 	z := &authz{h: h, principal: req.Principal, host: req.ClientHost, im: h.Image()}
 	hook, ok := authzHooks[kmsg.Key(req.Key)]
 	if !ok {
-		hook = tableHook(kmsg.Key(req.Key))
+		hook, ok = tableHooks[kmsg.Key(req.Key)]
+	}
+	if !ok {
+		hook = refuse
 	}
 	return hook(z, req.Body)
 }
@@ -217,8 +220,10 @@ func wholeCluster(op acl.Operation) authzHook {
 	}
 }
 
-// wholeGroup is the hook of group APIs that need op on the request's group.
-func wholeGroup[T kmsg.Request](op acl.Operation, group func(T) string) authzHook {
+// wholeGroup is the hook of group APIs that need their row's operation on
+// the request's group.
+func wholeGroup[T kmsg.Request](key kmsg.Key, group func(T) string) authzHook {
+	op := tableOp(key, resGroup)
 	return func(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 		if z.can(op, acl.Group(group(req.(T)))) {
 			return nil, nil

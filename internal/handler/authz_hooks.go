@@ -26,12 +26,12 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.AlterConfigs:            authzAlterConfigs,
 	kmsg.IncrementalAlterConfigs: authzIncrementalAlterConfigs,
 	kmsg.FindCoordinator:         authzFindCoordinator,
-	kmsg.JoinGroup:               wholeGroup(acl.OpRead, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
-	kmsg.SyncGroup:               wholeGroup(acl.OpRead, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
-	kmsg.Heartbeat:               wholeGroup(acl.OpRead, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
-	kmsg.LeaveGroup:              wholeGroup(acl.OpRead, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
+	kmsg.JoinGroup:               wholeGroup(kmsg.JoinGroup, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
+	kmsg.SyncGroup:               wholeGroup(kmsg.SyncGroup, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
+	kmsg.Heartbeat:               wholeGroup(kmsg.Heartbeat, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
+	kmsg.LeaveGroup:              wholeGroup(kmsg.LeaveGroup, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
 	kmsg.OffsetDelete:            authzOffsetDelete,
-	kmsg.ConsumerGroupHeartbeat:  wholeGroup(acl.OpRead, func(r *kmsg.ConsumerGroupHeartbeatRequest) string { return r.Group }),
+	kmsg.ConsumerGroupHeartbeat:  wholeGroup(kmsg.ConsumerGroupHeartbeat, func(r *kmsg.ConsumerGroupHeartbeatRequest) string { return r.Group }),
 	kmsg.OffsetCommit:            authzOffsetCommit,
 	kmsg.OffsetFetch:             authzOffsetFetch,
 	kmsg.DescribeGroups:          withOpsFix(authzDescribeGroups, describeGroupsOps),
@@ -41,7 +41,7 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.DescribeCluster:         withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps),
 	kmsg.AddPartitionsToTxn:      authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
 	kmsg.AddOffsetsToTxn:         authzAddOffsetsToTxn,
-	kmsg.EndTxn:                  authzTxn(func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
+	kmsg.EndTxn:                  authzTxn(kmsg.EndTxn, func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
 	kmsg.TxnOffsetCommit:         authzTxnOffsetCommit,
 	kmsg.DescribeTransactions:    authzDescribeTransactions,
 	kmsg.ListTransactions:        authzListTransactions,
@@ -179,10 +179,12 @@ func authzInitProducerID(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg
 	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
 }
 
-// authzTxn is the hook of EndTxn: WRITE on the transactional id.
-func authzTxn[T kmsg.Request](id func(T) string) authzHook {
+// authzTxn is the hook of EndTxn: its row's operation on the
+// transactional id.
+func authzTxn[T kmsg.Request](key kmsg.Key, id func(T) string) authzHook {
+	op := tableOp(key, resTxnID)
 	return func(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
-		if z.can(acl.OpWrite, acl.TransactionalID(id(req.(T)))) {
+		if z.can(op, acl.TransactionalID(id(req.(T)))) {
 			return nil, nil
 		}
 		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)

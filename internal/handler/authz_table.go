@@ -4,15 +4,16 @@ package handler
 // grant, from Kafka's "Operations and Resources on Kafka protocols" table
 // (KIP-11, with KIP-679's idempotent-producer and KIP-664's transaction
 // tooling rules). The hooks (authz_hooks.go and its siblings) implement
-// the rows; the APIs whose only row is an operation on the cluster have
-// no hook of their own: tableHook serves them from their row. An API with
-// no row at all is refused, so a new API is closed until its row is
-// written, and TestAuthzTable drives every row of every served API with a
-// principal that holds the row's grant and one that lacks it.
+// the rows: the APIs whose rows are one operation on the cluster have no
+// hook of their own (tableHooks serves them from the rows), the
+// whole-group and EndTxn hooks take their operation from their row, and
+// the others are checked against their rows by TestAuthzTable, which
+// drives every row of every served API with a principal that holds the
+// row's grant and one that lacks it. An API with no row at all is refused,
+// so a new API is closed until its row is written.
 
 import (
 	"math"
-	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -154,23 +155,41 @@ var authzTable = []authzRule{
 	rule(kmsg.AlterUserSCRAMCredentials, resCluster, acl.OpAlter, clusterDenied),
 }
 
-// tableHook is the hook of an API without its own: the operation on the
-// cluster its rows need, or, for an API without a row, a refusal.
-func tableHook(key kmsg.Key) authzHook {
-	var rows []authzRule
+// tableHooks are the hooks of the APIs without their own (authzHooks):
+// the operation on the cluster their rows need.
+var tableHooks = func() map[kmsg.Key]authzHook {
+	ops := map[kmsg.Key]acl.Operation{}
+	mixed := map[kmsg.Key]bool{}
 	for _, r := range authzTable {
-		if r.Key == key {
-			rows = append(rows, r)
+		if op, seen := ops[r.Key]; r.Resource != resCluster || r.Case != "" || seen && op != r.Operation {
+			mixed[r.Key] = true
+		}
+		ops[r.Key] = r.Operation
+	}
+	out := map[kmsg.Key]authzHook{}
+	for key, op := range ops {
+		if !mixed[key] {
+			out[key] = wholeCluster(op)
 		}
 	}
-	if len(rows) > 0 && !slices.ContainsFunc(rows, func(r authzRule) bool {
-		return r.Resource != resCluster || r.Case != "" || r.Operation != rows[0].Operation
-	}) {
-		return wholeCluster(rows[0].Operation)
+	return out
+}()
+
+// refuse is the hook of an API without a row.
+func refuse(_ *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
+}
+
+// tableOp is the operation on res that key's row for every request (case
+// "") asks for; ALL, which only a grant of ALL or a super user passes, when
+// there is none (TestAuthzTable fails then).
+func tableOp(key kmsg.Key, res acl.ResourceType) acl.Operation {
+	for _, r := range authzTable {
+		if r.Key == key && r.Resource == res && r.Case == "" {
+			return r.Operation
+		}
 	}
-	return func(_ *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
-		return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
-	}
+	return acl.OpAll
 }
 
 // authzExempt are the APIs whose row needs no grant: version discovery
