@@ -79,12 +79,19 @@ func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Respon
 
 func authzFetch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.FetchRequest)
+	var denied []kmsg.FetchRequestTopic
 	if req.ReplicaID >= 0 || req.ReplicaState.ID >= 0 {
-		return wholeCluster(acl.OpClusterAction)(z, kreq)
+		// A follower needs CLUSTER_ACTION; without it every partition
+		// answers TOPIC_AUTHORIZATION_FAILED, as Kafka.
+		if z.can(acl.OpClusterAction, acl.Cluster()) {
+			return nil, nil
+		}
+		denied, req.Topics = req.Topics, []kmsg.FetchRequestTopic{}
+	} else {
+		denied = splitAllowed(&req.Topics, func(t *kmsg.FetchRequestTopic) bool {
+			return z.canTopicOrID(acl.OpRead, t.Topic, t.TopicID)
+		})
 	}
-	denied := splitAllowed(&req.Topics, func(t *kmsg.FetchRequestTopic) bool {
-		return z.canTopicOrID(acl.OpRead, t.Topic, t.TopicID)
-	})
 	if denied == nil {
 		return nil, nil
 	}

@@ -78,7 +78,7 @@ var authzTable = []authzRule{
 	rule(kmsg.Produce, resTxnID, acl.OpWrite, txnIDDenied).when("transactional"),
 	rule(kmsg.Produce, resTopic, acl.OpWrite, topicDenied).when("transactional"),
 	rule(kmsg.Fetch, resTopic, acl.OpRead, topicDenied),
-	rule(kmsg.Fetch, resCluster, acl.OpClusterAction, clusterDenied).when("replica").versions(7, allVersions),
+	rule(kmsg.Fetch, resCluster, acl.OpClusterAction, topicDenied).when("replica"), // every partition
 	rule(kmsg.ListOffsets, resTopic, acl.OpDescribe, topicDenied),
 	rule(kmsg.Metadata, resTopic, acl.OpDescribe, topicDenied),
 	rule(kmsg.Metadata, resTopic, acl.OpDescribe, nil).when("all"),
