@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/acl"
+	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/protocol"
 )
 
@@ -28,9 +29,9 @@ const (
 // newAuthzWorld is a secured handler with partitions (topic t), a group
 // coordinator holding group g and a transaction coordinator holding
 // transactional id tx.
-func newAuthzWorld(t *testing.T) *dataPath {
+func newAuthzWorld(t *testing.T, more ...*metadata.Topic) *dataPath {
 	t.Helper()
-	dp := newSecured(t, dpTopic(tabTopic, 1, 2, nil))
+	dp := newSecured(t, append([]*metadata.Topic{dpTopic(tabTopic, 1, 2, nil)}, more...)...)
 	tf := newTxnFixture(t)
 	d := dp.h.Deps
 	d.Groups, d.Txn = tf.c, tf.txn

@@ -220,3 +220,28 @@ func TestAuthzDeniedAdminWritesAnswerEachItem(t *testing.T) {
 	}
 	check("WriteTxnMarkers", codes, 4, cluster)
 }
+
+// An OffsetFetch naming only topics the principal may not DESCRIBE is not
+// served as the all-topics request its emptied topic list would mean: it
+// reveals none of the group's offsets.
+func TestAuthzOffsetFetchOfOnlyDeniedTopics(t *testing.T) {
+	dp := newAuthzWorld(t, dpTopic("secret", 2, 1, nil))
+	commit := kmsg.NewPtrOffsetCommitRequest()
+	commit.Version, commit.Group, commit.Generation = 2, tabGroup, -1
+	commit.Topics = []kmsg.OffsetCommitRequestTopic{{Topic: "secret", Partitions: []kmsg.OffsetCommitRequestTopicPartition{{Partition: 0, Offset: 99}}}}
+	if r := dp.as("User:admin", commit).(*kmsg.OffsetCommitResponse); r.Topics[0].Partitions[0].ErrorCode != 0 {
+		t.Fatalf("seed: %v", kerr.ErrorForCode(r.Topics[0].Partitions[0].ErrorCode))
+	}
+	grant(dp, "User:alice", acl.ResourceGroup, tabGroup, acl.PatternLiteral, acl.OpDescribe)
+	grant(dp, "User:alice", acl.ResourceTopic, tabTopic, acl.PatternLiteral, acl.OpDescribe)
+	for _, v := range []int16{1, 7} {
+		fetch := kmsg.NewPtrOffsetFetchRequest()
+		fetch.Version, fetch.Group = v, tabGroup
+		fetch.Topics = []kmsg.OffsetFetchRequestTopic{{Topic: "secret", Partitions: []int32{0}}}
+		resp := dp.as("User:alice", fetch).(*kmsg.OffsetFetchResponse)
+		if len(resp.Topics) != 1 || resp.Topics[0].Topic != "secret" || len(resp.Topics[0].Partitions) != 1 ||
+			resp.Topics[0].Partitions[0].ErrorCode != kerr.TopicAuthorizationFailed.Code || resp.Topics[0].Partitions[0].Offset != -1 {
+			t.Fatalf("v%d: %+v, want only secret/0 TOPIC_AUTHORIZATION_FAILED", v, resp.Topics)
+		}
+	}
+}
