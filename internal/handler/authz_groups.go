@@ -209,3 +209,19 @@ func authzOffsetDelete(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.R
 		resp.Topics = append(resp.Topics, rt)
 	})
 }
+
+// authzConsumerGroupHeartbeat needs READ on the group and DESCRIBE on
+// every subscribed topic name (KIP-848): a subscription naming a topic
+// the principal may not see fails whole with TOPIC_AUTHORIZATION_FAILED.
+func authzConsumerGroupHeartbeat(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.ConsumerGroupHeartbeatRequest)
+	if !z.can(acl.OpRead, acl.Group(req.Group)) {
+		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+	}
+	for _, name := range req.SubscribedTopicNames {
+		if !z.can(acl.OpDescribe, acl.Topic(name)) {
+			return nil, denyWhole(req, kerr.TopicAuthorizationFailed)
+		}
+	}
+	return nil, nil
+}

@@ -31,7 +31,7 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.Heartbeat:               wholeGroup(kmsg.Heartbeat, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
 	kmsg.LeaveGroup:              wholeGroup(kmsg.LeaveGroup, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
 	kmsg.OffsetDelete:            authzOffsetDelete,
-	kmsg.ConsumerGroupHeartbeat:  wholeGroup(kmsg.ConsumerGroupHeartbeat, func(r *kmsg.ConsumerGroupHeartbeatRequest) string { return r.Group }),
+	kmsg.ConsumerGroupHeartbeat:  authzConsumerGroupHeartbeat,
 	kmsg.OffsetCommit:            authzOffsetCommit,
 	kmsg.OffsetFetch:             authzOffsetFetch,
 	kmsg.DescribeGroups:          withOpsFix(authzDescribeGroups, describeGroupsOps),

@@ -124,6 +124,7 @@ var authzTable = []authzRule{
 	rule(kmsg.Heartbeat, resGroup, acl.OpRead, groupDenied),
 	rule(kmsg.LeaveGroup, resGroup, acl.OpRead, groupDenied),
 	rule(kmsg.ConsumerGroupHeartbeat, resGroup, acl.OpRead, groupDenied),
+	rule(kmsg.ConsumerGroupHeartbeat, resTopic, acl.OpDescribe, topicDenied), // each subscribed topic name
 	rule(kmsg.OffsetCommit, resGroup, acl.OpRead, groupDenied),
 	rule(kmsg.OffsetCommit, resTopic, acl.OpRead, topicDenied),
 	rule(kmsg.OffsetFetch, resGroup, acl.OpDescribe, groupDenied),
