@@ -114,6 +114,7 @@ var authzTable = []authzRule{
 	rule(kmsg.TxnOffsetCommit, resTopic, acl.OpRead, topicDenied),
 	rule(kmsg.WriteTxnMarkers, resCluster, acl.OpClusterAction, clusterDenied),
 	rule(kmsg.DescribeTransactions, resTxnID, acl.OpDescribe, txnIDDenied),
+	rule(kmsg.DescribeTransactions, resTopic, acl.OpDescribe, nil), // the transaction's partitions of the topic
 	rule(kmsg.ListTransactions, resTxnID, acl.OpDescribe, nil),
 	rule(kmsg.DescribeProducers, resTopic, acl.OpRead, topicDenied),
 

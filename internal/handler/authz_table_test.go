@@ -28,7 +28,7 @@ const (
 
 // newAuthzWorld is a secured handler with partitions (topic t), a group
 // coordinator holding group g and a transaction coordinator holding
-// transactional id tx.
+// transactional id tx, whose open transaction holds t/0.
 func newAuthzWorld(t *testing.T, more ...*metadata.Topic) *dataPath {
 	t.Helper()
 	dp := newSecured(t, append([]*metadata.Topic{dpTopic(tabTopic, 1, 2, nil)}, more...)...)
@@ -46,8 +46,15 @@ func newAuthzWorld(t *testing.T, more ...*metadata.Topic) *dataPath {
 	}
 	init := kmsg.NewPtrInitProducerIDRequest()
 	init.Version, init.TransactionalID, init.TransactionTimeoutMillis = 4, kmsg.StringPtr(tabTxnID), 30000
-	if r := dp.as("User:admin", init).(*kmsg.InitProducerIDResponse); r.ErrorCode != 0 {
-		t.Fatalf("seed transactional id: %v", kerr.ErrorForCode(r.ErrorCode))
+	ir := dp.as("User:admin", init).(*kmsg.InitProducerIDResponse)
+	if ir.ErrorCode != 0 {
+		t.Fatalf("seed transactional id: %v", kerr.ErrorForCode(ir.ErrorCode))
+	}
+	add := kmsg.NewPtrAddPartitionsToTxnRequest()
+	add.Version, add.TransactionalID, add.ProducerID, add.ProducerEpoch = 3, tabTxnID, ir.ProducerID, ir.ProducerEpoch
+	add.Topics = []kmsg.AddPartitionsToTxnRequestTopic{{Topic: tabTopic, Partitions: []int32{0}}}
+	if r := dp.as("User:admin", add).(*kmsg.AddPartitionsToTxnResponse); r.Topics[0].Partitions[0].ErrorCode != 0 {
+		t.Fatalf("seed transaction: %v", kerr.ErrorForCode(r.Topics[0].Partitions[0].ErrorCode))
 	}
 	return dp
 }
