@@ -140,6 +140,9 @@ func createACLs(ctx context.Context, cl *kgo.Client, out io.Writer, bindings []m
 	if err != nil {
 		return err
 	}
+	if err := answeredAll("add acls", len(resp.Results), len(req.Creations)); err != nil {
+		return err
+	}
 	for i, r := range resp.Results {
 		if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
 			return fmt.Errorf("add %s %s: %s", acl.DescribePattern(bindings[i]), acl.Describe(bindings[i]), brokerMessage(err, r.ErrorMessage))
@@ -148,8 +151,10 @@ func createACLs(ctx context.Context, cl *kgo.Client, out io.Writer, bindings []m
 	return nil
 }
 
+// brokerMessage is err followed by the broker's message, unless that only
+// repeats the code's description.
 func brokerMessage(err error, msg *string) string {
-	if msg != nil && *msg != "" {
+	if msg != nil && *msg != "" && !strings.Contains(err.Error(), *msg) {
 		return fmt.Sprintf("%v: %s", err, *msg)
 	}
 	return err.Error()
@@ -222,6 +227,9 @@ func (o *aclsOptions) removeACLs(ctx context.Context, cl *kgo.Client, in io.Read
 	req.Filters = filters
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
+		return err
+	}
+	if err := answeredAll("remove acls", len(resp.Results), len(req.Filters)); err != nil {
 		return err
 	}
 	var removed []metadata.ACL

@@ -50,3 +50,13 @@ func adminError(err error, msg string) error {
 	}
 	return brokerError(ke.Code, &msg)
 }
+
+// answeredAll fails when the broker answered fewer (or more) results than
+// items were asked: it did not say what became of the rest, so the command
+// must not report success.
+func answeredAll(what string, got, asked int) error {
+	if got != asked {
+		return fmt.Errorf("%s: the broker answered %d results for %d requested", what, got, asked)
+	}
+	return nil
+}

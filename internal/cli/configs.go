@@ -194,6 +194,9 @@ func (o *configsOptions) runAlter(ctx context.Context, cc *clientConfig, adm *ka
 	if err != nil {
 		return cc.timeoutError("alter configs", err)
 	}
+	if len(resps) == 0 {
+		return fmt.Errorf("alter %s: the broker answered no result", what)
+	}
 	for _, r := range resps {
 		if err := adminError(r.Err, r.ErrMessage); err != nil {
 			return fmt.Errorf("alter %s: %w", what, err)

@@ -129,6 +129,9 @@ func (o *configsOptions) alterQuotas(ctx context.Context, cc *clientConfig, cl *
 	if err != nil {
 		return cc.timeoutError("alter client quotas", err)
 	}
+	if err := answeredAll("alter quotas of "+o.quotaEntityLabel(), len(resp.Entries), len(req.Entries)); err != nil {
+		return err
+	}
 	for _, e := range resp.Entries {
 		if err := kerr.ErrorForCode(e.ErrorCode); err != nil {
 			return fmt.Errorf("alter quotas of %s: %s", o.quotaEntityLabel(), brokerMessage(err, e.ErrorMessage))

@@ -111,6 +111,9 @@ func (o *configsOptions) runUsers(ctx context.Context, cc *clientConfig, out io.
 		if err := res.Error(); err != nil {
 			return fmt.Errorf("alter user SCRAM credentials of %s: %w", o.entityName, err)
 		}
+		if _, ok := res[o.entityName]; !ok {
+			return fmt.Errorf("alter user SCRAM credentials of %s: the broker answered no result for the user", o.entityName)
+		}
 		fmt.Fprintf(out, "Completed updating config for user %s.\n", o.entityName)
 		return nil
 	}

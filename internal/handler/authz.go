@@ -9,9 +9,9 @@ package handler
 // request the items the principal may not touch and returns a fix that
 // adds those items back to the served response with their error code
 // (TOPIC_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, ...), as Kafka
-// answers them. APIs without a hook need ALTER on the cluster, so a new API
-// is closed until someone writes its rule; authzExempt lists the few that
-// every connection may use.
+// answers them. What each API needs is written down in the authorization
+// table (authz_table.go): the APIs whose only need is an operation on the
+// cluster are served from it, and an API without a row is refused.
 //
 // Requests a node sends itself in-process (the active controller's own
 // broker registration and heartbeats) carry no principal and are trusted.
@@ -38,12 +38,6 @@ type authz struct {
 // authzHook checks one request; see the file comment.
 type authzHook func(z *authz, req kmsg.Request) (fix func(kmsg.Response), deny kmsg.Response)
 
-// authzExempt are the APIs a connection may use before and without any
-// grant: version discovery and authentication.
-var authzExempt = map[kmsg.Key]bool{
-	kmsg.ApiVersions: true, kmsg.SASLHandshake: true, kmsg.SASLAuthenticate: true,
-}
-
 // authorize runs the request's hook. Both results are nil when the request
 // is to be served as it is.
 func (h *Handler) authorize(req *protocol.Request) (fix func(kmsg.Response), deny kmsg.Response) {
@@ -53,7 +47,10 @@ func (h *Handler) authorize(req *protocol.Request) (fix func(kmsg.Response), den
 	z := &authz{h: h, principal: req.Principal, host: req.ClientHost, im: h.Image()}
 	hook, ok := authzHooks[kmsg.Key(req.Key)]
 	if !ok {
-		hook = wholeCluster(acl.OpAlter)
+		hook, ok = tableHooks[kmsg.Key(req.Key)]
+	}
+	if !ok {
+		hook = refuse
 	}
 	return hook(z, req.Body)
 }
@@ -106,7 +103,111 @@ func denyWhole(req kmsg.Request, code *kerr.Error) kmsg.Response {
 		msg := code.Description
 		f.Set(reflect.ValueOf(&msg))
 	}
+	denyEachItem(req, resp, code)
 	return resp
+}
+
+// denyEachItem answers every item of req with code, in the responses that
+// carry their errors per item, as Kafka's error responses do: an empty
+// result list would read as "nothing was asked" (clients report "received
+// 0 results" and carry on).
+func denyEachItem(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	msg := &code.Description
+	switch r := req.(type) {
+	case *kmsg.TxnOffsetCommitRequest:
+		out := resp.(*kmsg.TxnOffsetCommitResponse)
+		for _, t := range r.Topics {
+			out.Topics = append(out.Topics, txnOffsetCommitErrors(t, code.Code))
+		}
+	case *kmsg.CreateACLsRequest:
+		out := resp.(*kmsg.CreateACLsResponse)
+		for range r.Creations {
+			res := kmsg.NewCreateACLsResponseResult()
+			res.ErrorCode, res.ErrorMessage = code.Code, msg
+			out.Results = append(out.Results, res)
+		}
+	case *kmsg.DeleteACLsRequest:
+		out := resp.(*kmsg.DeleteACLsResponse)
+		for range r.Filters {
+			res := kmsg.NewDeleteACLsResponseResult()
+			res.ErrorCode, res.ErrorMessage = code.Code, msg
+			out.Results = append(out.Results, res)
+		}
+	case *kmsg.AlterUserSCRAMCredentialsRequest:
+		out := resp.(*kmsg.AlterUserSCRAMCredentialsResponse)
+		seen := map[string]bool{}
+		add := func(user string) {
+			if seen[user] {
+				return
+			}
+			seen[user] = true
+			res := kmsg.NewAlterUserSCRAMCredentialsResponseResult()
+			res.User, res.ErrorCode, res.ErrorMessage = user, code.Code, msg
+			out.Results = append(out.Results, res)
+		}
+		for _, d := range r.Deletions {
+			add(d.Name)
+		}
+		for _, u := range r.Upsertions {
+			add(u.Name)
+		}
+	case *kmsg.AlterClientQuotasRequest:
+		out := resp.(*kmsg.AlterClientQuotasResponse)
+		for _, e := range r.Entries {
+			res := kmsg.NewAlterClientQuotasResponseEntry()
+			res.ErrorCode, res.ErrorMessage = code.Code, msg
+			for _, ent := range e.Entity {
+				re := kmsg.NewAlterClientQuotasResponseEntryEntity()
+				re.Type, re.Name = ent.Type, ent.Name
+				res.Entity = append(res.Entity, re)
+			}
+			out.Entries = append(out.Entries, res)
+		}
+	case *kmsg.WriteTxnMarkersRequest:
+		out := resp.(*kmsg.WriteTxnMarkersResponse)
+		for _, m := range r.Markers {
+			rm := kmsg.NewWriteTxnMarkersResponseMarker()
+			rm.ProducerID = m.ProducerID
+			for _, t := range m.Topics {
+				rt := kmsg.NewWriteTxnMarkersResponseMarkerTopic()
+				rt.Topic = t.Topic
+				for _, p := range t.Partitions {
+					rp := kmsg.NewWriteTxnMarkersResponseMarkerTopicPartition()
+					rp.Partition, rp.ErrorCode = p, code.Code
+					rt.Partitions = append(rt.Partitions, rp)
+				}
+				rm.Topics = append(rm.Topics, rt)
+			}
+			out.Markers = append(out.Markers, rm)
+		}
+	case *kmsg.ElectLeadersRequest:
+		out := resp.(*kmsg.ElectLeadersResponse)
+		for _, t := range r.Topics {
+			rt := kmsg.NewElectLeadersResponseTopic()
+			rt.Topic = t.Topic
+			for _, p := range t.Partitions {
+				rp := kmsg.NewElectLeadersResponseTopicPartition()
+				rp.Partition, rp.ErrorCode, rp.ErrorMessage = p, code.Code, msg
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			out.Topics = append(out.Topics, rt)
+		}
+	case *kmsg.OffsetFetchRequest:
+		out := resp.(*kmsg.OffsetFetchResponse)
+		if r.Version >= 2 { // the top-level error code says it
+			return
+		}
+		for _, t := range r.Topics {
+			rt := kmsg.NewOffsetFetchResponseTopic()
+			rt.Topic = t.Topic
+			for _, p := range t.Partitions {
+				rp := kmsg.NewOffsetFetchResponseTopicPartition()
+				rp.Partition, rp.Offset, rp.LeaderEpoch, rp.ErrorCode = p, -1, -1, code.Code
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			out.Topics = append(out.Topics, rt)
+		}
+	}
 }
 
 // wholeCluster is the hook of APIs that need op on the cluster resource.
@@ -119,8 +220,10 @@ func wholeCluster(op acl.Operation) authzHook {
 	}
 }
 
-// wholeGroup is the hook of group APIs that need op on the request's group.
-func wholeGroup[T kmsg.Request](op acl.Operation, group func(T) string) authzHook {
+// wholeGroup is the hook of group APIs that need their row's operation on
+// the request's group.
+func wholeGroup[T kmsg.Request](key kmsg.Key, group func(T) string) authzHook {
+	op := tableOp(key, resGroup)
 	return func(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 		if z.can(op, acl.Group(group(req.(T)))) {
 			return nil, nil
@@ -130,6 +233,7 @@ func wholeGroup[T kmsg.Request](op acl.Operation, group func(T) string) authzHoo
 }
 
 // splitAllowed keeps in *items those ok accepts and returns the others.
+// When it denies every item, *items is left empty but not nil.
 func splitAllowed[T any](items *[]T, ok func(*T) bool) []T {
 	var kept, denied []T
 	for i := range *items {
@@ -140,6 +244,9 @@ func splitAllowed[T any](items *[]T, ok func(*T) bool) []T {
 		}
 	}
 	if denied != nil {
+		if kept == nil {
+			kept = []T{} // not nil: in several requests nil means "every item"
+		}
 		*items = kept
 	}
 	return denied

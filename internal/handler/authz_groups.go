@@ -67,7 +67,8 @@ func authzOffsetCommit(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.R
 }
 
 // authzOffsetFetch needs DESCRIBE on the group; topics the principal may
-// not DESCRIBE are left out of an all-topics answer and fail when named.
+// not DESCRIBE are left out of an all-topics answer and answer
+// TOPIC_AUTHORIZATION_FAILED when named.
 func authzOffsetFetch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.OffsetFetchRequest)
 	canTopic := z.canTopic(acl.OpDescribe)
@@ -98,12 +99,43 @@ func authzOffsetFetch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Re
 	deniedGroups := splitAllowed(&req.Groups, func(g *kmsg.OffsetFetchRequestGroup) bool {
 		return z.can(acl.OpDescribe, acl.Group(g.Group))
 	})
+	deniedTopics := map[string][]kmsg.OffsetFetchRequestGroupTopic{} // by group
+	allTopics := map[string]bool{}
+	for i := range req.Groups {
+		g := &req.Groups[i]
+		if g.Topics == nil {
+			allTopics[g.Group] = true
+			continue
+		}
+		if d := splitAllowed(&g.Topics, func(t *kmsg.OffsetFetchRequestGroupTopic) bool {
+			return canTopic(z.topicName(t.Topic, t.TopicID))
+		}); d != nil {
+			deniedTopics[g.Group] = d
+		}
+	}
 	return func(r kmsg.Response) {
 		resp := r.(*kmsg.OffsetFetchResponse)
 		for i := range resp.Groups {
-			splitAllowed(&resp.Groups[i].Topics, func(t *kmsg.OffsetFetchResponseGroupTopic) bool {
-				return canTopic(z.topicName(t.Topic, t.TopicID))
-			})
+			rg := &resp.Groups[i]
+			if allTopics[rg.Group] {
+				splitAllowed(&rg.Topics, func(t *kmsg.OffsetFetchResponseGroupTopic) bool {
+					return canTopic(z.topicName(t.Topic, t.TopicID))
+				})
+			}
+			if rg.ErrorCode != 0 {
+				continue
+			}
+			for _, t := range deniedTopics[rg.Group] {
+				rt := kmsg.NewOffsetFetchResponseGroupTopic()
+				rt.Topic, rt.TopicID = t.Topic, t.TopicID
+				for _, p := range t.Partitions {
+					rp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
+					rp.Partition, rp.Offset, rp.LeaderEpoch = p, -1, -1
+					rp.ErrorCode = kerr.TopicAuthorizationFailed.Code
+					rt.Partitions = append(rt.Partitions, rp)
+				}
+				rg.Topics = append(rg.Topics, rt)
+			}
 		}
 		for _, g := range deniedGroups {
 			rg := kmsg.NewOffsetFetchResponseGroup()
@@ -156,4 +188,40 @@ func authzListGroups(z *authz, _ kmsg.Request) (func(kmsg.Response), kmsg.Respon
 		resp := r.(*kmsg.ListGroupsResponse)
 		splitAllowed(&resp.Groups, func(g *kmsg.ListGroupsResponseGroup) bool { return z.can(acl.OpDescribe, acl.Group(g.Group)) })
 	}, nil
+}
+
+// authzOffsetDelete needs DELETE on the group and READ on each topic.
+func authzOffsetDelete(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.OffsetDeleteRequest)
+	if !z.can(acl.OpDelete, acl.Group(req.Group)) {
+		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+	}
+	denied := splitAllowed(&req.Topics, func(t *kmsg.OffsetDeleteRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
+	return topicErrors(denied, func(r kmsg.Response, t kmsg.OffsetDeleteRequestTopic) {
+		resp := r.(*kmsg.OffsetDeleteResponse)
+		rt := kmsg.NewOffsetDeleteResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := kmsg.NewOffsetDeleteResponseTopicPartition()
+			rp.Partition, rp.ErrorCode = p.Partition, kerr.TopicAuthorizationFailed.Code
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	})
+}
+
+// authzConsumerGroupHeartbeat needs READ on the group and DESCRIBE on
+// every subscribed topic name (KIP-848): a subscription naming a topic
+// the principal may not see fails whole with TOPIC_AUTHORIZATION_FAILED.
+func authzConsumerGroupHeartbeat(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.ConsumerGroupHeartbeatRequest)
+	if !z.can(acl.OpRead, acl.Group(req.Group)) {
+		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+	}
+	for _, name := range req.SubscribedTopicNames {
+		if !z.can(acl.OpDescribe, acl.Topic(name)) {
+			return nil, denyWhole(req, kerr.TopicAuthorizationFailed)
+		}
+	}
+	return nil, nil
 }

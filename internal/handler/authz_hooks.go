@@ -12,56 +12,40 @@ import (
 )
 
 var authzHooks = map[kmsg.Key]authzHook{
-	kmsg.Produce:                      authzProduce,
-	kmsg.Fetch:                        authzFetch,
-	kmsg.ListOffsets:                  authzListOffsets,
-	kmsg.Metadata:                     withOpsFix(authzMetadata, metadataOps),
-	kmsg.OffsetForLeaderEpoch:         authzOffsetForLeaderEpoch,
-	kmsg.CreateTopics:                 authzCreateTopics,
-	kmsg.DeleteTopics:                 authzDeleteTopics,
-	kmsg.DeleteRecords:                authzDeleteRecords,
-	kmsg.CreatePartitions:             authzCreatePartitions,
-	kmsg.InitProducerID:               authzInitProducerID,
-	kmsg.DescribeConfigs:              authzDescribeConfigs,
-	kmsg.AlterConfigs:                 authzAlterConfigs,
-	kmsg.IncrementalAlterConfigs:      authzIncrementalAlterConfigs,
-	kmsg.FindCoordinator:              authzFindCoordinator,
-	kmsg.JoinGroup:                    wholeGroup(acl.OpRead, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
-	kmsg.SyncGroup:                    wholeGroup(acl.OpRead, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
-	kmsg.Heartbeat:                    wholeGroup(acl.OpRead, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
-	kmsg.LeaveGroup:                   wholeGroup(acl.OpRead, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
-	kmsg.OffsetDelete:                 wholeGroup(acl.OpDelete, func(r *kmsg.OffsetDeleteRequest) string { return r.Group }),
-	kmsg.ConsumerGroupHeartbeat:       wholeGroup(acl.OpRead, func(r *kmsg.ConsumerGroupHeartbeatRequest) string { return r.Group }),
-	kmsg.OffsetCommit:                 authzOffsetCommit,
-	kmsg.OffsetFetch:                  authzOffsetFetch,
-	kmsg.DescribeGroups:               withOpsFix(authzDescribeGroups, describeGroupsOps),
-	kmsg.ConsumerGroupDescribe:        authzConsumerGroupDescribe,
-	kmsg.DeleteGroups:                 authzDeleteGroups,
-	kmsg.ListGroups:                   authzListGroups,
-	kmsg.DescribeCluster:              withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps),
-	kmsg.DescribeLogDirs:              wholeCluster(acl.OpDescribe),
-	kmsg.DescribeQuorum:               wholeCluster(acl.OpDescribe),
-	kmsg.ListPartitionReassignments:   wholeCluster(acl.OpDescribe),
-	kmsg.AlterPartitionAssignments:    wholeCluster(acl.OpAlter),
-	kmsg.ElectLeaders:                 wholeCluster(acl.OpAlter),
-	kmsg.AlterPartition:               wholeCluster(acl.OpClusterAction),
-	kmsg.BrokerRegistration:           wholeCluster(acl.OpClusterAction),
-	kmsg.BrokerHeartbeat:              wholeCluster(acl.OpClusterAction),
-	kmsg.CreateACLs:                   wholeCluster(acl.OpAlter),
-	kmsg.DeleteACLs:                   wholeCluster(acl.OpAlter),
-	kmsg.DescribeACLs:                 wholeCluster(acl.OpDescribe),
-	kmsg.DescribeClientQuotas:         wholeCluster(acl.OpDescribeConfigs),
-	kmsg.AlterClientQuotas:            wholeCluster(acl.OpAlterConfigs),
-	kmsg.DescribeUserSCRAMCredentials: wholeCluster(acl.OpDescribe),
-	kmsg.AlterUserSCRAMCredentials:    wholeCluster(acl.OpAlter),
-	kmsg.AddPartitionsToTxn:           authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
-	kmsg.AddOffsetsToTxn:              authzTxn(func(r *kmsg.AddOffsetsToTxnRequest) string { return r.TransactionalID }),
-	kmsg.EndTxn:                       authzTxn(func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
-	kmsg.TxnOffsetCommit:              authzTxn(func(r *kmsg.TxnOffsetCommitRequest) string { return r.TransactionalID }),
-	kmsg.WriteTxnMarkers:              wholeCluster(acl.OpClusterAction),
-	kmsg.DescribeTransactions:         wholeCluster(acl.OpDescribe),
-	kmsg.ListTransactions:             wholeCluster(acl.OpDescribe),
-	kmsg.DescribeProducers:            wholeCluster(acl.OpDescribe),
+	kmsg.Produce:                 authzProduce,
+	kmsg.Fetch:                   authzFetch,
+	kmsg.ListOffsets:             authzListOffsets,
+	kmsg.Metadata:                withOpsFix(authzMetadata, metadataOps),
+	kmsg.OffsetForLeaderEpoch:    authzOffsetForLeaderEpoch,
+	kmsg.CreateTopics:            authzCreateTopics,
+	kmsg.DeleteTopics:            authzDeleteTopics,
+	kmsg.DeleteRecords:           authzDeleteRecords,
+	kmsg.CreatePartitions:        authzCreatePartitions,
+	kmsg.InitProducerID:          authzInitProducerID,
+	kmsg.DescribeConfigs:         authzDescribeConfigs,
+	kmsg.AlterConfigs:            authzAlterConfigs,
+	kmsg.IncrementalAlterConfigs: authzIncrementalAlterConfigs,
+	kmsg.FindCoordinator:         authzFindCoordinator,
+	kmsg.JoinGroup:               wholeGroup(kmsg.JoinGroup, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
+	kmsg.SyncGroup:               wholeGroup(kmsg.SyncGroup, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
+	kmsg.Heartbeat:               wholeGroup(kmsg.Heartbeat, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
+	kmsg.LeaveGroup:              wholeGroup(kmsg.LeaveGroup, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
+	kmsg.OffsetDelete:            authzOffsetDelete,
+	kmsg.ConsumerGroupHeartbeat:  authzConsumerGroupHeartbeat,
+	kmsg.OffsetCommit:            authzOffsetCommit,
+	kmsg.OffsetFetch:             authzOffsetFetch,
+	kmsg.DescribeGroups:          withOpsFix(authzDescribeGroups, describeGroupsOps),
+	kmsg.ConsumerGroupDescribe:   authzConsumerGroupDescribe,
+	kmsg.DeleteGroups:            authzDeleteGroups,
+	kmsg.ListGroups:              authzListGroups,
+	kmsg.DescribeCluster:         withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps),
+	kmsg.AddPartitionsToTxn:      authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
+	kmsg.AddOffsetsToTxn:         authzAddOffsetsToTxn,
+	kmsg.EndTxn:                  authzTxn(kmsg.EndTxn, func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
+	kmsg.TxnOffsetCommit:         authzTxnOffsetCommit,
+	kmsg.DescribeTransactions:    authzDescribeTransactions,
+	kmsg.ListTransactions:        authzListTransactions,
+	kmsg.DescribeProducers:       authzDescribeProducers,
 }
 
 func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
@@ -95,12 +79,19 @@ func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Respon
 
 func authzFetch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.FetchRequest)
+	var denied []kmsg.FetchRequestTopic
 	if req.ReplicaID >= 0 || req.ReplicaState.ID >= 0 {
-		return wholeCluster(acl.OpClusterAction)(z, kreq)
+		// A follower needs CLUSTER_ACTION; without it every partition
+		// answers TOPIC_AUTHORIZATION_FAILED, as Kafka.
+		if z.can(acl.OpClusterAction, acl.Cluster()) {
+			return nil, nil
+		}
+		denied, req.Topics = req.Topics, []kmsg.FetchRequestTopic{}
+	} else {
+		denied = splitAllowed(&req.Topics, func(t *kmsg.FetchRequestTopic) bool {
+			return z.canTopicOrID(acl.OpRead, t.Topic, t.TopicID)
+		})
 	}
-	denied := splitAllowed(&req.Topics, func(t *kmsg.FetchRequestTopic) bool {
-		return z.canTopicOrID(acl.OpRead, t.Topic, t.TopicID)
-	})
 	if denied == nil {
 		return nil, nil
 	}
@@ -142,16 +133,22 @@ func authzListOffsets(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Re
 }
 
 // authzOffsetForLeaderEpoch: a follower (ReplicaID >= 0) needs
-// CLUSTER_ACTION, a consumer DESCRIBE on each topic.
+// CLUSTER_ACTION (else every partition answers CLUSTER_AUTHORIZATION_FAILED),
+// a consumer DESCRIBE on each topic.
 func authzOffsetForLeaderEpoch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.OffsetForLeaderEpochRequest)
-	replicaOK := req.ReplicaID >= 0 && z.can(acl.OpClusterAction, acl.Cluster())
-	if replicaOK {
-		return nil, nil
+	code := kerr.TopicAuthorizationFailed.Code
+	var denied []kmsg.OffsetForLeaderEpochRequestTopic
+	if req.ReplicaID >= 0 {
+		if z.can(acl.OpClusterAction, acl.Cluster()) {
+			return nil, nil
+		}
+		denied, req.Topics, code = req.Topics, nil, kerr.ClusterAuthorizationFailed.Code
+	} else {
+		denied = splitAllowed(&req.Topics, func(t *kmsg.OffsetForLeaderEpochRequestTopic) bool {
+			return z.can(acl.OpDescribe, acl.Topic(t.Topic))
+		})
 	}
-	denied := splitAllowed(&req.Topics, func(t *kmsg.OffsetForLeaderEpochRequestTopic) bool {
-		return req.ReplicaID < 0 && z.can(acl.OpDescribe, acl.Topic(t.Topic))
-	})
 	if denied == nil {
 		return nil, nil
 	}
@@ -162,7 +159,7 @@ func authzOffsetForLeaderEpoch(z *authz, kreq kmsg.Request) (func(kmsg.Response)
 			rt.Topic = t.Topic
 			for _, p := range t.Partitions {
 				rp := kmsg.NewOffsetForLeaderEpochResponseTopicPartition()
-				rp.Partition, rp.ErrorCode = p.Partition, kerr.TopicAuthorizationFailed.Code
+				rp.Partition, rp.ErrorCode = p.Partition, code
 				rp.LeaderEpoch, rp.EndOffset = -1, -1
 				rt.Partitions = append(rt.Partitions, rp)
 			}
@@ -189,14 +186,108 @@ func authzInitProducerID(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg
 	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
 }
 
-// authzTxn is the hook of the transaction APIs: WRITE on the
-// transactional id. Their topics and groups are checked by the serving
-// coordinator's own rules where Kafka checks them.
-func authzTxn[T kmsg.Request](id func(T) string) authzHook {
+// authzTxn is the hook of EndTxn: its row's operation on the
+// transactional id.
+func authzTxn[T kmsg.Request](key kmsg.Key, id func(T) string) authzHook {
+	op := tableOp(key, resTxnID)
 	return func(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
-		if z.can(acl.OpWrite, acl.TransactionalID(id(req.(T)))) {
+		if z.can(op, acl.TransactionalID(id(req.(T)))) {
 			return nil, nil
 		}
 		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
+}
+
+// authzAddOffsetsToTxn needs WRITE on the transactional id and READ on
+// the group: the transaction's offsets will become the group's.
+func authzAddOffsetsToTxn(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.AddOffsetsToTxnRequest)
+	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
+		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+	}
+	if !z.can(acl.OpRead, acl.Group(req.Group)) {
+		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+	}
+	return nil, nil
+}
+
+// authzTxnOffsetCommit needs WRITE on the transactional id and READ on the
+// group (else every partition answers the error) and READ on each topic
+// (else that topic's partitions answer TOPIC_AUTHORIZATION_FAILED and the
+// others are committed), as OffsetCommit.
+func authzTxnOffsetCommit(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.TxnOffsetCommitRequest)
+	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
+		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+	}
+	if !z.can(acl.OpRead, acl.Group(req.Group)) {
+		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+	}
+	denied := splitAllowed(&req.Topics, func(t *kmsg.TxnOffsetCommitRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
+	return topicErrors(denied, func(r kmsg.Response, t kmsg.TxnOffsetCommitRequestTopic) {
+		resp := r.(*kmsg.TxnOffsetCommitResponse)
+		resp.Topics = append(resp.Topics, txnOffsetCommitErrors(t, kerr.TopicAuthorizationFailed.Code))
+	})
+}
+
+// txnOffsetCommitErrors answers each of t's partitions with code.
+func txnOffsetCommitErrors(t kmsg.TxnOffsetCommitRequestTopic, code int16) kmsg.TxnOffsetCommitResponseTopic {
+	rt := kmsg.NewTxnOffsetCommitResponseTopic()
+	rt.Topic = t.Topic
+	for _, p := range t.Partitions {
+		rp := kmsg.NewTxnOffsetCommitResponseTopicPartition()
+		rp.Partition, rp.ErrorCode = p.Partition, code
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	return rt
+}
+
+// authzDescribeProducers needs READ on each topic (KIP-664).
+func authzDescribeProducers(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.DescribeProducersRequest)
+	denied := splitAllowed(&req.Topics, func(t *kmsg.DescribeProducersRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
+	return topicErrors(denied, func(r kmsg.Response, t kmsg.DescribeProducersRequestTopic) {
+		resp := r.(*kmsg.DescribeProducersResponse)
+		rt := kmsg.NewDescribeProducersResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := kmsg.NewDescribeProducersResponseTopicPartition()
+			rp.Partition, rp.ErrorCode = p, kerr.TopicAuthorizationFailed.Code
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		resp.Topics = append(resp.Topics, rt)
+	})
+}
+
+// authzDescribeTransactions needs DESCRIBE on each transactional id
+// (KIP-664); the partitions of topics the principal may not DESCRIBE are
+// left out of the answer.
+func authzDescribeTransactions(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.DescribeTransactionsRequest)
+	denied := splitAllowed(&req.TransactionalIDs, func(id *string) bool { return z.can(acl.OpDescribe, acl.TransactionalID(*id)) })
+	return func(r kmsg.Response) {
+		resp := r.(*kmsg.DescribeTransactionsResponse)
+		for i := range resp.TransactionStates {
+			splitAllowed(&resp.TransactionStates[i].Topics, func(t *kmsg.DescribeTransactionsResponseTransactionStateTopic) bool {
+				return z.can(acl.OpDescribe, acl.Topic(t.Topic))
+			})
+		}
+		for _, id := range denied {
+			st := kmsg.NewDescribeTransactionsResponseTransactionState()
+			st.TransactionalID, st.ErrorCode = id, kerr.TransactionalIDAuthorizationFailed.Code
+			st.ProducerID, st.ProducerEpoch = -1, -1
+			resp.TransactionStates = append(resp.TransactionStates, st)
+		}
+	}, nil
+}
+
+// authzListTransactions lists only the transactional ids the principal
+// may DESCRIBE (KIP-664).
+func authzListTransactions(z *authz, _ kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	return func(r kmsg.Response) {
+		resp := r.(*kmsg.ListTransactionsResponse)
+		splitAllowed(&resp.TransactionStates, func(s *kmsg.ListTransactionsResponseTransactionState) bool {
+			return z.can(acl.OpDescribe, acl.TransactionalID(s.TransactionalID))
+		})
+	}, nil
 }

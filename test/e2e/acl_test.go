@@ -248,3 +248,37 @@ func mustBe(t *testing.T, what string, err error, want ...error) {
 	}
 	t.Fatalf("%s: got %v, want %s", what, err, fmt.Sprint(want))
 }
+
+// issue 11, defect 9: an admin write the broker refuses makes the command
+// fail with a one-line message, and changes nothing.
+func TestACLDeniedAdminCommandsFail(t *testing.T) {
+	b := startACLBroker(t)
+	harness.MustTool(t, 30*time.Second, "", "topics", "--bootstrap-server", b.addr, "--command-config", b.adminProps,
+		"--create", "--topic", "app-events", "--partitions", "1", "--replication-factor", "1")
+	b.acls(t, "--add", "--allow-principal", "User:alice", "--operation", "Read", "--topic", "app-events")
+	aliceProps := filepath.Join(t.TempDir(), "alice.properties")
+	body := "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n" +
+		`sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="alice-secret";` + "\n"
+	if err := os.WriteFile(aliceProps, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"--bootstrap-server", b.addr, "--command-config", aliceProps}
+	for name, args := range map[string][]string{
+		"acls --add":           {"acls", "--add", "--allow-principal", "User:alice", "--operation", "All", "--topic", "*"},
+		"acls --remove":        {"acls", "--remove", "--force", "--allow-principal", "User:alice", "--topic", "app-events"},
+		"configs topic":        {"configs", "--alter", "--entity-type", "topics", "--entity-name", "app-events", "--add-config", "retention.ms=1000"},
+		"configs users":        {"configs", "--alter", "--entity-type", "users", "--entity-name", "bob", "--add-config", "SCRAM-SHA-256=[password=bob-secret]"},
+		"configs client quota": {"configs", "--alter", "--entity-type", "clients", "--entity-name", "c1", "--add-config", "producer_byte_rate=1024"},
+	} {
+		r := harness.Tool(t, 30*time.Second, "", append(args[:1:1], append(base, args[1:]...)...)...)
+		stderr := strings.TrimSpace(r.Stderr)
+		t.Logf("%s: %s", name, stderr)
+		if r.Err == nil || strings.Contains(stderr, "\n") || !strings.Contains(strings.ToLower(stderr), "authorization") {
+			t.Errorf("%s by an unauthorized user: want a non-zero exit and one line about authorization, got %s", name, r)
+		}
+	}
+	listed := b.acls(t, "--list", "--topic", "app-events")
+	if !strings.Contains(listed, "principal=User:alice, host=*, operation=READ") {
+		t.Fatalf("alice's refused --remove removed her ACL:\n%s", listed)
+	}
+}
