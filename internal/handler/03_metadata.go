@@ -21,6 +21,7 @@ package handler
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -219,7 +220,12 @@ func (h *Handler) describeTopic(im *metadata.Image, t *metadata.Topic) kmsg.Meta
 		if p.Leader < 0 {
 			mp.ErrorCode = kerr.LeaderNotAvailable.Code
 		} else if p.Leader == h.NodeID && h.Partitions.Partition(t.Name, p.Index) == nil {
-			mp.ErrorCode = kerr.LeaderNotAvailable.Code // not opened here yet
+			mp.ErrorCode = kerr.LeaderNotAvailable.Code // not opened here yet, or offline
+			if h.Partitions.Offline(t.Name, p.Index) != nil && !slices.Contains(mp.OfflineReplicas, h.NodeID) {
+				// Our log failed to open: Kafka lists the replica of a
+				// failed log dir as offline.
+				mp.OfflineReplicas = append(mp.OfflineReplicas, h.NodeID)
+			}
 		}
 		mt.Partitions = append(mt.Partitions, mp)
 	}

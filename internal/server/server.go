@@ -240,11 +240,14 @@ func (s *Server) startPartitions() error {
 		int(s.cfg.LogCleanerDedupeBufferSize/24), s.cfg.LogCleanerEnable)
 	s.cluster = s.newCluster()
 	updates, unsubscribe := s.ctrl.Subscribe()
-	if err := s.parts.ApplyImage(s.ctrl.Image()); err != nil {
+	im := s.ctrl.Image()
+	if err := s.parts.ApplyImage(im); err != nil {
+		// The partitions that failed are offline (KAFKA_STORAGE_ERROR);
+		// the others serve.
 		s.logger.Error("open partitions", "err", err)
 	}
-	s.cluster.applyImage(s.ctrl.Image())
-	s.parts.RemoveOrphans()
+	s.cluster.applyImage(im)
+	s.parts.RemoveOrphans(im)
 	s.parts.Start()
 	s.startGroups()
 	s.applyGroupLeadership(s.ctrl.Image())

@@ -57,6 +57,9 @@ type Log struct {
 	deletions deletions
 	fresh     bool // created by this Open: nothing to recover, nothing to report
 
+	failure    atomic.Pointer[error]        // first storage failure; nil while healthy (failure.go)
+	writeFault atomic.Pointer[func() error] // tests only: see SetWriteFault (failure.go)
+
 	onFsync atomic.Pointer[FsyncObserver] // see SetFsyncObserver (fsync.go)
 	onRoll  atomic.Pointer[RollObserver]  // see SetRollObserver (roll.go)
 }

@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/test/internal/harness"
+)
+
+// TestFailedOpenKeepsAcknowledgedData is issue 11's first defect: a
+// partition whose log cannot be opened at start-up (here a directory where
+// a segment file should be; EMFILE and EIO take the same path) must go
+// offline, answering KAFKA_STORAGE_ERROR, while every other partition
+// serves; its directory must not be removed as an orphan; and once the
+// obstacle is gone a restart serves every acknowledged record again.
+func TestFailedOpenKeepsAcknowledgedData(t *testing.T) {
+	const (
+		topic   = "failed-open"
+		parts   = 10
+		records = 20_000
+		broken  = int32(parts - 1)
+	)
+	b := harness.Start(t, nil)
+	b.CreateTopic(topic, parts, nil)
+	counts := produceRoundRobin(t, b, topic, parts, records)
+
+	b.Stop()
+	brokenDir := filepath.Join(b.LogDir, fmt.Sprintf("%s-%d", topic, broken))
+	obstacle := filepath.Join(brokenDir, "00000000000000099999.log")
+	if err := os.Mkdir(obstacle, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b.Launch()
+
+	if _, err := os.Stat(filepath.Join(brokenDir, "00000000000000000000.log")); err != nil {
+		t.Fatalf("the partition that failed to open lost its first segment: %v", err)
+	}
+	cl := b.Client()
+	// Straight to the broker: the client's routing would first look up a
+	// leader, and Metadata rightly reports none for the offline partition.
+	br := cl.Broker(1)
+	for p := range int32(parts) {
+		want := int16(0)
+		if p == broken {
+			want = kerr.KafkaStorageError.Code
+		}
+		if got := rawProduceCode(t, br, topic, p); got != want {
+			t.Errorf("produce to partition %d: error %d (%v), want %d", p, got, kerr.ErrorForCode(got), want)
+		} else if want == 0 {
+			counts[p]++
+		}
+	}
+	if got := rawFetchCode(t, br, topicID(t, b, topic), broken); got != kerr.KafkaStorageError.Code {
+		t.Errorf("fetch from the offline partition: error %d (%v), want KAFKA_STORAGE_ERROR", got, kerr.ErrorForCode(got))
+	}
+	if got := rawListOffsetsCode(t, br, topic, broken); got != kerr.KafkaStorageError.Code {
+		t.Errorf("list offsets of the offline partition: error %d (%v), want KAFKA_STORAGE_ERROR", got, kerr.ErrorForCode(got))
+	}
+	if strings.Contains(b.Log(), "removed partition") || strings.Contains(b.Log(), "removed orphan") {
+		t.Errorf("start-up removed a partition directory although the topic exists")
+	}
+
+	b.Stop()
+	if err := os.Remove(obstacle); err != nil {
+		t.Fatal(err)
+	}
+	b.Launch()
+	if got := endOffsets(t, b.Admin(), topic); fmt.Sprint(got) != fmt.Sprint(counts) {
+		t.Fatalf("after removing the obstacle: end offsets %v, want %v", got, counts)
+	}
+	got := consumeAll(t, b, topic, counts, 2*time.Minute)
+	for p := range int32(parts) {
+		if int64(len(got[p])) != counts[p] {
+			t.Errorf("partition %d: consumed %d records, acknowledged %d", p, len(got[p]), counts[p])
+		}
+	}
+}
+
+// produceRoundRobin writes n small records over parts partitions with
+// acks=all and returns how many each partition acknowledged.
+func produceRoundRobin(t *testing.T, b *harness.Broker, topic string, parts, n int) map[int32]int64 {
+	t.Helper()
+	cl := b.Client(kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RecordDeliveryTimeout(time.Minute))
+	defer cl.Close()
+	ctx := mustCtx(t, 2*time.Minute)
+	counts := make(map[int32]int64)
+	const chunk = 1000
+	for start := 0; start < n; start += chunk {
+		var recs []*kgo.Record
+		for i := start; i < min(start+chunk, n); i++ {
+			p := int32(i % parts)
+			recs = append(recs, &kgo.Record{Topic: topic, Partition: p, Value: fmt.Appendf(nil, "%d", i)})
+		}
+		if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+			t.Fatalf("produce: %v", err)
+		}
+		for _, r := range recs {
+			counts[r.Partition]++
+		}
+	}
+	return counts
+}
+
+func rawCtx(t *testing.T) context.Context { return mustCtx(t, 15*time.Second) }
+
+// rawProduceCode sends one record to partition p with acks=all and returns
+// the partition's error code, without the client's retries.
+func rawProduceCode(t *testing.T, br *kgo.Broker, topic string, p int32) int16 {
+	t.Helper()
+	req := kmsg.NewPtrProduceRequest()
+	req.Acks, req.TimeoutMillis = -1, 5000
+	rt := kmsg.NewProduceRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewProduceRequestTopicPartition()
+	rp.Partition, rp.Records = p, buildBatch(time.Now().UnixMilli(), []byte("after restart"))
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(rawCtx(t), br)
+	if err != nil {
+		t.Fatalf("produce to %s-%d: %v", topic, p, err)
+	}
+	return resp.Topics[0].Partitions[0].ErrorCode
+}
+
+// rawFetchCode fetches partition p of the topic with id from offset 0
+// (Fetch v13+, by topic ID) and returns its error code.
+func rawFetchCode(t *testing.T, br *kgo.Broker, id [16]byte, p int32) int16 {
+	t.Helper()
+	req := kmsg.NewPtrFetchRequest()
+	req.Version, req.ReplicaID, req.MaxWaitMillis, req.MaxBytes = 13, -1, 100, 1<<20
+	rt := kmsg.NewFetchRequestTopic()
+	rt.TopicID = id
+	rp := kmsg.NewFetchRequestTopicPartition()
+	rp.Partition, rp.PartitionMaxBytes, rp.CurrentLeaderEpoch = p, 1<<20, -1
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(rawCtx(t), br)
+	if err != nil {
+		t.Fatalf("fetch partition %d: %v", p, err)
+	}
+	return resp.Topics[0].Partitions[0].ErrorCode
+}
+
+func topicID(t *testing.T, b *harness.Broker, topic string) [16]byte {
+	t.Helper()
+	td, err := b.Admin().ListTopics(rawCtx(t), topic)
+	if err != nil || td[topic].Err != nil {
+		t.Fatalf("describe %s: %v %v", topic, err, td[topic].Err)
+	}
+	return td[topic].ID
+}
+
+// rawListOffsetsCode asks for partition p's end offset and returns its
+// error code.
+func rawListOffsetsCode(t *testing.T, br *kgo.Broker, topic string, p int32) int16 {
+	t.Helper()
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = topic
+	rp := kmsg.NewListOffsetsRequestTopicPartition()
+	rp.Partition, rp.Timestamp, rp.CurrentLeaderEpoch = p, -1, -1
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(rawCtx(t), br)
+	if err != nil {
+		t.Fatalf("list offsets %s-%d: %v", topic, p, err)
+	}
+	return resp.Topics[0].Partitions[0].ErrorCode
+}
