@@ -24,6 +24,7 @@ import (
 	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/security"
+	"github.com/samsa-io/samsa/internal/storage"
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
@@ -60,6 +61,10 @@ type Server struct {
 	// after the Mux's magic byte, so it gets the controller listener's TLS
 	// (and mTLS) but cannot run a Kafka SASL exchange.
 	raftDial network.DialFunc
+
+	// dirLocks are the .lock files of every log dir and the metadata dir,
+	// taken before anything in them is opened and released last.
+	dirLocks []*storage.DirLock
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -115,10 +120,8 @@ func StartWithOptions(ctx context.Context, cfg *config.Broker, logger *slog.Logg
 }
 
 func (s *Server) start(ctx context.Context) error {
-	for _, dir := range s.cfg.LogDirs {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create log dir: %w", err)
-		}
+	if err := s.lockDirs(); err != nil {
+		return err
 	}
 	s.registry = metrics.NewRegistry()
 	if s.cfg.MetricsListener != "" {
@@ -172,6 +175,28 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.ready.Store(true)
 	s.logger.Info("samsa node started", s.startupSummary()...)
+	return nil
+}
+
+// lockDirs creates every log dir and the metadata dir and locks each
+// (storage.LockDir) before anything in them is opened: a second process
+// on the same directories fails here at once, naming the locked file,
+// instead of blocking on the metadata store's own lock.
+func (s *Server) lockDirs() error {
+	dirs := slices.Clone(s.cfg.LogDirs)
+	if md := s.metadataDir(); !slices.Contains(dirs, md) {
+		dirs = append(dirs, md)
+	}
+	for _, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create log dir: %w", err)
+		}
+		l, err := storage.LockDir(dir)
+		if err != nil {
+			return err
+		}
+		s.dirLocks = append(s.dirLocks, l)
+	}
 	return nil
 }
 
@@ -535,5 +560,9 @@ func (s *Server) Close() error {
 	if s.metrics != nil {
 		errs = append(errs, s.metrics.Close())
 	}
+	for _, l := range s.dirLocks { // last: nothing in the dirs is open any more
+		errs = append(errs, l.Release())
+	}
+	s.dirLocks = nil
 	return errors.Join(errs...)
 }

@@ -177,3 +177,39 @@ func rawListOffsetsCode(t *testing.T, br *kgo.Broker, topic string, p int32) int
 	}
 	return resp.Topics[0].Partitions[0].ErrorCode
 }
+
+// TestSecondServerOnSameDirsFails: a second server started on the log.dirs
+// of a running one (on another port, so only the directories are shared)
+// must exit non-zero at once, naming the locked file, as Kafka does
+// ("Failed to acquire lock on file .lock"), rather than block on the
+// metadata store's lock; the first server must go on serving.
+func TestSecondServerOnSameDirsFails(t *testing.T) {
+	b := harness.Start(t, nil)
+	props, err := os.ReadFile(b.PropsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(props), "\n") {
+		if strings.HasPrefix(l, "listeners=") {
+			l = fmt.Sprintf("listeners=PLAINTEXT://127.0.0.1:%d", harness.FreePort(t))
+		}
+		lines = append(lines, l)
+	}
+	second := filepath.Join(t.TempDir(), "second.properties")
+	if err := os.WriteFile(second, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// The bound only keeps a hung second server from hanging the test.
+	res := harness.Run(30*time.Second, "", harness.Binary(t), "server", second)
+	if res.Err == nil || strings.Contains(res.Err.Error(), "timed out") {
+		t.Fatalf("second server on the same log.dirs: want a prompt non-zero exit, got %s", res)
+	}
+	lock := filepath.Join(b.LogDir, ".lock")
+	if !strings.Contains(res.Stderr, "failed to acquire lock on file "+lock) {
+		t.Errorf("second server's error does not name %s:\n%s", lock, res)
+	}
+	b.CreateTopic("still-serving", 1, nil)
+	produceRoundRobin(t, b, "still-serving", 1, 10)
+}
