@@ -126,3 +126,8 @@ func (m *Manager) orphanReason(im *metadata.Image, tp TopicPartition) string {
 // isNotExist is errors.Is(err, fs.ErrNotExist): only a missing file may be
 // treated as "nothing there"; any other error is a failure to read.
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// SetWriteFault installs a fault injector on the replica's log for tests
+// (storage.Log.SetWriteFault): an error fn returns is taken as the error of
+// the next segment write. Production code never sets one.
+func (p *Partition) SetWriteFault(fn func() error) { p.log.SetWriteFault(fn) }

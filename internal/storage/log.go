@@ -169,7 +169,12 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.closed = true
-	err := l.closeCleanLocked()
+	var err error
+	if l.Failed() == nil {
+		// A failed log is closed without the clean-shutdown record, so the
+		// next Open recovers (revalidates) its tail.
+		err = l.closeCleanLocked()
+	}
 	if cerr := l.closeSegments(); err == nil {
 		err = cerr
 	}

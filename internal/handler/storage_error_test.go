@@ -1,0 +1,31 @@
+package handler
+
+import (
+	"context"
+	"syscall"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// A produce whose write fails for lack of disk space is answered
+// KAFKA_STORAGE_ERROR (as Kafka does), not UNKNOWN_SERVER_ERROR; the
+// partition then stays offline for fetches too, and other partitions serve.
+func TestProduceStorageFailureIsKafkaStorageError(t *testing.T) {
+	dp := newDataPath(t, dpTopic("t", 1, 2, nil))
+	dp.mustProduce("t", 0, plainBatch(t, 2, 1000))
+	dp.m.Partition("t", 0).SetWriteFault(func() error { return syscall.ENOSPC })
+
+	if sp := dp.produce("t", 0, plainBatch(t, 2, 1000)); sp.ErrorCode != kerr.KafkaStorageError.Code {
+		t.Fatalf("produce on a full disk: error %d (%v), want KAFKA_STORAGE_ERROR", sp.ErrorCode, kerr.ErrorForCode(sp.ErrorCode))
+	}
+	id := dp.im.Load().Topics["t"].ID
+	resp := dp.fetch(context.Background(), fetchReq(12, 0, 0, 1<<20,
+		fetchPart{topic: "t", id: id, part: 0, offset: 0, maxBytes: 1 << 20, epoch: -1}))
+	if sp := onlyPartition(t, resp); sp.ErrorCode != kerr.KafkaStorageError.Code {
+		t.Fatalf("fetch from the failed partition: error %d (%v), want KAFKA_STORAGE_ERROR", sp.ErrorCode, kerr.ErrorForCode(sp.ErrorCode))
+	}
+	if sp := dp.produce("t", 1, plainBatch(t, 2, 1000)); sp.ErrorCode != 0 {
+		t.Fatalf("produce to a healthy partition: error %d (%v)", sp.ErrorCode, kerr.ErrorForCode(sp.ErrorCode))
+	}
+}
