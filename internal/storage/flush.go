@@ -54,7 +54,7 @@ func (f *flusher) run(l *Log) {
 		case <-f.kick:
 		case <-timer.C:
 		}
-		if l.flushDue(lastFlush) {
+		if l.Failed() == nil && l.flushDue(lastFlush) { // an offline log is not flushed again
 			lastFlush = time.Now()
 			if err := l.Flush(); err != nil {
 				l.logger.Error("background flush", "err", err)
