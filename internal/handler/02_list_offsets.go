@@ -66,7 +66,7 @@ func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
 		return sp
 	}
 	p := h.Partitions.Partition(topic, rp.Partition)
-	if p == nil && pm.Leader == h.NodeID && h.Partitions.Offline(topic, rp.Partition) != nil {
+	if pm.Leader == h.NodeID && h.Partitions.Offline(topic, rp.Partition) != nil { // failed to open, or a write failed since
 		sp.ErrorCode = kerr.KafkaStorageError.Code
 		return sp
 	}

@@ -34,9 +34,10 @@ type Manager struct {
 	mu      sync.RWMutex
 	parts   map[TopicPartition]*Partition
 	configs map[string]map[string]string // topic -> applied overrides
-	// offline holds the replicas assigned here whose log failed to open
-	// (offline.go). They stay offline, answering KAFKA_STORAGE_ERROR,
-	// until the process restarts; their directories are never removed.
+	// offline (guarded by mu) holds the replicas assigned here whose log
+	// failed to open (offline.go). They stay offline, answering
+	// KAFKA_STORAGE_ERROR, until the process restarts; their directories
+	// are never removed while the image assigns them here.
 	offline map[TopicPartition]offlineReplica
 
 	cancel  context.CancelFunc
