@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -212,4 +213,80 @@ func TestSecondServerOnSameDirsFails(t *testing.T) {
 	}
 	b.CreateTopic("still-serving", 1, nil)
 	produceRoundRobin(t, b, "still-serving", 1, 10)
+}
+
+// TestTooFewFileDescriptorsDeleteNothing is the EMFILE form of issue 11's
+// first defect: a start with `ulimit -n` below what the partitions need
+// must leave the partitions that could not open offline, not try to remove
+// them as orphans; a normal restart then serves every acknowledged record.
+func TestTooFewFileDescriptorsDeleteNothing(t *testing.T) {
+	const (
+		topic   = "few-fds"
+		parts   = 200
+		records = 2000
+	)
+	b := harness.Start(t, nil)
+	b.CreateTopic(topic, parts, nil)
+	counts := produceRoundRobin(t, b, topic, parts, records)
+	b.Stop()
+
+	logFile := filepath.Join(t.TempDir(), "few-fds.log")
+	out, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command("sh", "-c", `ulimit -n 64 && exec "$0" server "$1"`, harness.Binary(t), b.PropsFile)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }() // ends when the process does; the test kills it below
+	var log string
+	err = harness.Poll(time.Minute, func() error {
+		b, _ := os.ReadFile(logFile)
+		log = string(b)
+		select {
+		case err := <-exited:
+			exited <- err
+			return nil // exited on its own: judge what it did
+		default:
+		}
+		if !strings.Contains(log, "samsa node started") {
+			return fmt.Errorf("not started yet")
+		}
+		return nil
+	})
+	_ = cmd.Process.Kill()
+	<-exited
+	if err != nil {
+		t.Fatalf("start with 64 file descriptors: %v\n%s", err, lastLines(log, 20))
+	}
+	b2, _ := os.ReadFile(logFile)
+	log = string(b2)
+	if !strings.Contains(log, "too many open files") {
+		t.Fatalf("64 file descriptors did not run out; the test did not exercise EMFILE:\n%s", lastLines(log, 20))
+	}
+	if strings.Contains(log, "orphan partition") || strings.Contains(log, "removed partition") {
+		t.Errorf("start-up with too few file descriptors tried to remove partition directories of a live topic")
+	}
+	ents, err := os.ReadDir(b.LogDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := 0
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), topic+"-") {
+			dirs++
+		}
+	}
+	if dirs != parts {
+		t.Fatalf("%d of %d partition directories left", dirs, parts)
+	}
+
+	b.Launch()
+	if got := endOffsets(t, b.Admin(), topic); fmt.Sprint(got) != fmt.Sprint(counts) {
+		t.Fatalf("after a normal restart: end offsets %v, want %v", got, counts)
+	}
 }
