@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -183,9 +184,13 @@ func (s *Server) start(ctx context.Context) error {
 // on the same directories fails here at once, naming the locked file,
 // instead of blocking on the metadata store's own lock.
 func (s *Server) lockDirs() error {
-	dirs := slices.Clone(s.cfg.LogDirs)
-	if md := s.metadataDir(); !slices.Contains(dirs, md) {
-		dirs = append(dirs, md)
+	// One lock a directory: flock conflicts between two descriptors of the
+	// same process too, so "/data" and "/data/" must not both be locked.
+	var dirs []string
+	for _, dir := range append(slices.Clone(s.cfg.LogDirs), s.metadataDir()) {
+		if dir = filepath.Clean(dir); !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
 	}
 	for _, dir := range dirs {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
