@@ -219,12 +219,17 @@ func (h *Handler) describeTopic(im *metadata.Image, t *metadata.Topic) kmsg.Meta
 		mp.OfflineReplicas = offlineReplicas(im, p.Replicas)
 		if p.Leader < 0 {
 			mp.ErrorCode = kerr.LeaderNotAvailable.Code
-		} else if p.Leader == h.NodeID && h.Partitions.Partition(t.Name, p.Index) == nil {
-			mp.ErrorCode = kerr.LeaderNotAvailable.Code // not opened here yet, or offline
-			if h.Partitions.Offline(t.Name, p.Index) != nil && !slices.Contains(mp.OfflineReplicas, h.NodeID) {
-				// Our log failed to open: Kafka lists the replica of a
-				// failed log dir as offline.
-				mp.OfflineReplicas = append(mp.OfflineReplicas, h.NodeID)
+		} else if p.Leader == h.NodeID {
+			if h.Partitions.Partition(t.Name, p.Index) == nil {
+				mp.ErrorCode = kerr.LeaderNotAvailable.Code // not opened here yet, or offline
+			}
+			if h.Partitions.Offline(t.Name, p.Index) != nil {
+				// Our log failed to open or to write: Kafka lists the
+				// replica of a failed log dir as offline, and it cannot lead.
+				mp.ErrorCode = kerr.LeaderNotAvailable.Code
+				if !slices.Contains(mp.OfflineReplicas, h.NodeID) {
+					mp.OfflineReplicas = append(mp.OfflineReplicas, h.NodeID)
+				}
 			}
 		}
 		mt.Partitions = append(mt.Partitions, mp)

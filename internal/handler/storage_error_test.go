@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -39,6 +40,13 @@ func TestProduceStorageFailureIsKafkaStorageError(t *testing.T) {
 	lresp := dp.h.listOffsets(context.Background(), lreq).(*kmsg.ListOffsetsResponse)
 	if code := lresp.Topics[0].Partitions[0].ErrorCode; code != kerr.KafkaStorageError.Code {
 		t.Fatalf("list offsets of the failed partition: error %d (%v), want KAFKA_STORAGE_ERROR", code, kerr.ErrorForCode(code))
+	}
+	md := dp.h.metadata(context.Background(), metadataReq(12, false, []string{"t"})).(*kmsg.MetadataResponse)
+	for _, mp := range md.Topics[0].Partitions {
+		offline := mp.Partition == 0
+		if got := mp.ErrorCode == kerr.LeaderNotAvailable.Code && slices.Contains(mp.OfflineReplicas, 1); got != offline {
+			t.Errorf("metadata of partition %d: error %d, offline replicas %v; offline = %v", mp.Partition, mp.ErrorCode, mp.OfflineReplicas, offline)
+		}
 	}
 	if sp := dp.produce("t", 1, plainBatch(t, 2, 1000)); sp.ErrorCode != 0 {
 		t.Fatalf("produce to a healthy partition: error %d (%v)", sp.ErrorCode, kerr.ErrorForCode(sp.ErrorCode))
