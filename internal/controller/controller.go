@@ -59,6 +59,11 @@ type Config struct {
 	// HeartbeatTimeout and ElectionTimeout tune Raft; zero means 1s.
 	HeartbeatTimeout time.Duration
 	ElectionTimeout  time.Duration
+
+	// storeFault, set only by tests, is called before every write to the
+	// metadata log's store ("store logs", "set", ...); an error it returns
+	// replaces the write's result (see failFastStore).
+	storeFault func(op string) error
 }
 
 // DefaultRaftTimeout is the Raft heartbeat and election timeout used when
@@ -107,7 +112,7 @@ func New(cfg Config) (*Controller, error) {
 		done:         make(chan struct{}),
 	}
 	c.fsm = newFSM(c.pub, c.logger)
-	st, err := openStores(cfg, c.logger)
+	st, err := openStores(cfg, c.logger, c.storeFailed)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +157,28 @@ func (c *Controller) startRaft() error {
 		}
 		c.logger.Info("bootstrapped metadata log", "voters", len(c.st.voters.Servers))
 	}
-	r, err := raft.NewRaft(rc, c.fsm, c.st.log, c.st.log, c.st.snaps, c.st.trans)
+	r, err := c.newRaft(rc)
 	if err != nil {
 		return fmt.Errorf("start raft: %w", err)
 	}
 	c.raft = r
 	return nil
+}
+
+// newRaft is raft.NewRaft, except that the panic it raises when it cannot
+// persist the current term (a full disk) becomes that write's error. It
+// starts no goroutine before that point, so nothing is left running.
+func (c *Controller) newRaft(rc *raft.Config) (r *raft.Raft, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ferr := c.st.log.failed()
+			if ferr == nil {
+				panic(p) // not ours to handle
+			}
+			r, err = nil, ferr
+		}
+	}()
+	return raft.NewRaft(rc, c.fsm, c.st.log, c.st.log, c.st.snaps, c.st.trans)
 }
 
 // Close stops Raft, closes the stores and waits for every goroutine.
@@ -187,8 +208,20 @@ func (c *Controller) Subscribe() (<-chan *metadata.Image, func()) { return c.pub
 // Publisher exposes the image publisher (Load, Subscribe, Changed).
 func (c *Controller) Publisher() *metadata.Publisher { return c.pub }
 
+// storeFailed reports the first failed write to the metadata log as fatal:
+// Raft would otherwise retry it for ever (an election a heartbeat timeout
+// on a full disk) and the node would never serve.
+func (c *Controller) storeFailed(err error) {
+	c.logger.Error("metadata log write failed; the node must stop", "err", err)
+	select {
+	case c.fsm.fatal <- err:
+	default: // a fatal error is already pending
+	}
+}
+
 // Fatal receives an error when the FSM stops because it met a record it
-// cannot apply. The node must then shut down.
+// cannot apply, or when a write to the metadata log fails
+// (ErrMetadataStoreFailed). The node must then shut down.
 func (c *Controller) Fatal() <-chan error { return c.fsm.fatal }
 
 // IsLeader reports whether this node is the active controller.
@@ -222,6 +255,9 @@ func (c *Controller) WaitReady(ctx context.Context) error {
 
 func (c *Controller) ready(ctx context.Context) (bool, error) {
 	if err := c.fsm.err(); err != nil {
+		return false, err
+	}
+	if err := c.st.log.failed(); err != nil {
 		return false, err
 	}
 	if c.Image().ClusterID == "" {

@@ -22,22 +22,25 @@ const snapshotsRetained = 2
 
 // stores holds what Raft persists and talks through.
 type stores struct {
-	log    *raftboltdb.BoltStore // log store and stable store
+	log    *failFastStore // log store and stable store
 	snaps  *raft.FileSnapshotStore
 	trans  raft.Transport
 	voters raft.Configuration
 }
 
-func openStores(cfg Config, logger *slog.Logger) (*stores, error) {
+// openStores opens the metadata log under cfg.DataDir; onFail is told of
+// the first failed write to it (see failFastStore).
+func openStores(cfg Config, logger *slog.Logger, onFail func(error)) (*stores, error) {
 	dir := filepath.Join(cfg.DataDir, MetadataDirName)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create metadata dir: %w", err)
 	}
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	path := filepath.Join(dir, "raft.db")
+	bolt, err := raftboltdb.New(raftboltdb.Options{Path: path})
 	if err != nil {
 		return nil, fmt.Errorf("open metadata log %s: %w", dir, err)
 	}
-	st := &stores{log: bolt}
+	st := &stores{log: &failFastStore{BoltStore: bolt, path: path, fault: cfg.storeFault, onFail: onFail}}
 	st.snaps, err = raft.NewFileSnapshotStoreWithLogger(dir, snapshotsRetained, newHclog(logger, "raft-snapshots"))
 	if err != nil {
 		_ = st.close()

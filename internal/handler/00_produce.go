@@ -111,6 +111,12 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 		return nil, partition.AppendResult{}
 	}
 	p := h.Partitions.Partition(topic, rp.Partition)
+	if p == nil && pm.Leader == h.NodeID {
+		if err := h.Partitions.Offline(topic, rp.Partition); err != nil {
+			sp.ErrorCode, sp.ErrorMessage = errorCode(err), errorMessage(err) // KAFKA_STORAGE_ERROR
+			return nil, partition.AppendResult{}
+		}
+	}
 	if p == nil || pm.Leader != h.NodeID {
 		sp.ErrorCode = kerr.NotLeaderForPartition.Code
 		return nil, partition.AppendResult{}

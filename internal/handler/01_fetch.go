@@ -50,6 +50,7 @@ type fetchTarget struct {
 	known             bool // the partition exists
 	topicKnown        bool
 	p                 *partition.Partition
+	offline           error // p is nil because this node's replica is offline (KAFKA_STORAGE_ERROR)
 	req               kmsg.FetchRequestTopicPartition
 	replica           int32 // fetching follower, or -1 for a consumer
 }
@@ -129,6 +130,9 @@ func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest, repli
 			// may serve them too. Followers fetch from the leader only.
 			if known && (pm.Leader == h.NodeID || (req.Version >= 11 && replica < 0)) {
 				t.p = h.Partitions.Partition(name, rp.Partition)
+				if t.p == nil {
+					t.offline = h.Partitions.Offline(name, rp.Partition)
+				}
 			}
 			targets = append(targets, t)
 		}
@@ -222,6 +226,8 @@ func fetchTargetError(req *kmsg.FetchRequest, t fetchTarget) int16 {
 		return kerr.UnknownTopicID.Code
 	case !t.known:
 		return kerr.UnknownTopicOrPartition.Code
+	case t.p == nil && t.offline != nil:
+		return kerr.KafkaStorageError.Code
 	case t.p == nil:
 		return kerr.NotLeaderForPartition.Code
 	}

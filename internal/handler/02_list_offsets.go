@@ -66,6 +66,10 @@ func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
 		return sp
 	}
 	p := h.Partitions.Partition(topic, rp.Partition)
+	if pm.Leader == h.NodeID && h.Partitions.Offline(topic, rp.Partition) != nil { // failed to open, or a write failed since
+		sp.ErrorCode = kerr.KafkaStorageError.Code
+		return sp
+	}
 	if p == nil || pm.Leader != h.NodeID {
 		sp.ErrorCode = kerr.NotLeaderForPartition.Code
 		return sp

@@ -21,6 +21,7 @@ package handler
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -218,8 +219,18 @@ func (h *Handler) describeTopic(im *metadata.Image, t *metadata.Topic) kmsg.Meta
 		mp.OfflineReplicas = offlineReplicas(im, p.Replicas)
 		if p.Leader < 0 {
 			mp.ErrorCode = kerr.LeaderNotAvailable.Code
-		} else if p.Leader == h.NodeID && h.Partitions.Partition(t.Name, p.Index) == nil {
-			mp.ErrorCode = kerr.LeaderNotAvailable.Code // not opened here yet
+		} else if p.Leader == h.NodeID {
+			if h.Partitions.Partition(t.Name, p.Index) == nil {
+				mp.ErrorCode = kerr.LeaderNotAvailable.Code // not opened here yet, or offline
+			}
+			if h.Partitions.Offline(t.Name, p.Index) != nil {
+				// Our log failed to open or to write: Kafka lists the
+				// replica of a failed log dir as offline, and it cannot lead.
+				mp.ErrorCode = kerr.LeaderNotAvailable.Code
+				if !slices.Contains(mp.OfflineReplicas, h.NodeID) {
+					mp.OfflineReplicas = append(mp.OfflineReplicas, h.NodeID)
+				}
+			}
 		}
 		mt.Partitions = append(mt.Partitions, mp)
 	}

@@ -25,6 +25,7 @@ var errorMapping = []struct {
 	{records.ErrUnsupportedMagic, kerr.UnsupportedForMessageFormat},
 	{records.ErrInvalidRecord, kerr.InvalidRecord},
 	{storage.ErrOffsetOutOfRange, kerr.OffsetOutOfRange},
+	{storage.ErrStorage, kerr.KafkaStorageError},
 	{partition.ErrNotLeader, kerr.NotLeaderForPartition},
 	{partition.ErrUnknownPartition, kerr.UnknownTopicOrPartition},
 	{partition.ErrOutOfOrderSequence, kerr.OutOfOrderSequenceNumber},

@@ -7,30 +7,43 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/samsa-io/samsa/internal/storage"
 )
 
 // partitionDir finds the directory of a partition in one of the log dirs,
 // or picks the log dir holding the fewest partitions for a new one. A
-// directory left by an earlier topic of the same name (different topic ID
-// in partition.metadata) is removed first.
+// directory left by an earlier topic of the same name (a topic ID read
+// from its partition.metadata that differs from topicID) is removed first.
+// Any error reading a directory or its partition.metadata, other than its
+// absence, is returned: a directory that cannot be read is never removed
+// and never shadowed by a new one.
 func (m *Manager) partitionDir(topic string, index int32, topicID [16]byte) (string, error) {
 	name := fmt.Sprintf("%s-%d", topic, index)
 	for _, ld := range m.broker.LogDirs {
 		dir := filepath.Join(ld, name)
 		if _, err := os.Stat(dir); err != nil {
-			continue
+			if isNotExist(err) {
+				continue
+			}
+			return "", fmt.Errorf("%w: stat partition dir: %w", storage.ErrStorage, err)
 		}
-		if id, err := readTopicID(dir); err == nil && id != topicID {
+		id, err := readTopicID(dir)
+		switch {
+		case err == nil && id != topicID:
 			if err := os.RemoveAll(dir); err != nil {
 				return "", fmt.Errorf("remove stale partition dir %s: %w", dir, err)
 			}
+			m.logger.Info("removed partition dir of an earlier topic of the same name", "dir", dir)
 			continue
+		case err != nil && !isNotExist(err):
+			return "", fmt.Errorf("%w: read partition.metadata in %s: %w", storage.ErrStorage, dir, err)
 		}
 		return dir, writeTopicID(dir, topicID)
 	}
 	dir := filepath.Join(m.leastLoadedLogDir(), name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create partition dir: %w", err)
+		return "", fmt.Errorf("%w: create partition dir: %w", storage.ErrStorage, err)
 	}
 	return dir, writeTopicID(dir, topicID)
 }
@@ -56,9 +69,12 @@ func writeTopicID(dir string, id [16]byte) error {
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, []byte(want), 0o644); err != nil {
-		return fmt.Errorf("write partition.metadata: %w", err)
+		return fmt.Errorf("%w: write partition.metadata: %w", storage.ErrStorage, err)
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("%w: write partition.metadata: %w", storage.ErrStorage, err)
+	}
+	return nil
 }
 
 func readTopicID(dir string) ([16]byte, error) {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +34,11 @@ type Manager struct {
 	mu      sync.RWMutex
 	parts   map[TopicPartition]*Partition
 	configs map[string]map[string]string // topic -> applied overrides
+	// offline (guarded by mu) holds the replicas assigned here whose log
+	// failed to open (offline.go). They stay offline, answering
+	// KAFKA_STORAGE_ERROR, until the process restarts; their directories
+	// are never removed while the image assigns them here.
+	offline map[TopicPartition]offlineReplica
 
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -57,7 +60,8 @@ type Manager struct {
 // run background retention and Close to stop.
 func NewManager(broker *config.Broker, logger *slog.Logger) *Manager {
 	return &Manager{nodeID: broker.NodeID, broker: broker, logger: logger,
-		parts: make(map[TopicPartition]*Partition), configs: make(map[string]map[string]string)}
+		parts: make(map[TopicPartition]*Partition), configs: make(map[string]map[string]string),
+		offline: make(map[TopicPartition]offlineReplica)}
 }
 
 // Partition returns the hosted replica, or nil.
@@ -110,6 +114,9 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) er
 		}
 		tp := TopicPartition{t.Name, pm.Index}
 		want[tp] = true
+		if m.isOfflineLocked(tp, t.ID) {
+			continue
+		}
 		if p, ok := m.parts[tp]; ok {
 			if p.TopicID != t.ID { // deleted and recreated while we looked away
 				m.dropLocked(tp, p)
@@ -123,6 +130,7 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) er
 		}
 		p, err := m.open(t, pm, cfg)
 		if err != nil {
+			m.markOfflineLocked(tp, t.ID, err)
 			errs = append(errs, err)
 			continue
 		}
@@ -157,6 +165,11 @@ func (m *Manager) removeAbsent(want map[TopicPartition]bool) {
 	for tp, p := range m.parts {
 		if !want[tp] {
 			m.dropLocked(tp, p)
+		}
+	}
+	for tp := range m.offline {
+		if !want[tp] { // deleted or moved away: nothing left to serve
+			delete(m.offline, tp)
 		}
 	}
 	for topic := range m.configs {
@@ -269,28 +282,4 @@ func (m *Manager) Close() error {
 	}
 	m.parts = map[TopicPartition]*Partition{}
 	return errors.Join(errs...)
-}
-
-// RemoveOrphans deletes partition directories in the log dirs that the
-// image does not assign here (topics deleted while this node was down).
-// Call once at start-up after the image is loaded and applied.
-func (m *Manager) RemoveOrphans() {
-	for _, dir := range m.broker.LogDirs {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			tp, ok := parsePartitionDir(e.Name())
-			if !e.IsDir() || !ok || m.Partition(tp.Topic, tp.Partition) != nil {
-				continue
-			}
-			path := filepath.Join(dir, e.Name())
-			if err := os.RemoveAll(path); err != nil {
-				m.logger.Warn("remove orphan partition dir", "dir", path, "err", err)
-				continue
-			}
-			m.logger.Info("removed partition of a deleted topic", "dir", path)
-		}
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/security"
+	"github.com/samsa-io/samsa/internal/storage"
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
@@ -60,6 +62,10 @@ type Server struct {
 	// after the Mux's magic byte, so it gets the controller listener's TLS
 	// (and mTLS) but cannot run a Kafka SASL exchange.
 	raftDial network.DialFunc
+
+	// dirLocks are the .lock files of every log dir and the metadata dir,
+	// taken before anything in them is opened and released last.
+	dirLocks []*storage.DirLock
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -115,10 +121,8 @@ func StartWithOptions(ctx context.Context, cfg *config.Broker, logger *slog.Logg
 }
 
 func (s *Server) start(ctx context.Context) error {
-	for _, dir := range s.cfg.LogDirs {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create log dir: %w", err)
-		}
+	if err := s.lockDirs(); err != nil {
+		return err
 	}
 	s.registry = metrics.NewRegistry()
 	if s.cfg.MetricsListener != "" {
@@ -172,6 +176,32 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.ready.Store(true)
 	s.logger.Info("samsa node started", s.startupSummary()...)
+	return nil
+}
+
+// lockDirs creates every log dir and the metadata dir and locks each
+// (storage.LockDir) before anything in them is opened: a second process
+// on the same directories fails here at once, naming the locked file,
+// instead of blocking on the metadata store's own lock.
+func (s *Server) lockDirs() error {
+	// One lock a directory: flock conflicts between two descriptors of the
+	// same process too, so "/data" and "/data/" must not both be locked.
+	var dirs []string
+	for _, dir := range append(slices.Clone(s.cfg.LogDirs), s.metadataDir()) {
+		if dir = filepath.Clean(dir); !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
+	}
+	for _, dir := range dirs {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create log dir: %w", err)
+		}
+		l, err := storage.LockDir(dir)
+		if err != nil {
+			return err
+		}
+		s.dirLocks = append(s.dirLocks, l)
+	}
 	return nil
 }
 
@@ -240,11 +270,14 @@ func (s *Server) startPartitions() error {
 		int(s.cfg.LogCleanerDedupeBufferSize/24), s.cfg.LogCleanerEnable)
 	s.cluster = s.newCluster()
 	updates, unsubscribe := s.ctrl.Subscribe()
-	if err := s.parts.ApplyImage(s.ctrl.Image()); err != nil {
+	im := s.ctrl.Image()
+	if err := s.parts.ApplyImage(im); err != nil {
+		// The partitions that failed are offline (KAFKA_STORAGE_ERROR);
+		// the others serve.
 		s.logger.Error("open partitions", "err", err)
 	}
-	s.cluster.applyImage(s.ctrl.Image())
-	s.parts.RemoveOrphans()
+	s.cluster.applyImage(im)
+	s.parts.RemoveOrphans(im)
 	s.parts.Start()
 	s.startGroups()
 	s.applyGroupLeadership(s.ctrl.Image())
@@ -532,5 +565,9 @@ func (s *Server) Close() error {
 	if s.metrics != nil {
 		errs = append(errs, s.metrics.Close())
 	}
+	for _, l := range s.dirLocks { // last: nothing in the dirs is open any more
+		errs = append(errs, l.Release())
+	}
+	s.dirLocks = nil
 	return errors.Join(errs...)
 }

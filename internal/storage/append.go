@@ -128,21 +128,24 @@ func (l *Log) write(batches []byte, p appendPlan, epoch int32, cfg Config) error
 	if closed {
 		return ErrClosed
 	}
-	if err := l.maybeRoll(int64(len(batches)), p, cfg); err != nil {
+	if err := l.Failed(); err != nil {
 		return err
+	}
+	if err := l.maybeRoll(int64(len(batches)), p, cfg); err != nil {
+		return l.fail(err)
 	}
 	act := l.segs[len(l.segs)-1] // stable: only appendMu holders replace it
 	pos := act.size.Load()
-	if _, err := act.f.WriteAt(batches, pos); err != nil {
+	if err := l.writeSegment(act, batches, pos); err != nil {
 		// Cut whatever part was written so the file matches the committed size.
 		if terr := act.f.Truncate(pos); terr != nil {
 			l.logger.Error("truncate after failed write", "segment", act.base, "err", terr)
 		}
-		return fmt.Errorf("append to segment %d: %w", act.base, err)
+		return l.fail(fmt.Errorf("append to segment %d: %w", act.base, err))
 	}
 	if epoch >= 0 {
 		if err := l.epochs.assign(epoch, p.first); err != nil {
-			return fmt.Errorf("append: %w", err)
+			return l.fail(fmt.Errorf("append: %w", err))
 		}
 	}
 	act.idx.track(act.base, pos, len(batches), uint32(p.next-1-act.base), p.maxTs, p.maxTsOffset, cfg.IndexIntervalBytes)

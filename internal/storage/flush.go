@@ -54,7 +54,7 @@ func (f *flusher) run(l *Log) {
 		case <-f.kick:
 		case <-timer.C:
 		}
-		if l.flushDue(lastFlush) {
+		if l.Failed() == nil && l.flushDue(lastFlush) { // an offline log is not flushed again
 			lastFlush = time.Now()
 			if err := l.Flush(); err != nil {
 				l.logger.Error("background flush", "err", err)
@@ -133,6 +133,10 @@ func (l *Log) flushLocked() error {
 		l.appendMu.Unlock()
 		return ErrClosed
 	}
+	if err := l.Failed(); err != nil {
+		l.appendMu.Unlock()
+		return err
+	}
 	todo := append(l.unsynced[:len(l.unsynced):len(l.unsynced)], act)
 	leo := l.leo.Load()
 	msgs := l.unflushedMsgs.Load()
@@ -140,10 +144,10 @@ func (l *Log) flushLocked() error {
 
 	for _, s := range todo {
 		if err := l.syncFile(s.f); err != nil {
-			return fmt.Errorf("flush segment %d: %w", s.base, err)
+			return l.fail(fmt.Errorf("flush segment %d: %w", s.base, err))
 		}
 		if err := s.writeIndexes(true); err != nil {
-			return fmt.Errorf("flush: %w", err)
+			return l.fail(fmt.Errorf("flush: %w", err))
 		}
 	}
 	l.appendMu.Lock()

@@ -57,6 +57,9 @@ type Log struct {
 	deletions deletions
 	fresh     bool // created by this Open: nothing to recover, nothing to report
 
+	failure    atomic.Pointer[error]        // first storage failure; nil while healthy (failure.go)
+	writeFault atomic.Pointer[func() error] // tests only: see SetWriteFault (failure.go)
+
 	onFsync atomic.Pointer[FsyncObserver] // see SetFsyncObserver (fsync.go)
 	onRoll  atomic.Pointer[RollObserver]  // see SetRollObserver (roll.go)
 }
@@ -166,7 +169,12 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.closed = true
-	err := l.closeCleanLocked()
+	var err error
+	if l.Failed() == nil {
+		// A failed log is closed without the clean-shutdown record, so the
+		// next Open recovers (revalidates) its tail.
+		err = l.closeCleanLocked()
+	}
 	if cerr := l.closeSegments(); err == nil {
 		err = cerr
 	}

@@ -13,6 +13,9 @@ import (
 // nothing to return and ErrOffsetOutOfRange when offset is below the log
 // start offset or above the log end offset. The bytes are a fresh copy.
 func (l *Log) Read(offset int64, maxBytes int, maxOffset int64) ([]byte, error) {
+	if err := l.Failed(); err != nil {
+		return nil, err
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	segs, err := l.snapshotLocked()

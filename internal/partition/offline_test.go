@@ -1,0 +1,106 @@
+package partition
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/storage"
+)
+
+// Start-up removes a partition directory only when the image says it is
+// not this node's; one the image assigns here but that failed to open (a
+// directory where a segment or partition.metadata should be) is kept and
+// its replica is offline with storage.ErrStorage.
+func TestOrphanRemovalFollowsTheImage(t *testing.T) {
+	m := newTestManager(t)
+	ld := m.broker.LogDirs[0]
+	im := testImage("a", 3, nil)
+	elsewhere := &metadata.Topic{Name: "b", ID: [16]byte{9}, Partitions: []metadata.Partition{
+		{Index: 0, Leader: 2, Replicas: []int32{2}, ISR: []int32{2}}}}
+	im.Topics["b"], im.TopicsByID[elsewhere.ID] = elsewhere, elsewhere
+
+	mkdir := func(rel string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(ld, rel), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := func(dir string) string { return filepath.Join(ld, dir, "00000000000000000000.log") }
+	for _, d := range []string{"a-1", "a-2", "gone-0", "b-0", "a-7"} {
+		mkdir(d)
+		if err := os.WriteFile(data(d), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mkdir("a-1/partition.metadata")       // unreadable topic id
+	mkdir("a-2/00000000000000000005.log") // a directory in place of a segment
+
+	if err := m.ApplyImage(im); err == nil {
+		t.Fatal("ApplyImage reported no error for the partitions that cannot open")
+	}
+	m.RemoveOrphans(im)
+
+	for _, d := range []string{"a-1", "a-2"} {
+		if _, err := os.Stat(data(d)); err != nil {
+			t.Errorf("%s failed to open and lost its data: %v", d, err)
+		}
+	}
+	for _, d := range []string{"gone-0", "b-0", "a-7"} {
+		if _, err := os.Stat(filepath.Join(ld, d)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is not this node's in the image but was kept (%v)", d, err)
+		}
+	}
+	if m.Partition("a", 0) == nil || m.Offline("a", 0) != nil {
+		t.Errorf("a-0 should be open and online")
+	}
+	for _, i := range []int32{1, 2} {
+		if err := m.Offline("a", i); !errors.Is(err, storage.ErrStorage) {
+			t.Errorf("a-%d: Offline = %v, want storage.ErrStorage", i, err)
+		}
+	}
+
+	// Offline stays offline (no retry per image) until the topic goes;
+	// then the image says so and the directories may go too.
+	if err := m.ApplyImage(im); err != nil {
+		t.Errorf("second ApplyImage retried the offline partitions: %v", err)
+	}
+	empty := metadata.Empty()
+	if err := m.ApplyImage(empty); err != nil {
+		t.Fatal(err)
+	}
+	if m.Offline("a", 1) != nil {
+		t.Errorf("a-1 still offline after its topic was deleted")
+	}
+	m.RemoveOrphans(empty)
+	if _, err := os.Stat(filepath.Join(ld, "a-1")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a-1 kept after its topic was deleted (%v)", err)
+	}
+}
+
+// A partition directory that cannot even be stat'ed (ELOOP here; EIO or
+// EACCES on a failing disk) is not taken for absent: the partition goes
+// offline instead of opening a new, empty log in another log dir that
+// would hide the acknowledged records.
+func TestUnreadablePartitionDirIsNotShadowed(t *testing.T) {
+	m := newTestManager(t)
+	ld1, ld2 := m.broker.LogDirs[0], t.TempDir()
+	m.broker.LogDirs = append(m.broker.LogDirs, ld2)
+	if err := os.Symlink("a-0", filepath.Join(ld1, "a-0")); err != nil { // a loop: stat fails with ELOOP
+		t.Fatal(err)
+	}
+	if err := m.ApplyImage(testImage("a", 1, nil)); err == nil {
+		t.Fatal("ApplyImage reported no error for an unreadable partition dir")
+	}
+	if m.Partition("a", 0) != nil {
+		t.Fatal("a-0 opened although its directory cannot be read")
+	}
+	if err := m.Offline("a", 0); !errors.Is(err, storage.ErrStorage) {
+		t.Fatalf("Offline = %v, want storage.ErrStorage", err)
+	}
+	if _, err := os.Stat(filepath.Join(ld2, "a-0")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a fresh a-0 was created in the other log dir (%v)", err)
+	}
+}

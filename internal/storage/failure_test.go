@@ -1,0 +1,50 @@
+package storage
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+)
+
+// A segment write that fails (ENOSPC here, injected) takes the log offline:
+// the append and everything after it fail with ErrStorage even once the
+// disk has room again, and a reopen recovers every acknowledged batch.
+func TestWriteFailureTakesLogOffline(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir, testConfig())
+	for range 5 {
+		mustAppend(t, l, makeBatch(t, 3, 10, 1000), 0)
+	}
+	l.SetWriteFault(func() error { return syscall.ENOSPC })
+	if _, err := l.Append(makeBatch(t, 3, 10, 1000), 0); !errors.Is(err, ErrStorage) || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("append on a full disk: %v, want ErrStorage wrapping ENOSPC", err)
+	}
+	l.SetWriteFault(nil) // room again: the log stays offline until reopened
+	if _, err := l.Append(makeBatch(t, 3, 10, 1000), 0); !errors.Is(err, ErrStorage) {
+		t.Fatalf("append after a failed write: %v, want ErrStorage", err)
+	}
+	if _, err := l.Read(0, 1<<20, l.LogEndOffset()); !errors.Is(err, ErrStorage) {
+		t.Fatalf("read after a failed write: %v, want ErrStorage", err)
+	}
+	if err := l.Flush(); !errors.Is(err, ErrStorage) {
+		t.Fatalf("flush after a failed write: %v, want ErrStorage", err)
+	}
+	if got := l.LogEndOffset(); got != 15 {
+		t.Fatalf("log end offset %d after the failed append, want 15", got)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("close an offline log: %v", err)
+	}
+
+	l = openLog(t, dir, testConfig())
+	defer l.Close()
+	if l.Failed() != nil {
+		t.Fatalf("reopened log still failed: %v", l.Failed())
+	}
+	if end := readAll(t, l, 1<<20); end != 15 {
+		t.Fatalf("after reopening: read up to %d, want the 15 acknowledged records", end)
+	}
+	if r := mustAppend(t, l, makeBatch(t, 3, 10, 1000), 0); r.BaseOffset != 15 {
+		t.Fatalf("append after reopening at %d, want 15", r.BaseOffset)
+	}
+}
