@@ -121,20 +121,19 @@ func (m *Mux) Serve() {
 }
 
 func (m *Mux) acceptLoop() {
+	var backoff acceptBackoff
 	for {
 		c, err := m.ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || m.ctx.Err() != nil {
 				return
 			}
-			m.logger.Warn("accept failed", "err", err)
-			select { // e.g. out of file descriptors: do not spin
-			case <-m.ctx.Done():
+			if !backoff.wait(m.ctx, m.logger, err) {
 				return
-			case <-time.After(50 * time.Millisecond):
 			}
 			continue
 		}
+		backoff.reset()
 		m.mu.Lock()
 		if m.ctx.Err() != nil {
 			m.mu.Unlock()

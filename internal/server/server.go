@@ -428,12 +428,35 @@ func (s *Server) listenMux(name string) (*network.Mux, error) {
 	return nil, fmt.Errorf("listener %s is not in listeners", name)
 }
 
+// connLimits builds the connection limits every listener shares
+// (max.connections and friends).
+func (s *Server) connLimits() *network.ConnLimits {
+	perListener := map[string]int{}
+	for name, n := range s.cfg.ListenerMaxConnections {
+		perListener[name] = int(n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return network.NewConnLimits(network.LimitsConfig{
+		MaxConnections:  int(s.cfg.MaxConnections),
+		ListenerMax:     perListener,
+		ExemptListeners: append([]string{s.cfg.InterBrokerListenerName}, s.cfg.ControllerListenerNames...),
+		MaxPerIP:        int(s.cfg.MaxConnectionsPerIP),
+		PerIPOverrides:  network.ResolveOverrides(ctx, s.cfg.MaxConnectionsPerIPOverrides, s.logger),
+	})
+}
+
 func (s *Server) startListeners(h *handler.Handler) error {
+	limits := s.connLimits()
 	for _, l := range s.cfg.Listeners {
 		nc := network.Config{
 			Name: l.Name, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
 			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: s.requests.Wrap(h),
-			Logger: s.logger.With("component", "network", "listener", l.Name),
+			Logger:              s.logger.With("component", "network", "listener", l.Name),
+			SASLMaxReceiveBytes: s.cfg.SaslServerMaxReceiveSize,
+			MaxIdle:             time.Duration(s.cfg.ConnectionsMaxIdleMs) * time.Millisecond,
+			FailedAuthDelay:     time.Duration(s.cfg.ConnectionFailedAuthenticationDelayMs) * time.Millisecond,
+			Limits:              limits,
 		}
 		sec, err := security.ForListener(s.cfg.ListenerSecurity(l.Name), s.scramLookup())
 		if err != nil {
