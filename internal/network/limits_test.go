@@ -32,8 +32,8 @@ type countingLog struct {
 func newCountingLog() *countingLog { return &countingLog{n: map[string]int{}} }
 
 func (h *countingLog) Enabled(context.Context, slog.Level) bool { return true }
-func (h *countingLog) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *countingLog) WithGroup(string) slog.Handler           { return h }
+func (h *countingLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *countingLog) WithGroup(string) slog.Handler            { return h }
 func (h *countingLog) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	h.n[r.Message]++
