@@ -148,6 +148,9 @@ func (s *Server) start(ctx context.Context) error {
 		Forward: s.link.send,
 	})
 	s.registerMetrics()
+	if err := checkDescriptorHeadroom(); err != nil {
+		return err
+	}
 	if err := s.startListeners(h); err != nil {
 		return err
 	}
