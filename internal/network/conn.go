@@ -22,6 +22,11 @@ import (
 // flight) while memory stays bounded by queuedRequests+2 frames.
 const queuedRequests = 4
 
+// readBufferSize is each connection's read buffer. It is small because
+// idle connections keep it; a frame larger than it is read straight into
+// its own buffer.
+const readBufferSize = 8 << 10
+
 type conn struct {
 	l      *Listener
 	nc     net.Conn // after startTLS, the TLS connection over raw
@@ -98,7 +103,7 @@ func (c *conn) run() {
 }
 
 func (c *conn) readLoop(queue chan<- inbound) {
-	r := bufio.NewReaderSize(c.nc, 64<<10)
+	r := bufio.NewReaderSize(c.nc, readBufferSize)
 	for {
 		if !c.awaitFrame(r) {
 			return
@@ -183,7 +188,8 @@ func (c *conn) frameLimit() int32 {
 }
 
 // awaitFrame waits for the first byte of the next frame and reports
-// whether to read it. The connection is idle, and closed, once it has
+// whether to read it. Waiting holds no frame buffer, so an idle
+// connection costs little memory. The connection is idle, and closed, once it has
 // received nothing, written nothing and had no request in progress for
 // connections.max.idle.ms. Once a frame begins, the whole of it must
 // arrive within that time too (the deadline stays set for ReadFrame), so
@@ -191,7 +197,11 @@ func (c *conn) frameLimit() int32 {
 func (c *conn) awaitFrame(r *bufio.Reader) bool {
 	idle := c.l.cfg.MaxIdle
 	if idle <= 0 {
-		return true
+		_, err := r.Peek(1)
+		if err != nil {
+			c.logReadError(err)
+		}
+		return err == nil
 	}
 	wait := idle
 	for {

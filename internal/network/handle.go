@@ -14,7 +14,7 @@ import (
 // handleLoop takes requests in arrival order, handles each and writes its
 // response before the next, so responses leave in request order.
 func (c *conn) handleLoop(queue <-chan inbound) {
-	out := make([]byte, 0, 64<<10)
+	var out []byte // grows with the first response: idle connections hold none
 	for in := range queue {
 		keep := c.serve(in, &out)
 		c.inFlight.Add(-1)
@@ -22,7 +22,7 @@ func (c *conn) handleLoop(queue <-chan inbound) {
 			return
 		}
 		if cap(out) > 8<<20 { // don't pin a huge buffer after one large fetch
-			out = make([]byte, 0, 64<<10)
+			out = nil
 		}
 	}
 }

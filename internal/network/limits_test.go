@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -365,5 +366,47 @@ func TestFailedSASLAuthenticationIsDelayed(t *testing.T) {
 	t.Logf("%d failures in %v logged %d times", guesses, time.Since(start), lines)
 	if lines > windows*clientLogBurst || lines == 0 {
 		t.Fatalf("%d failures logged %d times; want 1..%d", guesses, lines, windows*clientLogBurst)
+	}
+}
+
+// connMemory opens n idle connections to l and returns the heap and stack
+// the broker side holds per connection.
+func connMemory(t *testing.T, l *Listener, n int) uint64 {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range n {
+		dial(t, l)
+	}
+	for attempt := 0; ; attempt++ {
+		l.mu.Lock()
+		have := len(l.conns)
+		l.mu.Unlock()
+		if have >= n {
+			break
+		}
+		if attempt == 500 {
+			t.Fatalf("only %d of %d connections accepted", have, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // let every connection reach its read
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := (after.HeapInuse + after.StackInuse) - (before.HeapInuse + before.StackInuse)
+	return held / uint64(n)
+}
+
+// An idle connection (the attack holds thousands) keeps no large buffers:
+// the reader's buffer is small and the response buffer grows only when
+// there is something to answer. The dialing side's memory is counted too,
+// so the bound is loose.
+func TestIdleConnectionHoldsLittleMemory(t *testing.T) {
+	l := startPlain(t, Config{})
+	per := connMemory(t, l, 200)
+	t.Logf("%d bytes per idle connection", per)
+	if per > 48<<10 {
+		t.Fatalf("an idle connection holds %d bytes", per)
 	}
 }
