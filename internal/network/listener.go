@@ -64,6 +64,10 @@ type Config struct {
 	// Limits, shared by a broker's listeners, bounds connections (nil:
 	// unlimited).
 	Limits *ConnLimits
+	// IPCountedUpstream: the connections come from a Mux that already
+	// applied max.connections.per.ip (Mux.Limit), so the Listener does not
+	// count them again.
+	IPCountedUpstream bool
 }
 
 // DefaultSASLMaxReceiveBytes is Kafka's sasl.server.max.receive.size.
@@ -156,7 +160,11 @@ func (l *Listener) acceptLoop() {
 			return
 		}
 		ip := remoteIP(nc.RemoteAddr())
-		if ok, limit := limits.admitIP(ip); !ok {
+		ipLimits := limits
+		if l.cfg.IPCountedUpstream {
+			ipLimits = nil
+		}
+		if ok, limit := ipLimits.admitIP(ip); !ok {
 			l.clientLog.log(l.cfg.Logger, "refusing connection: max.connections.per.ip reached",
 				"remote", nc.RemoteAddr().String(), "limit", limit)
 			nc.Close()
@@ -168,7 +176,7 @@ func (l *Listener) acceptLoop() {
 		if l.ctx.Err() != nil { // Close already closed every connection
 			l.mu.Unlock()
 			nc.Close()
-			limits.releaseIP(ip)
+			ipLimits.releaseIP(ip)
 			limits.releaseSlot(name)
 			return
 		}
@@ -181,7 +189,7 @@ func (l *Listener) acceptLoop() {
 			l.mu.Lock()
 			delete(l.conns, c)
 			l.mu.Unlock()
-			limits.releaseIP(ip)
+			ipLimits.releaseIP(ip)
 			limits.releaseSlot(name)
 		}()
 	}

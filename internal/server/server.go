@@ -50,6 +50,7 @@ type Server struct {
 	// muxes share a port between Raft and the Kafka protocol: the
 	// controller listener, and a broker-only node's inter-broker listener.
 	muxes         map[string]*network.Mux
+	limits        *network.ConnLimits // every listener's and Mux's connection limits
 	ctrlListeners []*network.Listener // Kafka side of the controller listener
 	opts          Options
 	// interDial and ctrlDial open this node's connections to other nodes'
@@ -121,6 +122,7 @@ func (s *Server) start(ctx context.Context) error {
 		}
 	}
 	s.registry = metrics.NewRegistry()
+	s.limits = s.connLimits()
 	if s.cfg.MetricsListener != "" {
 		ms, err := metrics.Listen(s.cfg.MetricsListener, s.registry, s.serving, s.cfg.MetricsPprof, s.logger)
 		if err != nil {
@@ -424,6 +426,7 @@ func (s *Server) listenMux(name string) (*network.Mux, error) {
 		if sec.TLS != nil {
 			m.UseTLS(sec.TLS)
 		}
+		m.Limit(s.limits)
 		m.Serve()
 		s.muxes[name] = m
 		return m, nil
@@ -450,7 +453,7 @@ func (s *Server) connLimits() *network.ConnLimits {
 }
 
 func (s *Server) startListeners(h *handler.Handler) error {
-	limits := s.connLimits()
+	limits := s.limits
 	for _, l := range s.cfg.Listeners {
 		nc := network.Config{
 			Name: l.Name, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
@@ -470,7 +473,8 @@ func (s *Server) startListeners(h *handler.Handler) error {
 		isCtrl := slices.Contains(s.cfg.ControllerListenerNames, l.Name)
 		var nl *network.Listener
 		if m, ok := s.muxes[l.Name]; ok {
-			nc.TLS = nil // the Mux does the TLS handshake
+			nc.TLS = nil                // the Mux does the TLS handshake
+			nc.IPCountedUpstream = true // and counts max.connections.per.ip
 			nl = network.NewListener(nc, m.Kafka())
 		} else if isCtrl {
 			continue // a single node's controller listener: nothing to serve
