@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -204,6 +205,10 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 	time.Sleep(3 * idle)
 	close(h.release)
 	if corr, _ := readResponse(t, c); corr != 7 {
+		t.Fatalf("correlation %d", corr)
+	}
+	c.Write(metadataFrame(8)) // still open for the next request
+	if corr, _ := readResponse(t, c); corr != 8 {
 		t.Fatalf("correlation %d", corr)
 	}
 }
@@ -409,4 +414,29 @@ func TestIdleConnectionHoldsLittleMemory(t *testing.T) {
 	if per > 48<<10 {
 		t.Fatalf("an idle connection holds %d bytes", per)
 	}
+}
+
+// Over TLS too, a request in progress past connections.max.idle.ms keeps
+// the connection (a read timeout does not break the TLS stream), and a
+// silent one is closed.
+func TestIdleTimeoutOverTLS(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	f := newTLSFixture(t, "none", "")
+	h := &blockingHandler{release: make(chan struct{})}
+	l := startPlain(t, Config{MaxIdle: idle, Handler: h, TLS: f.server})
+	raw := dial(t, l)
+	conf := f.client.Clone()
+	conf.ServerName = "localhost"
+	c := tls.Client(raw, conf)
+	c.Write(metadataFrame(1))
+	time.Sleep(3 * idle)
+	close(h.release)
+	if corr, _ := readResponse(t, c); corr != 1 {
+		t.Fatalf("correlation %d", corr)
+	}
+	c.Write(metadataFrame(2))
+	if corr, _ := readResponse(t, c); corr != 2 {
+		t.Fatalf("correlation %d", corr)
+	}
+	expectServerClosed(t, c, "an idle TLS connection")
 }
