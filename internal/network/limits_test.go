@@ -440,3 +440,20 @@ func TestIdleTimeoutOverTLS(t *testing.T) {
 	}
 	expectServerClosed(t, c, "an idle TLS connection")
 }
+
+// max.connections.per.ip.overrides names hosts or addresses; IPv4-mapped
+// IPv6 addresses count as their IPv4 address.
+func TestResolveOverrides(t *testing.T) {
+	got := ResolveOverrides(context.Background(), map[string]int32{
+		"localhost": 3, "10.0.0.1": 2, "::ffff:10.0.0.2": 1,
+	}, slog.New(slog.DiscardHandler))
+	want := map[string]int{"127.0.0.1": 3, "10.0.0.1": 2, "10.0.0.2": 1}
+	for ip, n := range want {
+		if got[netip.MustParseAddr(ip)] != n {
+			t.Errorf("override of %s = %d, want %d (all: %v)", ip, got[netip.MustParseAddr(ip)], n, got)
+		}
+	}
+	if ip := remoteIP(&net.TCPAddr{IP: net.ParseIP("::ffff:127.0.0.2"), Port: 1}); ip != netip.MustParseAddr("127.0.0.2") {
+		t.Errorf("remoteIP of a mapped address = %v", ip)
+	}
+}
