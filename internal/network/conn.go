@@ -188,8 +188,8 @@ func (c *conn) frameLimit() int32 {
 }
 
 // awaitFrame waits for the first byte of the next frame and reports
-// whether to read it. Waiting holds no frame buffer, so an idle
-// connection costs little memory. The connection is idle, and closed, once it has
+// whether to read it; waiting holds no frame buffer, so an idle connection
+// costs little memory. The connection is idle, and closed, once it has
 // received nothing, written nothing and had no request in progress for
 // connections.max.idle.ms. Once a frame begins, the whole of it must
 // arrive within that time too (the deadline stays set for ReadFrame), so
