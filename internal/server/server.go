@@ -441,12 +441,26 @@ func (s *Server) connLimits() *network.ConnLimits {
 	for name, n := range s.cfg.ListenerMaxConnections {
 		perListener[name] = int(n)
 	}
+	// Controller listeners are never held to the broker-wide limit (Kafka
+	// counts them apart). The inter-broker listener is exempt only when
+	// clients have a listener of their own, as in Kafka: when it is the
+	// only one, exempting it would leave clients unbounded.
+	exempt := slices.Clone(s.cfg.ControllerListenerNames)
+	clientListeners := 0
+	for _, l := range s.cfg.Listeners {
+		if !slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
+			clientListeners++
+		}
+	}
+	if clientListeners > 1 {
+		exempt = append(exempt, s.cfg.InterBrokerListenerName)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return network.NewConnLimits(network.LimitsConfig{
 		MaxConnections:  int(s.cfg.MaxConnections),
 		ListenerMax:     perListener,
-		ExemptListeners: append([]string{s.cfg.InterBrokerListenerName}, s.cfg.ControllerListenerNames...),
+		ExemptListeners: exempt,
 		MaxPerIP:        int(s.cfg.MaxConnectionsPerIP),
 		PerIPOverrides:  network.ResolveOverrides(ctx, s.cfg.MaxConnectionsPerIPOverrides, s.logger),
 	})
