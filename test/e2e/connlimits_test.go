@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -56,4 +58,26 @@ func TestConnectionLimitsFromServerProperties(t *testing.T) {
 
 	idle := servedFrom(t, "127.0.0.2", b.Addr)
 	idle.expectClosed("a connection idle past connections.max.idle.ms")
+}
+
+// Issue 11 #3 through the real binary: at max.connections the broker stops
+// accepting until a connection closes. PLAINTEXT is also the inter-broker
+// listener here, but as the only listener it is not exempt (as in Kafka).
+func TestMaxConnectionsFromServerProperties(t *testing.T) {
+	b := harness.Start(t, map[string]string{"max.connections": "2"})
+	first := servedFrom(t, "127.0.0.1", b.Addr)
+	servedFrom(t, "127.0.0.1", b.Addr)
+	waiting := dialRawFrom(t, "127.0.0.1", b.Addr)
+	if _, err := waiting.send(18, 0, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	_ = waiting.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	var size [4]byte
+	if _, err := waiting.conn.Read(size[:]); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a third connection at max.connections=2 was served or closed: %v", err)
+	}
+	first.conn.Close()
+	if _, err := waiting.readFrame(); err != nil {
+		t.Fatalf("the waiting connection was not served after another closed: %v", err)
+	}
 }
