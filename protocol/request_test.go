@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
+	"runtime"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -100,6 +102,37 @@ func TestReadFrameLimits(t *testing.T) {
 	binary.Write(&neg, binary.BigEndian, int32(-1))
 	if _, err := ReadFrame(&neg, 100<<20, nil); !errors.Is(err, ErrBadFrameSize) {
 		t.Fatalf("got %v, want ErrBadFrameSize", err)
+	}
+}
+
+// TestReadFrameAllocatesWhatArrived: a peer that announces a 64 MiB frame
+// and then sends 1 KiB makes ReadFrame allocate about what arrived, not
+// what was announced.
+func TestReadFrameAllocatesWhatArrived(t *testing.T) {
+	var in bytes.Buffer
+	binary.Write(&in, binary.BigEndian, int32(64<<20))
+	in.Write(make([]byte, 1024))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadFrame(&in, 100<<20, nil)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("got %v, want io.ErrUnexpectedEOF", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Fatalf("reading 1 KiB of an announced 64 MiB frame allocated %d bytes", grew)
+	}
+	// A frame that does arrive whole still reads whole, across growth steps.
+	want := make([]byte, 300<<10)
+	for i := range want {
+		want[i] = byte(i)
+	}
+	in.Reset()
+	binary.Write(&in, binary.BigEndian, int32(len(want)))
+	in.Write(want)
+	got, err := ReadFrame(&in, 100<<20, make([]byte, 0, 100))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("ReadFrame = %d bytes, %v; want the %d bytes sent", len(got), err, len(want))
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -193,6 +194,18 @@ func TestInvalidValues(t *testing.T) {
 		{"message.max.bytes=-1", "message.max.bytes", "-1"},
 		{"num.network.threads=0", "num.network.threads", "0"},
 		{"num.io.threads=0", "num.io.threads", "0"},
+		{"sasl.server.max.receive.size=0", "sasl.server.max.receive.size", "0"},
+		{"connections.max.idle.ms=0", "connections.max.idle.ms", "0"},
+		{"connection.failed.authentication.delay.ms=-1", "connection.failed.authentication.delay.ms", "-1"},
+		{"connections.max.idle.ms=100\nconnection.failed.authentication.delay.ms=100", "connection.failed.authentication.delay.ms", "100"},
+		{"max.connections.per.ip=-1", "max.connections.per.ip", "-1"},
+		{"max.connections.per.ip=0", "max.connections.per.ip", "0"},
+		{"max.connections.per.ip.overrides=host", "max.connections.per.ip.overrides", "host"},
+		{"max.connections.per.ip.overrides=host:x", "max.connections.per.ip.overrides", "host:x"},
+		{"max.connections.per.ip.overrides=host:-1", "max.connections.per.ip.overrides", "host:-1"},
+		{"max.connections=-1", "max.connections", "-1"},
+		{"listener.name.plaintext.max.connections=-1", "listener.name.plaintext.max.connections", "-1"},
+		{"listener.name.nosuch.max.connections=5", "listener.name.nosuch.max.connections", "5"},
 		{"log.segment.bytes=13", "log.segment.bytes", "13"},
 		{"log.segment.bytes=3000000000", "log.segment.bytes", "3000000000"},
 		{"log.roll.hours=0", "log.roll.hours", "0"},
@@ -245,6 +258,33 @@ func TestInvalidValues(t *testing.T) {
 		if n := len(err.(interface{ Unwrap() []error }).Unwrap()); n != 1 {
 			t.Errorf("%q: %d errors, want 1: %v", tt.props, n, err)
 		}
+	}
+}
+
+func TestConnectionBounds(t *testing.T) {
+	b, ignored, err := Parse([]byte(`max.connections.per.ip=0
+max.connections.per.ip.overrides=127.0.0.1:5, ::1:6 ,hostName:100
+max.connections=1000
+listener.name.plaintext.max.connections=10
+sasl.server.max.receive.size=4096
+connections.max.idle.ms=2000
+connection.failed.authentication.delay.ms=50
+`), "t", nil)
+	if err != nil || len(ignored) != 0 {
+		t.Fatalf("Parse = %v, ignored %q", err, ignored)
+	}
+	want := map[string]int32{"127.0.0.1": 5, "::1": 6, "hostName": 100}
+	if !maps.Equal(b.MaxConnectionsPerIPOverrides, want) {
+		t.Errorf("overrides = %v, want %v", b.MaxConnectionsPerIPOverrides, want)
+	}
+	if b.MaxConnectionsPerIP != 0 || b.MaxConnections != 1000 || b.ListenerMaxConnections["PLAINTEXT"] != 10 ||
+		b.SaslServerMaxReceiveSize != 4096 || b.ConnectionsMaxIdleMs != 2000 || b.ConnectionFailedAuthenticationDelayMs != 50 {
+		t.Errorf("parsed %+v", b)
+	}
+	d := Default()
+	if d.SaslServerMaxReceiveSize != 524288 || d.ConnectionsMaxIdleMs != 600000 || d.ConnectionFailedAuthenticationDelayMs != 100 ||
+		d.MaxConnectionsPerIP != math.MaxInt32 || d.MaxConnections != math.MaxInt32 {
+		t.Errorf("defaults differ from Kafka's: %+v", d)
 	}
 }
 

@@ -177,6 +177,64 @@ func (r *reader) network(b *Broker) {
 	readInt(r, "message.max.bytes", &b.MessageMaxBytes)
 	readInt(r, "num.network.threads", &b.NumNetworkThreads)
 	readInt(r, "num.io.threads", &b.NumIoThreads)
+	r.connectionBounds(b)
+}
+
+// connectionBounds reads the limits on connections and on what an
+// unauthenticated or idle connection may hold.
+func (r *reader) connectionBounds(b *Broker) {
+	readInt(r, "sasl.server.max.receive.size", &b.SaslServerMaxReceiveSize)
+	readInt(r, "connections.max.idle.ms", &b.ConnectionsMaxIdleMs)
+	readInt(r, "connection.failed.authentication.delay.ms", &b.ConnectionFailedAuthenticationDelayMs)
+	readInt(r, "max.connections.per.ip", &b.MaxConnectionsPerIP)
+	readInt(r, "max.connections", &b.MaxConnections)
+	if v, ok := r.get("max.connections.per.ip.overrides"); ok {
+		m, err := parseConnectionOverrides("max.connections.per.ip.overrides", v)
+		if err != nil {
+			r.failErr(err)
+		} else {
+			b.MaxConnectionsPerIPOverrides = m
+		}
+	}
+	for k := range r.raw {
+		rest, ok := strings.CutPrefix(k, "listener.name.")
+		if !ok {
+			continue
+		}
+		name, ok := strings.CutSuffix(rest, ".max.connections")
+		if !ok || strings.Contains(name, ".") {
+			continue
+		}
+		var n int32
+		if readInt(r, k, &n) {
+			if b.ListenerMaxConnections == nil {
+				b.ListenerMaxConnections = map[string]int32{}
+			}
+			b.ListenerMaxConnections[strings.ToUpper(name)] = n
+		}
+	}
+}
+
+// parseConnectionOverrides parses "host:n,ip:n,...". The last colon
+// splits, so an IPv6 address may stand unbracketed.
+func parseConnectionOverrides(key, v string) (map[string]int32, error) {
+	m := map[string]int32{}
+	for _, item := range splitList(v) {
+		i := strings.LastIndex(item, ":")
+		if i <= 0 {
+			return nil, &ValueError{Key: key, Value: v, Allowed: `must be a comma-separated list of host:limit, e.g. "hostName:100,127.0.0.1:200"`}
+		}
+		host := strings.Trim(strings.TrimSpace(item[:i]), "[]")
+		n, bad := parseInt(item[i+1:], 32)
+		if bad == "" && n < 0 {
+			bad = "must be at least 0"
+		}
+		if bad != "" {
+			return nil, &ValueError{Key: key, Value: v, Allowed: "the limit of " + host + " " + bad}
+		}
+		m[host] = int32(n)
+	}
+	return m, nil
 }
 
 // protocolMap parses listener.security.protocol.map, "NAME:PROTOCOL,...".

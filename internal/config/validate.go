@@ -209,6 +209,7 @@ func (c *checker) numbers() {
 	c.min("message.max.bytes", int64(b.MessageMaxBytes), 0)
 	c.min("num.network.threads", int64(b.NumNetworkThreads), 1)
 	c.min("num.io.threads", int64(b.NumIoThreads), 1)
+	c.connectionBounds()
 	c.min("log.segment.bytes", b.LogSegmentBytes, 14)
 	if b.LogSegmentBytes > 1<<31-1 {
 		c.fail("log.segment.bytes", itoa(b.LogSegmentBytes), "must be at most 2147483647")
@@ -250,6 +251,31 @@ func (c *checker) numbers() {
 	if b.BrokerSessionTimeoutMs >= 1 && b.BrokerHeartbeatIntervalMs >= b.BrokerSessionTimeoutMs {
 		c.fail("broker.heartbeat.interval.ms", itoa(b.BrokerHeartbeatIntervalMs),
 			"must be less than broker.session.timeout.ms ("+itoa(b.BrokerSessionTimeoutMs)+")")
+	}
+}
+
+// connectionBounds checks the connection limits as Kafka's KafkaConfig
+// does.
+func (c *checker) connectionBounds() {
+	b := c.b
+	c.min("sasl.server.max.receive.size", int64(b.SaslServerMaxReceiveSize), 1)
+	c.min("connections.max.idle.ms", b.ConnectionsMaxIdleMs, 1)
+	c.min("connection.failed.authentication.delay.ms", b.ConnectionFailedAuthenticationDelayMs, 0)
+	if b.ConnectionsMaxIdleMs >= 1 && b.ConnectionFailedAuthenticationDelayMs >= b.ConnectionsMaxIdleMs {
+		c.fail("connection.failed.authentication.delay.ms", itoa(b.ConnectionFailedAuthenticationDelayMs),
+			"must be less than connections.max.idle.ms ("+itoa(b.ConnectionsMaxIdleMs)+")")
+	}
+	c.min("max.connections.per.ip", int64(b.MaxConnectionsPerIP), 0)
+	if b.MaxConnectionsPerIP == 0 && len(b.MaxConnectionsPerIPOverrides) == 0 {
+		c.fail("max.connections.per.ip", "0", "may be 0 only when max.connections.per.ip.overrides is set")
+	}
+	c.min("max.connections", int64(b.MaxConnections), 0)
+	for name, n := range b.ListenerMaxConnections {
+		key := "listener.name." + strings.ToLower(name) + ".max.connections"
+		c.min(key, int64(n), 0)
+		if _, ok := b.listener(name); !ok {
+			c.fail(key, itoa(n), "names listener "+name+", which is not in listeners")
+		}
 	}
 }
 

@@ -77,7 +77,7 @@ func (c *conn) saslGate(req *protocol.Request) (in inbound, pass, keep bool) {
 		return c.saslAuthenticate(req)
 	}
 	if a.state != saslDone {
-		c.l.cfg.Logger.Info("closing connection: request before SASL authentication",
+		c.l.clientLog.log(c.l.cfg.Logger, "closing connection: request before SASL authentication",
 			"remote", c.remote, "api", kmsg.NameForKey(req.Key))
 		return inbound{}, false, false
 	}
@@ -105,7 +105,7 @@ func (c *conn) saslHandshake(req *protocol.Request) (inbound, bool, bool) {
 	s, err := c.l.cfg.SASL.Start(body.Mechanism)
 	if err != nil {
 		resp.ErrorCode = kerr.UnsupportedSaslMechanism.Code
-		c.l.cfg.Logger.Info("closing connection: unsupported SASL mechanism", "remote", c.remote, "mechanism", body.Mechanism)
+		c.l.clientLog.log(c.l.cfg.Logger, "closing connection: unsupported SASL mechanism", "remote", c.remote, "mechanism", body.Mechanism)
 		return out, false, false
 	}
 	if a.state == saslDone && body.Mechanism != a.mech {
@@ -154,7 +154,7 @@ func (c *conn) saslStep(token []byte) (reply []byte, done bool, principal string
 	reply, done, err = a.session.Step(token)
 	if err != nil {
 		a.state = saslNone
-		c.l.cfg.Logger.Info("SASL authentication failed", "remote", c.remote, "mechanism", a.mech, "err", err)
+		c.l.clientLog.log(c.l.cfg.Logger, "SASL authentication failed", "remote", c.remote, "mechanism", a.mech, "err", err)
 		if !errors.Is(err, security.ErrAuthFailed) {
 			err = fmt.Errorf("%w: %v", security.ErrAuthFailed, err)
 		}
@@ -188,11 +188,12 @@ func (c *conn) finishAuth(principal string) int64 {
 
 // rawToken serves one frame after a SaslHandshake v0: the frame is a bare
 // SASL token and so is the reply. A failure closes the connection without
-// a reply, as Kafka does for v0 clients.
+// a reply, as Kafka does for v0 clients, after the failed-authentication
+// delay.
 func (c *conn) rawToken(frame []byte) (inbound, bool) {
 	reply, done, principal, err := c.saslStep(frame)
 	if err != nil {
-		return inbound{}, false
+		return inbound{closeAfter: true, delay: c.l.cfg.FailedAuthDelay}, false
 	}
 	if done {
 		c.finishAuth(principal)

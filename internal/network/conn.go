@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -17,6 +21,11 @@ import (
 // pipelining clients (librdkafka and franz-go keep several requests in
 // flight) while memory stays bounded by queuedRequests+2 frames.
 const queuedRequests = 4
+
+// readBufferSize is each connection's read buffer. It is small because
+// idle connections keep it; a frame larger than it is read straight into
+// its own buffer.
+const readBufferSize = 8 << 10
 
 type conn struct {
 	l      *Listener
@@ -30,6 +39,13 @@ type conn struct {
 	// only the read loop writes it (after TLS or SASL authentication).
 	principal string
 	auth      authState
+
+	// inFlight counts items the read loop queued that the handle loop has
+	// not finished; lastWrite is when the handle loop last wrote
+	// (UnixNano). The idle timeout reads both: a connection waiting on a
+	// long request, or just answered, is not idle.
+	inFlight  atomic.Int32
+	lastWrite atomic.Int64
 }
 
 // inbound is one queued item: a request to handle, or a response the read
@@ -42,9 +58,11 @@ type inbound struct {
 	// raw, when not nil, is written as a bare size-prefixed frame (a
 	// SASL token after SaslHandshake v0).
 	raw []byte
-	// closeAfter closes the connection once the response is written
-	// (failed authentication, as Kafka does).
+	// closeAfter closes the connection once the response (if any) is
+	// written (failed authentication, as Kafka does).
 	closeAfter bool
+	// delay holds the answer back (connection.failed.authentication.delay.ms).
+	delay time.Duration
 }
 
 func newConn(l *Listener, nc net.Conn) *conn {
@@ -54,7 +72,9 @@ func newConn(l *Listener, nc net.Conn) *conn {
 	if err != nil {
 		host = remote
 	}
-	return &conn{l: l, nc: nc, raw: nc, ctx: ctx, cancel: cancel, remote: remote, host: host, principal: AnonymousPrincipal}
+	c := &conn{l: l, nc: nc, raw: nc, ctx: ctx, cancel: cancel, remote: remote, host: host, principal: AnonymousPrincipal}
+	c.lastWrite.Store(time.Now().UnixNano())
+	return c
 }
 
 // run owns the connection: it starts the read loop and handles requests in
@@ -64,7 +84,7 @@ func (c *conn) run() {
 	defer func() { c.nc.Close() }()
 	defer c.cancel()
 	if err := c.startTLS(); err != nil {
-		c.l.cfg.Logger.Info("closing connection", "remote", c.remote, "listener", c.l.cfg.Name, "err", err)
+		c.l.clientLog.log(c.l.cfg.Logger, "closing connection", "remote", c.remote, "listener", c.l.cfg.Name, "err", err)
 		return
 	}
 	queue := make(chan inbound, queuedRequests)
@@ -83,12 +103,18 @@ func (c *conn) run() {
 }
 
 func (c *conn) readLoop(queue chan<- inbound) {
-	r := bufio.NewReaderSize(c.nc, 64<<10)
+	r := bufio.NewReaderSize(c.nc, readBufferSize)
 	for {
+		if !c.awaitFrame(r) {
+			return
+		}
 		bufp := getFrameBuf()
-		frame, err := protocol.ReadFrame(r, c.l.cfg.MaxRequestBytes, *bufp)
+		frame, err := protocol.ReadFrame(r, c.frameLimit(), *bufp)
 		if err != nil {
 			putFrameBuf(bufp)
+			if errors.Is(err, protocol.ErrFrameTooLarge) && c.unauthenticated() {
+				err = fmt.Errorf("before SASL authentication (sasl.server.max.receive.size): %w", err)
+			}
 			c.logReadError(err)
 			return
 		}
@@ -96,7 +122,7 @@ func (c *conn) readLoop(queue chan<- inbound) {
 		if c.auth.state == saslRaw {
 			in, keep := c.rawToken(frame)
 			putFrameBuf(bufp)
-			if !keep || !c.enqueue(queue, in) {
+			if !c.enqueue(queue, in) || !keep {
 				return
 			}
 			continue
@@ -115,9 +141,11 @@ func (c *conn) readLoop(queue chan<- inbound) {
 			if !pass {
 				putFrameBuf(bufp)
 				if !keep {
-					gated.closeAfter = true
+					// Kafka holds back a failed authentication's
+					// answer and close, slowing password guessing.
+					gated.closeAfter, gated.delay = true, c.l.cfg.FailedAuthDelay
 				}
-				if gated.resp == nil || !c.enqueue(queue, gated) || !keep {
+				if !c.enqueue(queue, gated) || !keep {
 					return
 				}
 				continue
@@ -129,9 +157,7 @@ func (c *conn) readLoop(queue chan<- inbound) {
 			req.Listener = c.l.cfg.Name
 			in.req = req
 		}
-		select {
-		case queue <- in:
-		case <-c.ctx.Done():
+		if !c.enqueue(queue, in) {
 			if in.frame != nil {
 				putFrameBuf(in.frame)
 			}
@@ -140,13 +166,78 @@ func (c *conn) readLoop(queue chan<- inbound) {
 	}
 }
 
+// unauthenticated reports whether the connection is on a SASL listener
+// and not (or no longer, while re-authenticating) authenticated.
+func (c *conn) unauthenticated() bool {
+	return c.l.cfg.SASL != nil && c.auth.state != saslDone
+}
+
+// frameLimit is the largest frame the connection may send next:
+// sasl.server.max.receive.size until SASL authentication completes, then
+// socket.request.max.bytes.
+func (c *conn) frameLimit() int32 {
+	limit := c.l.cfg.MaxRequestBytes
+	if c.unauthenticated() {
+		sasl := c.l.cfg.SASLMaxReceiveBytes
+		if sasl <= 0 {
+			sasl = DefaultSASLMaxReceiveBytes
+		}
+		limit = min(limit, sasl)
+	}
+	return limit
+}
+
+// awaitFrame waits for the first byte of the next frame and reports
+// whether to read it; waiting holds no frame buffer, so an idle connection
+// costs little memory. The connection is idle, and closed, once it has
+// received nothing, written nothing and had no request in progress for
+// connections.max.idle.ms. Once a frame begins, the whole of it must
+// arrive within that time too (the deadline stays set for ReadFrame), so
+// a half-sent frame cannot hold the connection.
+func (c *conn) awaitFrame(r *bufio.Reader) bool {
+	idle := c.l.cfg.MaxIdle
+	if idle <= 0 {
+		_, err := r.Peek(1)
+		if err != nil {
+			c.logReadError(err)
+		}
+		return err == nil
+	}
+	wait := idle
+	for {
+		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+		_, err := r.Peek(1)
+		if err == nil {
+			_ = c.nc.SetReadDeadline(time.Now().Add(idle))
+			return true
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			c.logReadError(err)
+			return false
+		}
+		sinceWrite := time.Since(time.Unix(0, c.lastWrite.Load()))
+		switch {
+		case c.inFlight.Load() > 0:
+			wait = idle
+		case sinceWrite < idle:
+			wait = idle - sinceWrite
+		default:
+			c.l.clientLog.log(c.l.cfg.Logger, "closing idle connection (connections.max.idle.ms)",
+				"remote", c.remote, "listener", c.l.cfg.Name, "idle", idle)
+			return false
+		}
+	}
+}
+
 // enqueue hands an answer the read loop decided to the handle loop; false
 // means the connection is closing.
 func (c *conn) enqueue(queue chan<- inbound, in inbound) bool {
+	c.inFlight.Add(1)
 	select {
 	case queue <- in:
 		return true
 	case <-c.ctx.Done():
+		c.inFlight.Add(-1)
 		return false
 	}
 }
@@ -155,5 +246,5 @@ func (c *conn) logReadError(err error) {
 	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || c.ctx.Err() != nil {
 		return
 	}
-	c.l.cfg.Logger.Info("closing connection", "remote", c.remote, "listener", c.l.cfg.Name, "err", err)
+	c.l.clientLog.log(c.l.cfg.Logger, "closing connection", "remote", c.remote, "listener", c.l.cfg.Name, "err", err)
 }

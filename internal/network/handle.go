@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -13,35 +14,59 @@ import (
 // handleLoop takes requests in arrival order, handles each and writes its
 // response before the next, so responses leave in request order.
 func (c *conn) handleLoop(queue <-chan inbound) {
-	out := make([]byte, 0, 64<<10)
+	var out []byte // grows with the first response: idle connections hold none
 	for in := range queue {
-		resp, corr := in.resp, in.corr
-		if in.req != nil {
-			corr = in.req.CorrelationID
-			resp = c.handle(in.req)
-		}
-		if in.frame != nil {
-			putFrameBuf(in.frame)
-		}
-		switch {
-		case in.raw != nil:
-			out = binary.BigEndian.AppendUint32(out[:0], uint32(len(in.raw)))
-			out = append(out, in.raw...)
-		case resp == nil:
-			continue
-		default:
-			out = protocol.AppendResponse(out[:0], corr, resp)
-		}
-		if _, err := c.nc.Write(out); err != nil {
-			c.logReadError(err)
-			return
-		}
-		if in.closeAfter {
+		keep := c.serve(in, &out)
+		c.inFlight.Add(-1)
+		if !keep {
 			return
 		}
 		if cap(out) > 8<<20 { // don't pin a huge buffer after one large fetch
-			out = make([]byte, 0, 64<<10)
+			out = nil
 		}
+	}
+}
+
+// serve answers one queued item, using *out as the write buffer, and
+// reports whether the connection stays open.
+func (c *conn) serve(in inbound, out *[]byte) bool {
+	if in.delay > 0 && !c.sleep(in.delay) {
+		return false
+	}
+	resp, corr := in.resp, in.corr
+	if in.req != nil {
+		corr = in.req.CorrelationID
+		resp = c.handle(in.req)
+	}
+	if in.frame != nil {
+		putFrameBuf(in.frame)
+	}
+	switch {
+	case in.raw != nil:
+		*out = binary.BigEndian.AppendUint32((*out)[:0], uint32(len(in.raw)))
+		*out = append(*out, in.raw...)
+	case resp == nil:
+		return !in.closeAfter
+	default:
+		*out = protocol.AppendResponse((*out)[:0], corr, resp)
+	}
+	if _, err := c.nc.Write(*out); err != nil {
+		c.logReadError(err)
+		return false
+	}
+	c.lastWrite.Store(time.Now().UnixNano())
+	return !in.closeAfter
+}
+
+// sleep waits d, or reports false when the connection closes first.
+func (c *conn) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.ctx.Done():
+		return false
 	}
 }
 
@@ -75,7 +100,7 @@ func (c *conn) answerParseError(req *protocol.Request, err error) (inbound, bool
 	if req != nil {
 		attrs = append(attrs, "api", req.Key, "version", req.Version)
 	}
-	c.l.cfg.Logger.Info("closing connection after bad request", attrs...)
+	c.l.clientLog.log(c.l.cfg.Logger, "closing connection after bad request", attrs...)
 	return inbound{}, false
 }
 

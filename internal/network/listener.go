@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -49,7 +50,36 @@ type Config struct {
 	// MaxReauthMs is connections.max.reauth.ms for SASL sessions (KIP-368);
 	// 0: sessions never expire.
 	MaxReauthMs int64
+	// SASLMaxReceiveBytes is sasl.server.max.receive.size: on a SASL
+	// listener, the largest frame before authentication completes; 0:
+	// DefaultSASLMaxReceiveBytes.
+	SASLMaxReceiveBytes int32
+	// MaxIdle is connections.max.idle.ms: a connection that sends nothing
+	// and has no request in progress for this long is closed, and one
+	// frame must arrive within it once begun; 0: never.
+	MaxIdle time.Duration
+	// FailedAuthDelay is connection.failed.authentication.delay.ms: how
+	// long a failed SASL authentication's answer and close wait.
+	FailedAuthDelay time.Duration
+	// Limits, shared by a broker's listeners, bounds connections (nil:
+	// unlimited).
+	Limits *ConnLimits
+	// IPCountedUpstream: the connections come from a Mux that already
+	// applied max.connections.per.ip (Mux.Limit), so the Listener does not
+	// count them again.
+	IPCountedUpstream bool
 }
+
+// DefaultSASLMaxReceiveBytes is Kafka's sasl.server.max.receive.size.
+const DefaultSASLMaxReceiveBytes = 524288
+
+// Client-caused log lines (closed connections, failed logins, refused
+// connections) are throttled per listener: at most clientLogBurst lines
+// per clientLogInterval, so an attacker cannot flood the log.
+const (
+	clientLogInterval = time.Second
+	clientLogBurst    = 10
+)
 
 // Listener accepts connections on one address. It owns every connection
 // goroutine; Close waits for all of them.
@@ -59,6 +89,9 @@ type Listener struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// clientLog throttles log lines a client can cause.
+	clientLog *logThrottle
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}
@@ -83,7 +116,8 @@ func NewListener(cfg Config, ln net.Listener) *Listener {
 		cfg.Logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Listener{cfg: cfg, ln: ln, ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{})}
+	return &Listener{cfg: cfg, ln: ln, ctx: ctx, cancel: cancel, conns: make(map[*conn]struct{}),
+		clientLog: newLogThrottle(clientLogInterval, clientLogBurst)}
 }
 
 // Addr is the bound address (useful when binding port 0).
@@ -98,18 +132,54 @@ func (l *Listener) Serve() {
 	}()
 }
 
+// acceptLoop accepts connections while the connection limits allow: at
+// max.connections it waits with the connection it just accepted, and a
+// connection over max.connections.per.ip is closed at once. Accept errors
+// back off.
 func (l *Listener) acceptLoop() {
+	var backoff acceptBackoff
+	limits, name := l.cfg.Limits, l.cfg.Name
 	for {
 		nc, err := l.ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || l.ctx.Err() != nil {
 				return
 			}
-			l.cfg.Logger.Warn("accept failed", "listener", l.cfg.Name, "err", err)
+			if !backoff.wait(l.ctx, l.cfg.Logger, err) {
+				return
+			}
+			continue
+		}
+		backoff.reset()
+		// As Kafka's acceptor does, hold the accepted connection and stop
+		// accepting until a slot frees up; later connections wait in the
+		// kernel's backlog. (Reserving a slot before Accept instead
+		// would count one idle reservation per listener.)
+		if err := limits.waitSlot(l.ctx, name); err != nil {
+			nc.Close()
+			return
+		}
+		ip := remoteIP(nc.RemoteAddr())
+		ipLimits := limits
+		if l.cfg.IPCountedUpstream {
+			ipLimits = nil
+		}
+		if ok, limit := ipLimits.admitIP(ip); !ok {
+			l.clientLog.log(l.cfg.Logger, "refusing connection: max.connections.per.ip reached",
+				"remote", nc.RemoteAddr().String(), "limit", limit)
+			nc.Close()
+			limits.releaseSlot(name)
 			continue
 		}
 		c := newConn(l, nc)
 		l.mu.Lock()
+		if l.ctx.Err() != nil { // Close already closed every connection
+			l.mu.Unlock()
+			nc.Close()
+			ipLimits.releaseIP(ip)
+			limits.releaseSlot(name)
+			return
+		}
 		l.conns[c] = struct{}{}
 		l.mu.Unlock()
 		l.wg.Add(1)
@@ -119,6 +189,8 @@ func (l *Listener) acceptLoop() {
 			l.mu.Lock()
 			delete(l.conns, c)
 			l.mu.Unlock()
+			ipLimits.releaseIP(ip)
+			limits.releaseSlot(name)
 		}()
 	}
 }
@@ -126,7 +198,9 @@ func (l *Listener) acceptLoop() {
 // Close stops accepting, closes every connection and waits for their
 // goroutines to finish.
 func (l *Listener) Close() error {
+	l.mu.Lock()
 	l.cancel()
+	l.mu.Unlock()
 	err := l.ln.Close()
 	l.mu.Lock()
 	for c := range l.conns {

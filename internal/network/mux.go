@@ -72,8 +72,26 @@ type Mux struct {
 	mu      sync.Mutex
 	pending map[net.Conn]struct{}
 
-	tls *tls.Config // set by UseTLS before Serve
+	tls    *tls.Config // set by UseTLS before Serve
+	limits *ConnLimits // set by Limit before Serve
+	// slots bounds the connections being classified or waiting for their
+	// side to accept them; when it is full the Mux stops accepting, so a
+	// Kafka side held at max.connections does not make it pile up
+	// connections (each a descriptor and a goroutine) in front.
+	slots chan struct{}
+	// clientLog throttles log lines a client can cause.
+	clientLog *logThrottle
 }
+
+// muxMaxPending is how many accepted connections a Mux holds before they
+// are handed to a side.
+const muxMaxPending = 128
+
+// Limit applies max.connections.per.ip (and its overrides) to every
+// connection, Raft or Kafka, when it is accepted, so one address cannot
+// fill the classification queue. The Kafka listener fed by this Mux must
+// then have IPCountedUpstream set. Call before Serve.
+func (m *Mux) Limit(limits *ConnLimits) { m.limits = limits }
 
 // UseTLS makes the mux a TLS port (a controller listener mapped to SSL):
 // every connection must start a TLS handshake, and the protocol byte is
@@ -94,7 +112,8 @@ func ListenMux(name, addr string, logger *slog.Logger) (*Mux, error) {
 		return nil, fmt.Errorf("listen %s %s: %w", name, addr, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Mux{ln: ln, logger: logger, ctx: ctx, cancel: cancel, pending: map[net.Conn]struct{}{}}
+	m := &Mux{ln: ln, logger: logger, ctx: ctx, cancel: cancel, pending: map[net.Conn]struct{}{},
+		slots: make(chan struct{}, muxMaxPending), clientLog: newLogThrottle(clientLogInterval, clientLogBurst)}
 	m.raft = newConnQueue(ln.Addr())
 	m.kafka = newConnQueue(ln.Addr())
 	return m, nil
@@ -121,19 +140,34 @@ func (m *Mux) Serve() {
 }
 
 func (m *Mux) acceptLoop() {
+	var backoff acceptBackoff
 	for {
+		select {
+		case m.slots <- struct{}{}:
+		case <-m.ctx.Done():
+			return
+		}
 		c, err := m.ln.Accept()
 		if err != nil {
+			<-m.slots
 			if errors.Is(err, net.ErrClosed) || m.ctx.Err() != nil {
 				return
 			}
-			m.logger.Warn("accept failed", "err", err)
-			select { // e.g. out of file descriptors: do not spin
-			case <-m.ctx.Done():
+			if !backoff.wait(m.ctx, m.logger, err) {
 				return
-			case <-time.After(50 * time.Millisecond):
 			}
 			continue
+		}
+		backoff.reset()
+		if m.limits != nil {
+			ip := remoteIP(c.RemoteAddr())
+			if ok, limit := m.limits.admitIP(ip); !ok {
+				m.clientLog.log(m.logger, "refusing connection: max.connections.per.ip reached", "remote", c.RemoteAddr().String(), "limit", limit)
+				c.Close()
+				<-m.slots
+				continue
+			}
+			c = &ipCountedConn{Conn: c, release: func() { m.limits.releaseIP(ip) }}
 		}
 		m.mu.Lock()
 		if m.ctx.Err() != nil {
@@ -146,9 +180,24 @@ func (m *Mux) acceptLoop() {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
+			defer func() { <-m.slots }()
 			m.route(c)
 		}()
 	}
+}
+
+// ipCountedConn gives back its max.connections.per.ip place when closed,
+// whichever side closes it.
+type ipCountedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *ipCountedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }
 
 // route peeks the first byte and hands the connection to its side.
@@ -166,14 +215,14 @@ func (m *Mux) route(c net.Conn) {
 	}
 	if m.tls != nil {
 		if first[0] != tlsHandshakeRecord {
-			m.logger.Info("closing non-TLS connection on a TLS listener", "remote", c.RemoteAddr().String())
+			m.clientLog.log(m.logger, "closing non-TLS connection on a TLS listener", "remote", c.RemoteAddr().String())
 			c.Close()
 			return
 		}
 		tc := tls.Server(&prefixConn{Conn: c, first: first[0], has: true}, m.tls)
 		_ = tc.SetDeadline(time.Now().Add(tlsHandshakeTimeout))
 		if err := tc.HandshakeContext(m.ctx); err != nil {
-			m.logger.Info("closing connection", "remote", c.RemoteAddr().String(), "err", fmt.Errorf("tls handshake: %w", err))
+			m.clientLog.log(m.logger, "closing connection", "remote", c.RemoteAddr().String(), "err", fmt.Errorf("tls handshake: %w", err))
 			c.Close()
 			return
 		}

@@ -3,6 +3,8 @@ package network
 import (
 	"bufio"
 	"io"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,4 +88,94 @@ func TestMuxCloseDropsSilentConnections(t *testing.T) {
 		t.Fatal("Close blocked on a silent connection")
 	}
 	expectClosed(t, c)
+}
+
+// countingListener counts accepted connections.
+type countingListener struct {
+	net.Listener
+	accepted atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted.Add(1)
+	}
+	return c, err
+}
+
+// startLimitedMux serves Metadata on a Mux's Kafka side under limits.
+func startLimitedMux(t *testing.T, limits *ConnLimits) (*Mux, *countingListener) {
+	t.Helper()
+	m, err := ListenMux("INTERNAL", "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counting := &countingListener{Listener: m.ln}
+	m.ln = counting
+	m.Limit(limits)
+	m.Serve()
+	vs := protocol.NewVersions([]protocol.VersionRange{{Key: int16(kmsg.Metadata), Min: 0, Max: 12}})
+	l := NewListener(Config{Name: "INTERNAL", MaxRequestBytes: 1 << 20, Versions: vs, Handler: &echoHandler{},
+		Limits: limits, IPCountedUpstream: true}, m.Kafka())
+	l.Serve()
+	t.Cleanup(func() {
+		l.Close()
+		m.Close()
+	})
+	return m, counting
+}
+
+// Issue 11 #3: a Mux (the controller listener, a broker-only node's
+// inter-broker listener) applies max.connections.per.ip as it accepts,
+// before the connection's first byte, and gives the place back on close.
+func TestMuxMaxConnectionsPerIP(t *testing.T) {
+	m, _ := startLimitedMux(t, NewConnLimits(LimitsConfig{MaxConnections: 100, MaxPerIP: 1}))
+	addr := m.Addr().String()
+	silent := dialFrom(t, "127.0.0.1", addr)
+	time.Sleep(50 * time.Millisecond) // let the mux accept it
+	expectServerClosed(t, dialFrom(t, "127.0.0.1", addr), "a second connection from 127.0.0.1 while the first is silent")
+	if !served(t, dialFrom(t, "127.0.0.2", addr), 1) {
+		t.Fatal("127.0.0.2 not served")
+	}
+	silent.Close()
+	for attempt := 0; ; attempt++ {
+		if served(t, dialFrom(t, "127.0.0.1", addr), 1) {
+			break
+		}
+		if attempt == 100 {
+			t.Fatal("a closed connection's place was never freed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Issue 11 #3: when the Kafka side waits at its connection limit, the Mux
+// stops accepting after muxMaxPending connections instead of holding every
+// new one (a descriptor and a goroutine each) in front of it.
+func TestMuxStopsAcceptingWhenItsKafkaSideWaits(t *testing.T) {
+	limits := NewConnLimits(LimitsConfig{MaxConnections: 1, MaxPerIP: 1000})
+	m, counting := startLimitedMux(t, limits)
+	addr := m.Addr().String()
+	if !served(t, dialFrom(t, "127.0.0.1", addr), 1) {
+		t.Fatal("first connection not served")
+	}
+	const extra = muxMaxPending + 20
+	for range extra {
+		c := dialFrom(t, "127.0.0.1", addr) // the kernel's backlog takes what the mux does not
+		c.Write(metadataFrame(1))
+	}
+	// Accepted: the served one, the one the listener holds while it
+	// waits for a slot, and muxMaxPending waiting to be handed over.
+	const bound = muxMaxPending + 2
+	for attempt := 0; counting.accepted.Load() < bound; attempt++ {
+		if attempt == 500 {
+			t.Fatalf("only %d connections accepted; want %d", counting.accepted.Load(), bound)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // would it accept more?
+	if n := counting.accepted.Load(); n > bound {
+		t.Fatalf("the mux accepted %d connections while its Kafka side waited; want at most %d", n, bound)
+	}
 }

@@ -40,7 +40,18 @@ type Client struct {
 
 	connMu  sync.Mutex // guards conn writes (under mu) against Close
 	isClose bool
+
+	// maxIdle and lastUsed (under mu): a connection unused for maxIdle is
+	// reopened before the next request instead of finding that the peer
+	// closed it for idleness (its connections.max.idle.ms).
+	maxIdle  time.Duration
+	lastUsed time.Time
 }
+
+// clientMaxIdle is Kafka's client default for connections.max.idle.ms
+// (540000), under the broker's 600000, so the client side gives up an idle
+// connection before the broker closes it.
+const clientMaxIdle = 540000 * time.Millisecond
 
 // DialFunc opens a connection like (*net.Dialer).DialContext.
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -52,7 +63,7 @@ func NewClient(addr, clientID string) *Client { return NewClientDial(addr, clien
 // TCP); a test passes a dialer that injects network faults.
 func NewClientDial(addr, clientID string, dial DialFunc) *Client {
 	return &Client{addr: addr, fmt: kmsg.NewRequestFormatter(kmsg.FormatterClientID(clientID)),
-		dial: dial, closed: make(chan struct{})}
+		dial: dial, closed: make(chan struct{}), maxIdle: clientMaxIdle}
 }
 
 // Addr is the peer's address.
@@ -71,10 +82,14 @@ func (c *Client) Request(ctx context.Context, req kmsg.Request) (kmsg.Response, 
 		c.dropConn()
 		return nil, fmt.Errorf("%s to %s: %w", kmsg.NameForKey(req.Key()), c.addr, err)
 	}
+	c.lastUsed = time.Now()
 	return resp, nil
 }
 
 func (c *Client) ensureConn(ctx context.Context) error {
+	if c.conn != nil && time.Since(c.lastUsed) > c.maxIdle {
+		c.dropConn()
+	}
 	if c.conn != nil {
 		return nil
 	}
@@ -101,6 +116,7 @@ func (c *Client) ensureConn(ctx context.Context) error {
 		return ErrClientClosed
 	}
 	c.conn, c.rd = conn, bufio.NewReaderSize(conn, 64<<10)
+	c.lastUsed = time.Now()
 	return nil
 }
 

@@ -52,6 +52,7 @@ type Server struct {
 	// muxes share a port between Raft and the Kafka protocol: the
 	// controller listener, and a broker-only node's inter-broker listener.
 	muxes         map[string]*network.Mux
+	limits        *network.ConnLimits // every listener's and Mux's connection limits
 	ctrlListeners []*network.Listener // Kafka side of the controller listener
 	opts          Options
 	// interDial and ctrlDial open this node's connections to other nodes'
@@ -125,6 +126,7 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	s.registry = metrics.NewRegistry()
+	s.limits = s.connLimits()
 	if s.cfg.MetricsListener != "" {
 		ms, err := metrics.Listen(s.cfg.MetricsListener, s.registry, s.serving, s.cfg.MetricsPprof, s.logger)
 		if err != nil {
@@ -152,6 +154,9 @@ func (s *Server) start(ctx context.Context) error {
 		Forward: s.link.send,
 	})
 	s.registerMetrics()
+	if err := checkDescriptorHeadroom(); err != nil {
+		return err
+	}
 	if err := s.startListeners(h); err != nil {
 		return err
 	}
@@ -454,6 +459,7 @@ func (s *Server) listenMux(name string) (*network.Mux, error) {
 		if sec.TLS != nil {
 			m.UseTLS(sec.TLS)
 		}
+		m.Limit(s.limits)
 		m.Serve()
 		s.muxes[name] = m
 		return m, nil
@@ -461,12 +467,49 @@ func (s *Server) listenMux(name string) (*network.Mux, error) {
 	return nil, fmt.Errorf("listener %s is not in listeners", name)
 }
 
+// connLimits builds the connection limits every listener shares
+// (max.connections and friends).
+func (s *Server) connLimits() *network.ConnLimits {
+	perListener := map[string]int{}
+	for name, n := range s.cfg.ListenerMaxConnections {
+		perListener[name] = int(n)
+	}
+	// Controller listeners are never held to the broker-wide limit (Kafka
+	// counts them apart). The inter-broker listener is exempt only when
+	// clients have a listener of their own, as in Kafka: when it is the
+	// only one, exempting it would leave clients unbounded.
+	exempt := slices.Clone(s.cfg.ControllerListenerNames)
+	clientListeners := 0
+	for _, l := range s.cfg.Listeners {
+		if !slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
+			clientListeners++
+		}
+	}
+	if clientListeners > 1 {
+		exempt = append(exempt, s.cfg.InterBrokerListenerName)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return network.NewConnLimits(network.LimitsConfig{
+		MaxConnections:  int(s.cfg.MaxConnections),
+		ListenerMax:     perListener,
+		ExemptListeners: exempt,
+		MaxPerIP:        int(s.cfg.MaxConnectionsPerIP),
+		PerIPOverrides:  network.ResolveOverrides(ctx, s.cfg.MaxConnectionsPerIPOverrides, s.logger),
+	})
+}
+
 func (s *Server) startListeners(h *handler.Handler) error {
+	limits := s.limits
 	for _, l := range s.cfg.Listeners {
 		nc := network.Config{
 			Name: l.Name, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
 			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: s.requests.Wrap(h),
-			Logger: s.logger.With("component", "network", "listener", l.Name),
+			Logger:              s.logger.With("component", "network", "listener", l.Name),
+			SASLMaxReceiveBytes: s.cfg.SaslServerMaxReceiveSize,
+			MaxIdle:             time.Duration(s.cfg.ConnectionsMaxIdleMs) * time.Millisecond,
+			FailedAuthDelay:     time.Duration(s.cfg.ConnectionFailedAuthenticationDelayMs) * time.Millisecond,
+			Limits:              limits,
 		}
 		sec, err := security.ForListener(s.cfg.ListenerSecurity(l.Name), s.scramLookup())
 		if err != nil {
@@ -477,7 +520,8 @@ func (s *Server) startListeners(h *handler.Handler) error {
 		isCtrl := slices.Contains(s.cfg.ControllerListenerNames, l.Name)
 		var nl *network.Listener
 		if m, ok := s.muxes[l.Name]; ok {
-			nc.TLS = nil // the Mux does the TLS handshake
+			nc.TLS = nil                // the Mux does the TLS handshake
+			nc.IPCountedUpstream = true // and counts max.connections.per.ip
 			nl = network.NewListener(nc, m.Kafka())
 		} else if isCtrl {
 			continue // a single node's controller listener: nothing to serve
