@@ -44,8 +44,10 @@ type Log interface {
 	// Append writes recs to partition p and returns once they are
 	// committed (the high watermark covers them).
 	Append(ctx context.Context, p int32, recs []Record) error
-	// Replay calls fn for every record of p from its start to the high
-	// watermark.
+	// Replay calls fn for every record of p from its start to its log end
+	// offset: a new leader's log includes records its high watermark does
+	// not cover yet but that are committed (or will be), such as the
+	// completion of a transaction whose successor already began.
 	Replay(ctx context.Context, p int32, fn func(Record) error) error
 }
 
