@@ -117,26 +117,8 @@ func TestTxnAbortsStayInvisibleAcrossKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long multi-process test")
 	}
-	const (
-		topic   = "txn-ca"
-		txnID   = "txn-commit-abort"
-		killFor = 60 * time.Second
-	)
-	c := harness.StartCluster(t, 3, map[string]string{"transaction.state.log.num.partitions": "3",
-		"offsets.topic.num.partitions": "3", "transaction.state.log.min.isr": "2"})
-	c.CreateTopic(topic, 3, 3, nil)
-	seeds := strings.Split(c.Bootstrap(), ",")
-
-	out := &txnOutcomes{committed: make(map[string]bool)}
-	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // owned by the test: stop ends it, wg waits
-		defer wg.Done()
-		runCommitAbortWorkload(ctx, seeds, txnID, topic, out)
-	}()
-	defer func() { stop(); wg.Wait() }()
-
+	const killFor = 60 * time.Second
+	c, w := startCommitAbortWorkload(t)
 	seed := time.Now().UnixNano()
 	t.Logf("kill schedule seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
@@ -146,7 +128,7 @@ func TestTxnAbortsStayInvisibleAcrossKills(t *testing.T) {
 	for end := time.Now().Add(killFor); time.Now().Before(end); kills++ {
 		victim := int32(rng.IntN(3) + 1)
 		if rng.IntN(2) == 0 {
-			victim = txnCoordinatorOf(t, c, txnID)
+			victim = txnCoordinatorOf(t, c, w.txnID)
 		}
 		t.Logf("kill -9 node %d", victim)
 		c.Node(victim).Kill()
@@ -154,28 +136,89 @@ func TestTxnAbortsStayInvisibleAcrossKills(t *testing.T) {
 		c.Node(victim).Launch()
 		// Back in every ISR before the next kill, so that one node down
 		// never leaves a partition below min.insync.replicas.
-		c.WaitFullISR(topic, 3)
+		c.WaitFullISR(w.topic, 3)
 		c.WaitFullISR("__transaction_state", 3)
 		sleep(time.Second, 4*time.Second)
 	}
-	stop()
-	wg.Wait()
+	t.Logf("%d kills", kills)
+	w.verify(t, c)
+}
 
+// TestTxnAbortsStayInvisibleAcrossCoordinatorRestarts is the same with
+// only the node coordinating the transactional id killed, five times, and
+// relaunched at once: it comes back with the high watermark of its last
+// checkpoint (written every few seconds), below state records its log
+// holds, and may lead __transaction_state again before its followers tell
+// it more. Its coordinator loaded the state only up to that high
+// watermark, found a transaction that it had long completed still
+// prepared, and committed it again: that marker committed the aborted
+// transaction that followed.
+func TestTxnAbortsStayInvisibleAcrossCoordinatorRestarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long multi-process test")
+	}
+	c, w := startCommitAbortWorkload(t)
+	for i := range 5 {
+		time.Sleep(2 * time.Second) // a checkpoint's worth of transactions
+		coord := txnCoordinatorOf(t, c, w.txnID)
+		t.Logf("restart %d: kill -9 node %d (transaction coordinator)", i+1, coord)
+		c.Node(coord).Kill()
+		c.Node(coord).Launch()
+		c.WaitFullISR(w.topic, 3)
+		c.WaitFullISR("__transaction_state", 3)
+	}
+	w.verify(t, c)
+}
+
+// commitAbortWorkload is runCommitAbortWorkload running against a
+// cluster, owned by the test that started it.
+type commitAbortWorkload struct {
+	txnID, topic string
+	out          *txnOutcomes
+	stop         func() // ends the workload and waits for it
+}
+
+// startCommitAbortWorkload starts 3 nodes and the workload on a topic with
+// 3 partitions; the workload stops when the test ends at the latest.
+func startCommitAbortWorkload(t *testing.T) (*harness.Cluster, *commitAbortWorkload) {
+	t.Helper()
+	w := &commitAbortWorkload{txnID: "txn-commit-abort", topic: "txn-ca",
+		out: &txnOutcomes{committed: make(map[string]bool)}}
+	c := harness.StartCluster(t, 3, map[string]string{"transaction.state.log.num.partitions": "3",
+		"offsets.topic.num.partitions": "3", "transaction.state.log.min.isr": "2"})
+	c.CreateTopic(w.topic, 3, 3, nil)
+	seeds := strings.Split(c.Bootstrap(), ",")
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // owned by the test: stop ends it
+		defer wg.Done()
+		runCommitAbortWorkload(ctx, seeds, w.txnID, w.topic, w.out)
+	}()
+	var once sync.Once
+	w.stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
+	t.Cleanup(w.stop)
+	return c, w
+}
+
+// verify stops the workload, commits one last transaction with a record on
+// every partition (its InitProducerID aborts whatever the workload left
+// open) and reads the topic read_committed up to those records: every
+// acknowledged commit must be there once, no aborted record at all.
+func (w *commitAbortWorkload) verify(t *testing.T, c *harness.Cluster) {
+	t.Helper()
+	w.stop()
+	out := w.out
 	out.mu.Lock()
 	commits, aborts, failed, lastErr := out.commits, out.aborts, out.failed, out.lastErr
 	committed := out.committed
 	out.mu.Unlock()
-	t.Logf("%d kills; %d transactions committed, %d aborted, %d ended by errors (last: %v)",
-		kills, commits, aborts, failed, lastErr)
+	t.Logf("%d transactions committed, %d aborted, %d ended by errors (last: %v)", commits, aborts, failed, lastErr)
 	if commits < 10 || aborts < 5 {
 		t.Fatalf("too little progress to judge: %d commits, %d aborts", commits, aborts)
 	}
 
-	// A last transaction with one record per partition, committed after
-	// every other ended (its InitProducerID aborts whatever the workload
-	// left open): read_committed has read everything once it has read
-	// all three.
-	fin := c.Client(kgo.TransactionalID(txnID), kgo.DefaultProduceTopic(topic),
+	fin := c.Client(kgo.TransactionalID(w.txnID), kgo.DefaultProduceTopic(w.topic),
 		kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.TransactionTimeout(10*time.Second))
 	fctx, fcancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer fcancel()
@@ -191,7 +234,7 @@ func TestTxnAbortsStayInvisibleAcrossKills(t *testing.T) {
 		t.Fatalf("final commit: %v", err)
 	}
 
-	cons := c.Client(kgo.ConsumeTopics(topic), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+	cons := c.Client(kgo.ConsumeTopics(w.topic), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	seen := make(map[string]int)
 	ends := 0
