@@ -150,3 +150,56 @@ func TestMarkerFromOlderCoordinatorFenced(t *testing.T) {
 		t.Fatalf("marker from a newer coordinator: %v", err)
 	}
 }
+
+// A marker that finds no open transaction of its producer (a coordinator
+// repeating the markers of a transaction already ended here) is written
+// but ends nothing: the producer's next transaction, which starts after
+// it, stays open until its own marker, and its abort covers all of its
+// records, also after a reopen. (A repeated marker arriving after the next
+// transaction's first batch cannot be told apart from that transaction's
+// own: the transaction coordinator must never send one, issue 11 defect
+// 10.)
+func TestMarkerWithoutOpenTransactionEndsNothingLater(t *testing.T) {
+	cfg := config.Default()
+	cfg.NodeID = 1
+	cfg.LogDirs = []string{t.TempDir()}
+	m := NewManager(cfg, slog.New(slog.DiscardHandler))
+	defer func() { m.Close() }()
+	if err := m.ApplyImage(testImage("t", 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	p := m.Partition("t", 0)
+	if _, err := p.Append(txnBatch(t, 30, 0, 0, 2)); err != nil { // 0-1
+		t.Fatal(err)
+	}
+	for range 2 { // 2: the commit; 3: the same commit again
+		if _, err := p.WriteMarker(30, 0, true, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.Append(txnBatch(t, 30, 0, 2, 3)); err != nil { // 4-6: the next transaction
+		t.Fatal(err)
+	}
+	if lso := p.LastStableOffset(); lso != 4 {
+		t.Fatalf("LSO %d with the next transaction open at 4", lso)
+	}
+	if _, err := p.WriteMarker(30, 0, false, 1); err != nil { // 7: its abort
+		t.Fatal(err)
+	}
+	check := func(p *Partition) {
+		t.Helper()
+		if ab := p.AbortedTxns(0, 10); len(ab) != 1 || ab[0] != (AbortedTxn{ProducerID: 30, FirstOffset: 4, LastOffset: 7}) {
+			t.Fatalf("aborted %+v, want producer 30 from 4 to 7", ab)
+		}
+		if lso, hw := p.LastStableOffset(), p.HighWatermark(); lso != hw || hw != 8 {
+			t.Fatalf("LSO %d, HW %d; want both 8", lso, hw)
+		}
+	}
+	check(p)
+	m.Close()
+	m = NewManager(cfg, slog.New(slog.DiscardHandler))
+	if err := m.ApplyImage(testImage("t", 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	check(m.Partition("t", 0))
+}

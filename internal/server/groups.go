@@ -99,22 +99,28 @@ func (l offsetsLog) Replay(ctx context.Context, p int32, fn func(group.Record) e
 	if _, err := l.partition(p); err != nil {
 		return err
 	}
-	return replayTopic(ctx, l.parts, group.OffsetsTopic, p, fn)
+	return replayTopic(ctx, l.parts, group.OffsetsTopic, p, false, fn)
 }
 
 // replayTopic reads partition p of an internal topic from its start to the
-// current high watermark.
-func replayTopic(ctx context.Context, parts *partition.Manager, topic string, p int32, fn func(group.Record) error) error {
+// current high watermark, or with toLogEnd to its log end offset: a new
+// leader's whole log, committed or about to be (its followers copy it), as
+// the transaction coordinator must load it (txnStateLog.Replay).
+func replayTopic(ctx context.Context, parts *partition.Manager, topic string, p int32, toLogEnd bool,
+	fn func(group.Record) error) error {
 	part := parts.Partition(topic, p)
 	if part == nil {
 		return fmt.Errorf("%s-%d not hosted: %w", topic, p, group.ErrNotCoordinator)
 	}
-	end := part.HighWatermark()
+	end, read := part.HighWatermark(), part.Read
+	if toLogEnd {
+		end, read = part.LogEndOffset(), part.ReadForReplica
+	}
 	for off := part.LogStartOffset(); off < end; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, err := part.Read(off, 1<<20)
+		data, err := read(off, 1<<20)
 		if err != nil {
 			return fmt.Errorf("read %s-%d at %d: %w", topic, p, off, err)
 		}
@@ -123,7 +129,7 @@ func replayTopic(ctx context.Context, parts *partition.Manager, topic string, p 
 			return err
 		}
 		if next <= off {
-			break // nothing readable below the high watermark
+			break // nothing readable below end
 		}
 		off = next
 	}

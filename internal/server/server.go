@@ -56,7 +56,8 @@ type Server struct {
 	ctrlListeners []*network.Listener // Kafka side of the controller listener
 	opts          Options
 	// interDial and ctrlDial open this node's connections to other nodes'
-	// inter-broker and controller listeners, with TLS and SASL when those
+	// inter-broker and controller listeners (and, for transaction markers,
+	// to its own inter-broker listener), with TLS and SASL when those
 	// listeners are secured (security.DialerFor).
 	interDial, ctrlDial network.DialFunc
 	// raftDial is ctrlDial without SASL: Raft speaks its own protocol
@@ -406,13 +407,23 @@ func (s *Server) raftTransport(cc *controller.Config) error {
 // initDials builds the dialers to other nodes' inter-broker and
 // controller listeners.
 func (s *Server) initDials() error {
+	inter, err := security.DialerFor(s.cfg.ListenerSecurity(s.cfg.InterBrokerListenerName))
 	if !s.clustered() {
-		// A single node dials no one; do not demand inter-broker
-		// credentials it would never use.
-		s.interDial, s.ctrlDial, s.raftDial = s.opts.Dial, s.opts.Dial, s.opts.Dial
+		// A single node dials no other node, but its transaction
+		// coordinator sends WriteTxnMarkers to its own inter-broker
+		// listener, with TLS and SASL like any broker. Without usable
+		// credentials it still starts (it serves everything but
+		// transactions), and says why transactions cannot complete.
+		s.ctrlDial, s.raftDial = s.opts.Dial, s.opts.Dial
+		if err != nil {
+			s.logger.Warn("no inter-broker credentials: transactions cannot complete, their markers cannot reach this node's own inter-broker listener",
+				"listener", s.cfg.InterBrokerListenerName, "err", err)
+			s.interDial = s.opts.Dial
+			return nil
+		}
+		s.interDial = network.SecureDial(s.opts.Dial, inter.TLS, inter.SASL)
 		return nil
 	}
-	inter, err := security.DialerFor(s.cfg.ListenerSecurity(s.cfg.InterBrokerListenerName))
 	if err != nil {
 		return err
 	}

@@ -102,11 +102,19 @@ func appendAndWait(ctx context.Context, part *partition.Partition, h records.Hea
 	return waitHighWatermark(ctx, part, res.LastOffset+1)
 }
 
+// Replay reads p to its log end offset, not just to the high watermark, as
+// Kafka's coordinator loads it: a new leader's high watermark can lag
+// records it already holds (it learns the old leader's high watermark one
+// fetch late), and those records become committed under it. A coordinator
+// that loaded only up to the high watermark could miss a transaction's
+// CompleteCommit and the next transaction's start, and then re-send the
+// finished transaction's markers, which would commit the next
+// transaction's data (issue 11, defect 10).
 func (l txnStateLog) Replay(ctx context.Context, p int32, fn func(txn.Record) error) error {
 	if _, err := l.partition(p); err != nil {
 		return err
 	}
-	return replayTopic(ctx, l.parts, txn.StateTopic, p, func(r group.Record) error {
+	return replayTopic(ctx, l.parts, txn.StateTopic, p, true, func(r group.Record) error {
 		if r.Marker != group.NoMarker {
 			return nil
 		}

@@ -44,8 +44,10 @@ type Log interface {
 	// Append writes recs to partition p and returns once they are
 	// committed (the high watermark covers them).
 	Append(ctx context.Context, p int32, recs []Record) error
-	// Replay calls fn for every record of p from its start to the high
-	// watermark.
+	// Replay calls fn for every record of p from its start to its log end
+	// offset: a new leader's log includes records its high watermark does
+	// not cover yet but that are committed (or will be), such as the
+	// completion of a transaction whose successor already began.
 	Replay(ctx context.Context, p int32, fn func(Record) error) error
 }
 
@@ -262,12 +264,21 @@ func (c *Coordinator) lookup(id string, create bool) (*meta, error) {
 	return m, nil
 }
 
-// coordinatorEpoch is the leader epoch of p, or ErrNotCoordinator.
-func (c *Coordinator) coordinatorEpoch(p int32) (int32, error) {
+// coordinatorEpoch is the leader epoch of m's partition while m is still
+// the entry this coordinator loaded or created for its id, or
+// ErrNotCoordinator. An entry goes stale when the partition is lost or
+// reloaded (even if this node leads it again, at a newer epoch, with a
+// fresh entry from the log): a background completion or an operation that
+// found m before that must not write markers or state from m's outdated
+// view, or it could re-send the markers of a transaction another
+// coordinator already completed, committing or aborting the producer's
+// next transaction (as Kafka checks the cache entry's coordinator epoch
+// around every transaction log append).
+func (c *Coordinator) coordinatorEpoch(m *meta) (int32, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st, ok := c.parts[p]
-	if !ok || !st.loaded {
+	st, ok := c.parts[m.partition]
+	if !ok || !st.loaded || c.txns[m.id] != m {
 		return 0, ErrNotCoordinator
 	}
 	return st.epoch, nil

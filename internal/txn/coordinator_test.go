@@ -64,7 +64,7 @@ func (m *memMarkers) all() []marker {
 	return append([]marker(nil), m.got...)
 }
 
-func newTestCoordinator(t *testing.T, log *memLog, mk *memMarkers) *Coordinator {
+func newTestCoordinator(t *testing.T, log *memLog, mk Markers) *Coordinator {
 	t.Helper()
 	next := int64(100)
 	c := New(Config{NumPartitions: 1, AbortInterval: 20 * time.Millisecond,

@@ -77,7 +77,7 @@ func (c *Coordinator) expireLocked(ctx context.Context, m *meta, now time.Time) 
 	}
 	wrote := false
 	if d.producerID >= 0 {
-		if _, err := c.coordinatorEpoch(m.partition); err != nil {
+		if _, err := c.coordinatorEpoch(m); err != nil {
 			return false, err
 		}
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)

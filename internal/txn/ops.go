@@ -97,6 +97,9 @@ func (m *meta) info() Info {
 
 // persist writes next as id's new state and installs it. Called with m.mu.
 func (c *Coordinator) persist(ctx context.Context, m *meta, next data) error {
+	if _, err := c.coordinatorEpoch(m); err != nil {
+		return fmt.Errorf("persist transaction state of %q: %w", m.id, err)
+	}
 	next.update = time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -297,7 +300,7 @@ func (c *Coordinator) abortFenced(ctx context.Context, m *meta) error {
 func (c *Coordinator) finish(ctx context.Context, m *meta) error {
 	d := m.data.clone()
 	commit := d.state == txnstate.PrepareCommit
-	cepoch, err := c.coordinatorEpoch(m.partition)
+	cepoch, err := c.coordinatorEpoch(m)
 	if err != nil {
 		return err
 	}
