@@ -28,12 +28,12 @@ type TopicPartition struct {
 //
 // Threading: ApplyImage is called from one goroutine (the server's metadata
 // loop); Partition and Partitions from any goroutine. mu guards only the
-// maps and is never held across disk work: opening or deleting a log
-// (files, indexes, fsyncs) happens outside it, so a topic of thousands of
-// partitions being created or deleted does not hold up the produce and
-// fetch requests that look their partition up under mu. Lock order: mu
-// before a Partition's mu (dropping takes the partition's after removing
-// it from the map, not under mu).
+// maps and, but for Close at shutdown, is never held across disk work:
+// opening or deleting a log (files, indexes, fsyncs) happens outside it,
+// so a topic of thousands of partitions being created or deleted does not
+// hold up the produce and fetch requests that look their partition up
+// under mu. Lock order: mu before a Partition's mu (dropping takes the
+// partition's after removing it from the map, not under mu).
 type Manager struct {
 	nodeID int32
 	broker *config.Broker
