@@ -41,19 +41,52 @@ func (h *Handler) createTopics(ctx context.Context, kreq kmsg.Request) kmsg.Resp
 	defer cancel()
 
 	dups := duplicates(req.Topics, func(t kmsg.CreateTopicsRequestTopic) string { return t.Topic })
+	tooMany := h.requestedPartitions(req.Topics, dups) > maxPartitionsPerCreate
 	answered := map[string]bool{}
 	for i := range req.Topics {
 		t := &req.Topics[i]
-		if dups[t.Topic] {
+		switch {
+		case dups[t.Topic]:
 			if !answered[t.Topic] {
 				resp.Topics = append(resp.Topics, createTopicError(t.Topic, errDuplicateTopic))
 			}
 			answered[t.Topic] = true
-			continue
+		case tooMany:
+			resp.Topics = append(resp.Topics, createTopicError(t.Topic, errTooManyPartitions))
+		default:
+			resp.Topics = append(resp.Topics, h.createTopic(ctx, req, t))
 		}
-		resp.Topics = append(resp.Topics, h.createTopic(ctx, req, t))
 	}
 	return resp
+}
+
+// maxPartitionsPerCreate is the most partitions one CreateTopics request
+// may create in all: Kafka's controller limit (MAX_PARTITIONS_PER_BATCH,
+// KAFKA-17870, Kafka 4.0), which is not configurable. Beyond it every
+// topic of the request fails with POLICY_VIOLATION, before anything is
+// placed or allocated.
+const maxPartitionsPerCreate = 10_000
+
+var errTooManyPartitions = fmt.Errorf("%w: Excessively large number of partitions per request.", errPolicyViolation)
+
+// requestedPartitions counts the partitions the request asks for, as
+// Kafka does: a manual assignment by its entries, -1 as num.partitions, a
+// non-positive count (rejected later) as none. Duplicated topics are
+// answered apart and not counted.
+func (h *Handler) requestedPartitions(topics []kmsg.CreateTopicsRequestTopic, dups map[string]bool) int64 {
+	var n int64
+	for _, t := range topics {
+		switch {
+		case dups[t.Topic]:
+		case len(t.ReplicaAssignment) > 0:
+			n += int64(len(t.ReplicaAssignment))
+		case t.NumPartitions == -1:
+			n += int64(h.Config.NumPartitions)
+		case t.NumPartitions > 0:
+			n += int64(t.NumPartitions)
+		}
+	}
+	return n
 }
 
 // createTopic creates (or, with ValidateOnly, checks) one topic.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
@@ -253,5 +254,50 @@ func TestCreateTopicsExistingBeforeCounts(t *testing.T) {
 	}
 	if len(fc.creates) != 0 {
 		t.Errorf("controller got %+v", fc.creates)
+	}
+}
+
+// Kafka's controller refuses a CreateTopics request of more than 10,000
+// partitions in all (KAFKA-17870): every topic gets POLICY_VIOLATION and
+// nothing is created. A huge count must not reach placement, which would
+// allocate for every partition asked.
+func TestCreateTopicsPartitionsPerRequestLimit(t *testing.T) {
+	assign := newTopic("assigned", -1, -1)
+	for i := range int32(2) {
+		a := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
+		a.Partition, a.Replicas = i, []int32{1}
+		assign.ReplicaAssignment = append(assign.ReplicaAssignment, a)
+	}
+	for _, tt := range []struct {
+		name    string
+		topics  []kmsg.CreateTopicsRequestTopic
+		refused bool
+	}{
+		{"exactly the limit", []kmsg.CreateTopicsRequestTopic{newTopic("a", 9_998, 1), assign}, false},
+		{"one topic beyond", []kmsg.CreateTopicsRequestTopic{newTopic("a", 10_001, 1)}, true},
+		{"the largest count", []kmsg.CreateTopicsRequestTopic{newTopic("a", 1<<31-1, 1), newTopic("b", 1<<31-1, 1)}, true},
+		{"in all, assignments counted", []kmsg.CreateTopicsRequestTopic{newTopic("a", 9_999, 1), assign}, true},
+		{"in all, num.partitions for -1", []kmsg.CreateTopicsRequestTopic{newTopic("a", 10_000, 1), newTopic("b", -1, 1)}, true},
+		{"duplicates apart", []kmsg.CreateTopicsRequestTopic{newTopic("a", 10_000, 1), newTopic("d", 9, 1), newTopic("d", 9, 1)}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, fc := newAdminHandler()
+			resp := h.createTopics(context.Background(), createReq(7, tt.topics...)).(*kmsg.CreateTopicsResponse)
+			for _, rt := range resp.Topics {
+				if rt.Topic == "d" {
+					continue // INVALID_REQUEST, checked elsewhere
+				}
+				refused := rt.ErrorCode == kerr.PolicyViolation.Code
+				if refused != tt.refused || (!refused && rt.ErrorCode != 0) {
+					t.Errorf("%s: error %d %q, want refused=%v", rt.Topic, rt.ErrorCode, msgOf(rt.ErrorMessage), tt.refused)
+				}
+				if refused && msgOf(rt.ErrorMessage) != "Excessively large number of partitions per request." {
+					t.Errorf("%s: message %q", rt.Topic, msgOf(rt.ErrorMessage))
+				}
+			}
+			if tt.refused && len(fc.creates) != 0 {
+				t.Errorf("the controller was asked to create %d topics", len(fc.creates))
+			}
+		})
 	}
 }

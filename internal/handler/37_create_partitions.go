@@ -11,6 +11,10 @@
 // Samsa: the same. The count checks run here against the metadata image;
 // placement and assignment checks are the controller's, which repeats the
 // count checks against the latest image. TimeoutMillis bounds the request.
+// A request adding more than 10,000 partitions in all is POLICY_VIOLATION
+// in every entry, CreateTopics' limit (maxPartitionsPerCreate): Kafka 4.0
+// bounds it only by its controller's 10,000 records per operation, with a
+// less clear error, and KAFKA-19673 gives it CreateTopics' limit.
 package handler
 
 import (
@@ -31,6 +35,7 @@ func (h *Handler) createPartitions(ctx context.Context, kreq kmsg.Request) kmsg.
 	defer cancel()
 
 	dups := duplicates(req.Topics, func(t kmsg.CreatePartitionsRequestTopic) string { return t.Topic })
+	tooMany := h.addedPartitions(req.Topics, dups) > maxPartitionsPerCreate
 	answered := map[string]bool{}
 	for i := range req.Topics {
 		t := &req.Topics[i]
@@ -38,8 +43,13 @@ func (h *Handler) createPartitions(ctx context.Context, kreq kmsg.Request) kmsg.
 			continue
 		}
 		answered[t.Topic] = true
-		err := errDuplicateTopic
-		if !dups[t.Topic] {
+		var err error
+		switch {
+		case dups[t.Topic]:
+			err = errDuplicateTopic
+		case tooMany:
+			err = errTooManyPartitions
+		default:
 			err = h.createTopicPartitions(ctx, t, req.ValidateOnly)
 		}
 		rt := kmsg.NewCreatePartitionsResponseTopic()
@@ -49,6 +59,20 @@ func (h *Handler) createPartitions(ctx context.Context, kreq kmsg.Request) kmsg.
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return resp
+}
+
+// addedPartitions counts the partitions the request would add to the
+// topics it names once (an unknown topic or a count not above the current
+// one adds none).
+func (h *Handler) addedPartitions(topics []kmsg.CreatePartitionsRequestTopic, dups map[string]bool) int64 {
+	im := h.Image()
+	var n int64
+	for _, t := range topics {
+		if cur, ok := im.Topic(t.Topic); ok && !dups[t.Topic] {
+			n += max(0, int64(t.Count)-int64(len(cur.Partitions)))
+		}
+	}
+	return n
 }
 
 // createTopicPartitions grows one topic.

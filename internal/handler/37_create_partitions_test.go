@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
@@ -96,5 +97,39 @@ func TestCreatePartitionsDuplicates(t *testing.T) {
 	}
 	if len(fc.parts) != 1 || fc.parts[0].name != "logs" {
 		t.Errorf("controller calls %+v, want only logs", fc.parts)
+	}
+}
+
+// More than 10,000 new partitions in one request is POLICY_VIOLATION in
+// every entry, as for CreateTopics, and nothing reaches the controller: a
+// huge count must not reach placement, which allocates per partition.
+func TestCreatePartitionsPartitionsPerRequestLimit(t *testing.T) {
+	// orders has 3 partitions and logs 1 (adminImage).
+	for _, tt := range []struct {
+		name    string
+		topics  []kmsg.CreatePartitionsRequestTopic
+		refused bool
+	}{
+		{"exactly the limit", []kmsg.CreatePartitionsRequestTopic{growTopic("orders", 5_003), growTopic("logs", 5_001)}, false},
+		{"one beyond", []kmsg.CreatePartitionsRequestTopic{growTopic("orders", 10_004)}, true},
+		{"in all", []kmsg.CreatePartitionsRequestTopic{growTopic("orders", 5_003), growTopic("logs", 5_002)}, true},
+		{"the largest count", []kmsg.CreatePartitionsRequestTopic{growTopic("orders", 1<<31-1)}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, fc := newAdminHandler()
+			resp := h.createPartitions(context.Background(), partitionsReq(tt.topics...)).(*kmsg.CreatePartitionsResponse)
+			for _, rt := range resp.Topics {
+				refused := rt.ErrorCode == kerr.PolicyViolation.Code
+				if refused != tt.refused || (!refused && rt.ErrorCode != 0) {
+					t.Errorf("%s: error %d %q, want refused=%v", rt.Topic, rt.ErrorCode, msgOf(rt.ErrorMessage), tt.refused)
+				}
+				if refused && msgOf(rt.ErrorMessage) != "Excessively large number of partitions per request." {
+					t.Errorf("%s: message %q", rt.Topic, msgOf(rt.ErrorMessage))
+				}
+			}
+			if tt.refused && len(fc.parts) != 0 {
+				t.Errorf("the controller was asked to grow %d topics", len(fc.parts))
+			}
+		})
 	}
 }

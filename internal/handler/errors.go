@@ -60,6 +60,7 @@ var errorMapping = []struct {
 	{config.ErrInvalidConfigValue, kerr.InvalidConfig},
 	{errInvalidTopic, kerr.InvalidTopicException},
 	{errInvalidRequest, kerr.InvalidRequest},
+	{errPolicyViolation, kerr.PolicyViolation},
 	{errUnknownTopicID, kerr.UnknownTopicID},
 	{errTopicDeletionDisabled, kerr.TopicDeletionDisabled},
 	{errUnsupportedEndpointType, kerr.UnsupportedEndpointType},
@@ -88,6 +89,8 @@ var errorMapping = []struct {
 var (
 	errInvalidTopic   = errors.New("handler: invalid topic")
 	errInvalidRequest = errors.New("handler: invalid request")
+	// errPolicyViolation: a request beyond one of Kafka's fixed limits.
+	errPolicyViolation = errors.New("handler: policy violation")
 
 	errUnknownTopicID          = errors.New("handler: unknown topic id")
 	errTopicDeletionDisabled   = errors.New("handler: topic deletion disabled")

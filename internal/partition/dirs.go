@@ -50,6 +50,9 @@ func (m *Manager) partitionDir(topic string, index int32, topicID [16]byte) (str
 
 func (m *Manager) leastLoadedLogDir() string {
 	best, bestN := m.broker.LogDirs[0], -1
+	if len(m.broker.LogDirs) == 1 {
+		return best // no choice; listing it for every new partition made creating many quadratic
+	}
 	for _, ld := range m.broker.LogDirs {
 		entries, _ := os.ReadDir(ld)
 		if bestN < 0 || len(entries) < bestN {

@@ -25,7 +25,13 @@ type TopicPartition struct {
 // when topic configs change and deletes those whose topic is gone.
 //
 // Threading: ApplyImage is called from one goroutine (the server's metadata
-// loop); Partition and Partitions from any goroutine.
+// loop); Partition and Partitions from any goroutine. mu guards only the
+// maps and, but for Close at shutdown, is never held across disk work:
+// opening or deleting a log (files, indexes, fsyncs) happens outside it,
+// so a topic of thousands of partitions being created or deleted does not
+// hold up the produce and fetch requests that look their partition up
+// under mu. Lock order: mu before a Partition's mu (dropping takes the
+// partition's after removing it from the map, not under mu).
 type Manager struct {
 	nodeID int32
 	broker *config.Broker
@@ -39,6 +45,9 @@ type Manager struct {
 	// KAFKA_STORAGE_ERROR, until the process restarts; their directories
 	// are never removed while the image assigns them here.
 	offline map[TopicPartition]offlineReplica
+
+	// openWorkers bounds how many partitions ApplyImage opens at once.
+	openWorkers int
 
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -56,10 +65,18 @@ type Manager struct {
 	hwWritten map[string][]byte // log dir -> contents last written
 }
 
+// defaultOpenWorkers is how many partitions ApplyImage opens at once.
+// Opening is mostly waiting on the file system (creating files, fsyncs).
+// Two let one slow open overlap the next; on the 2-core test VM 2,000
+// partitions took 17.2 s with one, 16.6 s with two, 24.6 s with four and
+// 31.7 s with eight (BenchmarkApplyImageManyPartitions): more only queue
+// on the same disk.
+const defaultOpenWorkers = 2
+
 // NewManager makes a Manager for the given broker config. Call Start to
 // run background retention and Close to stop.
 func NewManager(broker *config.Broker, logger *slog.Logger) *Manager {
-	return &Manager{nodeID: broker.NodeID, broker: broker, logger: logger,
+	return &Manager{nodeID: broker.NodeID, broker: broker, logger: logger, openWorkers: defaultOpenWorkers,
 		parts: make(map[TopicPartition]*Partition), configs: make(map[string]map[string]string),
 		offline: make(map[TopicPartition]offlineReplica)}
 }
@@ -82,32 +99,67 @@ func (m *Manager) Partitions() []*Partition {
 	return out
 }
 
+// pendingOpen is a replica the image assigns here that is not open yet.
+type pendingOpen struct {
+	topic *metadata.Topic
+	pm    metadata.Partition
+	cfg   config.TopicConfig
+}
+
 // ApplyImage brings hosted replicas in line with im. Errors opening one
-// partition are logged and do not stop the others.
+// partition are logged and do not stop the others. It returns once every
+// replica im assigns here is open (or failed to open), so what runs after
+// it (the replica fetchers, the coordinators) finds them.
+//
+// It works in three steps, only the first and each install under mu:
+// update what is hosted and take out what must go; delete those logs;
+// open the new replicas, a few at a time, installing each as it opens.
+// Deleting comes first because a topic deleted and created again under the
+// same name reuses the directory name.
 func (m *Manager) ApplyImage(im *metadata.Image) error {
+	return m.ApplyImageContext(context.Background(), im)
+}
+
+// ApplyImageContext is ApplyImage that stops opening replicas once ctx is
+// done (the node is shutting down), returning ctx's error with the others;
+// those not opened are opened by the next call, at the next start at the
+// latest.
+func (m *Manager) ApplyImageContext(ctx context.Context, im *metadata.Image) error {
 	var errs []error
 	m.eligible.update(im)
 	want := make(map[TopicPartition]bool)
+	var opens []pendingOpen
+	var drops []*Partition
 	for _, name := range im.SortedTopicNames() {
 		t, _ := im.Topic(name)
-		if err := m.applyTopic(t, want); err != nil {
+		o, d, err := m.applyTopic(t, want)
+		if err != nil {
 			errs = append(errs, err)
 		}
+		opens, drops = append(opens, o...), append(drops, d...)
 	}
-	m.removeAbsent(want)
+	drops = append(drops, m.removeAbsent(want)...)
+	for _, p := range drops {
+		m.deletePartition(p)
+	}
+	errs = append(errs, m.openAll(ctx, opens)...)
 	return errors.Join(errs...)
 }
 
-func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) error {
+// applyTopic updates the hosted replicas of t under mu and returns those
+// to open and those taken out to delete (the topic was deleted and created
+// again while this node looked away).
+func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) ([]pendingOpen, []*Partition, error) {
 	cfg, err := m.broker.ResolveTopicConfig(t.Configs)
 	if err != nil {
-		return fmt.Errorf("topic %s config: %w", t.Name, err)
+		return nil, nil, fmt.Errorf("topic %s config: %w", t.Name, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	configChanged := !sameConfig(m.configs[t.Name], t.Configs)
 	m.configs[t.Name] = t.Configs
-	var errs []error
+	var opens []pendingOpen
+	var drops []*Partition
 	for _, pm := range t.Partitions {
 		if !hostedHere(pm, m.nodeID) {
 			continue
@@ -118,31 +170,79 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) er
 			continue
 		}
 		if p, ok := m.parts[tp]; ok {
-			if p.TopicID != t.ID { // deleted and recreated while we looked away
-				m.dropLocked(tp, p)
-			} else {
+			if p.TopicID == t.ID {
 				if configChanged {
 					p.setConfig(cfg)
 				}
 				p.applyMetadata(pm, m.nodeID)
 				continue
 			}
+			delete(m.parts, tp)
+			drops = append(drops, p)
 		}
-		p, err := m.open(t, pm, cfg)
-		if err != nil {
-			m.markOfflineLocked(tp, t.ID, err)
-			errs = append(errs, err)
-			continue
-		}
-		p.onISRChange.Store(m.onISRChange.Load())
-		p.eligible = &m.eligible
-		if fn := m.onFsync.Load(); fn != nil {
-			p.log.SetFsyncObserver(*fn)
-		}
-		p.applyMetadata(pm, m.nodeID)
-		m.parts[tp] = p
+		opens = append(opens, pendingOpen{topic: t, pm: pm, cfg: cfg})
 	}
-	return errors.Join(errs...)
+	return opens, drops, nil
+}
+
+// openAll opens the replicas in opens with at most m.openWorkers at a
+// time and installs each as soon as it is open, so clients can use the
+// first partitions of a large topic while the rest still open. It returns
+// the errors of those that failed, and ctx's if it ended before all were
+// tried.
+func (m *Manager) openAll(ctx context.Context, opens []pendingOpen) []error {
+	workers := min(max(m.openWorkers, 1), len(opens))
+	var (
+		next   atomic.Int64 // index of the next replica to claim
+		tried  atomic.Int64
+		errsMu sync.Mutex
+		errs   []error
+		wg     sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() { // owned by openAll, which waits for it
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(opens)) && ctx.Err() == nil; i = next.Add(1) - 1 {
+				tried.Add(1)
+				if err := m.openAndInstall(opens[i]); err != nil {
+					errsMu.Lock()
+					errs = append(errs, err)
+					errsMu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n := int64(len(opens)) - tried.Load(); n > 0 {
+		errs = append(errs, fmt.Errorf("open partitions: %d not opened: %w", n, context.Cause(ctx)))
+	}
+	return errs
+}
+
+// openAndInstall opens one replica outside mu and adds it under mu.
+func (m *Manager) openAndInstall(o pendingOpen) error {
+	tp := TopicPartition{o.topic.Name, o.pm.Index}
+	p, err := m.open(o.topic, o.pm, o.cfg)
+	if err != nil {
+		m.mu.Lock()
+		m.markOfflineLocked(tp, o.topic.ID, err)
+		m.mu.Unlock()
+		return err
+	}
+	p.eligible = &m.eligible
+	p.applyMetadata(o.pm, m.nodeID)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// The callbacks are read under mu so that OnISRChange and
+	// ObserveFsync, which set them and then walk Partitions, reach every
+	// replica: this one sees the new value or is in their walk.
+	p.onISRChange.Store(m.onISRChange.Load())
+	if fn := m.onFsync.Load(); fn != nil {
+		p.log.SetFsyncObserver(*fn)
+	}
+	m.parts[tp] = p
+	return nil
 }
 
 func (m *Manager) open(t *metadata.Topic, pm metadata.Partition, cfg config.TopicConfig) (*Partition, error) {
@@ -159,12 +259,16 @@ func (m *Manager) open(t *metadata.Topic, pm metadata.Partition, cfg config.Topi
 	return p, nil
 }
 
-func (m *Manager) removeAbsent(want map[TopicPartition]bool) {
+// removeAbsent takes out, under mu, the replicas not in want and returns
+// them for the caller to delete outside mu.
+func (m *Manager) removeAbsent(want map[TopicPartition]bool) []*Partition {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var drops []*Partition
 	for tp, p := range m.parts {
 		if !want[tp] {
-			m.dropLocked(tp, p)
+			delete(m.parts, tp)
+			drops = append(drops, p)
 		}
 	}
 	for tp := range m.offline {
@@ -172,29 +276,26 @@ func (m *Manager) removeAbsent(want map[TopicPartition]bool) {
 			delete(m.offline, tp)
 		}
 	}
+	hosted := make(map[string]bool)
+	for tp := range want {
+		hosted[tp.Topic] = true
+	}
 	for topic := range m.configs {
-		if !m.hostsTopicLocked(topic) {
+		if !hosted[topic] {
 			delete(m.configs, topic)
 		}
 	}
+	return drops
 }
 
-func (m *Manager) hostsTopicLocked(topic string) bool {
-	for tp := range m.parts {
-		if tp.Topic == topic {
-			return true
-		}
-	}
-	return false
-}
-
-func (m *Manager) dropLocked(tp TopicPartition, p *Partition) {
-	delete(m.parts, tp)
+// deletePartition deletes the log of a replica already taken out of
+// m.parts; requests still holding it get ErrClosed.
+func (m *Manager) deletePartition(p *Partition) {
 	if err := p.delete(); err != nil {
-		m.logger.Warn("delete partition", "topic", tp.Topic, "partition", tp.Partition, "err", err)
+		m.logger.Warn("delete partition", "topic", p.Topic, "partition", p.Index, "err", err)
 		return
 	}
-	m.logger.Info("deleted partition", "topic", tp.Topic, "partition", tp.Partition)
+	m.logger.Info("deleted partition", "topic", p.Topic, "partition", p.Index)
 }
 
 func hostedHere(pm metadata.Partition, node int32) bool {

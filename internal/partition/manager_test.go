@@ -141,3 +141,37 @@ func TestTopicDeletionRemovesPartitions(t *testing.T) {
 		t.Fatal("partitions of a deleted topic are still hosted")
 	}
 }
+
+// A topic deleted and created again under the same name while this node
+// did not see the deletion (one image has the new topic ID) replaces the
+// old replica: its log is deleted before the new one opens in the same
+// directory, so the new replica starts empty.
+func TestRecreatedTopicReplacesTheOldReplica(t *testing.T) {
+	m := newTestManager(t)
+	if err := m.ApplyImage(testImage("orders", 1, nil)); err != nil {
+		t.Fatal(err)
+	}
+	old := m.Partition("orders", 0)
+	if _, err := old.Append(batch(t, -1, -1, 3)); err != nil {
+		t.Fatal(err)
+	}
+	again := testImage("orders", 1, nil)
+	again.Topics["orders"].ID = [16]byte{7}
+	again.TopicsByID = map[[16]byte]*metadata.Topic{{7}: again.Topics["orders"]}
+	if err := m.ApplyImage(again); err != nil {
+		t.Fatal(err)
+	}
+	p := m.Partition("orders", 0)
+	if p == nil || p == old || p.TopicID != ([16]byte{7}) {
+		t.Fatalf("hosted %+v, want a new replica of the new topic", p)
+	}
+	if leo := p.LogEndOffset(); leo != 0 {
+		t.Fatalf("new replica's log ends at %d, want 0", leo)
+	}
+	if id, err := readTopicID(p.Dir()); err != nil || id != ([16]byte{7}) {
+		t.Fatalf("the new replica's directory holds topic ID %x (%v), want the new one", id, err)
+	}
+	if _, err := old.Read(0, 1<<20); !errors.Is(err, ErrClosed) {
+		t.Fatalf("reading the old replica: %v, want ErrClosed", err)
+	}
+}

@@ -300,7 +300,9 @@ func (s *Server) startPartitions() error {
 			case <-loopCtx.Done():
 				return
 			case im := <-updates:
-				if err := s.parts.ApplyImage(im); err != nil {
+				// Cancelled at Close: a topic of thousands of partitions
+				// still opening must not hold up the shutdown.
+				if err := s.parts.ApplyImageContext(loopCtx, im); err != nil && loopCtx.Err() == nil {
 					s.logger.Error("apply metadata image", "err", err)
 				}
 				s.cluster.applyImage(im)

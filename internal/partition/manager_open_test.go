@@ -1,0 +1,112 @@
+//go:build unix
+
+package partition
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+)
+
+// An open that waits on the disk must not stop requests finding the
+// partitions already hosted, nor the new partitions that finished opening.
+// The open of wide-0 is held by a named pipe in place of its log state
+// file: reading it waits until the test closes the writing end.
+func TestPartitionLookupsProceedWhileAPartitionOpens(t *testing.T) {
+	m := newTestManager(t)
+	im := testImage("steady", 1, nil)
+	if err := m.ApplyImage(im); err != nil {
+		t.Fatal(err)
+	}
+
+	wide := &metadata.Topic{Name: "wide", ID: [16]byte{9}}
+	for i := range int32(3) {
+		wide.Partitions = append(wide.Partitions, metadata.Partition{Index: i, Leader: 1, Replicas: []int32{1}, ISR: []int32{1}})
+	}
+	next := testImage("steady", 1, nil)
+	next.Topics[wide.Name], next.TopicsByID[wide.ID] = wide, wide
+	dir := filepath.Join(m.broker.LogDirs[0], "wide-0")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeTopicID(dir, wide.ID); err != nil {
+		t.Fatal(err)
+	}
+	pipe := filepath.Join(dir, "samsa-log-state")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	applied := make(chan error, 1)
+	go func() { applied <- m.ApplyImage(next) }()
+	var applyErr error
+	waitApplied := func() {
+		select {
+		case applyErr = <-applied:
+		case <-time.After(time.Minute):
+			t.Fatal("ApplyImage did not return after the pipe was closed")
+		}
+		applied = nil
+	}
+	// Opening the pipe for writing without blocking succeeds only once the
+	// open of wide-0 is reading it.
+	var writer *os.File
+	for i := 0; writer == nil; i++ {
+		f, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		switch {
+		case err == nil:
+			writer = f
+		case !errors.Is(err, syscall.ENXIO) || i == 3000:
+			t.Fatalf("the open of wide-0 never read its log state: %v", err)
+		default:
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	release := func() {
+		if writer != nil {
+			writer.Close() // an empty state file: the log is recovered
+			writer = nil
+		}
+	}
+	defer func() { // stop ApplyImage before the manager is closed
+		release()
+		if applied != nil {
+			waitApplied()
+		}
+	}()
+
+	found := make(chan *Partition, 1)
+	go func() { found <- m.Partition("steady", 0) }()
+	select {
+	case p := <-found:
+		if p == nil {
+			t.Fatal("steady-0 is no longer hosted")
+		}
+	case <-time.After(10 * time.Second):
+		release()
+		t.Fatal("looking up steady-0 waited for the open of wide-0")
+	}
+	// The other new partitions open and become usable meanwhile.
+	for i := 0; m.Partition("wide", 1) == nil || m.Partition("wide", 2) == nil; i++ {
+		if i == 3000 {
+			t.Fatal("wide-1 and wide-2 were not installed while wide-0 was opening")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m.Partition("wide", 0) != nil {
+		t.Fatal("wide-0 is hosted before its open finished")
+	}
+
+	release()
+	if waitApplied(); applyErr != nil {
+		t.Fatal(applyErr)
+	}
+	if m.Partition("wide", 0) == nil {
+		t.Fatal("wide-0 was not installed after its open finished")
+	}
+}
