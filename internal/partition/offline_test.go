@@ -2,6 +2,7 @@ package partition
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -102,5 +103,33 @@ func TestUnreadablePartitionDirIsNotShadowed(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(ld2, "a-0")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a fresh a-0 was created in the other log dir (%v)", err)
+	}
+}
+
+// A topic whose configuration this broker cannot resolve (a value it
+// rejects, say from a controller of another version) is still assigned
+// here: its open replicas keep serving with the configuration they have
+// and its directories are not deleted as if the topic were gone.
+func TestUnresolvableTopicConfigKeepsPartitions(t *testing.T) {
+	m := newTestManager(t)
+	if err := m.ApplyImage(testImage("a", 2, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Partition("a", 0).Append(batch(t, -1, -1, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ApplyImage(testImage("a", 2, map[string]string{"retention.ms": "not a number"})); err == nil {
+		t.Fatal("ApplyImage reported no error for a configuration it cannot resolve")
+	}
+	for _, i := range []int32{0, 1} {
+		if m.Partition("a", i) == nil {
+			t.Fatalf("a-%d dropped because its topic's configuration did not resolve", i)
+		}
+		if _, err := os.Stat(filepath.Join(m.broker.LogDirs[0], fmt.Sprintf("a-%d", i))); err != nil {
+			t.Fatalf("a-%d directory: %v", i, err)
+		}
+	}
+	if end := m.Partition("a", 0).LogEndOffset(); end != 3 {
+		t.Fatalf("a-0 ends at %d, want the 3 records appended", end)
 	}
 }
