@@ -457,3 +457,46 @@ func TestResolveOverrides(t *testing.T) {
 		t.Errorf("remoteIP of a mapped address = %v", ip)
 	}
 }
+
+// bigHandler answers Metadata with a response of about size bytes.
+type bigHandler struct{ size int }
+
+func (h bigHandler) Handle(context.Context, *protocol.Request) kmsg.Response {
+	resp := kmsg.NewPtrMetadataResponse()
+	rt := kmsg.NewMetadataResponseTopic()
+	rt.Topic = kmsg.StringPtr(strings.Repeat("x", h.size))
+	resp.Topics = append(resp.Topics, rt)
+	return resp
+}
+
+// connCount is how many connections l holds.
+func connCount(l *Listener) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+// connections.max.idle.ms also closes a connection whose peer stopped
+// reading: a response that makes no progress for that long must not pin
+// the connection, its goroutines and the response's memory for ever.
+func TestIdleTimeoutClosesAPeerThatDoesNotRead(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	l := startPlain(t, Config{MaxIdle: idle, Handler: bigHandler{size: 64 << 20}})
+	c := dial(t, l)
+	if _, err := c.Write(metadataFrame(1)); err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 0; connCount(l) == 0; attempt++ {
+		if attempt == 250 {
+			t.Fatal("connection not accepted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Never read: the answer fills the socket buffers and stalls.
+	for attempt := 0; connCount(l) > 0; attempt++ {
+		if attempt == 250 {
+			t.Fatalf("a connection whose peer does not read was kept for %v with connections.max.idle.ms=%v", 250*20*time.Millisecond, idle)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
