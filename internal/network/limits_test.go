@@ -500,3 +500,46 @@ func TestIdleTimeoutClosesAPeerThatDoesNotRead(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Before SASL authentication only ApiVersions, SaslHandshake and
+// SaslAuthenticate are decoded; any other request is refused from its
+// header, as Kafka does, so a frame under sasl.server.max.receive.size
+// cannot make the broker build objects many times its size (a Produce of
+// empty topics decodes to ~20 bytes of structs per byte).
+func TestPreAuthRequestBodyIsNotDecoded(t *testing.T) {
+	auth := security.NewAuthenticator([]string{"PLAIN"}, map[string]string{"alice": "alice-secret"}, nil)
+	vs := protocol.NewVersions([]protocol.VersionRange{
+		{Key: int16(kmsg.Produce), Min: 3, Max: 9},
+		{Key: int16(kmsg.ApiVersions), Min: 0, Max: 3},
+		{Key: int16(kmsg.SASLHandshake), Min: 0, Max: 1},
+		{Key: int16(kmsg.SASLAuthenticate), Min: 0, Max: 2},
+	})
+	l, err := Listen(Config{Name: "SECURE", Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20, Versions: vs,
+		Handler: &authHandler{vs: vs}, SASL: auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Serve()
+	t.Cleanup(func() { l.Close() })
+
+	req := kmsg.NewPtrProduceRequest()
+	req.SetVersion(9)
+	req.Topics = make([]kmsg.ProduceRequestTopic, 150_000)
+	frame := kmsg.NewRequestFormatter().AppendRequest(nil, req, 1)
+	if len(frame) > DefaultSASLMaxReceiveBytes {
+		t.Fatalf("frame of %d bytes is over sasl.server.max.receive.size", len(frame))
+	}
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c := dial(t, l)
+	if _, err := c.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	expectServerClosed(t, c, "a Produce before SASL authentication")
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Fatalf("a %d-byte frame before authentication made the broker allocate %d bytes", len(frame), alloc)
+	}
+}
