@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/acl"
+	"github.com/samsa-io/samsa/protocol/records"
 )
 
 var authzHooks = map[kmsg.Key]authzHook{
@@ -52,7 +53,10 @@ func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Respon
 	req := kreq.(*kmsg.ProduceRequest)
 	code := kerr.TopicAuthorizationFailed.Code
 	var denied []kmsg.ProduceRequestTopic
-	if req.TransactionID != nil && !z.can(acl.OpWrite, acl.TransactionalID(*req.TransactionID)) {
+	// As Kafka, transactional batches need WRITE on the request's
+	// transactional id, so one cannot be written by leaving the id out.
+	transactional := req.TransactionID != nil || hasTransactionalBatch(req)
+	if transactional && (req.TransactionID == nil || !z.can(acl.OpWrite, acl.TransactionalID(*req.TransactionID))) {
 		denied, req.Topics, code = req.Topics, nil, kerr.TransactionalIDAuthorizationFailed.Code
 	} else {
 		denied = splitAllowed(&req.Topics, func(t *kmsg.ProduceRequestTopic) bool {
@@ -75,6 +79,27 @@ func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Respon
 			resp.Topics = append(resp.Topics, rt)
 		}
 	}, nil
+}
+
+// hasTransactionalBatch reports whether any record batch of req is
+// transactional. Every batch is looked at, not only each partition's first
+// as Kafka does, because the append takes every batch of the payload.
+func hasTransactionalBatch(req *kmsg.ProduceRequest) bool {
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			for b := p.Records; len(b) >= records.HeaderSize; {
+				h, err := records.ParseHeader(b)
+				if err != nil || h.BatchLength < 0 {
+					break // malformed: the append refuses it
+				}
+				if h.Magic == 2 && h.IsTransactional() {
+					return true
+				}
+				b = b[min(h.Size(), len(b)):]
+			}
+		}
+	}
+	return false
 }
 
 func authzFetch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {

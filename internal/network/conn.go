@@ -128,7 +128,7 @@ func (c *conn) readLoop(queue chan<- inbound) {
 			continue
 		}
 		in := inbound{frame: bufp}
-		req, err := protocol.ParseRequest(frame, c.l.cfg.Versions)
+		req, err := c.parse(frame)
 		switch {
 		case err != nil:
 			putFrameBuf(bufp)
@@ -164,6 +164,31 @@ func (c *conn) readLoop(queue chan<- inbound) {
 			return
 		}
 	}
+}
+
+// parse decodes a frame. Until SASL authentication completes, a request
+// other than ApiVersions, SaslHandshake and SaslAuthenticate is refused
+// (saslGate) from its header alone and its body is never decoded, as in
+// Kafka: decoding it could build objects many times the frame's size
+// (an array element of a byte or two becomes a struct of tens), which a
+// client that has not authenticated must not be able to cause.
+func (c *conn) parse(frame []byte) (*protocol.Request, error) {
+	if c.unauthenticated() {
+		hdr, err := protocol.ParseHeader(frame)
+		if err == nil && !preAuthAPI(hdr.Key) {
+			return &protocol.Request{Header: hdr}, nil
+		}
+	}
+	return protocol.ParseRequest(frame, c.l.cfg.Versions)
+}
+
+// preAuthAPI reports whether key may be served before SASL authentication.
+func preAuthAPI(key int16) bool {
+	switch key {
+	case int16(kmsg.ApiVersions), int16(kmsg.SASLHandshake), int16(kmsg.SASLAuthenticate):
+		return true
+	}
+	return false
 }
 
 // unauthenticated reports whether the connection is on a SASL listener

@@ -3,6 +3,7 @@ package network
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -50,12 +51,42 @@ func (c *conn) serve(in inbound, out *[]byte) bool {
 	default:
 		*out = protocol.AppendResponse((*out)[:0], corr, resp)
 	}
-	if _, err := c.nc.Write(*out); err != nil {
+	if err := c.write(*out); err != nil {
 		c.logReadError(err)
 		return false
 	}
-	c.lastWrite.Store(time.Now().UnixNano())
 	return !in.closeAfter
+}
+
+// writeChunk is how much of a response write waits for at a time when
+// connections.max.idle.ms is set.
+const writeChunk = 64 << 10
+
+// write sends b. With connections.max.idle.ms set, a peer that takes
+// nothing for that long (it stopped reading) fails the write, as Kafka
+// closes a connection without progress: otherwise it would pin the
+// connection and the response's memory (up to fetch.max.bytes) for ever,
+// since a connection with a request in flight is never idle. Each chunk
+// that goes through restarts the wait, so a slow reader keeps going.
+func (c *conn) write(b []byte) error {
+	idle := c.l.cfg.MaxIdle
+	if idle <= 0 {
+		if _, err := c.nc.Write(b); err != nil {
+			return fmt.Errorf("write response: %w", err)
+		}
+		c.lastWrite.Store(time.Now().UnixNano())
+		return nil
+	}
+	for len(b) > 0 {
+		n := min(len(b), writeChunk)
+		_ = c.nc.SetWriteDeadline(time.Now().Add(idle))
+		if _, err := c.nc.Write(b[:n]); err != nil {
+			return fmt.Errorf("write response (connections.max.idle.ms %v): %w", idle, err)
+		}
+		b = b[n:]
+		c.lastWrite.Store(time.Now().UnixNano())
+	}
+	return nil
 }
 
 // sleep waits d, or reports false when the connection closes first.

@@ -457,3 +457,91 @@ func TestResolveOverrides(t *testing.T) {
 		t.Errorf("remoteIP of a mapped address = %v", ip)
 	}
 }
+
+// bigHandler answers Metadata with a response of about size bytes.
+type bigHandler struct{ size int }
+
+func (h bigHandler) Handle(context.Context, *protocol.Request) kmsg.Response {
+	resp := kmsg.NewPtrMetadataResponse()
+	rt := kmsg.NewMetadataResponseTopic()
+	rt.Topic = kmsg.StringPtr(strings.Repeat("x", h.size))
+	resp.Topics = append(resp.Topics, rt)
+	return resp
+}
+
+// connCount is how many connections l holds.
+func connCount(l *Listener) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+// connections.max.idle.ms also closes a connection whose peer stopped
+// reading: a response that makes no progress for that long must not pin
+// the connection, its goroutines and the response's memory for ever.
+func TestIdleTimeoutClosesAPeerThatDoesNotRead(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	l := startPlain(t, Config{MaxIdle: idle, Handler: bigHandler{size: 64 << 20}})
+	c := dial(t, l)
+	if _, err := c.Write(metadataFrame(1)); err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 0; connCount(l) == 0; attempt++ {
+		if attempt == 250 {
+			t.Fatal("connection not accepted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Never read: the answer fills the socket buffers and stalls.
+	for attempt := 0; connCount(l) > 0; attempt++ {
+		if attempt == 250 {
+			t.Fatalf("a connection whose peer does not read was kept for %v with connections.max.idle.ms=%v", 250*20*time.Millisecond, idle)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Before SASL authentication only ApiVersions, SaslHandshake and
+// SaslAuthenticate are decoded; any other request is refused from its
+// header, as Kafka does, so a frame under sasl.server.max.receive.size
+// cannot make the broker build objects many times its size (a Produce of
+// empty topics decodes to ~20 bytes of structs per byte).
+func TestPreAuthRequestBodyIsNotDecoded(t *testing.T) {
+	auth := security.NewAuthenticator([]string{"PLAIN"}, map[string]string{"alice": "alice-secret"}, nil)
+	vs := protocol.NewVersions([]protocol.VersionRange{
+		{Key: int16(kmsg.Produce), Min: 3, Max: 9},
+		{Key: int16(kmsg.ApiVersions), Min: 0, Max: 3},
+		{Key: int16(kmsg.SASLHandshake), Min: 0, Max: 1},
+		{Key: int16(kmsg.SASLAuthenticate), Min: 0, Max: 2},
+	})
+	l, err := Listen(Config{Name: "SECURE", Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20, Versions: vs,
+		Handler: &authHandler{vs: vs}, SASL: auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Serve()
+	t.Cleanup(func() { l.Close() })
+
+	req := kmsg.NewPtrProduceRequest()
+	req.SetVersion(9)
+	req.Topics = make([]kmsg.ProduceRequestTopic, 150_000)
+	frame := kmsg.NewRequestFormatter().AppendRequest(nil, req, 1)
+	if len(frame) > DefaultSASLMaxReceiveBytes {
+		t.Fatalf("frame of %d bytes is over sasl.server.max.receive.size", len(frame))
+	}
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c := dial(t, l)
+	if _, err := c.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	expectServerClosed(t, c, "a Produce before SASL authentication")
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d bytes allocated", alloc)
+	if alloc > 4<<20 {
+		t.Fatalf("a %d-byte frame before authentication made the broker allocate %d bytes", len(frame), alloc)
+	}
+}

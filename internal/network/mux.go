@@ -74,17 +74,21 @@ type Mux struct {
 
 	tls    *tls.Config // set by UseTLS before Serve
 	limits *ConnLimits // set by Limit before Serve
-	// slots bounds the connections being classified or waiting for their
-	// side to accept them; when it is full the Mux stops accepting, so a
-	// Kafka side held at max.connections does not make it pile up
-	// connections (each a descriptor and a goroutine) in front.
-	slots chan struct{}
+	// kafkaSlots bounds the connections classified as Kafka and waiting
+	// for the Kafka side to accept them; when it is full the next one is
+	// closed, so a Kafka side held at max.connections does not make the
+	// Mux pile up connections (each a descriptor and a goroutine) in
+	// front. The Mux itself never stops accepting: Raft connections of
+	// the quorum arrive on the same port, and any bound on the
+	// connections being classified would let a few silent ones shut
+	// them out (peekTimeout and max.connections.per.ip bound those).
+	kafkaSlots chan struct{}
 	// clientLog throttles log lines a client can cause.
 	clientLog *logThrottle
 }
 
-// muxMaxPending is how many accepted connections a Mux holds before they
-// are handed to a side.
+// muxMaxPending is how many Kafka connections a Mux holds while its Kafka
+// side does not accept them.
 const muxMaxPending = 128
 
 // Limit applies max.connections.per.ip (and its overrides) to every
@@ -113,7 +117,7 @@ func ListenMux(name, addr string, logger *slog.Logger) (*Mux, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Mux{ln: ln, logger: logger, ctx: ctx, cancel: cancel, pending: map[net.Conn]struct{}{},
-		slots: make(chan struct{}, muxMaxPending), clientLog: newLogThrottle(clientLogInterval, clientLogBurst)}
+		kafkaSlots: make(chan struct{}, muxMaxPending), clientLog: newLogThrottle(clientLogInterval, clientLogBurst)}
 	m.raft = newConnQueue(ln.Addr())
 	m.kafka = newConnQueue(ln.Addr())
 	return m, nil
@@ -142,14 +146,8 @@ func (m *Mux) Serve() {
 func (m *Mux) acceptLoop() {
 	var backoff acceptBackoff
 	for {
-		select {
-		case m.slots <- struct{}{}:
-		case <-m.ctx.Done():
-			return
-		}
 		c, err := m.ln.Accept()
 		if err != nil {
-			<-m.slots
 			if errors.Is(err, net.ErrClosed) || m.ctx.Err() != nil {
 				return
 			}
@@ -164,7 +162,6 @@ func (m *Mux) acceptLoop() {
 			if ok, limit := m.limits.admitIP(ip); !ok {
 				m.clientLog.log(m.logger, "refusing connection: max.connections.per.ip reached", "remote", c.RemoteAddr().String(), "limit", limit)
 				c.Close()
-				<-m.slots
 				continue
 			}
 			c = &ipCountedConn{Conn: c, release: func() { m.limits.releaseIP(ip) }}
@@ -180,7 +177,6 @@ func (m *Mux) acceptLoop() {
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			defer func() { <-m.slots }()
 			m.route(c)
 		}()
 	}
@@ -237,14 +233,29 @@ func (m *Mux) route(c net.Conn) {
 			m.raft.put(m.ctx, tc)
 			return
 		}
-		m.kafka.put(m.ctx, &tlsPrefixConn{prefixConn{Conn: tc, first: first[0], has: true}, tc})
+		m.putKafka(&tlsPrefixConn{prefixConn{Conn: tc, first: first[0], has: true}, tc})
 		return
 	}
 	if first[0] == RaftMagic {
 		m.raft.put(m.ctx, c)
 		return
 	}
-	m.kafka.put(m.ctx, &prefixConn{Conn: c, first: first[0], has: true})
+	m.putKafka(&prefixConn{Conn: c, first: first[0], has: true})
+}
+
+// putKafka hands c to the Kafka side, or closes it when muxMaxPending
+// connections already wait for that side.
+func (m *Mux) putKafka(c net.Conn) {
+	select {
+	case m.kafkaSlots <- struct{}{}:
+	default:
+		m.clientLog.log(m.logger, "closing connection: too many connections waiting for the Kafka listener",
+			"remote", c.RemoteAddr().String(), "waiting", muxMaxPending)
+		c.Close()
+		return
+	}
+	defer func() { <-m.kafkaSlots }()
+	m.kafka.put(m.ctx, c)
 }
 
 // Close stops accepting, closes connections still being classified or

@@ -152,6 +152,15 @@ func (m *Manager) ApplyImageContext(ctx context.Context, im *metadata.Image) err
 func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) ([]pendingOpen, []*Partition, error) {
 	cfg, err := m.broker.ResolveTopicConfig(t.Configs)
 	if err != nil {
+		// The image still assigns the replicas here: mark them wanted, or
+		// removeAbsent would delete them as if the topic were gone. Open
+		// ones keep their configuration; the others open with a later
+		// image whose configuration resolves.
+		for _, pm := range t.Partitions {
+			if hostedHere(pm, m.nodeID) {
+				want[TopicPartition{t.Name, pm.Index}] = true
+			}
+		}
 		return nil, nil, fmt.Errorf("topic %s config: %w", t.Name, err)
 	}
 	m.mu.Lock()

@@ -1,10 +1,14 @@
 package partition
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/storage"
@@ -102,5 +106,74 @@ func TestUnreadablePartitionDirIsNotShadowed(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(ld2, "a-0")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a fresh a-0 was created in the other log dir (%v)", err)
+	}
+}
+
+// A topic whose configuration this broker cannot resolve (a value it
+// rejects, say from a controller of another version) is still assigned
+// here: its open replicas keep serving with the configuration they have
+// and its directories are not deleted as if the topic were gone.
+func TestUnresolvableTopicConfigKeepsPartitions(t *testing.T) {
+	m := newTestManager(t)
+	if err := m.ApplyImage(testImage("a", 2, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Partition("a", 0).Append(batch(t, -1, -1, 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ApplyImage(testImage("a", 2, map[string]string{"retention.ms": "not a number"})); err == nil {
+		t.Fatal("ApplyImage reported no error for a configuration it cannot resolve")
+	}
+	for _, i := range []int32{0, 1} {
+		if m.Partition("a", i) == nil {
+			t.Fatalf("a-%d dropped because its topic's configuration did not resolve", i)
+		}
+		if _, err := os.Stat(filepath.Join(m.broker.LogDirs[0], fmt.Sprintf("a-%d", i))); err != nil {
+			t.Fatalf("a-%d directory: %v", i, err)
+		}
+	}
+	if end := m.Partition("a", 0).LogEndOffset(); end != 3 {
+		t.Fatalf("a-0 ends at %d, want the 3 records appended", end)
+	}
+}
+
+// The cleaner passes over an offline log: storage refuses to compact it
+// (CleanStats fails too, so dirtiest skips it), and picking it (it stays
+// the most urgent) would stop every other log from being cleaned.
+func TestCleanerSkipsOfflineLogs(t *testing.T) {
+	m := newTestManager(t)
+	cfg := map[string]string{"cleanup.policy": "compact", "segment.bytes": "2048",
+		"min.cleanable.dirty.ratio": "0.1", "file.delete.delay.ms": "0"}
+	urgent := map[string]string{"max.compaction.lag.ms": "1"}
+	for k, v := range cfg {
+		urgent[k] = v
+	}
+	im := testImage("c0", 1, urgent) // must be cleaned first: max.compaction.lag.ms passed
+	c1 := testImage("c1", 1, cfg).Topics["c1"]
+	c1.ID = [16]byte{9}
+	im.Topics["c1"], im.TopicsByID[c1.ID] = c1, c1
+	if err := m.ApplyImage(im); err != nil {
+		t.Fatal(err)
+	}
+	keys := []*string{ptr("a"), ptr("b"), ptr("c")}
+	for _, name := range []string{"c0", "c1"} {
+		for tag := range 100 {
+			if _, err := m.Partition(name, 0).Append(keyedBatch(t, keys, tag)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c0 := m.Partition("c0", 0)
+	c0.SetWriteFault(func() error { return syscall.EIO })
+	if _, err := c0.Append(keyedBatch(t, keys, 100)); !errors.Is(err, storage.ErrStorage) {
+		t.Fatalf("append on a failing disk: %v", err)
+	}
+	before := m.Partition("c1", 0).log.Size()
+	time.Sleep(5 * time.Millisecond) // past max.compaction.lag.ms
+	for range 5 {
+		m.CleanOnce(context.Background(), time.Now())
+	}
+	if after := m.Partition("c1", 0).log.Size(); after >= before {
+		t.Fatalf("c1 not cleaned (%d bytes, was %d) while c0 is offline", after, before)
 	}
 }

@@ -241,6 +241,9 @@ func (p *Partition) setConfig(cfg config.TopicConfig) {
 }
 
 func (p *Partition) applyRetention(now time.Time) {
+	if p.log.Failed() != nil {
+		return // offline: its files wait for the restart's recovery
+	}
 	n, err := p.log.ApplyRetention(now)
 	if err != nil {
 		p.logger.Warn("retention failed", "topic", p.Topic, "partition", p.Index, "err", err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A segment write that fails (ENOSPC here, injected) takes the log offline:
@@ -46,5 +47,44 @@ func TestWriteFailureTakesLogOffline(t *testing.T) {
 	}
 	if r := mustAppend(t, l, makeBatch(t, 3, 10, 1000), 0); r.BaseOffset != 15 {
 		t.Fatalf("append after reopening at %d, want 15", r.BaseOffset)
+	}
+}
+
+// An offline log is left as it is until the restart's recovery: a
+// truncation (a follower), retention, DeleteRecords or compaction would
+// remove or rewrite files whose state after the failed write is unknown,
+// so each refuses with ErrStorage and every acknowledged record is there
+// after reopening.
+func TestOfflineLogRefusesChanges(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.RetentionMs = 0
+	l := openLog(t, dir, cfg)
+	for range 5 {
+		mustAppend(t, l, makeBatch(t, 3, 10, 1000), 0)
+	}
+	l.SetWriteFault(func() error { return syscall.EIO })
+	if _, err := l.Append(makeBatch(t, 3, 10, 1000), 0); !errors.Is(err, ErrStorage) {
+		t.Fatalf("append on a failing disk: %v, want ErrStorage", err)
+	}
+	l.SetWriteFault(nil)
+	changes := map[string]func() error{
+		"TruncateTo":              func() error { return l.TruncateTo(3) },
+		"TruncateFullyAndStartAt": func() error { return l.TruncateFullyAndStartAt(100) },
+		"DeleteRecordsBefore":     func() error { _, err := l.DeleteRecordsBefore(6); return err },
+		"ApplyRetention":          func() error { _, err := l.ApplyRetention(time.Now().Add(time.Hour)); return err },
+	}
+	for name, change := range changes {
+		if err := change(); !errors.Is(err, ErrStorage) {
+			t.Errorf("%s on an offline log: %v, want ErrStorage", name, err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("close an offline log: %v", err)
+	}
+	l = openLog(t, dir, testConfig())
+	defer l.Close()
+	if start, end := l.LogStartOffset(), readAll(t, l, 1<<20); start != 0 || end != 15 {
+		t.Fatalf("after reopening: records %d..%d, want the 15 acknowledged from 0", start, end)
 	}
 }

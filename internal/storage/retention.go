@@ -216,11 +216,16 @@ func (l *Log) nextDeletion() (time.Time, bool) {
 	return at, true
 }
 
+// checkOpen is the gate of every change to the log's files other than an
+// append (truncation, retention, DeleteRecords, compaction): ErrClosed
+// once closed, and the failure once offline, since the files' state after
+// a failed write is unknown and only the restart's recovery may touch
+// them.
 func (l *Log) checkOpen() error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		return ErrClosed
 	}
-	return nil
+	return l.Failed()
 }
