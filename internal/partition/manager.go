@@ -113,7 +113,8 @@ type pendingOpen struct {
 //
 // It works in three steps, only the first and each install under mu:
 // update what is hosted and take out what must go; delete those logs;
-// open the new replicas, a few at a time, installing each as it opens.
+// open the new replicas, a few at a time, installing them a topic (or
+// installBatch replicas of a large topic) at a time (openAll).
 // Deleting comes first because a topic deleted and created again under the
 // same name reuses the directory name.
 func (m *Manager) ApplyImage(im *metadata.Image) error {
@@ -194,64 +195,78 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) ([
 	return opens, drops, nil
 }
 
-// openAll opens the replicas in opens with at most m.openWorkers at a
-// time and installs each as soon as it is open, so clients can use the
-// first partitions of a large topic while the rest still open. It returns
-// the errors of those that failed, and ctx's if it ended before all were
-// tried.
+// installBatch is how many replicas of one topic are opened before they
+// are installed together. Metadata answers LEADER_NOT_AVAILABLE for a
+// replica led here that is not installed yet, and producers spread records
+// only over the partitions that have a leader, so a new topic that became
+// usable one partition at a time got the first records produced to it
+// piled on a few partitions. A topic of up to installBatch partitions now
+// appears at once; a larger one appears installBatch at a time, so its
+// first partitions serve long before thousands more have opened.
+const installBatch = 256
+
+// openAll opens the replicas in opens (grouped by topic, as applyTopic
+// returns them) batch by batch and installs each batch as it finishes. It
+// returns the errors of those that failed, and ctx's if it ended before
+// all were tried.
 func (m *Manager) openAll(ctx context.Context, opens []pendingOpen) []error {
-	workers := min(max(m.openWorkers, 1), len(opens))
-	var (
-		next   atomic.Int64 // index of the next replica to claim
-		tried  atomic.Int64
-		errsMu sync.Mutex
-		errs   []error
-		wg     sync.WaitGroup
-	)
-	for range workers {
-		wg.Add(1)
-		go func() { // owned by openAll, which waits for it
-			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(len(opens)) && ctx.Err() == nil; i = next.Add(1) - 1 {
-				tried.Add(1)
-				if err := m.openAndInstall(opens[i]); err != nil {
-					errsMu.Lock()
-					errs = append(errs, err)
-					errsMu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if n := int64(len(opens)) - tried.Load(); n > 0 {
-		errs = append(errs, fmt.Errorf("open partitions: %d not opened: %w", n, context.Cause(ctx)))
+	var errs []error
+	for start := 0; start < len(opens); {
+		if ctx.Err() != nil {
+			return append(errs, fmt.Errorf("open partitions: %d not opened: %w", len(opens)-start, context.Cause(ctx)))
+		}
+		end := start + 1
+		for end < len(opens) && end-start < installBatch && opens[end].topic.Name == opens[start].topic.Name {
+			end++
+		}
+		errs = append(errs, m.openBatch(opens[start:end])...)
+		start = end
 	}
 	return errs
 }
 
-// openAndInstall opens one replica outside mu and adds it under mu.
-func (m *Manager) openAndInstall(o pendingOpen) error {
-	tp := TopicPartition{o.topic.Name, o.pm.Index}
-	p, err := m.open(o.topic, o.pm, o.cfg)
-	if err != nil {
-		m.mu.Lock()
-		m.markOfflineLocked(tp, o.topic.ID, err)
-		m.mu.Unlock()
-		return err
+// openBatch opens the replicas of batch with at most m.openWorkers at a
+// time, outside mu, then installs under mu those that opened and marks
+// the others offline.
+func (m *Manager) openBatch(batch []pendingOpen) []error {
+	opened := make([]*Partition, len(batch))
+	failed := make([]error, len(batch))
+	var next atomic.Int64 // index of the next replica to claim
+	var wg sync.WaitGroup
+	for range min(max(m.openWorkers, 1), len(batch)) {
+		wg.Add(1)
+		go func() { // owned by openBatch, which waits for it
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(len(batch)); i = next.Add(1) - 1 {
+				o := batch[i]
+				opened[i], failed[i] = m.open(o.topic, o.pm, o.cfg)
+			}
+		}()
 	}
-	p.eligible = &m.eligible
-	p.applyMetadata(o.pm, m.nodeID)
+	wg.Wait()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	// The callbacks are read under mu so that OnISRChange and
-	// ObserveFsync, which set them and then walk Partitions, reach every
-	// replica: this one sees the new value or is in their walk.
-	p.onISRChange.Store(m.onISRChange.Load())
-	if fn := m.onFsync.Load(); fn != nil {
-		p.log.SetFsyncObserver(*fn)
+	var errs []error
+	for i, o := range batch {
+		tp := TopicPartition{o.topic.Name, o.pm.Index}
+		if failed[i] != nil {
+			m.markOfflineLocked(tp, o.topic.ID, failed[i])
+			errs = append(errs, failed[i])
+			continue
+		}
+		p := opened[i]
+		p.eligible = &m.eligible
+		p.applyMetadata(o.pm, m.nodeID)
+		// The callbacks are read under mu so that OnISRChange and
+		// ObserveFsync, which set them and then walk Partitions, reach
+		// every replica: this one sees the new value or is in their walk.
+		p.onISRChange.Store(m.onISRChange.Load())
+		if fn := m.onFsync.Load(); fn != nil {
+			p.log.SetFsyncObserver(*fn)
+		}
+		m.parts[tp] = p
 	}
-	m.parts[tp] = p
-	return nil
+	return errs
 }
 
 func (m *Manager) open(t *metadata.Topic, pm metadata.Partition, cfg config.TopicConfig) (*Partition, error) {

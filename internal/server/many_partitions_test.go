@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -182,4 +183,35 @@ func createTopicRaw(t *testing.T, ctx context.Context, cl *kgo.Client, topic str
 	if err := kerr.ErrorForCode(resp.Topics[0].ErrorCode); err != nil {
 		t.Fatalf("create topic %s: %v", topic, err)
 	}
+}
+
+// TestNewTopicIsProducedToEvenly: records produced round-robin right after
+// CreateTopics land evenly. A producer spreads records only over the
+// partitions Metadata gives a leader, and a replica led here answers
+// LEADER_NOT_AVAILABLE until it is open, so a topic whose partitions became
+// usable one at a time got its first records piled on the first few.
+func TestNewTopicIsProducedToEvenly(t *testing.T) {
+	s := startTestServer(t, t.TempDir())
+	defer s.Close()
+	const (
+		partitions = 24
+		perPart    = 50
+	)
+	produceN(t, s.Addrs()[0].String(), "even", partitions, partitions*perPart)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(s.Addrs()[0].String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, "even")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil || o.Offset != perPart {
+			t.Errorf("partition %d: end offset %d (%v), want %d", o.Partition, o.Offset, o.Err, perPart)
+		}
+	})
 }
