@@ -63,7 +63,7 @@ func (h *Handler) produce(ctx context.Context, r kmsg.Request) kmsg.Response {
 			case badAcks:
 				sp.ErrorCode = kerr.InvalidRequiredAcks.Code
 			default:
-				if p, res := h.producePartition(im, rt.Topic, rp, req.Acks, &sp); p != nil && req.Acks == -1 {
+				if p, res := h.producePartition(ctx, im, rt.Topic, rp, req.Acks, &sp); p != nil && req.Acks == -1 {
 					waits = append(waits, ackWait{p: p, offset: res.LastOffset + 1, epoch: res.LeaderEpoch, topic: ti, idx: pi})
 				}
 			}
@@ -102,7 +102,7 @@ func (h *Handler) waitForAcks(ctx context.Context, timeout time.Duration, waits 
 
 // producePartition appends one partition's batch and returns the partition
 // and the append's result when it was written (nil otherwise).
-func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.ProduceRequestTopicPartition,
+func (h *Handler) producePartition(ctx context.Context, im *metadata.Image, topic string, rp kmsg.ProduceRequestTopicPartition,
 	acks int16, sp *kmsg.ProduceResponseTopicPartition) (*partition.Partition, partition.AppendResult) {
 	sp.BaseOffset, sp.LogAppendTime, sp.LogStartOffset = -1, -1, -1
 	pm, ok := im.PartitionOf(topic, rp.Partition)
@@ -110,7 +110,10 @@ func (h *Handler) producePartition(im *metadata.Image, topic string, rp kmsg.Pro
 		sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
 		return nil, partition.AppendResult{}
 	}
-	p := h.Partitions.Partition(topic, rp.Partition)
+	var p *partition.Partition
+	if pm.Leader == h.NodeID {
+		p = h.Partitions.AwaitPartition(ctx, topic, rp.Partition) // a topic just created may still be opening
+	}
 	if p == nil && pm.Leader == h.NodeID {
 		if err := h.Partitions.Offline(topic, rp.Partition); err != nil {
 			sp.ErrorCode, sp.ErrorMessage = errorCode(err), errorMessage(err) // KAFKA_STORAGE_ERROR

@@ -28,7 +28,7 @@ const (
 	offsetMaxTimestamp = -3
 )
 
-func (h *Handler) listOffsets(_ context.Context, r kmsg.Request) kmsg.Response {
+func (h *Handler) listOffsets(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ListOffsetsRequest)
 	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
 	im := h.Image()
@@ -47,7 +47,7 @@ func (h *Handler) listOffsets(_ context.Context, r kmsg.Request) kmsg.Response {
 				sp = kmsg.NewListOffsetsResponseTopicPartition()
 				sp.Partition, sp.ErrorCode, sp.Offset, sp.Timestamp, sp.LeaderEpoch = rp.Partition, kerr.InvalidRequest.Code, -1, -1, -1
 			} else {
-				sp = h.listPartitionOffset(im, rt.Topic, rp, req.IsolationLevel == 1)
+				sp = h.listPartitionOffset(ctx, im, rt.Topic, rp, req.IsolationLevel == 1)
 			}
 			st.Partitions = append(st.Partitions, sp)
 		}
@@ -56,7 +56,7 @@ func (h *Handler) listOffsets(_ context.Context, r kmsg.Request) kmsg.Response {
 	return resp
 }
 
-func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
+func (h *Handler) listPartitionOffset(ctx context.Context, im *metadata.Image, topic string,
 	rp kmsg.ListOffsetsRequestTopicPartition, readCommitted bool) kmsg.ListOffsetsResponseTopicPartition {
 	sp := kmsg.NewListOffsetsResponseTopicPartition()
 	sp.Partition, sp.Offset, sp.Timestamp, sp.LeaderEpoch = rp.Partition, -1, -1, -1
@@ -65,7 +65,10 @@ func (h *Handler) listPartitionOffset(im *metadata.Image, topic string,
 		sp.ErrorCode = kerr.UnknownTopicOrPartition.Code
 		return sp
 	}
-	p := h.Partitions.Partition(topic, rp.Partition)
+	var p *partition.Partition
+	if pm.Leader == h.NodeID {
+		p = h.Partitions.AwaitPartition(ctx, topic, rp.Partition) // a topic just created may still be opening
+	}
 	if pm.Leader == h.NodeID && h.Partitions.Offline(topic, rp.Partition) != nil { // failed to open, or a write failed since
 		sp.ErrorCode = kerr.KafkaStorageError.Code
 		return sp

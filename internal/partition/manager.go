@@ -45,6 +45,10 @@ type Manager struct {
 	// KAFKA_STORAGE_ERROR, until the process restarts; their directories
 	// are never removed while the image assigns them here.
 	offline map[TopicPartition]offlineReplica
+	// opening (guarded by mu) holds the replicas ApplyImage is opening,
+	// each with its batch's channel, closed once the batch is installed
+	// (AwaitPartition).
+	opening map[TopicPartition]chan struct{}
 
 	// openWorkers bounds how many partitions ApplyImage opens at once.
 	openWorkers int
@@ -78,7 +82,7 @@ const defaultOpenWorkers = 2
 func NewManager(broker *config.Broker, logger *slog.Logger) *Manager {
 	return &Manager{nodeID: broker.NodeID, broker: broker, logger: logger, openWorkers: defaultOpenWorkers,
 		parts: make(map[TopicPartition]*Partition), configs: make(map[string]map[string]string),
-		offline: make(map[TopicPartition]offlineReplica)}
+		offline: make(map[TopicPartition]offlineReplica), opening: make(map[TopicPartition]chan struct{})}
 }
 
 // Partition returns the hosted replica, or nil.
@@ -210,25 +214,93 @@ const installBatch = 256
 // returns the errors of those that failed, and ctx's if it ended before
 // all were tried.
 func (m *Manager) openAll(ctx context.Context, opens []pendingOpen) []error {
-	var errs []error
+	var batches [][]pendingOpen
 	for start := 0; start < len(opens); {
-		if ctx.Err() != nil {
-			return append(errs, fmt.Errorf("open partitions: %d not opened: %w", len(opens)-start, context.Cause(ctx)))
-		}
 		end := start + 1
 		for end < len(opens) && end-start < installBatch && opens[end].topic.Name == opens[start].topic.Name {
 			end++
 		}
-		errs = append(errs, m.openBatch(opens[start:end])...)
+		batches = append(batches, opens[start:end])
 		start = end
 	}
+	done := m.announceOpens(batches)
+	var errs []error
+	for i, batch := range batches {
+		if ctx.Err() != nil {
+			notOpened := 0
+			m.mu.Lock()
+			for j := i; j < len(batches); j++ {
+				m.endOpeningLocked(batches[j], done[j])
+				notOpened += len(batches[j])
+			}
+			m.mu.Unlock()
+			return append(errs, fmt.Errorf("open partitions: %d not opened: %w", notOpened, context.Cause(ctx)))
+		}
+		errs = append(errs, m.openBatch(batch, done[i])...)
+	}
 	return errs
+}
+
+// announceOpens records, under mu, every replica about to be opened with
+// a channel closed when its batch is installed (or given up), so
+// AwaitPartition can wait for it. It returns each batch's channel.
+func (m *Manager) announceOpens(batches [][]pendingOpen) []chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	done := make([]chan struct{}, len(batches))
+	for i, batch := range batches {
+		done[i] = make(chan struct{})
+		for _, o := range batch {
+			m.opening[TopicPartition{o.topic.Name, o.pm.Index}] = done[i]
+		}
+	}
+	return done
+}
+
+// endOpeningLocked forgets batch's announcement and wakes its waiters.
+// Called with mu held.
+func (m *Manager) endOpeningLocked(batch []pendingOpen, done chan struct{}) {
+	for _, o := range batch {
+		delete(m.opening, TopicPartition{o.topic.Name, o.pm.Index})
+	}
+	select {
+	case <-done:
+	default:
+		close(done)
+	}
+}
+
+// maxOpenWait bounds how long AwaitPartition waits for a replica being
+// opened, so a request never waits on a large topic's whole creation.
+const maxOpenWait = 5 * time.Second
+
+// AwaitPartition is Partition that, when the replica is being opened by
+// ApplyImage (a topic just created), waits for it to be installed, at
+// most maxOpenWait or until ctx ends. A client that produces right after
+// CreateTopics, which Kafka's low-level clients do without retrying, is
+// then served instead of answered NOT_LEADER_OR_FOLLOWER.
+func (m *Manager) AwaitPartition(ctx context.Context, topic string, index int32) *Partition {
+	tp := TopicPartition{topic, index}
+	m.mu.RLock()
+	p, done := m.parts[tp], m.opening[tp]
+	m.mu.RUnlock()
+	if p != nil || done == nil {
+		return p
+	}
+	t := time.NewTimer(maxOpenWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return m.Partition(topic, index)
 }
 
 // openBatch opens the replicas of batch with at most m.openWorkers at a
 // time, outside mu, then installs under mu those that opened and marks
 // the others offline.
-func (m *Manager) openBatch(batch []pendingOpen) []error {
+func (m *Manager) openBatch(batch []pendingOpen, done chan struct{}) []error {
 	opened := make([]*Partition, len(batch))
 	failed := make([]error, len(batch))
 	var next atomic.Int64 // index of the next replica to claim
@@ -266,6 +338,7 @@ func (m *Manager) openBatch(batch []pendingOpen) []error {
 		}
 		m.parts[tp] = p
 	}
+	m.endOpeningLocked(batch, done)
 	return errs
 }
 

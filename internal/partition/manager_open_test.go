@@ -3,6 +3,7 @@
 package partition
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -91,10 +92,19 @@ func TestPartitionLookupsProceedWhileAPartitionOpens(t *testing.T) {
 		release()
 		t.Fatal("looking up steady-0 waited for the open of wide-0")
 	}
+	// A request for a partition being opened waits for it (a producer
+	// writing right after CreateTopics) instead of missing it.
+	awaited := make(chan *Partition, 1)
+	go func() { awaited <- m.AwaitPartition(context.Background(), "wide", 1) }()
 	// A small topic appears whole: its other partitions, opened by the
 	// other worker meanwhile, are not served before wide-0 is (a producer
 	// would put every record on them).
 	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-awaited:
+		t.Fatal("AwaitPartition returned while the topic was still opening")
+	default:
+	}
 	for i := range int32(3) {
 		if m.Partition("wide", i) != nil {
 			t.Fatalf("wide-%d is hosted while wide-0 is still opening", i)
@@ -108,5 +118,11 @@ func TestPartitionLookupsProceedWhileAPartitionOpens(t *testing.T) {
 		if m.Partition("wide", i) == nil {
 			t.Fatalf("wide-%d was not installed after the topic's opens finished", i)
 		}
+	}
+	if p := <-awaited; p == nil {
+		t.Fatal("AwaitPartition of wide-1 returned no partition")
+	}
+	if p := m.AwaitPartition(context.Background(), "absent", 0); p != nil {
+		t.Fatal("AwaitPartition of a partition that is not opening returned one")
 	}
 }
