@@ -34,14 +34,15 @@ func (s *Server) startGroups() {
 }
 
 // applyGroupLeadership tells the coordinator which offsets partitions this
-// node leads and hosts in im. Called from the metadata loop after the
-// partition manager applied im.
+// node leads and hosts in im, with their leader epochs (a new epoch means a
+// reload). Called from the metadata loop after the partition manager
+// applied im.
 func (s *Server) applyGroupLeadership(im *metadata.Image) {
-	var led []int32
+	led := make(map[int32]int32)
 	if t, ok := im.Topic(group.OffsetsTopic); ok {
 		for _, p := range t.Partitions {
 			if p.Leader == s.cfg.NodeID && s.parts.Partition(t.Name, p.Index) != nil {
-				led = append(led, p.Index)
+				led[p.Index] = p.LeaderEpoch
 			}
 		}
 	}
