@@ -114,7 +114,7 @@ func (l txnStateLog) Replay(ctx context.Context, p int32, fn func(txn.Record) er
 	if _, err := l.partition(p); err != nil {
 		return err
 	}
-	return replayTopic(ctx, l.parts, txn.StateTopic, p, true, func(r group.Record) error {
+	return replayTopic(ctx, l.parts, txn.StateTopic, p, func(r group.Record) error {
 		if r.Marker != group.NoMarker {
 			return nil
 		}
