@@ -75,7 +75,7 @@ func (l offsetsLog) Append(ctx context.Context, p int32, recs []group.Record) er
 		rs[i] = records.Record{OffsetDelta: int32(i), Key: r.Key, Value: r.Value, ValueNull: r.Value == nil}
 	}
 	h := records.Header{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1, BaseTimestamp: time.Now().UnixMilli()}
-	return appendAndWait(ctx, part, h, rs)
+	return appendAndWait(ctx, part, h, rs, nil)
 }
 
 func waitHighWatermark(ctx context.Context, part *partition.Partition, target int64) error {
