@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/netfault"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/txn"
@@ -179,7 +182,12 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 	}
 	prod, err := kgo.NewClient(kgo.SeedBrokers(tc.clients...), kgo.TransactionalID("app"),
 		kgo.DefaultProduceTopic("t"), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()),
-		kgo.TransactionTimeout(60*time.Second))
+		kgo.TransactionTimeout(60*time.Second),
+		// While the survivors still name the dead node as coordinator
+		// (until its session lapses, or longer when it led Raft) the
+		// client must keep retrying rather than give up after its
+		// default 20 tries.
+		kgo.RequestRetries(1000), kgo.RetryTimeout(45*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,6 +215,7 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 			t.Fatalf("produce %s: %v", v, err)
 		}
 	}
+	txnCommitOffset(t, ctx, prod, "g", 100)
 	endN := make(chan error, 1)
 	go func() { endN <- prod.EndTransaction(ctx, kgo.TryCommit) }()
 	select {
@@ -306,9 +315,13 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
+	txnCommitOffset(t, ctx, prod, "g", 200)
 	for _, id := range survivors {
 		tc.stop(id, true)
-		staleStateCheckpoint(t, tc.cfgs[id-1].LogDirs[0], preparedHW)
+		// The group's commits and markers too are above the offsets
+		// checkpoint: a new group coordinator must load them all.
+		staleCheckpoint(t, tc.cfgs[id-1].LogDirs[0], txn.StateTopic, preparedHW)
+		staleCheckpoint(t, tc.cfgs[id-1].LogDirs[0], group.OffsetsTopic, 0)
 	}
 	// Each survivor's follower cannot fetch from it (Raft still runs), so
 	// the coordinator's high watermark stays where the checkpoint put it
@@ -334,13 +347,14 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 			t.Fatalf("restart: %v", err)
 		}
 	}
-	tc.eventually("a survivor loads __transaction_state", func() bool {
+	tc.eventually("survivors load __transaction_state and __consumer_offsets", func() bool {
+		txns, groups := false, false
 		for _, id := range survivors {
-			if _, loaded := tc.nodes[id-1].txns.Status(0); loaded {
-				return true
-			}
+			_, loaded := tc.nodes[id-1].txns.Status(0)
+			txns = txns || loaded
+			groups = groups || tc.nodes[id-1].groups.Status(0) == group.Loaded
 		}
-		return false
+		return txns && groups
 	})
 	rig.refuse(a, tc.clients[b-1], false)
 	rig.refuse(b, tc.clients[a-1], false)
@@ -370,12 +384,103 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 			t.Errorf("committed record %s missing", v)
 		}
 	}
+	if off := stableOffset(t, ctx, admin, "g"); off != 100 {
+		t.Errorf("group g's committed offset of t-0 is %d, want 100 (N's transactional commit; N+1's 200 aborted)", off)
+	}
 }
 
-// staleStateCheckpoint rewrites the __transaction_state-0 entry of the
-// high watermark checkpoint in dir to hw: what a node killed -9 leaves when
-// its last checkpoint predates the records the test wrote since.
-func staleStateCheckpoint(t *testing.T, dir string, hw int64) {
+// txnCommitOffset commits group's offset of t-0 in the producer's open
+// transaction (AddOffsetsToTxn, then TxnOffsetCommit), retrying what the
+// coordinators answer while they move or load.
+func txnCommitOffset(t *testing.T, ctx context.Context, cl *kgo.Client, group string, off int64) {
+	t.Helper()
+	pid, epoch, err := cl.ProducerID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry := func(what string, do func() (int16, error)) {
+		t.Helper()
+		for attempt := 1; ; attempt++ {
+			code, err := do()
+			if err == nil && code == 0 {
+				return
+			}
+			if err == nil {
+				err = kerr.ErrorForCode(code)
+			}
+			if attempt == 40 || (!kerr.IsRetriable(err) && !errors.Is(err, kerr.ConcurrentTransactions)) {
+				t.Fatalf("%s: %v", what, err)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	retry("AddOffsetsToTxn", func() (int16, error) {
+		req := kmsg.NewPtrAddOffsetsToTxnRequest()
+		req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Group = "app", pid, epoch, group
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			return 0, err
+		}
+		return resp.ErrorCode, nil
+	})
+	retry("TxnOffsetCommit", func() (int16, error) {
+		req := kmsg.NewPtrTxnOffsetCommitRequest()
+		req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch = "app", group, pid, epoch
+		rt := kmsg.NewTxnOffsetCommitRequestTopic()
+		rt.Topic = "t"
+		rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+		rp.Partition, rp.Offset, rp.LeaderEpoch = 0, off, -1
+		rt.Partitions = append(rt.Partitions, rp)
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			return 0, err
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if p.ErrorCode != 0 {
+					return p.ErrorCode, nil
+				}
+			}
+		}
+		return 0, nil
+	})
+}
+
+// stableOffset is group's committed offset of t-0 once no transactional
+// commit of it is pending (OffsetFetch with require_stable).
+func stableOffset(t *testing.T, ctx context.Context, cl *kgo.Client, group string) int64 {
+	t.Helper()
+	var last error
+	for attempt := 0; attempt < 80; attempt++ {
+		req := kmsg.NewPtrOffsetFetchRequest()
+		req.Version, req.Group, req.RequireStable = 7, group, true
+		rt := kmsg.NewOffsetFetchRequestTopic()
+		rt.Topic, rt.Partitions = "t", []int32{0}
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, cl)
+		switch {
+		case err != nil:
+			last = err
+		case resp.ErrorCode != 0:
+			last = kerr.ErrorForCode(resp.ErrorCode)
+		case len(resp.Topics) != 1 || len(resp.Topics[0].Partitions) != 1:
+			last = fmt.Errorf("offset fetch answered %+v", resp.Topics)
+		case resp.Topics[0].Partitions[0].ErrorCode != 0:
+			last = kerr.ErrorForCode(resp.Topics[0].Partitions[0].ErrorCode)
+		default:
+			return resp.Topics[0].Partitions[0].Offset
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("group %s: no stable offset of t-0: %v", group, last)
+	return -1
+}
+
+// staleCheckpoint rewrites the topic-0 entry of the high watermark
+// checkpoint in dir to hw: what a node killed -9 leaves when its last
+// checkpoint predates the records the test wrote since.
+func staleCheckpoint(t *testing.T, dir, topic string, hw int64) {
 	t.Helper()
 	path := filepath.Join(dir, "replication-offset-checkpoint")
 	data, err := os.ReadFile(path)
@@ -385,12 +490,12 @@ func staleStateCheckpoint(t *testing.T, dir string, hw int64) {
 	lines := strings.Split(string(data), "\n")
 	found := false
 	for i, l := range lines {
-		if f := strings.Fields(l); len(f) == 3 && f[0] == txn.StateTopic && f[1] == "0" {
-			lines[i], found = fmt.Sprintf("%s 0 %s", txn.StateTopic, strconv.FormatInt(hw, 10)), true
+		if f := strings.Fields(l); len(f) == 3 && f[0] == topic && f[1] == "0" {
+			lines[i], found = fmt.Sprintf("%s 0 %s", topic, strconv.FormatInt(hw, 10)), true
 		}
 	}
 	if !found {
-		t.Fatalf("%s has no %s-0 entry:\n%s", path, txn.StateTopic, data)
+		t.Fatalf("%s has no %s-0 entry:\n%s", path, topic, data)
 	}
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 		t.Fatal(err)
