@@ -41,7 +41,12 @@ type Log interface {
 	// are committed (the high watermark covers them).
 	Append(ctx context.Context, p int32, recs []Record) error
 	// Replay calls fn for every record of partition p, in offset order,
-	// from the log start to the high watermark at the time of the call.
+	// from the log start to the log end offset at the time of the call: a
+	// new leader holds records its high watermark does not cover yet (it
+	// learns the old leader's one fetch late, or from a stale checkpoint
+	// after a restart) but that are committed or will be, such as offset
+	// commits and transaction markers the old leader acknowledged.
+	// Kafka's GroupMetadataManager loads to the log end too.
 	Replay(ctx context.Context, p int32, fn func(Record) error) error
 }
 
@@ -85,6 +90,7 @@ type Coordinator struct {
 	mu     sync.Mutex // guards groups and parts; taken before any Group.mu
 	groups map[string]*Group
 	parts  map[int32]PartitionStatus
+	epochs map[int32]int32 // leader epoch each owned partition is loaded at
 	// lateMarkers holds the transaction markers written to a partition
 	// while it loads: the replay may have read the log before them and
 	// the groups they end are installed only afterwards.
@@ -125,7 +131,8 @@ func New(cfg Config, log Log) *Coordinator {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Coordinator{cfg: cfg, log: log, clock: cfg.Clock, logger: cfg.Logger,
-		groups: make(map[string]*Group), parts: make(map[int32]PartitionStatus)}
+		groups: make(map[string]*Group), parts: make(map[int32]PartitionStatus),
+		epochs: make(map[int32]int32)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.goOwned(c.expiryLoop)
 	return c

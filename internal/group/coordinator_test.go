@@ -248,7 +248,7 @@ func TestLoadInProgress(t *testing.T) {
 	if r := c.Join(context.Background(), joinReq("g", "")); !errors.Is(r.Err, ErrNotCoordinator) {
 		t.Fatalf("join before leading = %v", r.Err)
 	}
-	c.SetLeaders([]int32{c.PartitionFor("g")})
+	c.SetLeaders(map[int32]int32{c.PartitionFor("g"): 1})
 	if r := c.Join(context.Background(), joinReq("g", "")); !errors.Is(r.Err, ErrLoadInProgress) {
 		t.Fatalf("join while loading = %v", r.Err)
 	}

@@ -10,8 +10,10 @@
 //
 // Group g belongs to partition PartitionFor(g) of __consumer_offsets. This
 // node coordinates the groups of the partitions it leads: SetLeaders tells
-// the Coordinator which those are; a newly led partition is replayed (Status
-// is Loading, requests get ErrLoadInProgress) before its groups are served.
+// the Coordinator which those are, at which leader epochs; a newly led
+// partition, or one led again at another epoch, is replayed to its log end
+// (Status is Loading, requests get ErrLoadInProgress) before its groups are
+// served.
 //
 // # States
 //

@@ -177,7 +177,7 @@ func (e *env) start() {
 	e.t.Helper()
 	e.c = New(e.cfg, e.log)
 	e.t.Cleanup(func() { e.c.Close() })
-	e.c.SetLeaders([]int32{0, 1, 2, 3})
+	e.c.SetLeaders(map[int32]int32{0: 1, 1: 1, 2: 1, 3: 1})
 	waitFor(e.t, func() bool {
 		for p := int32(0); p < 4; p++ {
 			if e.c.Status(p) != Loaded {

@@ -9,25 +9,31 @@ import (
 )
 
 // SetLeaders tells the coordinator which __consumer_offsets partitions this
-// node leads now. Newly led partitions are loaded in the background;
-// partitions no longer led are dropped (their waiters get
-// ErrNotCoordinator). Called from one goroutine (the metadata loop).
-func (c *Coordinator) SetLeaders(parts []int32) {
-	want := make(map[int32]bool, len(parts))
-	for _, p := range parts {
-		want[p] = true
-	}
+// node leads now, with their leader epochs. Newly led partitions are loaded
+// in the background; partitions no longer led are dropped (their waiters get
+// ErrNotCoordinator). A partition led again at another epoch is dropped and
+// loaded afresh even if this node never saw itself lose it: another leader
+// may have appended offsets or transaction markers in between, which the
+// groups in memory lack (Kafka's coordinator likewise reloads on every
+// election with a newer coordinator epoch). Called from one goroutine (the
+// metadata loop).
+func (c *Coordinator) SetLeaders(parts map[int32]int32) {
 	c.mu.Lock()
 	var gained, lost []int32
-	for p := range want {
-		if c.parts[p] == NotOwned {
-			c.parts[p] = Loading
+	for p, epoch := range parts {
+		if c.parts[p] == NotOwned || c.epochs[p] != epoch {
+			if c.parts[p] != NotOwned {
+				lost = append(lost, p) // its groups are from the older epoch
+			}
+			c.parts[p], c.epochs[p] = Loading, epoch
+			delete(c.lateMarkers, p)
 			gained = append(gained, p)
 		}
 	}
 	for p := range c.parts {
-		if !want[p] {
+		if _, ok := parts[p]; !ok {
 			delete(c.parts, p)
+			delete(c.epochs, p)
 			delete(c.lateMarkers, p)
 			lost = append(lost, p)
 		}
@@ -40,7 +46,8 @@ func (c *Coordinator) SetLeaders(parts []int32) {
 		g.mu.Unlock()
 	}
 	for _, p := range gained {
-		c.goOwned(func() { c.load(p) })
+		epoch := parts[p]
+		c.goOwned(func() { c.load(p, epoch) })
 	}
 }
 
@@ -63,17 +70,20 @@ func (c *Coordinator) dropGroupsLocked(parts []int32) []*Group {
 }
 
 // load replays partition p and installs its groups, unless p was given up
-// meanwhile.
-func (c *Coordinator) load(p int32) {
+// or gained again at another epoch meanwhile: then this replay may have
+// read a log that another leader has since extended, and the load started
+// for the newer epoch installs the groups instead.
+func (c *Coordinator) load(p, epoch int32) {
 	start := time.Now()
 	groups, err := c.replay(p)
 	c.mu.Lock()
-	if c.parts[p] != Loading {
+	if c.parts[p] != Loading || c.epochs[p] != epoch {
 		c.mu.Unlock()
 		return
 	}
 	if err != nil {
 		delete(c.parts, p) // retried at the next SetLeaders
+		delete(c.epochs, p)
 		delete(c.lateMarkers, p)
 		c.mu.Unlock()
 		c.logger.Error("load offsets partition", "partition", p, "err", err)

@@ -176,7 +176,7 @@ func TestTxnMarkerDuringLoad(t *testing.T) {
 	log := newFakeLog()
 	c := New(testConfig(clock), log)
 	p := c.PartitionFor("g")
-	c.SetLeaders([]int32{p})
+	c.SetLeaders(map[int32]int32{p: 1})
 	waitFor(t, func() bool { return c.Status(p) == Loaded })
 	tp := TopicPartition{"t", 0}
 	if errs, err := c.TxnCommit(context.Background(), TxnCommitRequest{Group: "g", Generation: -1, ProducerID: 7,
@@ -194,7 +194,7 @@ func TestTxnMarkerDuringLoad(t *testing.T) {
 	}
 	c = New(testConfig(clock), log)
 	defer c.Close()
-	c.SetLeaders([]int32{p})
+	c.SetLeaders(map[int32]int32{p: 1})
 	<-read
 	log.Append(context.Background(), p, []Record{{Marker: CommitMarker, ProducerID: 7}})
 	c.CompleteTxn(p, 7, true)

@@ -68,9 +68,9 @@ func newGroupsFixture(t *testing.T, topics ...*metadata.Topic) *groupsFixture {
 			return 0
 		}}, &memLog{parts: map[int32][]group.Record{}})
 	t.Cleanup(func() { c.Close() })
-	var all []int32
+	all := make(map[int32]int32)
 	for p := int32(0); p < testOffsetsPartitions; p++ {
-		all = append(all, p)
+		all[p] = 1
 	}
 	c.SetLeaders(all)
 	deadline := time.Now().Add(5 * time.Second)

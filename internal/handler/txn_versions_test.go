@@ -104,9 +104,9 @@ func newTxnFixture(t *testing.T) *txnFixture {
 		MaxSessionTimeout: time.Minute, PartitionCount: func(string) int32 { return 2 }},
 		txnOffsetsMem{&memLog{parts: map[int32][]group.Record{}}})
 	t.Cleanup(func() { gc.Close() })
-	var all []int32
+	all := make(map[int32]int32)
 	for p := int32(0); p < testOffsetsPartitions; p++ {
-		all = append(all, p)
+		all[p] = 1
 	}
 	gc.SetLeaders(all)
 	sink := &txnMarkerSink{groups: gc}

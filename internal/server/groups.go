@@ -34,14 +34,15 @@ func (s *Server) startGroups() {
 }
 
 // applyGroupLeadership tells the coordinator which offsets partitions this
-// node leads and hosts in im. Called from the metadata loop after the
-// partition manager applied im.
+// node leads and hosts in im, with their leader epochs (a new epoch means a
+// reload). Called from the metadata loop after the partition manager
+// applied im.
 func (s *Server) applyGroupLeadership(im *metadata.Image) {
-	var led []int32
+	led := make(map[int32]int32)
 	if t, ok := im.Topic(group.OffsetsTopic); ok {
 		for _, p := range t.Partitions {
 			if p.Leader == s.cfg.NodeID && s.parts.Partition(t.Name, p.Index) != nil {
-				led = append(led, p.Index)
+				led[p.Index] = p.LeaderEpoch
 			}
 		}
 	}
@@ -74,7 +75,7 @@ func (l offsetsLog) Append(ctx context.Context, p int32, recs []group.Record) er
 		rs[i] = records.Record{OffsetDelta: int32(i), Key: r.Key, Value: r.Value, ValueNull: r.Value == nil}
 	}
 	h := records.Header{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1, BaseTimestamp: time.Now().UnixMilli()}
-	return appendAndWait(ctx, part, h, rs)
+	return appendAndWait(ctx, part, h, rs, nil)
 }
 
 func waitHighWatermark(ctx context.Context, part *partition.Partition, target int64) error {
@@ -94,33 +95,38 @@ func waitHighWatermark(ctx context.Context, part *partition.Partition, target in
 	return nil
 }
 
-// Replay reads partition p from its start to the current high watermark.
+// Replay reads partition p from its start to its log end offset, as
+// Kafka's GroupMetadataManager loads it. A new leader's high watermark can
+// lag records it holds (it learns the old leader's one fetch late, or
+// restarts from a checkpoint seconds old), and those records are committed
+// under it: offset commits the old leader acknowledged, and the markers
+// ending transactional offset commits. Loaded only to the high watermark,
+// a new coordinator lost such commits and kept committed transactional
+// offsets pending (or applied ones whose abort marker it missed) for
+// ever, since nothing replays the log again.
 func (l offsetsLog) Replay(ctx context.Context, p int32, fn func(group.Record) error) error {
 	if _, err := l.partition(p); err != nil {
 		return err
 	}
-	return replayTopic(ctx, l.parts, group.OffsetsTopic, p, false, fn)
+	return replayTopic(ctx, l.parts, group.OffsetsTopic, p, fn)
 }
 
-// replayTopic reads partition p of an internal topic from its start to the
-// current high watermark, or with toLogEnd to its log end offset: a new
-// leader's whole log, committed or about to be (its followers copy it), as
-// the transaction coordinator must load it (txnStateLog.Replay).
-func replayTopic(ctx context.Context, parts *partition.Manager, topic string, p int32, toLogEnd bool,
+// replayTopic reads partition p of an internal topic from its start to its
+// log end offset: a new leader's whole log, committed or about to be (its
+// followers copy it), as a coordinator must load it (offsetsLog.Replay,
+// txnStateLog.Replay).
+func replayTopic(ctx context.Context, parts *partition.Manager, topic string, p int32,
 	fn func(group.Record) error) error {
 	part := parts.Partition(topic, p)
 	if part == nil {
 		return fmt.Errorf("%s-%d not hosted: %w", topic, p, group.ErrNotCoordinator)
 	}
-	end, read := part.HighWatermark(), part.Read
-	if toLogEnd {
-		end, read = part.LogEndOffset(), part.ReadForReplica
-	}
+	end := part.LogEndOffset()
 	for off := part.LogStartOffset(); off < end; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, err := read(off, 1<<20)
+		data, err := part.ReadForReplica(off, 1<<20)
 		if err != nil {
 			return fmt.Errorf("read %s-%d at %d: %w", topic, p, off, err)
 		}

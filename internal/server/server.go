@@ -95,6 +95,15 @@ type Options struct {
 	// node: Raft, replica fetchers and broker-to-controller requests. A test
 	// passes a netfault.Network's dialer to disconnect and partition nodes.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// txnStateAppend, settable only by this package's tests (no config
+	// reaches it), runs around every __transaction_state append of the
+	// transaction coordinator: with appended false before the batch goes
+	// into the leader's log, with true after, before the wait for the
+	// followers. A test stops there to kill the coordinator between a
+	// transaction's markers and the replication of its completion; an
+	// error fails the append.
+	txnStateAppend func(ctx context.Context, recs []txn.Record, appended bool) error
 }
 
 // Start builds and starts a node; it returns once the node serves clients.

@@ -34,7 +34,7 @@ func (s *Server) startTxn(pids txn.NodeProducerIDs) {
 		ExpireInterval: time.Duration(s.cfg.TransactionRemoveExpiredIntervalMs) * time.Millisecond,
 		NextProducerID: pids.Next,
 		Logger:         s.logger.With("component", "transactions"),
-	}, txnStateLog{parts: s.parts}, s.txnMarkers)
+	}, txnStateLog{parts: s.parts, hook: s.opts.txnStateAppend}, s.txnMarkers)
 }
 
 // applyTxnLeadership tells the coordinator which transaction state
@@ -65,6 +65,7 @@ func (s *Server) closeTxn() error {
 // txnStateLog is txn.Log over the __transaction_state replicas.
 type txnStateLog struct {
 	parts *partition.Manager
+	hook  func(ctx context.Context, recs []txn.Record, appended bool) error // Options.txnStateAppend; nil in production
 }
 
 func (l txnStateLog) partition(p int32) (*partition.Partition, error) {
@@ -85,12 +86,20 @@ func (l txnStateLog) Append(ctx context.Context, p int32, recs []txn.Record) err
 		rs[i] = records.Record{OffsetDelta: int32(i), Key: r.Key, Value: r.Value, ValueNull: r.Value == nil}
 	}
 	h := records.Header{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1, BaseTimestamp: time.Now().UnixMilli()}
-	return appendAndWait(ctx, part, h, rs)
+	if l.hook == nil {
+		return appendAndWait(ctx, part, h, rs, nil)
+	}
+	if err := l.hook(ctx, recs, false); err != nil {
+		return err
+	}
+	return appendAndWait(ctx, part, h, rs, func() error { return l.hook(ctx, recs, true) })
 }
 
 // appendAndWait writes rs as one uncompressed batch to an internal topic's
 // partition and waits until the high watermark covers it (acks=all).
-func appendAndWait(ctx context.Context, part *partition.Partition, h records.Header, rs []records.Record) error {
+// appended, when set, runs in between (a test hook).
+func appendAndWait(ctx context.Context, part *partition.Partition, h records.Header, rs []records.Record,
+	appended func() error) error {
 	batch, err := records.AppendBatch(nil, h, rs, records.None)
 	if err != nil {
 		return err
@@ -98,6 +107,11 @@ func appendAndWait(ctx context.Context, part *partition.Partition, h records.Hea
 	res, err := part.Append(batch)
 	if err != nil {
 		return fmt.Errorf("append to %s-%d: %w", part.Topic, part.Index, err)
+	}
+	if appended != nil {
+		if err := appended(); err != nil {
+			return err
+		}
 	}
 	return waitHighWatermark(ctx, part, res.LastOffset+1)
 }
@@ -114,7 +128,7 @@ func (l txnStateLog) Replay(ctx context.Context, p int32, fn func(txn.Record) er
 	if _, err := l.partition(p); err != nil {
 		return err
 	}
-	return replayTopic(ctx, l.parts, txn.StateTopic, p, true, func(r group.Record) error {
+	return replayTopic(ctx, l.parts, txn.StateTopic, p, func(r group.Record) error {
 		if r.Marker != group.NoMarker {
 			return nil
 		}
@@ -135,7 +149,7 @@ func (l offsetsLog) AppendTxn(ctx context.Context, p int32, pid int64, epoch int
 	}
 	h := records.Header{Attributes: 0x10, ProducerID: pid, ProducerEpoch: epoch, BaseSequence: -1,
 		BaseTimestamp: time.Now().UnixMilli()}
-	err = appendAndWait(ctx, part, h, rs)
+	err = appendAndWait(ctx, part, h, rs, nil)
 	if errors.Is(err, partition.ErrInvalidProducerEpoch) {
 		return fmt.Errorf("%w: %w", group.ErrProducerFenced, err)
 	}

@@ -224,22 +224,32 @@ func (c *Coordinator) load(p, epoch int32) {
 		c.logger.Error("load transaction state partition", "partition", p, "err", err)
 		return
 	}
+	// The prepared entries are picked before they are published: once in
+	// c.txns, a request may lock and change one at any time.
+	var prepared []*meta
 	for id, m := range state {
+		if m.data.state == txnstate.PrepareCommit || m.data.state == txnstate.PrepareAbort {
+			prepared = append(prepared, m)
+		}
 		c.txns[id] = m
 	}
 	c.parts[p] = partStatus{loaded: true, epoch: epoch}
 	c.mu.Unlock()
 	c.logger.Info("loaded transaction state partition", "partition", p, "transactional_ids", len(state))
-	for _, m := range state {
-		if m.data.state == txnstate.PrepareCommit || m.data.state == txnstate.PrepareAbort {
-			c.goOwned(func() {
-				m.mu.Lock()
-				defer m.mu.Unlock()
-				if err := c.finish(c.ctx, m); err != nil {
-					c.logger.Warn("finish transaction after failover", "transactional_id", m.id, "err", err)
-				}
-			})
-		}
+	for _, m := range prepared {
+		c.goOwned(func() {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			// The producer's EndTxn retry may have finished it first, and
+			// begun the next transaction: finishing that one here would
+			// abort it (finish aborts what is not PrepareCommit).
+			if st := m.data.state; st != txnstate.PrepareCommit && st != txnstate.PrepareAbort {
+				return
+			}
+			if err := c.finish(c.ctx, m); err != nil {
+				c.logger.Warn("finish transaction after failover", "transactional_id", m.id, "err", err)
+			}
+		})
 	}
 }
 

@@ -115,3 +115,68 @@ func TestStaleCompletionAfterFailoverWritesNothing(t *testing.T) {
 		t.Fatalf("the log ends with %v %v, want N+1 ongoing on %v", in.State, in.Partitions, txnN1)
 	}
 }
+
+// gatedLog is memLog whose Replay waits until gate is closed.
+type gatedLog struct {
+	*memLog
+	gate chan struct{}
+}
+
+func (l gatedLog) Replay(ctx context.Context, p int32, fn func(Record) error) error {
+	select {
+	case <-l.gate:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return l.memLog.Replay(ctx, p, fn)
+}
+
+// TestLoadedPreparedTransactionFinishedByRetry: a new coordinator loads
+// transaction N as PrepareCommit and starts finishing it in the
+// background, but the producer's EndTxn retry gets there first, completes
+// N and opens N+1. The background completion must then leave the id
+// alone. Before, it finished whatever it found: finish aborts what is not
+// PrepareCommit, so it sent ABORT markers for N+1's partitions and wrote
+// CompleteAbort over the ongoing N+1. (It also read the entry without its
+// lock, a data race with the retry.) The test holds c.life so that the
+// background completion starts only after the retry.
+func TestLoadedPreparedTransactionFinishedByRetry(t *testing.T) {
+	ctx := context.Background()
+	ml := &memLog{recs: map[int32][]Record{}}
+	prepared := txnstate.Value{ProducerID: 7, ProducerEpoch: 2, TimeoutMs: 60000, State: txnstate.PrepareCommit,
+		Topics: []txnstate.TopicPartitions{{Topic: "t", Partitions: []int32{0}}}, StartMs: time.Now().UnixMilli()}
+	if err := ml.Append(ctx, 0, []Record{{Key: txnstate.Key("app"), Value: txnstate.Encode(prepared)}}); err != nil {
+		t.Fatal(err)
+	}
+	gl := gatedLog{memLog: ml, gate: make(chan struct{})}
+	mk := &memMarkers{}
+	c := New(Config{NumPartitions: 1, NextProducerID: func() (int64, error) { return 100, nil }}, gl, mk)
+	defer c.Close()
+	c.SetLeaders(map[int32]int32{0: 1})
+	c.life.Lock() // the load cannot start its background completion
+	close(gl.gate)
+	waitLoaded(t, c, 0)
+	err := c.EndTxn(ctx, "app", 7, 2, true)
+	if err == nil {
+		err = c.AddPartitions(ctx, "app", 7, 2, []TopicPartition{{"t", 1}})
+	}
+	c.life.Unlock()
+	if err != nil {
+		t.Fatalf("retry of N and start of N+1: %v", err)
+	}
+	// The background completion runs now; give it time to do harm.
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) && len(mk.all()) < 2 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := mk.all(); len(got) != 1 || !got[0].commit {
+		t.Errorf("markers %+v, want only N's COMMIT", got)
+	}
+	in, err := c.Describe("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.State != txnstate.Ongoing || len(in.Partitions) != 1 || in.Partitions[0] != (TopicPartition{"t", 1}) {
+		t.Errorf("id is %v on %v, want N+1 ongoing on t-1", in.State, in.Partitions)
+	}
+}
