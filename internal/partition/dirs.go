@@ -2,6 +2,7 @@ package partition
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,6 +37,8 @@ func (m *Manager) partitionDir(topic string, index int32, topicID [16]byte) (str
 			}
 			m.logger.Info("removed partition dir of an earlier topic of the same name", "dir", dir)
 			continue
+		case errors.Is(err, errMalformedPartitionMetadata):
+			m.logger.Warn("partition.metadata does not parse; keeping the directory and writing it again", "dir", dir, "err", err)
 		case err != nil && !isNotExist(err):
 			return "", fmt.Errorf("%w: read partition.metadata in %s: %w", storage.ErrStorage, dir, err)
 		}
@@ -91,8 +94,15 @@ func readTopicID(dir string) ([16]byte, error) {
 			return decodeTopicID(strings.TrimSpace(v))
 		}
 	}
-	return id, fmt.Errorf("partition.metadata in %s has no topic_id", dir)
+	return id, fmt.Errorf("%w: %s has no topic_id", errMalformedPartitionMetadata, dir)
 }
+
+// errMalformedPartitionMetadata is a partition.metadata that was read but
+// does not parse. It is written without fsync (one per partition would
+// double the time to create thousands), so a power loss can leave it empty
+// or short; the directory is then kept and the file written again, never
+// removed and never a reason to take the partition offline.
+var errMalformedPartitionMetadata = errors.New("malformed partition.metadata")
 
 func encodeTopicID(id [16]byte) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
 
@@ -100,7 +110,7 @@ func decodeTopicID(s string) ([16]byte, error) {
 	var id [16]byte
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) != 16 {
-		return id, fmt.Errorf("bad topic id %q", s)
+		return id, fmt.Errorf("%w: bad topic id %q", errMalformedPartitionMetadata, s)
 	}
 	copy(id[:], b)
 	return id, nil

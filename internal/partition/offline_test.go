@@ -177,3 +177,40 @@ func TestCleanerSkipsOfflineLogs(t *testing.T) {
 		t.Fatalf("c1 not cleaned (%d bytes, was %d) while c0 is offline", after, before)
 	}
 }
+
+// A partition.metadata left empty or torn (it is written without fsync, so
+// a power loss can do that) keeps its directory and data and the replica
+// opens: the file is written again.
+func TestTornPartitionMetadataKeepsTheReplica(t *testing.T) {
+	m := newTestManager(t)
+	im := testImage("torn", 2, nil)
+	dir0 := filepath.Join(m.broker.LogDirs[0], "torn-0")
+	dir1 := filepath.Join(m.broker.LogDirs[0], "torn-1")
+	for dir, content := range map[string]string{dir0: "", dir1: "version: 0\ntopic_id: AAA"} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "partition.metadata"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "keep"), []byte("data"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.ApplyImage(im); err != nil {
+		t.Fatal(err)
+	}
+	m.RemoveOrphans(im)
+	want := im.Topics["torn"].ID
+	for i, dir := range []string{dir0, dir1} {
+		if m.Partition("torn", int32(i)) == nil || m.Offline("torn", int32(i)) != nil {
+			t.Errorf("torn-%d did not open: %v", i, m.Offline("torn", int32(i)))
+		}
+		if _, err := os.Stat(filepath.Join(dir, "keep")); err != nil {
+			t.Errorf("torn-%d lost its directory's contents: %v", i, err)
+		}
+		if id, err := readTopicID(dir); err != nil || id != want {
+			t.Errorf("torn-%d: partition.metadata not written again: %v %v", i, id, err)
+		}
+	}
+}
