@@ -122,13 +122,7 @@ func (p *appendPlan) observe(h records.Header) {
 
 // write appends stamped batches. appendMu is held.
 func (l *Log) write(batches []byte, p appendPlan, epoch int32, cfg Config) error {
-	l.mu.RLock()
-	closed := l.closed
-	l.mu.RUnlock()
-	if closed {
-		return ErrClosed
-	}
-	if err := l.Failed(); err != nil {
+	if err := l.checkOpen(); err != nil {
 		return err
 	}
 	if err := l.maybeRoll(int64(len(batches)), p, cfg); err != nil {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -87,4 +88,26 @@ func TestOfflineLogRefusesChanges(t *testing.T) {
 	if start, end := l.LogStartOffset(), readAll(t, l, 1<<20); start != 0 || end != 15 {
 		t.Fatalf("after reopening: records %d..%d, want the 15 acknowledged from 0", start, end)
 	}
+}
+
+// A follower's full truncation that cannot create the new segment leaves
+// no segment to serve from: the log is offline (ErrStorage, answered
+// KAFKA_STORAGE_ERROR), not merely closed.
+func TestFailedRestartTakesLogOffline(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir, testConfig())
+	mustAppend(t, l, makeBatch(t, 3, 10, 1000), 0)
+	if err := os.RemoveAll(dir); err != nil { // the segment cannot be created
+		t.Fatal(err)
+	}
+	if err := l.TruncateFullyAndStartAt(100); !errors.Is(err, ErrStorage) {
+		t.Fatalf("full truncation that cannot create a segment: %v, want ErrStorage", err)
+	}
+	if _, err := l.Append(makeBatch(t, 3, 10, 1000), 0); !errors.Is(err, ErrStorage) {
+		t.Fatalf("append after the failed truncation: %v, want ErrStorage", err)
+	}
+	if !errors.Is(l.Failed(), ErrStorage) {
+		t.Fatalf("Failed() = %v, want ErrStorage", l.Failed())
+	}
+	_ = l.Close()
 }

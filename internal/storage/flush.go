@@ -129,13 +129,13 @@ func (l *Log) flushLocked() error {
 		act = l.active()
 	}
 	l.mu.RUnlock()
+	if err := l.Failed(); err != nil {
+		l.appendMu.Unlock()
+		return err // offline, closed or not: KAFKA_STORAGE_ERROR
+	}
 	if closed {
 		l.appendMu.Unlock()
 		return ErrClosed
-	}
-	if err := l.Failed(); err != nil {
-		l.appendMu.Unlock()
-		return err
 	}
 	todo := append(l.unsynced[:len(l.unsynced):len(l.unsynced)], act)
 	leo := l.leo.Load()

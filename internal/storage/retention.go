@@ -222,10 +222,13 @@ func (l *Log) nextDeletion() (time.Time, bool) {
 // a failed write is unknown and only the restart's recovery may touch
 // them.
 func (l *Log) checkOpen() error {
+	if err := l.Failed(); err != nil {
+		return err // offline, closed or not: KAFKA_STORAGE_ERROR
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		return ErrClosed
 	}
-	return l.Failed()
+	return nil
 }

@@ -57,7 +57,7 @@ func (l *Log) restartAtLocked(offset int64) error {
 	if err != nil {
 		l.closed = true // no segment left to serve from
 		l.mu.Unlock()
-		return err
+		return l.fail(fmt.Errorf("restart the log at %d: %w", offset, err)) // offline: KAFKA_STORAGE_ERROR, not "closed"
 	}
 	l.segs = []*segment{s}
 	l.mu.Unlock()
