@@ -112,7 +112,7 @@ func (h *Handler) producePartition(ctx context.Context, im *metadata.Image, topi
 	}
 	var p *partition.Partition
 	if pm.Leader == h.NodeID {
-		p = h.Partitions.AwaitPartition(ctx, topic, rp.Partition) // a topic just created may still be opening
+		p = h.Partitions.AwaitPartition(ctx, topic, rp.Partition, im.AppliedIndex) // a topic just created may still be opening
 	}
 	if p == nil && pm.Leader == h.NodeID {
 		if err := h.Partitions.Offline(topic, rp.Partition); err != nil {

@@ -67,7 +67,7 @@ func (h *Handler) listPartitionOffset(ctx context.Context, im *metadata.Image, t
 	}
 	var p *partition.Partition
 	if pm.Leader == h.NodeID {
-		p = h.Partitions.AwaitPartition(ctx, topic, rp.Partition) // a topic just created may still be opening
+		p = h.Partitions.AwaitPartition(ctx, topic, rp.Partition, im.AppliedIndex) // a topic just created may still be opening
 	}
 	if pm.Leader == h.NodeID && h.Partitions.Offline(topic, rp.Partition) != nil { // failed to open, or a write failed since
 		sp.ErrorCode = kerr.KafkaStorageError.Code

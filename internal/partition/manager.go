@@ -49,6 +49,11 @@ type Manager struct {
 	// each with its batch's channel, closed once the batch is installed
 	// (AwaitPartition).
 	opening map[TopicPartition]chan struct{}
+	// announcedIndex (guarded by mu) is the raft index of the newest image
+	// whose opens are announced; announced is closed and replaced when it
+	// grows (AwaitPartition).
+	announcedIndex uint64
+	announced      chan struct{}
 
 	// openWorkers bounds how many partitions ApplyImage opens at once.
 	openWorkers int
@@ -82,7 +87,8 @@ const defaultOpenWorkers = 2
 func NewManager(broker *config.Broker, logger *slog.Logger) *Manager {
 	return &Manager{nodeID: broker.NodeID, broker: broker, logger: logger, openWorkers: defaultOpenWorkers,
 		parts: make(map[TopicPartition]*Partition), configs: make(map[string]map[string]string),
-		offline: make(map[TopicPartition]offlineReplica), opening: make(map[TopicPartition]chan struct{})}
+		offline: make(map[TopicPartition]offlineReplica), opening: make(map[TopicPartition]chan struct{}),
+		announced: make(chan struct{})}
 }
 
 // Partition returns the hosted replica, or nil.
@@ -144,10 +150,12 @@ func (m *Manager) ApplyImageContext(ctx context.Context, im *metadata.Image) err
 		opens, drops = append(opens, o...), append(drops, d...)
 	}
 	drops = append(drops, m.removeAbsent(want)...)
+	batches := openBatches(opens)
+	done := m.announceOpens(batches, im.AppliedIndex)
 	for _, p := range drops {
 		m.deletePartition(p)
 	}
-	errs = append(errs, m.openAll(ctx, opens)...)
+	errs = append(errs, m.openAll(ctx, batches, done)...)
 	return errors.Join(errs...)
 }
 
@@ -209,11 +217,10 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) ([
 // first partitions serve long before thousands more have opened.
 const installBatch = 256
 
-// openAll opens the replicas in opens (grouped by topic, as applyTopic
-// returns them) batch by batch and installs each batch as it finishes. It
-// returns the errors of those that failed, and ctx's if it ended before
-// all were tried.
-func (m *Manager) openAll(ctx context.Context, opens []pendingOpen) []error {
+// openBatches splits opens (grouped by topic, as applyTopic returns them)
+// into the batches openAll installs together: one topic's, at most
+// installBatch.
+func openBatches(opens []pendingOpen) [][]pendingOpen {
 	var batches [][]pendingOpen
 	for start := 0; start < len(opens); {
 		end := start + 1
@@ -223,7 +230,13 @@ func (m *Manager) openAll(ctx context.Context, opens []pendingOpen) []error {
 		batches = append(batches, opens[start:end])
 		start = end
 	}
-	done := m.announceOpens(batches)
+	return batches
+}
+
+// openAll opens batches in turn and installs each as it finishes,
+// closing its channel in done. It returns the errors of those that
+// failed, and ctx's if it ended before all were tried.
+func (m *Manager) openAll(ctx context.Context, batches [][]pendingOpen, done []chan struct{}) []error {
 	var errs []error
 	for i, batch := range batches {
 		if ctx.Err() != nil {
@@ -242,9 +255,10 @@ func (m *Manager) openAll(ctx context.Context, opens []pendingOpen) []error {
 }
 
 // announceOpens records, under mu, every replica about to be opened with
-// a channel closed when its batch is installed (or given up), so
-// AwaitPartition can wait for it. It returns each batch's channel.
-func (m *Manager) announceOpens(batches [][]pendingOpen) []chan struct{} {
+// a channel closed when its batch is installed (or given up), and that
+// the image at raft index imageIndex is now known here, so AwaitPartition
+// can wait for both. It returns each batch's channel.
+func (m *Manager) announceOpens(batches [][]pendingOpen, imageIndex uint64) []chan struct{} {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	done := make([]chan struct{}, len(batches))
@@ -253,6 +267,11 @@ func (m *Manager) announceOpens(batches [][]pendingOpen) []chan struct{} {
 		for _, o := range batch {
 			m.opening[TopicPartition{o.topic.Name, o.pm.Index}] = done[i]
 		}
+	}
+	if imageIndex > m.announcedIndex {
+		m.announcedIndex = imageIndex
+		close(m.announced)
+		m.announced = make(chan struct{})
 	}
 	return done
 }
@@ -274,27 +293,46 @@ func (m *Manager) endOpeningLocked(batch []pendingOpen, done chan struct{}) {
 // opened, so a request never waits on a large topic's whole creation.
 const maxOpenWait = 5 * time.Second
 
-// AwaitPartition is Partition that, when the replica is being opened by
-// ApplyImage (a topic just created), waits for it to be installed, at
-// most maxOpenWait or until ctx ends. A client that produces right after
-// CreateTopics, which Kafka's low-level clients do without retrying, is
-// then served instead of answered NOT_LEADER_OR_FOLLOWER.
-func (m *Manager) AwaitPartition(ctx context.Context, topic string, index int32) *Partition {
+// AwaitPartition is Partition for a request judged against the image at
+// raft index imageIndex. When the replica is being opened (a topic just
+// created), or this manager has not yet seen that image (the request
+// raced the metadata loop), it waits for the replica to be installed, at
+// most maxOpenWait or until ctx ends. A producer writing right after
+// CreateTopics is then served instead of answered NOT_LEADER_OR_FOLLOWER;
+// an idempotent one whose first batch was refused while a later one was
+// taken could never have that first batch accepted again
+// (OUT_OF_ORDER_SEQUENCE_NUMBER).
+func (m *Manager) AwaitPartition(ctx context.Context, topic string, index int32, imageIndex uint64) *Partition {
 	tp := TopicPartition{topic, index}
-	m.mu.RLock()
-	p, done := m.parts[tp], m.opening[tp]
-	m.mu.RUnlock()
-	if p != nil || done == nil {
-		return p
+	var timeout <-chan time.Time
+	for {
+		m.mu.RLock()
+		p, opening, behind, announced := m.parts[tp], m.opening[tp], m.announcedIndex < imageIndex, m.announced
+		m.mu.RUnlock()
+		var wait <-chan struct{}
+		switch {
+		case p != nil:
+			return p
+		case opening != nil:
+			wait = opening
+		case behind:
+			wait = announced
+		default:
+			return nil
+		}
+		if timeout == nil {
+			t := time.NewTimer(maxOpenWait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-wait:
+		case <-timeout:
+			return m.Partition(topic, index)
+		case <-ctx.Done():
+			return m.Partition(topic, index)
+		}
 	}
-	t := time.NewTimer(maxOpenWait)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return m.Partition(topic, index)
 }
 
 // openBatch opens the replicas of batch with at most m.openWorkers at a

@@ -95,7 +95,7 @@ func TestPartitionLookupsProceedWhileAPartitionOpens(t *testing.T) {
 	// A request for a partition being opened waits for it (a producer
 	// writing right after CreateTopics) instead of missing it.
 	awaited := make(chan *Partition, 1)
-	go func() { awaited <- m.AwaitPartition(context.Background(), "wide", 1) }()
+	go func() { awaited <- m.AwaitPartition(context.Background(), "wide", 1, 0) }()
 	// A small topic appears whole: its other partitions, opened by the
 	// other worker meanwhile, are not served before wide-0 is (a producer
 	// would put every record on them).
@@ -122,7 +122,42 @@ func TestPartitionLookupsProceedWhileAPartitionOpens(t *testing.T) {
 	if p := <-awaited; p == nil {
 		t.Fatal("AwaitPartition of wide-1 returned no partition")
 	}
-	if p := m.AwaitPartition(context.Background(), "absent", 0); p != nil {
+	if p := m.AwaitPartition(context.Background(), "absent", 0, 0); p != nil {
 		t.Fatal("AwaitPartition of a partition that is not opening returned one")
+	}
+}
+
+// A request judged against an image this manager has not applied yet (it
+// raced the metadata loop) waits for that image's replica rather than
+// missing it: an idempotent producer whose first batch was refused while a
+// later one was taken could never get the first accepted again.
+func TestAwaitPartitionWaitsForANewerImage(t *testing.T) {
+	m := newTestManager(t)
+	im := testImage("late", 1, nil)
+	im.AppliedIndex = 7
+	awaited := make(chan *Partition, 1)
+	go func() { awaited <- m.AwaitPartition(context.Background(), "late", 0, im.AppliedIndex) }()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-awaited:
+		t.Fatal("AwaitPartition returned before the manager saw the request's image")
+	default:
+	}
+	if err := m.ApplyImage(im); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-awaited:
+		if p == nil {
+			t.Fatal("AwaitPartition returned no partition after the image was applied")
+		}
+	case <-time.After(maxOpenWait / 2):
+		t.Fatal("AwaitPartition did not return once the image was applied")
+	}
+	// Once the manager has seen the image, a replica it does not host is
+	// answered at once.
+	start := time.Now()
+	if p := m.AwaitPartition(context.Background(), "late", 5, im.AppliedIndex); p != nil || time.Since(start) > maxOpenWait/2 {
+		t.Fatalf("AwaitPartition of a partition not in the applied image: %v after %v", p, time.Since(start))
 	}
 }
