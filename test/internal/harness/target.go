@@ -1,0 +1,51 @@
+package harness
+
+import (
+	"maps"
+	"testing"
+)
+
+// Target is a broker that a differential check runs against: Samsa or the
+// reference Apache Kafka.
+type Target struct {
+	// Name is "kafka" or "samsa", also the subtest's name.
+	Name string
+	// Bootstrap is the host:port list for bootstrap.servers.
+	Bootstrap string
+}
+
+// ForEachTarget runs check as a subtest against a fresh reference Apache
+// Kafka node first and then against a fresh single samsa node, so that a
+// check that fails on Kafka (a wrong check) shows before its Samsa result.
+// Both nodes get SingleNodeProps. Each node is stopped when its subtest ends. kafkaProps and samsaProps add
+// server properties to each; either may be nil. The test package's
+// TestMain must call MainJava.
+func ForEachTarget(t *testing.T, kafkaProps, samsaProps map[string]string, check func(t *testing.T, tg Target)) {
+	t.Helper()
+	t.Run("kafka", func(t *testing.T) {
+		k := StartKafka(t, kafkaProps) // SingleNodeProps included
+		check(t, Target{Name: "kafka", Bootstrap: k.Addr})
+	})
+	t.Run("samsa", func(t *testing.T) {
+		props := SingleNodeProps()
+		maps.Copy(props, samsaProps)
+		b := Start(t, props)
+		check(t, Target{Name: "samsa", Bootstrap: b.Addr})
+	})
+}
+
+// SingleNodeProps are the server properties that a differential check gives
+// Samsa and Kafka alike so that one node can host the internal topics
+// (both default their replication factor to 3, and then answer
+// COORDINATOR_NOT_AVAILABLE on a single node) and groups form at once.
+func SingleNodeProps() map[string]string {
+	return map[string]string{
+		"num.partitions":                           "1",
+		"offsets.topic.replication.factor":         "1",
+		"offsets.topic.num.partitions":             "5",
+		"transaction.state.log.replication.factor": "1",
+		"transaction.state.log.min.isr":            "1",
+		"transaction.state.log.num.partitions":     "5",
+		"group.initial.rebalance.delay.ms":         "0",
+	}
+}

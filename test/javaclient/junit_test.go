@@ -1,0 +1,78 @@
+package javaclient
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samsa-io/samsa/test/internal/harness"
+)
+
+// surefireTimeout bounds one run of the JUnit checks against one broker.
+const surefireTimeout = 6 * time.Minute
+
+// inMakeTest lists the JUnit classes (and methods, Class#method) that run
+// in make test. A check missing here is left out on purpose, with the
+// reason beside it.
+var inMakeTest = []string{
+	"ProducerConsumerTest",
+	"TransactionsTest",
+	"AdminTest",
+}
+
+// TestJavaClient runs the JUnit checks in one JVM per broker: first against
+// Apache Kafka 4.4, then against Samsa.
+func TestJavaClient(t *testing.T) {
+	harness.ForEachTarget(t, nil, nil, func(t *testing.T, tg harness.Target) {
+		runSurefire(t, tg, strings.Join(inMakeTest, ","))
+	})
+}
+
+// runSurefire runs `mvn -o surefire:test` in test/java with the given test
+// filter against one target, failing the test with Maven's output (which
+// names each failed check) unless every check passed.
+func runSurefire(t *testing.T, tg harness.Target, tests string) {
+	t.Helper()
+	dir, err := harness.JavaModuleDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), surefireTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "mvn", "-B", "-o", "surefire:test",
+		"-Dbootstrap="+tg.Bootstrap, "-Dtarget.name="+tg.Name,
+		"-Dtest="+tests, "-Dsurefire.failIfNoSpecifiedTests=false")
+	cmd.Dir = dir
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("JUnit checks against %s (%s): %v\n%s", tg.Name, tg.Bootstrap, err, failureLines(string(out)))
+	}
+	t.Logf("JUnit checks against %s: %s", tg.Name, summary(string(out)))
+}
+
+// summary returns Surefire's "Tests run:" totals line.
+func summary(out string) string {
+	last := ""
+	for line := range strings.Lines(out) {
+		if strings.Contains(line, "Tests run:") {
+			last = strings.TrimSpace(line)
+		}
+	}
+	return last
+}
+
+// failureLines keeps Maven's output from the results section on, or its
+// last 200 lines.
+func failureLines(out string) string {
+	if i := strings.Index(out, "Results:"); i >= 0 {
+		return out[i:]
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) > 200 {
+		lines = lines[len(lines)-200:]
+	}
+	return strings.Join(lines, "\n")
+}
