@@ -69,23 +69,30 @@ class AdminTest {
       cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
       assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, cfg.get("retention.ms").source(), "retention.ms after DELETE");
 
-      ProducerConsumerTest.produce(topic, "r", 50);
+      // 25 records to each partition, with explicit, increasing timestamps.
+      long base = System.currentTimeMillis() - 60_000;
+      try (var producer = Env.producer(Map.of())) {
+        for (int i = 0; i < 50; i++) {
+          producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, i % 2, base + i, "k" + i, "v" + i));
+        }
+        producer.flush();
+      }
       TopicPartition p0 = new TopicPartition(topic, 0);
-      TopicPartition p1 = new TopicPartition(topic, 1);
-      Map<TopicPartition, Long> ends = Map.of(
-          p0, admin.listOffsets(Map.of(p0, OffsetSpec.latest())).all().get().get(p0).offset(),
-          p1, admin.listOffsets(Map.of(p1, OffsetSpec.latest())).all().get().get(p1).offset());
-      assertEquals(50, ends.get(p0) + ends.get(p1), "end offsets add up to the records produced");
-      assertEquals(0, admin.listOffsets(Map.of(p0, OffsetSpec.earliest())).all().get().get(p0).offset());
-      TopicPartition full = ends.get(p0) > 0 ? p0 : p1;
-      long end = ends.get(full);
-      long cut = end / 2;
-      admin.deleteRecords(Map.of(full, RecordsToDelete.beforeOffset(cut))).all().get();
-      assertEquals(cut, admin.listOffsets(Map.of(full, OffsetSpec.earliest())).all().get().get(full).offset(),
+      assertEquals(25, admin.listOffsets(Map.of(p0, OffsetSpec.latest())).all().get().get(p0).offset(), "latest");
+      assertEquals(0, admin.listOffsets(Map.of(p0, OffsetSpec.earliest())).all().get().get(p0).offset(), "earliest");
+      var max = admin.listOffsets(Map.of(p0, OffsetSpec.maxTimestamp())).all().get().get(p0);
+      assertEquals(24, max.offset(), "max timestamp offset");
+      assertEquals(base + 48, max.timestamp(), "max timestamp");
+      // Record i=10 is p0's offset 5; a time between records rounds up to the next.
+      assertEquals(5, admin.listOffsets(Map.of(p0, OffsetSpec.forTimestamp(base + 10))).all().get().get(p0).offset());
+      assertEquals(6, admin.listOffsets(Map.of(p0, OffsetSpec.forTimestamp(base + 11))).all().get().get(p0).offset());
+      assertEquals(-1, admin.listOffsets(Map.of(p0, OffsetSpec.forTimestamp(base + 1000))).all().get().get(p0).offset(),
+          "a time after every record");
+
+      admin.deleteRecords(Map.of(p0, RecordsToDelete.beforeOffset(10))).all().get();
+      assertEquals(10, admin.listOffsets(Map.of(p0, OffsetSpec.earliest())).all().get().get(p0).offset(),
           "earliest after deleteRecords");
-      assertEquals(end, admin.listOffsets(Map.of(full, OffsetSpec.latest())).all().get().get(full).offset());
-      assertEquals(end, admin.listOffsets(Map.of(full, OffsetSpec.maxTimestamp())).all().get().get(full).offset() + 1,
-          "max timestamp is the last record (timestamps are produced in order)");
+      assertEquals(25, admin.listOffsets(Map.of(p0, OffsetSpec.latest())).all().get().get(p0).offset());
 
       admin.createPartitions(Map.of(topic, org.apache.kafka.clients.admin.NewPartitions.increaseTo(3))).all().get();
       assertEquals(3, admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size());
