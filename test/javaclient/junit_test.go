@@ -2,6 +2,7 @@ package javaclient
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -14,19 +15,36 @@ import (
 const surefireTimeout = 6 * time.Minute
 
 // inMakeTest lists the JUnit classes (and methods, Class#method) that run
-// in make test. A check missing here is left out on purpose, with the
-// reason beside it.
+// in make test, as a Surefire -Dtest filter. A check that passes on Kafka
+// and fails on Samsa is excluded here ("!Class#method") with the Samsa
+// failure beside it, until Samsa is fixed.
 var inMakeTest = []string{
 	"ProducerConsumerTest",
+	"ConsumerFeaturesTest",
 	"TransactionsTest",
 	"AdminTest",
+	"AdminOpsTest",
+	// Samsa's ApiVersions carries no supported or finalized features, so
+	// describeFeatures is empty: "metadata.version finalized:
+	// FeatureMetadata{finalizedFeatures:{}, finalizedFeaturesEpoch:<none>,
+	// supportedFeatures:{}}".
+	"!AdminOpsTest#features",
 }
+
+// testsEnv, when set, replaces inMakeTest with a Surefire -Dtest filter
+// (for example "AdminOpsTest,ConsumerFeaturesTest#staticMembership"): the
+// way to try checks that are not in make test yet.
+const testsEnv = "SAMSA_JAVA_TESTS"
 
 // TestJavaClient runs the JUnit checks in one JVM per broker: first against
 // Apache Kafka 4.4, then against Samsa.
 func TestJavaClient(t *testing.T) {
+	tests := strings.Join(inMakeTest, ",")
+	if v := os.Getenv(testsEnv); v != "" {
+		tests = v
+	}
 	harness.ForEachTarget(t, nil, nil, func(t *testing.T, tg harness.Target) {
-		runSurefire(t, tg, strings.Join(inMakeTest, ","))
+		runSurefire(t, tg, tests)
 	})
 }
 
