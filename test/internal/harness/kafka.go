@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -64,27 +65,154 @@ type Kafka struct {
 // must call MainJava.
 func StartKafka(t testing.TB, extra map[string]string) *Kafka {
 	t.Helper()
-	dir := t.TempDir()
 	port, cport := FreePort(t), FreePort(t)
-	props := map[string]string{
-		"process.roles":                       "broker,controller",
-		"node.id":                             "1",
-		"controller.quorum.bootstrap.servers": "127.0.0.1:" + strconv.Itoa(cport),
-		"listeners":                           fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", port, cport),
-		"advertised.listeners":                fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", port, cport),
-		"controller.listener.names":           "CONTROLLER",
-		"inter.broker.listener.name":          "PLAINTEXT",
-		"listener.security.protocol.map":      "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-		"log.dirs":                            filepath.Join(dir, "data"),
+	props := kafkaNodeProps(t, 1, port, cport)
+	props["controller.quorum.bootstrap.servers"] = "127.0.0.1:" + strconv.Itoa(cport)
+	maps.Copy(props, SingleNodeProps())
+	maps.Copy(props, extra)
+	k := newKafka(t, props)
+	k.format(KafkaClusterID(t), "--standalone")
+	k.spawn()
+	k.mustBeReady()
+	return k
+}
+
+// KafkaCluster is an n-node Apache Kafka cluster, every node a combined
+// broker and controller with a static voter set.
+type KafkaCluster struct {
+	Nodes []*Kafka
+}
+
+// StartKafkaCluster formats and starts n combined Kafka nodes (node ids 1..n,
+// static controller.quorum.voters, internal topics and default replication
+// factor min(n, 3), min.insync.replicas 2 when n > 1) on free loopback
+// ports, and waits until every node's Metadata lists n brokers; extra is
+// applied to every node. Every JVM is stopped when the test ends.
+func StartKafkaCluster(t testing.TB, n int, extra map[string]string) *KafkaCluster {
+	t.Helper()
+	ports, cports := make([]int, n), make([]int, n)
+	var voters []string
+	for i := range n {
+		ports[i], cports[i] = FreePort(t), FreePort(t)
+		voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d", i+1, cports[i]))
+	}
+	rf := strconv.Itoa(min(n, 3))
+	id := KafkaClusterID(t)
+	c := &KafkaCluster{}
+	for i := range n {
+		props := kafkaNodeProps(t, i+1, ports[i], cports[i])
+		maps.Copy(props, map[string]string{
+			"controller.quorum.voters":                         strings.Join(voters, ","),
+			"default.replication.factor":                       rf,
+			"offsets.topic.replication.factor":                 rf,
+			"transaction.state.log.replication.factor":         rf,
+			"share.coordinator.state.topic.replication.factor": rf,
+			"min.insync.replicas":                              strconv.Itoa(min(n, 2)),
+			"transaction.state.log.min.isr":                    strconv.Itoa(min(n, 2)),
+			"group.initial.rebalance.delay.ms":                 "0",
+		})
+		maps.Copy(props, extra)
+		k := newKafka(t, props)
+		k.format(id)
+		c.Nodes = append(c.Nodes, k)
+	}
+	// Registered after the nodes' own cleanups, so it runs first: stop them
+	// all at once, since a node left alone without a controller quorum
+	// waits in its controlled shutdown until SIGKILL.
+	t.Cleanup(c.stopAll)
+	for _, k := range c.Nodes { // all at once: a quorum needs a majority up
+		k.spawn()
+	}
+	for _, k := range c.Nodes {
+		k.mustBeReady()
+	}
+	c.WaitBrokers(n)
+	return c
+}
+
+// stopAll sends SIGTERM to every running node, then waits for each until a
+// shared deadline and SIGKILLs the ones still running, logging them.
+func (c *KafkaCluster) stopAll() {
+	var running []*Kafka
+	for _, k := range c.Nodes {
+		if k.proc != nil {
+			k.log.mark("=== SIGTERM " + time.Now().Format(time.RFC3339Nano))
+			_ = k.proc.cmd.Process.Signal(syscall.SIGTERM)
+			running = append(running, k)
+		}
+	}
+	deadline := time.Now().Add(kafkaStopTimeout)
+	for _, k := range running {
+		p := k.proc
+		k.proc = nil
+		select {
+		case <-p.done:
+		case <-time.After(time.Until(deadline)):
+			k.t.Logf("harness: kafka %s: no exit within %v of SIGTERM; killed", k.Addr, kafkaStopTimeout)
+			_ = p.cmd.Process.Signal(syscall.SIGKILL)
+			<-p.done
+		}
+	}
+}
+
+// Bootstrap returns every node's PLAINTEXT address, comma-separated.
+func (c *KafkaCluster) Bootstrap() string {
+	addrs := make([]string, len(c.Nodes))
+	for i, k := range c.Nodes {
+		addrs[i] = k.Addr
+	}
+	return strings.Join(addrs, ",")
+}
+
+// WaitBrokers waits until every running node's Metadata lists exactly n
+// brokers.
+func (c *KafkaCluster) WaitBrokers(n int) {
+	t := c.Nodes[0].t
+	t.Helper()
+	Eventually(t, kafkaReadyTimeout, func() error {
+		for _, k := range c.Nodes {
+			if !k.Running() {
+				continue
+			}
+			md, err := metadataFrom([]string{k.Addr})
+			if err != nil {
+				return fmt.Errorf("kafka %s: %w", k.Addr, err)
+			}
+			if len(md.Brokers) != n {
+				return fmt.Errorf("kafka %s: metadata lists %d brokers, want %d", k.Addr, len(md.Brokers), n)
+			}
+		}
+		return nil
+	})
+}
+
+// kafkaNodeProps are the properties every reference node has: combined
+// roles, a PLAINTEXT and a CONTROLLER listener on the given loopback ports,
+// data in a temporary directory.
+func kafkaNodeProps(t testing.TB, id, port, cport int) map[string]string {
+	return map[string]string{
+		"process.roles":                  "broker,controller",
+		"node.id":                        strconv.Itoa(id),
+		"listeners":                      fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", port, cport),
+		"advertised.listeners":           fmt.Sprintf("PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d", port, cport),
+		"controller.listener.names":      "CONTROLLER",
+		"inter.broker.listener.name":     "PLAINTEXT",
+		"listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+		"log.dirs":                       filepath.Join(t.TempDir(), "data"),
 		"share.coordinator.state.topic.replication.factor": "1",
 		"share.coordinator.state.topic.min.isr":            "1",
 	}
-	maps.Copy(props, SingleNodeProps())
-	maps.Copy(props, extra)
+}
+
+// newKafka writes the node's properties and log4j2 configuration and
+// registers its cleanup; the JVM is not started yet.
+func newKafka(t testing.TB, props map[string]string) *Kafka {
+	t.Helper()
 	addr, err := listenerAddr(props["listeners"])
 	if err != nil {
 		t.Fatalf("harness: %v", err)
 	}
+	dir := t.TempDir()
 	k := &Kafka{
 		t:         t,
 		Addr:      addr,
@@ -101,11 +229,6 @@ func StartKafka(t testing.TB, extra map[string]string) *Kafka {
 		t.Fatalf("harness: write kafka log4j2 config: %v", err)
 	}
 	t.Cleanup(k.cleanup)
-	k.format()
-	k.spawn()
-	if err := k.waitReady(); err != nil {
-		t.Fatalf("harness: kafka %s not ready: %v\n%s", k.Addr, err, k.log.tail(logTailLines))
-	}
 	return k
 }
 
@@ -132,11 +255,13 @@ func (k *Kafka) javaArgs(mainClass string) []string {
 	}
 }
 
-// format runs `kafka-storage format --standalone` on the node's log dir.
-func (k *Kafka) format() {
+// format runs `kafka-storage format` on the node's log dir, with extra
+// arguments (--standalone for a single node).
+func (k *Kafka) format(clusterID string, extra ...string) {
 	k.t.Helper()
 	args := append(k.javaArgs("kafka.tools.StorageTool"),
-		"format", "--cluster-id", KafkaClusterID(k.t), "--config", k.PropsFile, "--standalone")
+		"format", "--cluster-id", clusterID, "--config", k.PropsFile)
+	args = append(args, extra...)
 	if r := Run(kafkaFormatTimeout, "", "java", args...); r.Err != nil {
 		k.t.Fatalf("harness: kafka storage format: %s", r)
 	}
@@ -145,6 +270,9 @@ func (k *Kafka) format() {
 // spawn starts `kafka.Kafka server.properties` without waiting for it.
 func (k *Kafka) spawn() {
 	k.t.Helper()
+	if k.proc != nil {
+		k.t.Fatalf("harness: kafka %s is already running", k.Addr)
+	}
 	k.log.mark("=== start " + time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command("java", append(k.javaArgs("kafka.Kafka"), k.PropsFile)...)
 	cmd.Stdout = k.log
@@ -158,6 +286,46 @@ func (k *Kafka) spawn() {
 		close(p.done)
 	}()
 	k.proc = p
+}
+
+func (k *Kafka) mustBeReady() {
+	k.t.Helper()
+	if err := k.waitReady(); err != nil {
+		k.t.Fatalf("harness: kafka %s not ready: %v\n%s", k.Addr, err, k.log.tail(logTailLines))
+	}
+}
+
+// Kill sends SIGKILL to the JVM and waits for it to exit.
+func (k *Kafka) Kill() {
+	k.t.Helper()
+	if k.proc == nil {
+		k.t.Fatalf("harness: kill: kafka %s is not running", k.Addr)
+	}
+	k.log.mark("=== SIGKILL " + time.Now().Format(time.RFC3339Nano))
+	_ = k.proc.cmd.Process.Signal(syscall.SIGKILL)
+	<-k.proc.done
+	k.proc = nil
+}
+
+// Launch starts a stopped or killed node again on the same ports and data
+// and waits until it serves.
+func (k *Kafka) Launch() {
+	k.t.Helper()
+	k.spawn()
+	k.mustBeReady()
+}
+
+// Running reports whether the JVM is still alive.
+func (k *Kafka) Running() bool {
+	if k.proc == nil {
+		return false
+	}
+	select {
+	case <-k.proc.done:
+		return false
+	default:
+		return true
+	}
 }
 
 // waitReady polls ApiVersions and Metadata until both succeed, the JVM
