@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,9 @@ var inMakeTest = []string{
 	"!AdminOpsTest#features",
 }
 
+// inMakeTestCluster is inMakeTest for the 3-node clusters.
+var inMakeTestCluster = inMakeTest
+
 // testsEnv, when set, replaces inMakeTest with a Surefire -Dtest filter
 // (for example "AdminOpsTest,ConsumerFeaturesTest#staticMembership"): the
 // way to try checks that are not in make test yet.
@@ -48,6 +52,18 @@ func TestJavaClient(t *testing.T) {
 	})
 }
 
+// TestJavaClientCluster runs the same checks against a 3-node Kafka cluster
+// and a 3-node samsa cluster (topics with replication factor 3).
+func TestJavaClientCluster(t *testing.T) {
+	tests := strings.Join(inMakeTestCluster, ",")
+	if v := os.Getenv(testsEnv); v != "" {
+		tests = v
+	}
+	harness.ForEachCluster(t, 3, nil, nil, func(t *testing.T, tg harness.Target) {
+		runSurefire(t, tg, tests)
+	})
+}
+
 // runSurefire runs `mvn -o surefire:test` in test/java with the given test
 // filter against one target, failing the test with Maven's output (which
 // names each failed check) unless every check passed.
@@ -60,7 +76,8 @@ func runSurefire(t *testing.T, tg harness.Target, tests string) {
 	ctx, cancel := context.WithTimeout(context.Background(), surefireTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "mvn", "-B", "-o", "surefire:test",
-		"-Dbootstrap="+tg.Bootstrap, "-Dtarget.name="+tg.Name,
+		"-Dbootstrap="+tg.Bootstrap, "-Dnodes="+strconv.Itoa(tg.Nodes),
+		"-Dtarget.name="+tg.Name+"-"+strconv.Itoa(tg.Nodes),
 		"-Dtest="+tests, "-Dsurefire.failIfNoSpecifiedTests=false")
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second

@@ -12,6 +12,8 @@ type Target struct {
 	Name string
 	// Bootstrap is the host:port list for bootstrap.servers.
 	Bootstrap string
+	// Nodes is how many brokers the target has.
+	Nodes int
 }
 
 // ForEachTarget runs check as a subtest against a fresh reference Apache
@@ -24,13 +26,28 @@ func ForEachTarget(t *testing.T, kafkaProps, samsaProps map[string]string, check
 	t.Helper()
 	t.Run("kafka", func(t *testing.T) {
 		k := StartKafka(t, kafkaProps) // SingleNodeProps included
-		check(t, Target{Name: "kafka", Bootstrap: k.Addr})
+		check(t, Target{Name: "kafka", Bootstrap: k.Addr, Nodes: 1})
 	})
 	t.Run("samsa", func(t *testing.T) {
 		props := SingleNodeProps()
 		maps.Copy(props, samsaProps)
 		b := Start(t, props)
-		check(t, Target{Name: "samsa", Bootstrap: b.Addr})
+		check(t, Target{Name: "samsa", Bootstrap: b.Addr, Nodes: 1})
+	})
+}
+
+// ForEachCluster is ForEachTarget with an n-node Kafka cluster
+// (StartKafkaCluster) and an n-node samsa cluster (StartCluster), each
+// started for its subtest; kafkaProps and samsaProps apply to every node.
+func ForEachCluster(t *testing.T, n int, kafkaProps, samsaProps map[string]string, check func(t *testing.T, tg Target)) {
+	t.Helper()
+	t.Run("kafka", func(t *testing.T) {
+		c := StartKafkaCluster(t, n, kafkaProps)
+		check(t, Target{Name: "kafka", Bootstrap: c.Bootstrap(), Nodes: n})
+	})
+	t.Run("samsa", func(t *testing.T) {
+		c := StartCluster(t, n, samsaProps)
+		check(t, Target{Name: "samsa", Bootstrap: c.Bootstrap(), Nodes: n})
 	})
 }
 

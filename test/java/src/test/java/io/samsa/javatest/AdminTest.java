@@ -33,7 +33,7 @@ class AdminTest {
   void topicsConfigsOffsetsAndRecords() throws Exception {
     String topic = Env.unique("admin");
     try (Admin admin = Env.admin()) {
-      admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)
+      admin.createTopics(List.of(new NewTopic(topic, 2, Env.replication())
           .configs(Map.of("retention.ms", "3600000")))).all().get();
 
       TopicDescription desc = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
@@ -43,8 +43,8 @@ class AdminTest {
       assertNotNull(desc.topicId());
       desc.partitions().forEach(p -> {
         assertNotNull(p.leader(), "leader of " + p.partition());
-        assertEquals(1, p.replicas().size());
-        assertEquals(1, p.isr().size());
+        assertEquals(Env.replication(), p.replicas().size());
+        assertEquals(Env.replication(), p.isr().size());
       });
       assertTrue(admin.listTopics().names().get().contains(topic), "listTopics");
 
@@ -110,7 +110,7 @@ class AdminTest {
     try (Admin admin = Env.admin()) {
       DescribeClusterResult cluster = admin.describeCluster();
       assertNotNull(cluster.clusterId().get(), "cluster id");
-      assertEquals(1, cluster.nodes().get().size(), "nodes");
+      assertEquals(Env.nodes(), cluster.nodes().get().size(), "nodes");
       assertNotNull(cluster.controller().get(), "controller");
 
       try (KafkaConsumer<String, String> consumer = Env.consumer(group, Map.of("group.protocol", "classic"))) {

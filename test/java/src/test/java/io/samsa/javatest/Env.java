@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The broker under test and helpers shared by the checks. The Go harness
  * passes -Dbootstrap=host:port (Samsa or the reference Apache Kafka node) and
- * -Dtarget.name=samsa|kafka. Every wait is bounded; none is a timed
+ * -Dtarget.name=samsa|kafka and -Dnodes=N (the target's broker count). Every wait is bounded; none is a timed
  * assertion.
  */
 final class Env {
@@ -34,6 +34,16 @@ final class Env {
 
   static String bootstrap() {
     return System.getProperty("bootstrap", "127.0.0.1:9092");
+  }
+
+  /** How many brokers the target has (-Dnodes, default 1). */
+  static int nodes() {
+    return Integer.getInteger("nodes", 1);
+  }
+
+  /** The replication factor of the topics the checks create: min(nodes, 3). */
+  static short replication() {
+    return (short) Math.min(nodes(), 3);
   }
 
   static String target() {
@@ -53,7 +63,7 @@ final class Env {
 
   static void createTopic(String topic, int partitions, Map<String, String> configs) throws Exception {
     try (Admin admin = admin()) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
+      admin.createTopics(List.of(new NewTopic(topic, partitions, replication()).configs(configs))).all().get();
     }
   }
 
