@@ -35,6 +35,19 @@ var inMakeTest = []string{
 // inMakeTestCluster is inMakeTest for the 3-node clusters.
 var inMakeTestCluster = inMakeTest
 
+// clusterEnv set to "1" runs the 3-node tests (TestJavaClientCluster,
+// TestKafkaCluster). They are not in make test yet: each adds one to two
+// minutes, and on the 3-node samsa cluster an idempotent produce to a
+// fresh topic sometimes never completes (see TestJavaClientCluster).
+const clusterEnv = "SAMSA_JAVA_CLUSTER"
+
+func requireClusterEnv(t *testing.T) {
+	t.Helper()
+	if os.Getenv(clusterEnv) != "1" {
+		t.Skipf("3-node Java checks are not in make test yet; run them with %s=1", clusterEnv)
+	}
+}
+
 // testsEnv, when set, replaces inMakeTest with a Surefire -Dtest filter
 // (for example "AdminOpsTest,ConsumerFeaturesTest#staticMembership"): the
 // way to try checks that are not in make test yet.
@@ -54,7 +67,16 @@ func TestJavaClient(t *testing.T) {
 
 // TestJavaClientCluster runs the same checks against a 3-node Kafka cluster
 // and a 3-node samsa cluster (topics with replication factor 3).
+//
+// Known Samsa failure (1 run in 4 here): in
+// ProducerConsumerTest#idempotentProduceEveryCodec a produce to a topic
+// created a moment before gets NOT_LEADER_OR_FOLLOWER, and every retry of
+// that batch (sequence 0) then gets OUT_OF_ORDER_SEQUENCE_NUMBER "expected
+// sequence 107, got 0": the broker wrote the batch (and the next) but does
+// not recognise the retry as a duplicate, so the Java producer retries
+// until delivery.timeout.ms and the records expire. Kafka passes.
 func TestJavaClientCluster(t *testing.T) {
+	requireClusterEnv(t)
 	tests := strings.Join(inMakeTestCluster, ",")
 	if v := os.Getenv(testsEnv); v != "" {
 		tests = v

@@ -16,6 +16,7 @@ import (
 // is a broker, a topic with replication factor 3 gets a full ISR, and a
 // record produced with acks=all is read back after its leader is killed.
 func TestKafkaCluster(t *testing.T) {
+	requireClusterEnv(t)
 	c := harness.StartKafkaCluster(t, 3, nil)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Nodes[0].Addr, c.Nodes[1].Addr, c.Nodes[2].Addr),
 		kgo.ConsumeTopics("ref3"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
