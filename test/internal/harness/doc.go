@@ -15,4 +15,6 @@
 //	                     the test instead of skipping it
 //	SAMSA_JAVA_CLASSPATH_FILE  use this test/java classpath file instead of
 //	                     building the module (MainJava)
+//	SAMSA_DIFF_TARGETS   "samsa" or "kafka": ForEachTarget and
+//	                     ForEachCluster run only that side
 package harness

@@ -2,8 +2,26 @@ package harness
 
 import (
 	"maps"
+	"os"
+	"slices"
+	"strings"
 	"testing"
 )
+
+// targetsEnv, when set, names the targets ForEachTarget and ForEachCluster
+// run ("samsa", "kafka" or both, comma-separated), for debugging one side.
+const targetsEnv = "SAMSA_DIFF_TARGETS"
+
+// runTarget runs fn as subtest name unless SAMSA_DIFF_TARGETS leaves it out.
+func runTarget(t *testing.T, name string, fn func(t *testing.T)) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		if v := os.Getenv(targetsEnv); v != "" && !slices.Contains(strings.Split(v, ","), name) {
+			t.Skipf("%s=%s", targetsEnv, v)
+		}
+		fn(t)
+	})
+}
 
 // Target is a broker that a differential check runs against: Samsa or the
 // reference Apache Kafka.
@@ -24,11 +42,11 @@ type Target struct {
 // TestMain must call MainJava.
 func ForEachTarget(t *testing.T, kafkaProps, samsaProps map[string]string, check func(t *testing.T, tg Target)) {
 	t.Helper()
-	t.Run("kafka", func(t *testing.T) {
+	runTarget(t, "kafka", func(t *testing.T) {
 		k := StartKafka(t, kafkaProps) // SingleNodeProps included
 		check(t, Target{Name: "kafka", Bootstrap: k.Addr, Nodes: 1})
 	})
-	t.Run("samsa", func(t *testing.T) {
+	runTarget(t, "samsa", func(t *testing.T) {
 		props := SingleNodeProps()
 		maps.Copy(props, samsaProps)
 		b := Start(t, props)
@@ -41,11 +59,11 @@ func ForEachTarget(t *testing.T, kafkaProps, samsaProps map[string]string, check
 // started for its subtest; kafkaProps and samsaProps apply to every node.
 func ForEachCluster(t *testing.T, n int, kafkaProps, samsaProps map[string]string, check func(t *testing.T, tg Target)) {
 	t.Helper()
-	t.Run("kafka", func(t *testing.T) {
+	runTarget(t, "kafka", func(t *testing.T) {
 		c := StartKafkaCluster(t, n, kafkaProps)
 		check(t, Target{Name: "kafka", Bootstrap: c.Bootstrap(), Nodes: n})
 	})
-	t.Run("samsa", func(t *testing.T) {
+	runTarget(t, "samsa", func(t *testing.T) {
 		c := StartCluster(t, n, samsaProps)
 		check(t, Target{Name: "samsa", Bootstrap: c.Bootstrap(), Nodes: n})
 	})
