@@ -37,14 +37,18 @@ cluster: build
 
 test: deps vet unit fuzz-brief e2e
 
-# kcat, confluent-kafka-python and node/npm are needed by test/compat;
-# install them with apt only when missing (sudo only when not root), then
-# kafkajs from test/compat/node/package-lock.json.
+# kcat, confluent-kafka-python and node/npm are needed by test/compat, a JDK
+# (17) and Maven by test/javaclient; install them with apt only when missing
+# (sudo only when not root), then kafkajs from
+# test/compat/node/package-lock.json. test/javaclient builds test/java
+# itself, once, resolving Apache Kafka's jars into ~/.m2 on first use.
 deps:
 	@need=""; \
 	command -v kcat >/dev/null 2>&1 || need="$$need kcat"; \
 	command -v npm >/dev/null 2>&1 || need="$$need nodejs npm"; \
 	/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || need="$$need python3-confluent-kafka"; \
+	command -v javac >/dev/null 2>&1 || need="$$need openjdk-17-jdk-headless"; \
+	command -v mvn >/dev/null 2>&1 || need="$$need maven"; \
 	if [ -n "$$need" ]; then \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
 		echo "deps: installing$$need"; \

@@ -1,0 +1,6 @@
+// Package javaclient runs the JUnit 5 checks of test/java (Apache Kafka
+// 4.4's Java producer, consumer, transactions and Admin) against the
+// reference Apache Kafka node and against the real samsa binary: a check
+// that fails on Kafka is a wrong check, one that passes on Kafka and fails
+// on Samsa is a Samsa bug.
+package javaclient
