@@ -193,6 +193,7 @@ var checks = []struct {
 	{"console", checkConsole},
 	{"get-offsets", checkGetOffsets},
 	{"consumer-groups", checkConsumerGroups},
+	{"active-groups", checkActiveGroups},
 	{"configs", checkConfigs},
 	{"delete-records", checkDeleteRecords},
 	{"broker-api-versions", checkBrokerAPIVersions},
