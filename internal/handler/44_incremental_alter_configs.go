@@ -12,7 +12,11 @@
 // Samsa: TOPIC as Kafka: operations are checked here, then applied by the
 // controller, which validates the resulting values too. Dynamic broker
 // configs are not supported yet: BROKER and BROKER_LOGGER resources are
-// INVALID_REQUEST ("dynamic broker configs are not supported yet").
+// INVALID_REQUEST ("dynamic broker configs are not supported yet"), except
+// a BROKER resource whose operations are all DELETE: no dynamic broker
+// config can be set, so deleting one changes nothing and succeeds, as
+// deleting an unset override does on Kafka. Kafka's reassign-partitions
+// --verify sends exactly that to clear its replication throttles.
 package handler
 
 import (
@@ -50,6 +54,9 @@ func (h *Handler) incrementalAlterConfigs(ctx context.Context, kreq kmsg.Request
 }
 
 func (h *Handler) incrementalAlterResource(ctx context.Context, r *kmsg.IncrementalAlterConfigsRequestResource, validateOnly bool) error {
+	if r.ResourceType == kmsg.ConfigResourceTypeBroker && onlyDeletes(r.Configs) {
+		return nil
+	}
 	if err := configResourceSupported(r.ResourceType); err != nil {
 		return err
 	}
@@ -58,6 +65,19 @@ func (h *Handler) incrementalAlterResource(ctx context.Context, r *kmsg.Incremen
 		return err
 	}
 	return h.alterTopicConfig(ctx, r.ResourceName, ops, false, validateOnly)
+}
+
+// onlyDeletes reports whether every operation (none included) is a DELETE
+// of a distinct key.
+func onlyDeletes(cfgs []kmsg.IncrementalAlterConfigsRequestResourceConfig) bool {
+	seen := make(map[string]bool, len(cfgs))
+	for _, c := range cfgs {
+		if c.Op != kmsg.IncrementalAlterConfigOpDelete || seen[c.Name] {
+			return false
+		}
+		seen[c.Name] = true
+	}
+	return true
 }
 
 // incrementalOps checks a resource's operations and converts them.

@@ -91,6 +91,35 @@ func TestIncrementalAlterConfigsErrors(t *testing.T) {
 	}
 }
 
+// Kafka's reassign-partitions --verify clears replication throttles with
+// DELETEs on every broker: with no dynamic broker configs that is a no-op,
+// not an error. Any SET on a broker is still refused.
+func TestIncrementalAlterConfigsBrokerDeletes(t *testing.T) {
+	del := kmsg.IncrementalAlterConfigOpDelete
+	tests := []struct {
+		name string
+		ops  []incOp
+		code int16
+	}{
+		{"throttle deletes", []incOp{{"leader.replication.throttled.rate", del, nil},
+			{"follower.replication.throttled.rate", del, nil}, {"replica.alter.log.dirs.io.max.bytes.per.second", del, nil}}, 0},
+		{"delete and set", []incOp{{"leader.replication.throttled.rate", del, nil}, {"log.cleaner.threads", kmsg.IncrementalAlterConfigOpSet, strp("2")}}, 42},
+		{"duplicate delete", []incOp{{"leader.replication.throttled.rate", del, nil}, {"leader.replication.throttled.rate", del, nil}}, 42},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, fc := newAdminHandler()
+			r := h.incrementalAlterConfigs(context.Background(), incReq(kmsg.ConfigResourceTypeBroker, "1", tt.ops...)).(*kmsg.IncrementalAlterConfigsResponse).Resources[0]
+			if r.ErrorCode != tt.code {
+				t.Fatalf("got %d %q, want %d", r.ErrorCode, msgOf(r.ErrorMessage), tt.code)
+			}
+			if len(fc.alters) != 0 {
+				t.Errorf("controller called: %+v", fc.alters)
+			}
+		})
+	}
+}
+
 func TestIncrementalAlterConfigsResources(t *testing.T) {
 	h, fc := newAdminHandler()
 	fc.errs["logs"] = &kindError{controller.ErrInvalidConfig, "bad final value"}

@@ -8,7 +8,9 @@
 // DESCRIBE_CONFIGS on the cluster.
 //
 // Samsa: the same, from this node's metadata image. Only user and
-// client-id entities exist ("ip" quotas are not supported).
+// client-id entities exist ("ip" quotas are not supported). No match is an
+// empty Entries array, never null: Entries is nullable (null only with an
+// error), and Kafka's ConfigCommand fails on a null one.
 package handler
 
 import (
@@ -48,6 +50,7 @@ func (h *Handler) describeClientQuotas(_ context.Context, kreq kmsg.Request) kms
 			return resp
 		}
 	}
+	resp.Entries = []kmsg.DescribeClientQuotasResponseEntry{}
 	im := h.Image()
 	entities := slices.SortedFunc(maps.Keys(im.Quotas), func(a, b metadata.QuotaEntity) int {
 		if a.User != b.User {
