@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -58,6 +59,14 @@ func BuildJava() (string, error) {
 		return "", err
 	}
 	file := filepath.Join(dir, "target", "classpath.txt")
+	// go test runs test packages in parallel processes, and two Maven
+	// builds in one module directory overwrite each other's classes (and
+	// race in ~/.m2): one build at a time, the second finding it done.
+	unlock, err := lockJavaBuild(filepath.Join(dir, "target"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	// ToolchainTest needs no broker; running it also fetches Surefire's
 	// JUnit provider, so that later `mvn -o surefire:test` runs work.
 	goals := []string{"-B", "-q", "test-compile", "surefire:test", "dependency:build-classpath",
@@ -92,4 +101,24 @@ func JavaClasspath(t testing.TB) string {
 	dir := filepath.Dir(file)
 	cp := []string{filepath.Join(dir, "test-classes"), filepath.Join(dir, "classes")}
 	return strings.Join(append(cp, strings.TrimSpace(string(data))), string(os.PathListSeparator))
+}
+
+// lockJavaBuild takes an exclusive flock on targetDir/build.lock, waiting
+// for another process's build to finish, and returns its release.
+func lockJavaBuild(targetDir string) (func(), error) {
+	if err := os.MkdirAll(targetDir, 0o755); err != nil {
+		return nil, fmt.Errorf("java build lock: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(targetDir, "build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("java build lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("java build lock: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
