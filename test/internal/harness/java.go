@@ -67,6 +67,9 @@ func BuildJava() (string, error) {
 		return "", err
 	}
 	defer unlock()
+	if javaBuildUpToDate(dir, file) {
+		return file, nil // the other package's build, moments ago
+	}
 	// ToolchainTest needs no broker; running it also fetches Surefire's
 	// JUnit provider, so that later `mvn -o surefire:test` runs work.
 	goals := []string{"-B", "-q", "test-compile", "surefire:test", "dependency:build-classpath",
@@ -121,4 +124,32 @@ func lockJavaBuild(targetDir string) (func(), error) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// javaBuildUpToDate reports whether the classpath file is newer than
+// pom.xml and every file under src, so a second test package reuses the
+// build the first just made instead of rewriting classes in use.
+func javaBuildUpToDate(moduleDir, classpathFile string) bool {
+	built, err := os.Stat(classpathFile)
+	if err != nil {
+		return false
+	}
+	newer := false
+	check := func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if info, err := d.Info(); err != nil || info.ModTime().After(built.ModTime()) {
+			newer = true
+			return filepath.SkipAll
+		}
+		return nil
+	}
+	if err := filepath.WalkDir(filepath.Join(moduleDir, "pom.xml"), check); err != nil {
+		return false
+	}
+	if err := filepath.WalkDir(filepath.Join(moduleDir, "src"), check); err != nil {
+		return false
+	}
+	return !newer
 }
