@@ -6,6 +6,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -188,16 +189,7 @@ func TestSASLReauthentication(t *testing.T) {
 	// A raw v1 exchange, then a request after the lifetime: closed.
 	c := dialAddr(t, addr)
 	f := kmsg.NewRequestFormatter()
-	hs := kmsg.NewPtrSASLHandshakeRequest()
-	hs.SetVersion(1)
-	hs.Mechanism = "PLAIN"
-	au := kmsg.NewPtrSASLAuthenticateRequest()
-	au.SetVersion(1)
-	au.SASLAuthBytes = []byte("\x00alice\x00alice-secret")
-	c.Write(f.AppendRequest(nil, hs, 1))
-	readResponse(t, c)
-	c.Write(f.AppendRequest(nil, au, 2))
-	_, body := readResponse(t, c)
+	body := authenticateAlice(t, c, f)
 	resp := kmsg.NewPtrSASLAuthenticateResponse()
 	resp.SetVersion(1)
 	if err := resp.ReadFrom(body); err != nil || resp.ErrorCode != 0 || resp.SessionLifetimeMillis != 400 {
@@ -233,4 +225,22 @@ func TestSASLHandshakeV0RawTokens(t *testing.T) {
 	if p := h.principals(); len(p) != 1 || p[0] != "User:alice" {
 		t.Fatalf("principals %v", p)
 	}
+}
+
+// authenticateAlice runs a SaslHandshake v1 and a PLAIN SaslAuthenticate v1
+// as alice on c (correlation ids 1 and 2) and returns the
+// SaslAuthenticate response body.
+func authenticateAlice(t *testing.T, c net.Conn, f *kmsg.RequestFormatter) []byte {
+	t.Helper()
+	hs := kmsg.NewPtrSASLHandshakeRequest()
+	hs.SetVersion(1)
+	hs.Mechanism = "PLAIN"
+	au := kmsg.NewPtrSASLAuthenticateRequest()
+	au.SetVersion(1)
+	au.SASLAuthBytes = []byte("\x00alice\x00alice-secret")
+	c.Write(f.AppendRequest(nil, hs, 1))
+	readResponse(t, c)
+	c.Write(f.AppendRequest(nil, au, 2))
+	_, body := readResponse(t, c)
+	return body
 }

@@ -140,16 +140,7 @@ func TestPreAuthFrameOverSASLMaxReceiveSizeIsRefused(t *testing.T) {
 	// Authenticated, the same size is served.
 	c = dialAddr(t, l.Addr().String())
 	f := kmsg.NewRequestFormatter()
-	hs := kmsg.NewPtrSASLHandshakeRequest()
-	hs.SetVersion(1)
-	hs.Mechanism = "PLAIN"
-	au := kmsg.NewPtrSASLAuthenticateRequest()
-	au.SetVersion(1)
-	au.SASLAuthBytes = []byte("\x00alice\x00alice-secret")
-	c.Write(f.AppendRequest(nil, hs, 1))
-	readResponse(t, c)
-	c.Write(f.AppendRequest(nil, au, 2))
-	readResponse(t, c)
+	authenticateAlice(t, c, f)
 	md := kmsg.NewPtrMetadataRequest()
 	md.SetVersion(12)
 	for range 70 {

@@ -7,23 +7,10 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/group"
-	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/protocol/offsets"
 	"github.com/samsa-io/samsa/protocol/records"
 )
-
-// offsetsLogImage is __consumer_offsets with one partition on nodes 1, 2
-// and 3, led by node 1.
-func offsetsLogImage(partitionEpoch int32, isr []int32) *metadata.Image {
-	im := metadata.Empty()
-	t := &metadata.Topic{Name: group.OffsetsTopic, ID: [16]byte{8}, Configs: map[string]string{"min.insync.replicas": "1"}}
-	t.Partitions = []metadata.Partition{{Index: 0, Leader: 1, LeaderEpoch: 3, PartitionEpoch: partitionEpoch,
-		Replicas: []int32{1, 2, 3}, ISR: isr}}
-	im.Topics[t.Name] = t
-	im.TopicsByID[t.ID] = t
-	return im
-}
 
 // appendOffset appends one offset commit of group g without waiting for
 // the followers; pid >= 0 makes it a transactional offset commit of that
@@ -62,7 +49,7 @@ func TestGroupCoordinatorLoadsOffsetsAboveHighWatermark(t *testing.T) {
 	cfg.LogDirs = []string{t.TempDir()}
 	parts := partition.NewManager(cfg, slog.New(slog.DiscardHandler))
 	defer parts.Close()
-	if err := parts.ApplyImage(offsetsLogImage(0, []int32{1})); err != nil {
+	if err := parts.ApplyImage(internalLogImage(group.OffsetsTopic, 8, 0, []int32{1})); err != nil {
 		t.Fatal(err)
 	}
 	part := parts.Partition(group.OffsetsTopic, 0)
@@ -73,7 +60,7 @@ func TestGroupCoordinatorLoadsOffsetsAboveHighWatermark(t *testing.T) {
 		t.Fatalf("high watermark %d after three records with ISR [1], want 3", hw)
 	}
 	// The followers are back in the ISR: later records wait for them.
-	if err := parts.ApplyImage(offsetsLogImage(1, []int32{1, 2, 3})); err != nil {
+	if err := parts.ApplyImage(internalLogImage(group.OffsetsTopic, 8, 1, []int32{1, 2, 3})); err != nil {
 		t.Fatal(err)
 	}
 	appendOffset(t, part, "g", "t", 0, 10, -1)

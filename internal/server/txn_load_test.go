@@ -15,11 +15,11 @@ import (
 	"github.com/samsa-io/samsa/protocol/txnstate"
 )
 
-// stateLogImage is __transaction_state with one partition on nodes 1, 2
-// and 3, led by node 1.
-func stateLogImage(partitionEpoch int32, isr []int32) *metadata.Image {
+// internalLogImage is the internal topic name with one partition on nodes
+// 1, 2 and 3, led by node 1 (the coordinators' logs in the load tests).
+func internalLogImage(name string, id byte, partitionEpoch int32, isr []int32) *metadata.Image {
 	im := metadata.Empty()
-	t := &metadata.Topic{Name: txn.StateTopic, ID: [16]byte{9}, Configs: map[string]string{"min.insync.replicas": "1"}}
+	t := &metadata.Topic{Name: name, ID: [16]byte{id}, Configs: map[string]string{"min.insync.replicas": "1"}}
 	t.Partitions = []metadata.Partition{{Index: 0, Leader: 1, LeaderEpoch: 3, PartitionEpoch: partitionEpoch,
 		Replicas: []int32{1, 2, 3}, ISR: isr}}
 	im.Topics[t.Name] = t
@@ -66,7 +66,7 @@ func TestTxnCoordinatorLoadsStateAboveHighWatermark(t *testing.T) {
 	cfg.LogDirs = []string{t.TempDir()}
 	parts := partition.NewManager(cfg, slog.New(slog.DiscardHandler))
 	defer parts.Close()
-	if err := parts.ApplyImage(stateLogImage(0, []int32{1})); err != nil {
+	if err := parts.ApplyImage(internalLogImage(txn.StateTopic, 9, 0, []int32{1})); err != nil {
 		t.Fatal(err)
 	}
 	part := parts.Partition(txn.StateTopic, 0)
@@ -78,7 +78,7 @@ func TestTxnCoordinatorLoadsStateAboveHighWatermark(t *testing.T) {
 		t.Fatalf("high watermark %d after the first record with ISR [1], want 1", hw)
 	}
 	// The followers are back in the ISR: later records wait for them.
-	if err := parts.ApplyImage(stateLogImage(1, []int32{1, 2, 3})); err != nil {
+	if err := parts.ApplyImage(internalLogImage(txn.StateTopic, 9, 1, []int32{1, 2, 3})); err != nil {
 		t.Fatal(err)
 	}
 	complete := base
