@@ -71,7 +71,9 @@ func (m *Manager) Offline(topic string, index int32) error {
 // are not this node's: the topic is gone (deleted while this node was
 // down), the partition is not in it, or this node is not one of its
 // replicas. A directory of a partition im assigns here is never removed,
-// whether or not it opened. Call once at start-up after im is applied.
+// whether or not it opened. Call once at start-up, after the node has
+// caught up with the metadata log: an image that lags it would make a
+// topic created since look deleted.
 func (m *Manager) RemoveOrphans(im *metadata.Image) {
 	for _, dir := range m.broker.LogDirs {
 		entries, err := os.ReadDir(dir)

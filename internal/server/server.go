@@ -104,6 +104,12 @@ type Options struct {
 	// transaction's markers and the replication of its completion; an
 	// error fails the append.
 	txnStateAppend func(ctx context.Context, recs []txn.Record, appended bool) error
+
+	// startImage, settable only by this package's tests, replaces the
+	// image the partitions open from at start-up: a test hands back an
+	// older one, as a node restarting from its own metadata log may hold
+	// until it has caught up with the quorum.
+	startImage func(*metadata.Image) *metadata.Image
 }
 
 // Start builds and starts a node; it returns once the node serves clients.
@@ -189,6 +195,7 @@ func (s *Server) start(ctx context.Context) error {
 	} else if err := s.ctrl.RegisterBroker(ctx, s.brokerRegistration(adv)); err != nil {
 		return fmt.Errorf("register broker: %w", err)
 	}
+	s.removeOrphans()
 	s.ready.Store(true)
 	s.logger.Info("samsa node started", s.startupSummary()...)
 	return nil
@@ -286,13 +293,20 @@ func (s *Server) startPartitions() error {
 	s.cluster = s.newCluster()
 	updates, unsubscribe := s.ctrl.Subscribe()
 	im := s.ctrl.Image()
+	if s.opts.startImage != nil {
+		im = s.opts.startImage(im)
+	}
 	if err := s.parts.ApplyImage(im); err != nil {
 		// The partitions that failed are offline (KAFKA_STORAGE_ERROR);
 		// the others serve.
 		s.logger.Error("open partitions", "err", err)
 	}
 	s.cluster.applyImage(im)
-	s.parts.RemoveOrphans(im)
+	// No orphan directories are removed here: a restarted node's image
+	// may still lag the quorum (a follower's Raft reports entries applied
+	// before its state machine has them, and a heartbeat carries no commit
+	// index), so a topic created since its last snapshot would look
+	// deleted. removeOrphans runs once the node has caught up.
 	s.parts.Start()
 	s.startGroups()
 	s.applyGroupLeadership(s.ctrl.Image())
@@ -321,6 +335,17 @@ func (s *Server) startPartitions() error {
 		}
 	}()
 	return nil
+}
+
+// removeOrphans deletes the partition directories the image no longer
+// assigns here. It runs once start-up has caught up with the metadata
+// log: on a cluster, the controller has seen this broker apply its own
+// registration (awaitUnfenced), which comes after every record committed
+// before it; a single node's controller is the Raft leader and applied
+// its whole log before WaitReady returned. As in Kafka, which removes
+// stray partitions only after the broker's initial catch-up.
+func (s *Server) removeOrphans() {
+	s.parts.RemoveOrphans(s.ctrl.Image())
 }
 
 // clientListener is the advertised listener clients and other brokers use:
