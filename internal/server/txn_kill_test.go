@@ -181,6 +181,11 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 			"offsets.topic.num.partitions=1", "replica.lag.time.max.ms=30000")
 	}
 	tc := startNodes(t, testLogger(), nodes, rig.options)
+	defer func() {
+		if t.Failed() {
+			logReplicaState(t, tc)
+		}
+	}()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -301,33 +306,21 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 	if err := prod.BeginTransaction(); err != nil {
 		t.Fatal(err)
 	}
+	// The offsets go first. When the dead coordinator answered N's EndTxn
+	// before it stopped, franz-go still caches it as the transaction
+	// coordinator, and its AddPartitionsToTxn path (a sharded request)
+	// neither drops that entry on a dial failure nor finds the
+	// coordinator again once the node leaves the metadata: it fails the
+	// producer ID with "unknown broker" for good. AddOffsetsToTxn goes
+	// through the client's coordinator path, which drops the dead entry
+	// and asks FindCoordinator again.
+	txnCommitOffset(t, ctx, prod, "g", 200)
 	aborted := values("abort-", 12)
 	for _, v := range aborted {
-		// The client may still route by metadata naming the dead node
-		// ("unknown broker"); N+1 is aborted anyway, so a record may be
-		// retried until it is written.
-		for attempt := 1; ; attempt++ {
-			err := prod.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr()
-			if err == nil {
-				break
-			}
-			if attempt == 20 {
-				for _, n := range tc.nodes {
-					if n != nil {
-						im := n.ctrl.Image()
-						tp, _ := im.Topic("t")
-						sp, _ := im.PartitionOf(txn.StateTopic, 0)
-						t.Logf("metadata at node %d: brokers %+v, t %+v, state %+v", n.cfg.NodeID, im.Brokers,
-							tp.Partitions, sp)
-					}
-				}
-				t.Fatalf("produce %s: %v", v, err)
-			}
-			prod.ForceMetadataRefresh()
-			time.Sleep(200 * time.Millisecond)
+		if err := prod.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatalf("produce %s: %v", v, err)
 		}
 	}
-	txnCommitOffset(t, ctx, prod, "g", 200)
 	for _, id := range survivors {
 		tc.stop(id, true)
 		// The group's commits and markers too are above the offsets
@@ -537,4 +530,33 @@ func consumeCommitted(t *testing.T, seeds []string, topic string, want int) []st
 		}
 	}
 	return out
+}
+
+// logReplicaState logs, for every running node, what it holds of the
+// test's partitions: what a failed run needs to tell lost data from data
+// not yet visible.
+func logReplicaState(t *testing.T, tc *testCluster) {
+	for _, n := range tc.nodes {
+		if n == nil {
+			continue
+		}
+		im := n.ctrl.Image()
+		owned, loaded := n.txns.Status(0)
+		t.Logf("node %d: txn coordinator of partition 0 owned=%v loaded=%v; group coordinator %v", n.cfg.NodeID,
+			owned, loaded, n.groups.Status(0))
+		for _, tp := range []struct {
+			topic string
+			idx   int32
+		}{{"t", 0}, {"t", 1}, {"t", 2}, {txn.StateTopic, 0}, {group.OffsetsTopic, 0}} {
+			pm, _ := im.PartitionOf(tp.topic, tp.idx)
+			p := n.parts.Partition(tp.topic, tp.idx)
+			if p == nil {
+				t.Logf("node %d %s-%d: image %+v, no local replica", n.cfg.NodeID, tp.topic, tp.idx, pm)
+				continue
+			}
+			t.Logf("node %d %s-%d: image leader %d epoch %d isr %v; log start %d end %d, high watermark %d, last stable %d",
+				n.cfg.NodeID, tp.topic, tp.idx, pm.Leader, pm.LeaderEpoch, pm.ISR, p.LogStartOffset(), p.LogEndOffset(),
+				p.HighWatermark(), p.LastStableOffset())
+		}
+	}
 }
