@@ -107,8 +107,10 @@ func (c *cluster) applyImage(im *metadata.Image) {
 }
 
 // start registers this broker through the active controller (waiting up to
-// a minute for one to accept it) and starts the background loops.
-func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.Listener) error {
+// a minute for one to accept it), runs caughtUp once the controller has
+// seen the broker apply its own registration, asks to be unfenced and
+// starts the background loops.
+func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.Listener, caughtUp func()) error {
 	c.h = h
 	c.s.link.setHandler(h)
 	loopCtx, cancel := context.WithCancel(context.Background())
@@ -127,7 +129,7 @@ func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.List
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	if err := c.awaitUnfenced(ctx, adv); err != nil {
+	if err := c.awaitUnfenced(ctx, adv, caughtUp); err != nil {
 		return err
 	}
 	c.goRun(func(ctx context.Context) { c.lifecycle(ctx, adv) }, loopCtx)
@@ -178,7 +180,7 @@ func (c *cluster) shutdown() {
 	c.mu.Unlock()
 	if c.h != nil && !stopped && c.s.brokerRole() { // a controller-only node has no broker to fence
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		c.heartbeat(ctx, true)
+		c.heartbeat(ctx, heartbeatIntent{wantShutdown: true})
 		cancel()
 	}
 	c.close()
@@ -211,7 +213,7 @@ func (c *cluster) lifecycle(ctx context.Context, adv config.Listener) {
 			return
 		case <-t.C:
 		}
-		if err := c.heartbeat(ctx, false); mustReregister(err) {
+		if err := c.heartbeat(ctx, heartbeatIntent{}); mustReregister(err) {
 			c.s.logger.Info("controller asks this broker to register again", "err", err)
 			if err := c.register(ctx, adv); err != nil {
 				c.s.logger.Warn("re-register broker", "err", err)
@@ -227,23 +229,32 @@ func mustReregister(err error) bool {
 	return errors.Is(err, kerr.BrokerIDNotRegistered) || errors.Is(err, kerr.StaleBrokerEpoch)
 }
 
-// awaitUnfenced heartbeats at a short interval after registration until the
-// controller has seen this broker replay the metadata log up to its own
-// registration (IsCaughtUp) and unfenced it, as a Kafka broker waits before
-// it completes start-up: until then it may not know the replicas assigned
-// to it, so it must not serve or report ready. It registers again if the
-// controller asks, and gives up after a minute.
-func (c *cluster) awaitUnfenced(ctx context.Context, adv config.Listener) error {
+// awaitUnfenced heartbeats at a short interval after registration, asking
+// to stay fenced, until the controller has seen this broker replay the
+// metadata log up to its own registration (IsCaughtUp); then it runs
+// caughtUp (the partitions open from an image that can be trusted) and
+// heartbeats without WantFence until the controller unfences it, as a
+// Kafka broker starts its logs after the initial catch-up and only then
+// becomes eligible for leadership. It registers again if the controller
+// asks, and gives up after a minute.
+func (c *cluster) awaitUnfenced(ctx context.Context, adv config.Listener, caughtUp func()) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	start := time.Now()
+	ready := false // caughtUp ran
 	for {
-		err := c.heartbeat(ctx, false)
+		err := c.heartbeat(ctx, heartbeatIntent{wantFence: !ready})
 		c.mu.Lock()
-		fenced, caughtUp := c.fenced, c.caughtUp
+		fenced, isCaughtUp := c.fenced, c.caughtUp
 		c.mu.Unlock()
-		if err == nil && caughtUp && !fenced {
-			c.s.logger.Info("broker caught up with the metadata log and unfenced", "after", time.Since(start))
+		if err == nil && isCaughtUp && !ready {
+			c.s.logger.Info("broker caught up with the metadata log", "after", time.Since(start))
+			caughtUp()
+			ready = true
+			continue
+		}
+		if err == nil && ready && !fenced {
+			c.s.logger.Info("broker unfenced", "after", time.Since(start))
 			return nil
 		}
 		if mustReregister(err) {
@@ -251,7 +262,7 @@ func (c *cluster) awaitUnfenced(ctx context.Context, adv config.Listener) error 
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("broker not unfenced (caught up %v, last error %v): %w", caughtUp, err, ctx.Err())
+			return fmt.Errorf("broker not unfenced (caught up %v, last error %v): %w", isCaughtUp, err, ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -289,15 +300,20 @@ func (c *cluster) register(ctx context.Context, adv config.Listener) error {
 	return c.s.link.register(ctx, adv)
 }
 
-// heartbeat sends one heartbeat with the epoch of our latest registration
-// and the metadata index we have applied; wantShutdown asks to be fenced
-// for a controlled shutdown.
-func (c *cluster) heartbeat(ctx context.Context, wantShutdown bool) error {
+// heartbeatIntent is what a heartbeat asks of the controller.
+type heartbeatIntent struct {
+	wantFence    bool // not ready to lead: stay fenced (start-up)
+	wantShutdown bool // controlled shutdown: be fenced, leaderships moved away
+}
+
+// heartbeat sends one heartbeat with the epoch of our latest registration,
+// the metadata index we have applied and what we ask for.
+func (c *cluster) heartbeat(ctx context.Context, intent heartbeatIntent) error {
 	req := kmsg.NewPtrBrokerHeartbeatRequest()
 	req.SetVersion(0)
 	req.BrokerID, req.BrokerEpoch = c.s.cfg.NodeID, c.s.link.brokerEpoch()
 	req.CurrentMetadataOffset = int64(c.s.ctrl.Image().AppliedIndex)
-	req.WantShutdown = wantShutdown
+	req.WantFence, req.WantShutdown = intent.wantFence, intent.wantShutdown
 	r, err := c.toController(ctx, req)
 	if err != nil {
 		return err

@@ -3,7 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,33 +13,31 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-// A node restarting from its own metadata log may open its partitions from
-// an image that lags the quorum: a follower's Raft counts entries applied
-// before its state machine has them, and a heartbeat carries no commit
-// index. A topic created since the node's last snapshot is then missing
-// from that image. Its directories must survive until the node has caught
-// up: here the topic has one replica, on the restarting node, so removing
-// it as an orphan would lose every record (as the coordinator-kill test
-// once lost __transaction_state and __consumer_offsets this way).
-func TestRestartFromLaggingImageKeepsPartitions(t *testing.T) {
-	var lag atomic.Bool
-	withoutSolo := func(im *metadata.Image) *metadata.Image {
-		if !lag.Load() {
-			return im
-		}
-		old := im.Clone()
-		if topic, ok := old.Topics["solo"]; ok {
-			delete(old.Topics, "solo")
-			delete(old.TopicsByID, topic.ID)
-		}
-		return old
+// A node restarting from its own metadata log may hold an image that lags
+// the quorum: a follower's Raft counts entries applied before its state
+// machine has them, and a heartbeat carries no commit index. Opening
+// partitions from it took a topic created since the node's last snapshot
+// for deleted and removed its directories (the coordinator-kill test lost
+// __transaction_state and __consumer_offsets this way). The partitions
+// must first open from an image that holds the node's own new
+// registration: everything committed before it is then in it. Here the
+// topic has one replica, on the restarting node, so its records are the
+// proof they were never removed.
+func TestRestartOpensPartitionsAfterCatchingUp(t *testing.T) {
+	var mu sync.Mutex
+	first := map[int32]*metadata.Image{} // node -> the image its partitions first opened from
+	options := func(id int32) Options {
+		return Options{firstImage: func(im *metadata.Image) {
+			mu.Lock()
+			defer mu.Unlock()
+			first[id] = im
+		}}
 	}
 	ports := freePorts(t, 6)
 	var nodes [3]nodeLayout
 	for i := range nodes {
 		nodes[i] = plaintextNode(fmt.Sprintf("127.0.0.1:%d", ports[i]), fmt.Sprintf("127.0.0.1:%d", ports[3+i]))
 	}
-	options := func(int32) Options { return Options{startImage: withoutSolo} }
 	tc := startNodes(t, testLogger(), nodes, options)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -76,7 +74,6 @@ func TestRestartFromLaggingImageKeepsPartitions(t *testing.T) {
 	}
 
 	tc.stop(restarted, false)
-	lag.Store(true)
 	sctx, scancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer scancel()
 	s, err := StartWithOptions(sctx, tc.cfgs[restarted-1], tc.logger.With("test_node", restarted), options(restarted))
@@ -84,11 +81,21 @@ func TestRestartFromLaggingImageKeepsPartitions(t *testing.T) {
 		t.Fatalf("restart node %d: %v", restarted, err)
 	}
 	tc.nodes[restarted-1] = s
-	tc.eventually("node 2 opens solo from the image it catches up to", func() bool {
-		return s.parts.Partition("solo", solo) != nil
-	})
+
+	mu.Lock()
+	im := first[restarted]
+	mu.Unlock()
+	registration := s.ctrl.Image().Brokers[restarted].Epoch // the record index of this start's registration
+	if im == nil || im.Brokers[restarted].Epoch != registration {
+		var had int64 = -1
+		if im != nil {
+			had = im.Brokers[restarted].Epoch
+		}
+		t.Fatalf("node %d opened its partitions from an image without its registration at index %d (it held epoch %d)",
+			restarted, registration, had)
+	}
+	tc.eventually("node 2 opens solo", func() bool { return s.parts.Partition("solo", solo) != nil })
 	if leo := s.parts.Partition("solo", solo).LogEndOffset(); leo != perPartition {
-		t.Fatalf("solo-%d on node %d holds %d records after the restart, want %d: its directory was removed as an orphan",
-			solo, restarted, leo, perPartition)
+		t.Fatalf("solo-%d on node %d holds %d records after the restart, want %d", solo, restarted, leo, perPartition)
 	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"strings"
 
 	"github.com/samsa-io/samsa/internal/metrics"
@@ -24,21 +23,11 @@ func (s *Server) registerMetrics() {
 	s.parts.ObserveFsync(metrics.NewFsyncObserver(s.registry))
 	isr := metrics.NewISRChanges(s.registry, s.cfg.NodeID)
 	updates, unsubscribe := s.ctrl.Subscribe()
-	ctx, cancel := context.WithCancel(context.Background())
-	// Chain onto the metadata loop's cancel so Close stops this goroutine
-	// together with that loop (and waits for it on s.wg).
-	prev := s.cancel
-	s.cancel = func() {
-		cancel()
-		if prev != nil {
-			prev()
-		}
-	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer unsubscribe()
-		isr.Run(ctx, s.ctrl.Image(), updates)
+		isr.Run(s.loops, s.ctrl.Image(), updates)
 	}()
 }
 

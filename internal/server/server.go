@@ -69,6 +69,9 @@ type Server struct {
 	// taken before anything in them is opened and released last.
 	dirLocks []*storage.DirLock
 
+	// loops is cancelled at Close; the node's own loops (metadata,
+	// metrics) run under it and are waited for on wg.
+	loops  context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -105,11 +108,9 @@ type Options struct {
 	// error fails the append.
 	txnStateAppend func(ctx context.Context, recs []txn.Record, appended bool) error
 
-	// startImage, settable only by this package's tests, replaces the
-	// image the partitions open from at start-up: a test hands back an
-	// older one, as a node restarting from its own metadata log may hold
-	// until it has caught up with the quorum.
-	startImage func(*metadata.Image) *metadata.Image
+	// firstImage, settable only by this package's tests, sees the image
+	// the partitions first open from (followMetadata).
+	firstImage func(*metadata.Image)
 }
 
 // Start builds and starts a node; it returns once the node serves clients.
@@ -126,6 +127,7 @@ func StartWithOptions(ctx context.Context, cfg *config.Broker, logger *slog.Logg
 		return nil, errors.New("process.roles=broker (a broker-only node) needs controller.quorum.voters listing the controllers")
 	}
 	s := &Server{cfg: cfg, logger: logger, opts: opts, muxes: map[string]*network.Mux{}}
+	s.loops, s.cancel = context.WithCancel(context.Background())
 	if err := s.initDials(); err != nil {
 		return nil, err
 	}
@@ -161,8 +163,9 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	s.pids = txn.NodeProducerIDs{IDs: pids, Node: s.cfg.NodeID}
-	if err := s.startPartitions(); err != nil {
-		return err
+	s.startPartitions()
+	if !s.clustered() {
+		s.followMetadata()
 	}
 	h := handler.New(handler.Deps{
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl, Cluster: s.ctrl,
@@ -179,6 +182,7 @@ func (s *Server) start(ctx context.Context) error {
 	if !s.brokerRole() {
 		// A controller-only node registers no broker: it is in no
 		// Metadata broker list and gets no replicas.
+		s.followMetadata() // it hosts nothing; the image's loop runs all the same
 		s.cluster.startController()
 		s.ready.Store(true)
 		s.logger.Info("samsa node started", s.startupSummary()...)
@@ -189,13 +193,12 @@ func (s *Server) start(ctx context.Context) error {
 		adv.Port = s.boundPort(adv.Name)
 	}
 	if s.cluster != nil {
-		if err := s.cluster.start(ctx, h, adv); err != nil {
+		if err := s.cluster.start(ctx, h, adv, s.followMetadata); err != nil {
 			return err
 		}
 	} else if err := s.ctrl.RegisterBroker(ctx, s.brokerRegistration(adv)); err != nil {
 		return fmt.Errorf("register broker: %w", err)
 	}
-	s.removeOrphans()
 	s.ready.Store(true)
 	s.logger.Info("samsa node started", s.startupSummary()...)
 	return nil
@@ -282,19 +285,37 @@ func (s *Server) startController(ctx context.Context) error {
 	return nil
 }
 
-// startPartitions opens the replicas the image assigns here and follows
-// image changes from then on.
-func (s *Server) startPartitions() error {
+// startPartitions builds the partition manager, the replication side and
+// the group and transaction coordinators. Nothing opens yet: followMetadata
+// applies the image once it can be trusted.
+func (s *Server) startPartitions() {
 	s.parts = partition.NewManager(s.cfg, s.logger.With("component", "partitions"))
 	// Kafka sizes the cleaner's offset map by log.cleaner.dedupe.buffer.size
 	// at 24 bytes an entry (16-byte key hash and 8-byte offset).
 	s.parts.SetCleaner(time.Duration(s.cfg.LogCleanerBackoffMs)*time.Millisecond,
 		int(s.cfg.LogCleanerDedupeBufferSize/24), s.cfg.LogCleanerEnable)
 	s.cluster = s.newCluster()
+	s.startGroups()
+	s.startTxn(s.pids)
+}
+
+// followMetadata opens the replicas the image assigns here, starts the
+// partitions' background work and the coordinators' leadership, and
+// follows image changes from then on. It runs once the image has caught
+// up with the metadata log: on a cluster, after the controller has seen
+// this broker apply its own registration and before the broker asks to be
+// unfenced; on a single node, whose controller is the Raft leader and
+// applied its whole log before WaitReady returned, before the listeners
+// start. A restarted follower's image can lag the quorum until then (its
+// Raft counts entries applied before the state machine has them, and a
+// heartbeat carries no commit index), and acting on it would open
+// partitions at leader epochs long gone and take topics created since for
+// deleted; as in Kafka, which starts its logs after the initial catch-up.
+func (s *Server) followMetadata() {
 	updates, unsubscribe := s.ctrl.Subscribe()
 	im := s.ctrl.Image()
-	if s.opts.startImage != nil {
-		im = s.opts.startImage(im)
+	if s.opts.firstImage != nil {
+		s.opts.firstImage(im)
 	}
 	if err := s.parts.ApplyImage(im); err != nil {
 		// The partitions that failed are offline (KAFKA_STORAGE_ERROR);
@@ -302,18 +323,11 @@ func (s *Server) startPartitions() error {
 		s.logger.Error("open partitions", "err", err)
 	}
 	s.cluster.applyImage(im)
-	// No orphan directories are removed here: a restarted node's image
-	// may still lag the quorum (a follower's Raft reports entries applied
-	// before its state machine has them, and a heartbeat carries no commit
-	// index), so a topic created since its last snapshot would look
-	// deleted. removeOrphans runs once the node has caught up.
+	s.parts.RemoveOrphans(im)
 	s.parts.Start()
-	s.startGroups()
-	s.applyGroupLeadership(s.ctrl.Image())
-	s.startTxn(s.pids)
-	s.applyTxnLeadership(s.ctrl.Image())
-	loopCtx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
+	s.applyGroupLeadership(im)
+	s.applyTxnLeadership(im)
+	loopCtx := s.loops
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -334,18 +348,6 @@ func (s *Server) startPartitions() error {
 			}
 		}
 	}()
-	return nil
-}
-
-// removeOrphans deletes the partition directories the image no longer
-// assigns here. It runs once start-up has caught up with the metadata
-// log: on a cluster, the controller has seen this broker apply its own
-// registration (awaitUnfenced), which comes after every record committed
-// before it; a single node's controller is the Raft leader and applied
-// its whole log before WaitReady returned. As in Kafka, which removes
-// stray partitions only after the broker's initial catch-up.
-func (s *Server) removeOrphans() {
-	s.parts.RemoveOrphans(s.ctrl.Image())
 }
 
 // clientListener is the advertised listener clients and other brokers use:
@@ -636,9 +638,7 @@ func (s *Server) Close() error {
 	for _, l := range slices.Concat(s.listeners, s.ctrlListeners) {
 		errs = append(errs, l.Close())
 	}
-	if s.cancel != nil {
-		s.cancel()
-	}
+	s.cancel()
 	s.wg.Wait()
 	errs = append(errs, s.closeTxn())
 	if s.groups != nil {
