@@ -69,13 +69,21 @@ func BenchmarkBesideKafka(b *testing.B) {
 		{name: "samsa", addr: s.Addr, logDir: s.LogDir, pid: s.PID},
 	}
 
+	// Warm-up rounds (the JVM's JIT, both sides' page cache and
+	// allocators) run the same load and are not counted.
 	samples := map[string][]Sample{}
-	for round := 1; round <= cfg.rounds; round++ {
+	for i := range cfg.warmupRounds + cfg.rounds {
+		round := fmt.Sprintf("round %d", i-cfg.warmupRounds+1)
+		if i < cfg.warmupRounds {
+			round = fmt.Sprintf("warm-up %d", i+1)
+		}
 		for _, n := range nodes {
-			sm := r.round(n, round)
-			samples[n.name] = append(samples[n.name], sm)
-			progress("round %d %s: produce %.1f MiB/s, consume %.1f MiB/s, e2e p50 %.2f ms p99 %.2f ms, RSS %.0f MiB",
+			sm := r.round(n, round, fmt.Sprintf("bench-%d", i+1))
+			progress("%s %s: produce %.1f MiB/s, consume %.1f MiB/s, e2e p50 %.2f ms p99 %.2f ms, RSS %.0f MiB",
 				round, n.name, sm.ProduceMiBs, sm.ConsumeMiBs, sm.E2EP50ms, sm.E2EP99ms, sm.RSSMiB)
+			if i >= cfg.warmupRounds {
+				samples[n.name] = append(samples[n.name], sm)
+			}
 		}
 	}
 
@@ -100,14 +108,15 @@ func betterWord(r Row) string {
 
 // config is the load, from BENCH_* environment variables (docs/bench.md).
 type config struct {
-	rounds     int
-	records    int
-	recordSize int
-	partitions int
-	e2eRate    int
-	e2eSeconds int
-	e2eWarmup  int
-	out        string
+	rounds       int
+	warmupRounds int
+	records      int
+	recordSize   int
+	partitions   int
+	e2eRate      int
+	e2eSeconds   int
+	e2eWarmup    int
+	out          string
 }
 
 // loadConfig reads the BENCH_* knobs, each with its default.
@@ -120,6 +129,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		min int
 	}{
 		{"BENCH_ROUNDS", &c.rounds, 3, 1},
+		{"BENCH_WARMUP_ROUNDS", &c.warmupRounds, 1, 0},
 		{"BENCH_RECORDS", &c.records, 200_000, 1},
 		{"BENCH_RECORD_SIZE", &c.recordSize, 1024, 16},
 		{"BENCH_PARTITIONS", &c.partitions, 3, 1},
@@ -162,13 +172,12 @@ type runner struct {
 
 // round runs produce, consume and fixed-rate end-to-end latency against n
 // on fresh topics and reads the broker's CPU and memory around them.
-func (r *runner) round(n node, round int) Sample {
+func (r *runner) round(n node, round, topic string) Sample {
 	r.b.Helper()
 	cfg := r.cfg
-	topic := fmt.Sprintf("bench-r%d", round)
 	r.createTopic(n, topic)
 
-	progress("round %d %s: produce %d records of %d bytes, acks=all", round, n.name, cfg.records, cfg.recordSize)
+	progress("%s %s: produce %d records of %d bytes, acks=all", round, n.name, cfg.records, cfg.recordSize)
 	cpu0 := r.cpuSeconds(n)
 	pout := r.java(n, throughputToolTimeout, "org.apache.kafka.tools.ProducerPerformance",
 		"--bootstrap-server", n.addr, "--topic", topic,
@@ -184,7 +193,7 @@ func (r *runner) round(n node, round int) Sample {
 	}
 	producedMiB := float64(cfg.records) * float64(cfg.recordSize) / (1 << 20)
 
-	progress("round %d %s: consume them", round, n.name)
+	progress("%s %s: consume them", round, n.name)
 	cout := r.java(n, throughputToolTimeout, "org.apache.kafka.tools.ConsumerPerformance",
 		"--bootstrap-server", n.addr, "--topic", topic, "--num-records", strconv.Itoa(cfg.records),
 		"--timeout", strconv.Itoa(consumeIdleMs))
@@ -197,9 +206,9 @@ func (r *runner) round(n node, round int) Sample {
 		r.b.Fatalf("%s: ConsumerPerformance read %d records, want %d\n%s", n.name, cr.Records, cfg.records, cout)
 	}
 
-	e2eTopic := fmt.Sprintf("bench-e2e-r%d", round)
+	e2eTopic := topic + "-e2e"
 	r.createTopic(n, e2eTopic)
-	progress("round %d %s: e2e latency at %d records/s for %d s (+%d s warm-up)",
+	progress("%s %s: e2e latency at %d records/s for %d s (+%d s warm-up)",
 		round, n.name, cfg.e2eRate, cfg.e2eSeconds, cfg.e2eWarmup)
 	eout := r.java(n, time.Duration(cfg.e2eSeconds+cfg.e2eWarmup)*time.Second+e2eSlack,
 		"io.samsa.javatest.bench.FixedRateLatency", n.addr, e2eTopic,
@@ -210,7 +219,7 @@ func (r *runner) round(n node, round int) Sample {
 		r.b.Fatalf("%s: %v\n%s", n.name, err, eout)
 	}
 	if er.Rate < 0.95*float64(cfg.e2eRate) {
-		progress("round %d %s: NOTE the producer reached only %.0f of %d records/s; latency includes its backlog",
+		progress("%s %s: NOTE the producer reached only %.0f of %d records/s; latency includes its backlog",
 			round, n.name, er.Rate, cfg.e2eRate)
 	}
 
@@ -324,8 +333,8 @@ func (r *runner) writeHeader(w io.Writer, nodes []node, load1 string) {
 	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS), load average at start %s, %s\n", runtime.NumCPU(), load1, runtime.Version())
 	fmt.Fprintf(w, "java:    %s\n", javaVersion())
 	fmt.Fprintf(w, "samsa:   %s\n", gitDescribe())
-	fmt.Fprintf(w, "load:    %d rounds, interleaved kafka, samsa; each round on fresh topics of %d partitions (RF 1):\n",
-		cfg.rounds, cfg.partitions)
+	fmt.Fprintf(w, "load:    %d warm-up and %d counted rounds, interleaved kafka, samsa; each on fresh topics of %d partitions (RF 1):\n",
+		cfg.warmupRounds, cfg.rounds, cfg.partitions)
 	fmt.Fprintf(w, "         produce %d records of %d B, acks=all, unthrottled (ProducerPerformance);\n", cfg.records, cfg.recordSize)
 	fmt.Fprintf(w, "         consume them (ConsumerPerformance, fetch.MB.sec: group join excluded);\n")
 	fmt.Fprintf(w, "         e2e latency at %d records/s for %d s after %d s warm-up, acks=all (test/java FixedRateLatency)\n",
@@ -334,7 +343,7 @@ func (r *runner) writeHeader(w io.Writer, nodes []node, load1 string) {
 	fmt.Fprintf(w, "brokers: kafka JVM -Xms256m -Xmx1g (harness.StartKafka); each node's defaults plus harness.SingleNodeProps\n")
 	fmt.Fprintf(w, "CPU:     broker utime+stime from /proc/PID/stat around each phase, per MiB of record values\n")
 	for _, n := range nodes {
-		fmt.Fprintf(w, "%-7s  %s, data in %s, durability: %s\n", n.name+":", n.addr, n.logDir, r.durability(n, "bench-r1"))
+		fmt.Fprintf(w, "%-7s  %s, data in %s, durability: %s\n", n.name+":", n.addr, n.logDir, r.durability(n, "bench-1"))
 	}
 	fmt.Fprintln(w)
 }

@@ -163,7 +163,9 @@ func ParseProducerPerf(out string) (ProducerResult, error) {
 	if len(fields) < 7 {
 		return r, fmt.Errorf("producer perf: summary %q: want 7 or more fields", line)
 	}
-	if r.Records, err = strconv.ParseInt(strings.TrimSuffix(fields[0], " records sent"), 10, 64); err != nil {
+	// With --warmup-records the tool also prints "N steady state records sent".
+	count := strings.TrimSuffix(strings.TrimSuffix(fields[0], " records sent"), " steady state")
+	if r.Records, err = strconv.ParseInt(count, 10, 64); err != nil {
 		return r, fmt.Errorf("producer perf: records in %q: %w", line, err)
 	}
 	// "R records/sec (M MB/sec)"
