@@ -175,9 +175,10 @@ type runner struct {
 func (r *runner) round(n node, round, topic string) Sample {
 	r.b.Helper()
 	cfg := r.cfg
-	r.createTopic(n, topic)
+	took := r.createTopic(n, topic)
 
-	progress("%s %s: produce %d records of %d bytes, acks=all", round, n.name, cfg.records, cfg.recordSize)
+	progress("%s %s: produce %d records of %d bytes, acks=all (topic ready in %v)",
+		round, n.name, cfg.records, cfg.recordSize, took.Round(time.Millisecond))
 	cpu0 := r.cpuSeconds(n)
 	pout := r.java(n, throughputToolTimeout, "org.apache.kafka.tools.ProducerPerformance",
 		"--bootstrap-server", n.addr, "--topic", topic,
@@ -207,9 +208,9 @@ func (r *runner) round(n node, round, topic string) Sample {
 	}
 
 	e2eTopic := topic + "-e2e"
-	r.createTopic(n, e2eTopic)
-	progress("%s %s: e2e latency at %d records/s for %d s (+%d s warm-up)",
-		round, n.name, cfg.e2eRate, cfg.e2eSeconds, cfg.e2eWarmup)
+	took = r.createTopic(n, e2eTopic)
+	progress("%s %s: e2e latency at %d records/s for %d s (+%d s warm-up; topic ready in %v)",
+		round, n.name, cfg.e2eRate, cfg.e2eSeconds, cfg.e2eWarmup, took.Round(time.Millisecond))
 	eout := r.java(n, time.Duration(cfg.e2eSeconds+cfg.e2eWarmup)*time.Second+e2eSlack,
 		"io.samsa.javatest.bench.FixedRateLatency", n.addr, e2eTopic,
 		strconv.Itoa(cfg.e2eRate), strconv.Itoa(cfg.e2eSeconds), strconv.Itoa(cfg.recordSize),
@@ -250,9 +251,11 @@ func (r *runner) java(n node, timeout time.Duration, main string, args ...string
 }
 
 // createTopic creates topic with cfg.partitions partitions and
-// replication factor 1, and waits until every partition has a leader.
-func (r *runner) createTopic(n node, topic string) {
+// replication factor 1, waits until every partition has a leader and
+// returns how long that took, for the progress lines.
+func (r *runner) createTopic(n node, topic string) time.Duration {
 	r.b.Helper()
+	start := time.Now()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(n.addr))
 	if err != nil {
 		r.b.Fatalf("%s: client: %v", n.name, err)
@@ -281,6 +284,7 @@ func (r *runner) createTopic(n node, topic string) {
 		}
 		return nil
 	})
+	return time.Since(start)
 }
 
 // cpuSeconds is the broker process's user+system CPU time so far.
