@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,14 +71,16 @@ func BenchmarkBesideKafka(b *testing.B) {
 	}
 
 	// Warm-up rounds (the JVM's JIT, both sides' page cache and
-	// allocators) run the same load and are not counted.
+	// allocators) run the same load and are not counted. The order flips
+	// every round (kafka samsa, samsa kafka, ...) so that neither side
+	// always runs while the disk still writes back the other's data.
 	samples := map[string][]Sample{}
 	for i := range cfg.warmupRounds + cfg.rounds {
 		round := fmt.Sprintf("round %d", i-cfg.warmupRounds+1)
 		if i < cfg.warmupRounds {
 			round = fmt.Sprintf("warm-up %d", i+1)
 		}
-		for _, n := range nodes {
+		for _, n := range roundOrder(nodes, i) {
 			sm := r.round(n, round, fmt.Sprintf("bench-%d", i+1))
 			progress("%s %s: produce %.1f MiB/s, consume %.1f MiB/s, e2e p50 %.2f ms p99 %.2f ms, RSS %.0f MiB",
 				round, n.name, sm.ProduceMiBs, sm.ConsumeMiBs, sm.E2EP50ms, sm.E2EP99ms, sm.RSSMiB)
@@ -97,6 +100,17 @@ func BenchmarkBesideKafka(b *testing.B) {
 			b.ReportMetric(row.Ratio, row.Key+"-samsa/kafka")
 		}
 	}
+}
+
+// roundOrder returns nodes in order for even rounds and reversed for odd
+// ones.
+func roundOrder(nodes []node, round int) []node {
+	if round%2 == 0 {
+		return nodes
+	}
+	rev := slices.Clone(nodes)
+	slices.Reverse(rev)
+	return rev
 }
 
 func betterWord(r Row) string {
@@ -334,10 +348,10 @@ func (r *runner) pidOf(n node) int {
 func (r *runner) writeHeader(w io.Writer, nodes []node, load1 string) {
 	cfg := r.cfg
 	fmt.Fprintf(w, "\n== Samsa beside Apache Kafka 4.4.0 (%s)\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS), load average at start %s, %s\n", runtime.NumCPU(), load1, runtime.Version())
+	fmt.Fprintf(w, "machine: %d CPUs, load average at start %s, %s\n", runtime.NumCPU(), load1, runtime.Version())
 	fmt.Fprintf(w, "java:    %s\n", javaVersion())
 	fmt.Fprintf(w, "samsa:   %s\n", gitDescribe())
-	fmt.Fprintf(w, "load:    %d warm-up and %d counted rounds, interleaved kafka, samsa; each on fresh topics of %d partitions (RF 1):\n",
+	fmt.Fprintf(w, "load:    %d warm-up and %d counted rounds, interleaved (kafka samsa, samsa kafka, ...); each on fresh topics of %d partitions (RF 1):\n",
 		cfg.warmupRounds, cfg.rounds, cfg.partitions)
 	fmt.Fprintf(w, "         produce %d records of %d B, acks=all, unthrottled (ProducerPerformance);\n", cfg.records, cfg.recordSize)
 	fmt.Fprintf(w, "         consume them (ConsumerPerformance, fetch.MB.sec: group join excluded);\n")

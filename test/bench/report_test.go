@@ -180,3 +180,20 @@ func TestDescribeFlush(t *testing.T) {
 		t.Errorf("fsync per message: %q", got)
 	}
 }
+
+func TestRoundOrderFlips(t *testing.T) {
+	nodes := []node{{name: "kafka"}, {name: "samsa"}}
+	var got []string
+	for round := range 4 {
+		for _, n := range roundOrder(nodes, round) {
+			got = append(got, n.name)
+		}
+	}
+	want := "kafka samsa samsa kafka kafka samsa samsa kafka"
+	if strings.Join(got, " ") != want {
+		t.Errorf("order %v, want %s", got, want)
+	}
+	if nodes[0].name != "kafka" {
+		t.Error("roundOrder reordered its argument")
+	}
+}
