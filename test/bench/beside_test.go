@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/test/internal/harness"
 )
@@ -282,18 +284,29 @@ func (r *runner) createTopic(n node, topic string) time.Duration {
 	if err != nil {
 		r.b.Fatalf("%s: create topic %s: %v (%s)", n.name, topic, err, resp.ErrMessage)
 	}
+	// A direct Metadata request each time: kadm's Metadata is answered
+	// from franz-go's cache for up to 5 s (MetadataMinAge), which would
+	// make a topic whose first answer said LEADER_NOT_AVAILABLE look
+	// unready for that long.
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
 	harness.Eventually(r.b, topicTimeout, func() error {
-		md, err := adm.Metadata(ctx, topic)
+		resp, err := req.RequestWith(ctx, cl)
 		if err != nil {
 			return err
 		}
-		td := md.Topics[topic]
-		if td.Err != nil || len(td.Partitions) != r.cfg.partitions {
-			return fmt.Errorf("topic %s: %d partitions, err %v", topic, len(td.Partitions), td.Err)
+		if len(resp.Topics) != 1 {
+			return fmt.Errorf("topic %s: metadata lists %d topics", topic, len(resp.Topics))
+		}
+		td := resp.Topics[0]
+		if err := kerr.ErrorForCode(td.ErrorCode); err != nil || len(td.Partitions) != r.cfg.partitions {
+			return fmt.Errorf("topic %s: %d partitions, err %v", topic, len(td.Partitions), err)
 		}
 		for _, p := range td.Partitions {
-			if p.Err != nil || p.Leader < 0 {
-				return fmt.Errorf("topic %s partition %d: leader %d, err %v", topic, p.Partition, p.Leader, p.Err)
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil || p.Leader < 0 {
+				return fmt.Errorf("topic %s partition %d: leader %d, err %v", topic, p.Partition, p.Leader, err)
 			}
 		}
 		return nil
