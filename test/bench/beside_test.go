@@ -96,6 +96,9 @@ func BenchmarkBesideKafka(b *testing.B) {
 	rows := Summarize(samples["kafka"], samples["samsa"])
 	WriteTable(out, rows)
 	fmt.Fprintln(out)
+	for _, note := range r.notes {
+		fmt.Fprintf(out, "NOTE %s\n", note)
+	}
 	for _, row := range rows {
 		fmt.Fprintf(out, "RATIO %-28s samsa/kafka = %s (%s is better)\n", row.Name, num(row.Ratio), betterWord(row))
 		if !math.IsNaN(row.Ratio) {
@@ -184,6 +187,8 @@ type runner struct {
 	cfg config
 	cp  string
 	hz  int64 // clock ticks per second, for /proc/PID/stat
+	// notes are caveats met on the way, repeated under the report.
+	notes []string
 }
 
 // round runs produce, consume and fixed-rate end-to-end latency against n
@@ -236,8 +241,10 @@ func (r *runner) round(n node, round, topic string) Sample {
 		r.b.Fatalf("%s: %v\n%s", n.name, err, eout)
 	}
 	if er.Rate < 0.95*float64(cfg.e2eRate) {
-		progress("%s %s: NOTE the producer reached only %.0f of %d records/s; latency includes its backlog",
+		note := fmt.Sprintf("%s %s: the e2e producer reached only %.0f of %d records/s; its latency includes the backlog",
 			round, n.name, er.Rate, cfg.e2eRate)
+		r.notes = append(r.notes, note)
+		progress("NOTE %s", note)
 	}
 
 	rss, hwm := r.memory(n)
