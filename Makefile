@@ -3,6 +3,8 @@
 #   make run    build and start a single-node broker on localhost:9092 (data in ./data)
 #   make test   everything CI runs: deps, vet, unit tests with -race, brief fuzzing,
 #               end-to-end and client-compatibility tests against the real binary
+#   make bench  Samsa beside Apache Kafka 4.4: throughput, CPU, latency, RSS as ratios
+#               (docs/bench.md); make bench-micro runs the Go micro-benchmarks
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
@@ -15,7 +17,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Go packages with unit tests: everything except the black-box suites in test/.
 UNIT_PKGS = $$($(GO) list ./... | grep -v /test/)
 
-.PHONY: all build run cluster test deps vet unit fuzz-brief e2e bench fuzz clean
+.PHONY: all build run cluster test deps vet unit fuzz-brief e2e bench bench-micro fuzz clean
 
 all: build
 
@@ -71,7 +73,15 @@ fuzz-brief:
 e2e:
 	SAMSA_REQUIRE_TOOLS=1 $(GO) test -timeout 15m -count=1 ./test/...
 
+# Samsa beside Apache Kafka 4.4: the same load (1 KiB records, produce
+# acks=all, consume, e2e latency at a fixed rate) on both, interleaved, with
+# Samsa/Kafka ratios; a few minutes. Knobs (BENCH_*) in docs/bench.md.
 bench:
+	@command -v javac >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 || $(MAKE) deps
+	$(GO) test -count=1 -run='^$$' -bench=BesideKafka -benchtime=1x -timeout 60m ./test/bench
+
+# The Go micro-benchmarks of the packages (no broker).
+bench-micro:
 	$(GO) test -run='^$$' -bench=. -benchmem $(UNIT_PKGS)
 
 # Long fuzzing, by hand: FUZZTIME=10m make fuzz

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Client returns a franz-go client bootstrapped from the broker, closed
@@ -43,30 +45,41 @@ func (b *Broker) CreateTopic(topic string, partitions int32, configs map[string]
 	if err != nil {
 		b.t.Fatalf("create topic %q: %v (%s)", topic, err, resp.ErrMessage)
 	}
-	b.WaitTopic(adm, topic, partitions)
+	b.WaitTopic(topic, partitions)
 }
 
 // WaitTopic waits until metadata shows topic with the given number of
-// partitions, each with a leader.
-func (b *Broker) WaitTopic(adm *kadm.Client, topic string, partitions int32) {
+// partitions, each with a leader. It sends its own Metadata requests:
+// kadm's Metadata is answered from franz-go's metadata cache for up to
+// MetadataMinAge (5 s), so a first answer of LEADER_NOT_AVAILABLE (a
+// replica still opening) used to hold every wait for those 5 s.
+func (b *Broker) WaitTopic(topic string, partitions int32) {
 	b.t.Helper()
+	cl := b.Client()
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
 	Eventually(b.t, 30*time.Second, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		md, err := adm.Metadata(ctx, topic)
+		resp, err := req.RequestWith(ctx, cl)
 		if err != nil {
 			return err
 		}
-		td, ok := md.Topics[topic]
-		if !ok || td.Err != nil {
-			return fmt.Errorf("topic %q not ready: %v", topic, td.Err)
+		if len(resp.Topics) != 1 {
+			return fmt.Errorf("topic %q: metadata lists %d topics", topic, len(resp.Topics))
+		}
+		td := resp.Topics[0]
+		if err := kerr.ErrorForCode(td.ErrorCode); err != nil {
+			return fmt.Errorf("topic %q not ready: %w", topic, err)
 		}
 		if len(td.Partitions) != int(partitions) {
 			return fmt.Errorf("topic %q has %d partitions, want %d", topic, len(td.Partitions), partitions)
 		}
 		for _, p := range td.Partitions {
-			if p.Err != nil || p.Leader < 0 {
-				return fmt.Errorf("partition %d: leader %d err %v", p.Partition, p.Leader, p.Err)
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil || p.Leader < 0 {
+				return fmt.Errorf("partition %d: leader %d err %v", p.Partition, p.Leader, err)
 			}
 		}
 		return nil
