@@ -12,7 +12,8 @@ package handler
 // the top level and "The update failed for all features since the
 // following feature had an error: " before the reason, and no per-feature
 // results; a request accepted in full answers, before v2, a result with
-// no error for each feature (v2 has no results). Each update is checked
+// no error (and Kafka's message "NONE") for each feature (v2 has no
+// results). Each update is checked
 // as Kafka checks it: the upgrade type (1 upgrade, 2 safe downgrade, 3
 // unsafe downgrade; v0's allow_downgrade reads as a safe downgrade), a
 // negative level, then the levels this node supports, then the direction
@@ -63,6 +64,7 @@ func (h *Handler) updateFeatures(_ context.Context, r kmsg.Request) kmsg.Respons
 		for _, u := range req.FeatureUpdates {
 			res := kmsg.NewUpdateFeaturesResponseResult()
 			res.Feature = u.Feature
+			res.ErrorMessage = kmsg.StringPtr("NONE") // Kafka's message of its no-error code
 			resp.Results = append(resp.Results, res)
 		}
 	}
