@@ -156,3 +156,20 @@ func TestUpdateFeatures(t *testing.T) {
 		}
 	}
 }
+
+// The ranges Kafka 4.4's ApiVersions answers for the two APIs (checked
+// against the reference node), which are also the whole of kmsg's.
+func TestFeatureAPIVersions(t *testing.T) {
+	for _, tc := range []struct {
+		a        api
+		min, max int16
+	}{
+		{updateFeaturesAPI, 0, 2},
+		{describeTopicPartitionsAPI, 0, 0},
+	} {
+		codec := kmsg.RequestForKey(int16(tc.a.key)).MaxVersion()
+		if tc.a.min != tc.min || tc.a.max != tc.max || codec != tc.max {
+			t.Errorf("%s: %d-%d (codec max %d), want %d-%d", kmsg.NameForKey(int16(tc.a.key)), tc.a.min, tc.a.max, codec, tc.min, tc.max)
+		}
+	}
+}
