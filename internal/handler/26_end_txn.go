@@ -14,11 +14,10 @@ package handler
 // v4 adds TRANSACTION_ABORTABLE to the codes a client understands (never
 // answered here). v5 answers the producer id and epoch to use for the next
 // transaction: under KIP-890 part 2 (transaction.version 2) the epoch is
-// bumped at every EndTxn, but Samsa, like a Kafka 4.0 cluster at
-// transaction.version 1, does not advertise that feature, so clients keep
-// EndTxn at v4 or read back the id and epoch they sent, which a
-// successful EndTxn has just checked are the current ones. On error both
-// are -1, as Kafka answers.
+// bumped at every EndTxn, but Samsa finalizes transaction.version 0
+// (features.go), so clients keep EndTxn at v4 or read back the id and
+// epoch they sent, which a successful EndTxn has just checked are the
+// current ones. On error both are -1, as Kafka answers.
 
 import (
 	"context"

@@ -17,6 +17,7 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.Fetch:                   authzFetch,
 	kmsg.ListOffsets:             authzListOffsets,
 	kmsg.Metadata:                withOpsFix(authzMetadata, metadataOps),
+	kmsg.DescribeTopicPartitions: withOpsFix(authzDescribeTopicPartitions, describeTopicPartitionsOps),
 	kmsg.OffsetForLeaderEpoch:    authzOffsetForLeaderEpoch,
 	kmsg.CreateTopics:            authzCreateTopics,
 	kmsg.DeleteTopics:            authzDeleteTopics,

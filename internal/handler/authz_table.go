@@ -85,6 +85,8 @@ var authzTable = []authzRule{
 	rule(kmsg.Metadata, resTopic, acl.OpDescribe, topicDenied).when("auto-create"),
 	rule(kmsg.Metadata, resCluster, acl.OpCreate, topicDenied).when("auto-create").anyOf(),
 	rule(kmsg.Metadata, resTopic, acl.OpCreate, topicDenied).when("auto-create").anyOf(),
+	rule(kmsg.DescribeTopicPartitions, resTopic, acl.OpDescribe, topicDenied),
+	rule(kmsg.DescribeTopicPartitions, resTopic, acl.OpDescribe, nil).when("all"),
 	rule(kmsg.OffsetForLeaderEpoch, resTopic, acl.OpDescribe, topicDenied),
 	rule(kmsg.OffsetForLeaderEpoch, resCluster, acl.OpClusterAction, clusterDenied).when("replica"),
 
@@ -142,6 +144,7 @@ var authzTable = []authzRule{
 	rule(kmsg.DescribeLogDirs, resCluster, acl.OpDescribe, nil).versions(0, 2), // no error field: the directories are left out
 	rule(kmsg.DescribeLogDirs, resCluster, acl.OpDescribe, clusterDenied).versions(3, allVersions),
 	rule(kmsg.DescribeQuorum, resCluster, acl.OpDescribe, clusterDenied),
+	rule(kmsg.UpdateFeatures, resCluster, acl.OpAlter, clusterDenied),
 	rule(kmsg.ListPartitionReassignments, resCluster, acl.OpDescribe, clusterDenied),
 	rule(kmsg.AlterPartitionAssignments, resCluster, acl.OpAlter, clusterDenied),
 	rule(kmsg.ElectLeaders, resCluster, acl.OpAlter, clusterDenied),

@@ -105,6 +105,16 @@ func authzSample(dp *dataPath, key kmsg.Key, v int16, c string) kmsg.Request {
 			r.Topics = []kmsg.MetadataRequestTopic{{Topic: kmsg.StringPtr(tabTopic)}}
 		}
 		req = r
+	case kmsg.DescribeTopicPartitions:
+		r := kmsg.NewPtrDescribeTopicPartitionsRequest()
+		if c != "all" {
+			r.Topics = []kmsg.DescribeTopicPartitionsRequestTopic{{Topic: tabTopic}}
+		}
+		req = r
+	case kmsg.UpdateFeatures:
+		r := kmsg.NewPtrUpdateFeaturesRequest()
+		r.FeatureUpdates = []kmsg.UpdateFeaturesRequestFeatureUpdate{{Feature: "group.version", MaxVersionLevel: 1, UpgradeType: 1}}
+		req = r
 	case kmsg.OffsetForLeaderEpoch:
 		r := kmsg.NewPtrOffsetForLeaderEpochRequest()
 		if c == "replica" {

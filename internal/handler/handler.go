@@ -40,6 +40,7 @@ func allAPIs() []api {
 		describeProducersAPI, describeTransactionsAPI, listTransactionsAPI,
 		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramAPI, alterUserScramAPI,
 		describeACLsAPI, createACLsAPI, deleteACLsAPI, describeClientQuotasAPI, alterClientQuotasAPI,
+		updateFeaturesAPI, describeTopicPartitionsAPI,
 	}
 }
 

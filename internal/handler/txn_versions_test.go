@@ -249,7 +249,7 @@ func TestTxnAPIVersionRanges(t *testing.T) {
 	}
 }
 
-// Like a Kafka 4.0 cluster at transaction.version 1: the higher versions
+// Like a Kafka 4.0 cluster below transaction.version 2: the higher versions
 // are advertised but ApiVersions never claims transaction.version 2, the
 // feature clients gate KIP-890 part 2 (epoch bump per EndTxn, implicit
 // adds from Produce) on.

@@ -25,11 +25,7 @@ var inMakeTest = []string{
 	"TransactionsTest",
 	"AdminTest",
 	"AdminOpsTest",
-	// Samsa's ApiVersions carries no supported or finalized features, so
-	// describeFeatures is empty: "metadata.version finalized:
-	// FeatureMetadata{finalizedFeatures:{}, finalizedFeaturesEpoch:<none>,
-	// supportedFeatures:{}}".
-	"!AdminOpsTest#features",
+	"FeaturesTest",
 }
 
 // inMakeTestCluster is inMakeTest for the 3-node clusters.
