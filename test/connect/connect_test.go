@@ -1,0 +1,408 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/test/internal/harness"
+)
+
+const (
+	fileSource    = "org.apache.kafka.connect.file.FileStreamSourceConnector"
+	fileSink      = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+	jsonConverter = "org.apache.kafka.connect.json.JsonConverter"
+
+	// arriveTimeout bounds how long appended lines may take to go from the
+	// source file through the topic into the sink file.
+	arriveTimeout = 90 * time.Second
+	// failoverTimeout bounds how long a distributed cluster may take to
+	// notice a killed worker (session.timeout.ms), wait out
+	// scheduled.rebalance.max.delay.ms and start the lost connectors and
+	// tasks on the survivor, or to hand some back to a restarted worker.
+	failoverTimeout = 2 * time.Minute
+	// groupTimeout bounds how long the workers' group may take to settle.
+	groupTimeout = 90 * time.Second
+
+	connectGroup = "connect-cluster"
+)
+
+// TestConnect runs Kafka Connect against the reference Kafka node and then
+// against Samsa: connect-standalone (the quickstart's FileStream round
+// trip), then connect-distributed with two workers, one of them killed and
+// restarted, on the same node.
+func TestConnect(t *testing.T) {
+	harness.ForEachTarget(t, nil, nil, func(t *testing.T, tg harness.Target) {
+		t.Run("standalone", func(t *testing.T) { standalone(t, tg) })
+		t.Run("distributed", func(t *testing.T) { distributed(t, tg) })
+	})
+}
+
+// workerProps are the worker settings of Kafka's config/connect-*.properties
+// (JSON with schemas), with offsets flushed every second instead of every
+// minute: FileStreamSink flushes its file only when offsets are committed.
+func workerProps(tg harness.Target) map[string]string {
+	return map[string]string{
+		"bootstrap.servers":              tg.Bootstrap,
+		"key.converter":                  jsonConverter,
+		"value.converter":                jsonConverter,
+		"key.converter.schemas.enable":   "true",
+		"value.converter.schemas.enable": "true",
+		"offset.flush.interval.ms":       "1000",
+	}
+}
+
+// standalone is the quickstart's Connect step: a FileStreamSource reads a
+// file into topic connect-test (auto-created on first produce) and a
+// FileStreamSink writes that topic into another file. Nothing fails here,
+// so every line must arrive exactly once and in order.
+func standalone(t *testing.T, tg harness.Target) {
+	dir := t.TempDir()
+	src, sink := filepath.Join(dir, "test.txt"), filepath.Join(dir, "test.sink.txt")
+	want := numbered("standalone", 1, 5)
+	appendLines(t, src, want) // as in the quickstart, the file has lines before the worker starts
+
+	worker := workerProps(tg)
+	worker["offset.storage.file.filename"] = filepath.Join(dir, "connect.offsets")
+	w := harness.StartConnectStandalone(t, worker,
+		map[string]string{
+			"name": "local-file-source", "connector.class": fileSource, "tasks.max": "1",
+			"file": src, "topic": "connect-test",
+		},
+		map[string]string{
+			"name": "local-file-sink", "connector.class": fileSink, "tasks.max": "1",
+			"file": sink, "topics": "connect-test",
+		})
+	waitRunning(t, w, "local-file-source")
+	waitRunning(t, w, "local-file-sink")
+	expectExactly(t, sink, want)
+
+	more := numbered("standalone", 6, 20)
+	appendLines(t, src, more)
+	want = append(want, more...)
+	expectExactly(t, sink, want)
+	expectTopic(t, tg, "connect-test", want)
+}
+
+// distributed runs two workers of one Connect cluster: their internal
+// topics must be compacted and their group a classic one of protocol type
+// "connect". The worker running the source task is killed (SIGKILL: no
+// offset commit, no leaving the group) while lines keep coming, the
+// survivor must take over every connector and task, and the killed worker,
+// restarted, must get work back.
+//
+// FileStreamSink is at-least-once: a task that dies after writing lines but
+// before committing their offsets writes them again wherever it restarts,
+// and so does a source task that produced records whose file positions it
+// had not committed. So before the kill the sink file must hold every line
+// exactly once, in order; after it, every line in order of first
+// appearance, nothing that was not appended, and repeats only of lines
+// written before (each logged).
+func distributed(t *testing.T, tg harness.Target) {
+	dir := t.TempDir()
+	src, sink := filepath.Join(dir, "source.txt"), filepath.Join(dir, "sink.txt")
+	appendLines(t, src, nil)
+
+	rf := strconv.Itoa(tg.Nodes)
+	worker := workerProps(tg)
+	maps.Copy(worker, map[string]string{
+		"group.id":                          connectGroup,
+		"config.storage.topic":              "connect-configs",
+		"offset.storage.topic":              "connect-offsets",
+		"status.storage.topic":              "connect-status",
+		"config.storage.replication.factor": rf,
+		"offset.storage.replication.factor": rf,
+		"status.storage.replication.factor": rf,
+		// Hand a dead worker's connectors and tasks to the survivor after
+		// 5 s instead of the default 5 min.
+		"scheduled.rebalance.max.delay.ms": "5000",
+		"session.timeout.ms":               "6000",
+		"heartbeat.interval.ms":            "1000",
+	})
+	workers := []*harness.ConnectWorker{harness.NewConnectDistributed(t, worker), harness.NewConnectDistributed(t, worker)}
+	for _, w := range workers { // side by side: each JVM takes a while to start
+		w.Spawn()
+	}
+	for _, w := range workers {
+		w.WaitReady()
+	}
+	cl := newClient(t, tg)
+	expectInternalTopics(t, kadm.NewClient(cl))
+	expectConnectGroup(t, cl, 2)
+
+	createConnector(t, workers[0], "dist-source", map[string]string{
+		"connector.class": fileSource, "tasks.max": "1", "file": src, "topic": "connect-distributed",
+		// Connect creates the topic itself (KIP-158) rather than the
+		// producer's metadata request.
+		"topic.creation.default.replication.factor": rf,
+		"topic.creation.default.partitions":         "1",
+	})
+	createConnector(t, workers[1], "dist-sink", map[string]string{
+		"connector.class": fileSink, "tasks.max": "1", "file": sink, "topics": "connect-distributed",
+	})
+	for _, w := range workers {
+		waitRunning(t, w, "dist-source")
+		waitRunning(t, w, "dist-sink")
+	}
+	want := numbered("distributed", 1, 10)
+	appendLines(t, src, want)
+	expectExactly(t, sink, want)
+	beforeKill := len(want)
+
+	st, err := workers[0].Status("dist-source")
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim, survivor := workers[0], workers[1]
+	if st.Tasks[0].WorkerID == survivor.RESTAddr {
+		victim, survivor = survivor, victim
+	}
+	if st.Tasks[0].WorkerID != victim.RESTAddr {
+		t.Fatalf("dist-source task runs on %q, neither worker (%s, %s)", st.Tasks[0].WorkerID, victim.RESTAddr, survivor.RESTAddr)
+	}
+	t.Logf("killing worker %s, which runs the source task", victim.RESTAddr)
+	victim.Kill()
+
+	more := numbered("distributed", 11, 20)
+	appendLines(t, src, more)
+	want = append(want, more...)
+	harness.Eventually(t, failoverTimeout, func() error {
+		for _, name := range []string{"dist-source", "dist-sink"} {
+			st, err := survivor.Status(name)
+			if err != nil {
+				return err
+			}
+			if err := st.Running(1); err != nil {
+				return err
+			}
+			if on := workerIDs(st); !slices.Equal(on, []string{survivor.RESTAddr}) {
+				return fmt.Errorf("%s runs on %v, want only the survivor %s", name, on, survivor.RESTAddr)
+			}
+		}
+		return nil
+	})
+	expectAtLeastOnce(t, sink, want, beforeKill)
+	expectConnectGroup(t, cl, 1)
+
+	t.Logf("restarting worker %s", victim.RESTAddr)
+	victim.Launch()
+	expectConnectGroup(t, cl, 2)
+	harness.Eventually(t, failoverTimeout, func() error {
+		var on []string
+		for _, name := range []string{"dist-source", "dist-sink"} {
+			st, err := survivor.Status(name)
+			if err != nil {
+				return err
+			}
+			if err := st.Running(1); err != nil {
+				return err
+			}
+			on = append(on, workerIDs(st)...)
+		}
+		if !slices.Contains(on, victim.RESTAddr) {
+			return fmt.Errorf("connectors and tasks run on %v, none on the restarted worker %s", on, victim.RESTAddr)
+		}
+		return nil
+	})
+	more = numbered("distributed", 21, 30)
+	appendLines(t, src, more)
+	want = append(want, more...)
+	expectAtLeastOnce(t, sink, want, beforeKill)
+
+	var names []string
+	if err := victim.REST(http.MethodGet, "/connectors", nil, &names); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"dist-sink", "dist-source"}) {
+		t.Errorf("restarted worker lists connectors %v, want [dist-sink dist-source]", names)
+	}
+}
+
+// createConnector creates a connector through POST /connectors.
+func createConnector(t *testing.T, w *harness.ConnectWorker, name string, config map[string]string) {
+	t.Helper()
+	body := map[string]any{"name": name, "config": config}
+	// A worker that just joined may still answer 409 (rebalance in
+	// progress): ask again, within bounds.
+	harness.Eventually(t, groupTimeout, func() error {
+		return w.REST(http.MethodPost, "/connectors", body, nil)
+	})
+}
+
+// waitRunning waits until the worker reports the connector and its one
+// task RUNNING.
+func waitRunning(t *testing.T, w *harness.ConnectWorker, name string) {
+	t.Helper()
+	harness.Eventually(t, arriveTimeout, func() error {
+		st, err := w.Status(name)
+		if err != nil {
+			return err
+		}
+		return st.Running(1)
+	})
+}
+
+// workerIDs lists the distinct workers the connector and its tasks run on.
+func workerIDs(st harness.ConnectorStatus) []string {
+	on := []string{st.Connector.WorkerID}
+	for _, task := range st.Tasks {
+		on = append(on, task.WorkerID)
+	}
+	slices.Sort(on)
+	return slices.Compact(on)
+}
+
+func newClient(t *testing.T, tg harness.Target) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(tg.Bootstrap, ",")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+// expectInternalTopics checks the topics the workers created for their
+// configs, offsets and statuses: compacted, with Connect's default
+// partition counts (the config topic must have exactly one).
+func expectInternalTopics(t *testing.T, admin *kadm.Client) {
+	t.Helper()
+	wantPartitions := map[string]int{"connect-configs": 1, "connect-offsets": 25, "connect-status": 5}
+	topics := slices.Sorted(maps.Keys(wantPartitions))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	details, err := admin.ListTopics(ctx, topics...)
+	if err != nil {
+		t.Fatalf("metadata of the internal topics: %v", err)
+	}
+	for _, topic := range topics {
+		td, ok := details[topic]
+		if !ok || td.Err != nil {
+			t.Errorf("internal topic %s: missing (%v)", topic, td.Err)
+			continue
+		}
+		if got := len(td.Partitions); got != wantPartitions[topic] {
+			t.Errorf("internal topic %s has %d partitions, want %d", topic, got, wantPartitions[topic])
+		}
+	}
+	configs, err := admin.DescribeTopicConfigs(ctx, topics...)
+	if err != nil {
+		t.Fatalf("describe configs of the internal topics: %v", err)
+	}
+	for _, rc := range configs {
+		if rc.Err != nil {
+			t.Errorf("describe configs %s: %v (%s)", rc.Name, rc.Err, rc.ErrMessage)
+			continue
+		}
+		policy := "<unset>"
+		for _, c := range rc.Configs {
+			if c.Key == "cleanup.policy" && c.Value != nil {
+				policy = *c.Value
+			}
+		}
+		if policy != "compact" {
+			t.Errorf("internal topic %s: cleanup.policy=%s, want compact", rc.Name, policy)
+		}
+	}
+}
+
+// expectConnectGroup waits until the workers' group is Stable with members
+// members, a classic group (ListGroups with a types filter) whose protocol
+// type is "connect" and whose protocol is Connect's default, "sessioned".
+func expectConnectGroup(t *testing.T, cl *kgo.Client, members int) {
+	t.Helper()
+	admin := kadm.NewClient(cl)
+	harness.Eventually(t, groupTimeout, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		groups, err := admin.DescribeGroups(ctx, connectGroup)
+		if err != nil {
+			return fmt.Errorf("describe group: %w", err)
+		}
+		g := groups[connectGroup]
+		if g.Err != nil {
+			return fmt.Errorf("describe group: %w", g.Err)
+		}
+		if g.State != "Stable" || g.ProtocolType != "connect" || g.Protocol != "sessioned" || len(g.Members) != members {
+			return fmt.Errorf("group %s: state %q protocol type %q protocol %q, %d members; want Stable, connect, sessioned, %d",
+				connectGroup, g.State, g.ProtocolType, g.Protocol, len(g.Members), members)
+		}
+		for _, typ := range []string{"classic", "consumer"} {
+			req := kmsg.NewPtrListGroupsRequest()
+			req.TypesFilter = []string{typ}
+			resp, err := req.RequestWith(ctx, cl)
+			if err != nil {
+				return fmt.Errorf("list %s groups: %w", typ, err)
+			}
+			listed := false
+			for _, lg := range resp.Groups {
+				if lg.Group != connectGroup {
+					continue
+				}
+				listed = true
+				if lg.GroupType != "classic" || lg.ProtocolType != "connect" {
+					return fmt.Errorf("list groups lists %s as type %q protocol type %q, want classic, connect", connectGroup, lg.GroupType, lg.ProtocolType)
+				}
+			}
+			if listed != (typ == "classic") {
+				return fmt.Errorf("ListGroups with types filter [%s]: listed %s = %v", typ, connectGroup, listed)
+			}
+		}
+		return nil
+	})
+}
+
+// expectTopic reads the whole topic and checks that it holds one record per
+// line, in order, each value the JsonConverter's envelope of the line: a
+// string schema and the line as payload.
+func expectTopic(t *testing.T, tg harness.Target, topic string, lines []string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(tg.Bootstrap, ",")...),
+		kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatalf("end offsets of %s: %v", topic, err)
+	}
+	var total int64
+	ends.Each(func(o kadm.ListedOffset) { total += o.Offset })
+	if total != int64(len(lines)) {
+		t.Fatalf("topic %s holds %d records, want %d", topic, total, len(lines))
+	}
+	var got []string
+	for int64(len(got)) < total && ctx.Err() == nil {
+		fetches := cl.PollFetches(ctx)
+		fetches.EachError(func(_ string, _ int32, err error) { t.Logf("fetch %s: %v", topic, err) })
+		fetches.EachRecord(func(r *kgo.Record) {
+			var envelope struct {
+				Schema  struct{ Type string } `json:"schema"`
+				Payload string                `json:"payload"`
+			}
+			if err := json.Unmarshal(r.Value, &envelope); err != nil || envelope.Schema.Type != "string" {
+				t.Errorf("record %d of %s: value %q is no JSON string envelope (%v)", r.Offset, topic, r.Value, err)
+			}
+			got = append(got, envelope.Payload)
+		})
+	}
+	if !slices.Equal(got, lines) {
+		t.Errorf("topic %s payloads:\n%s\nwant:\n%s", topic, strings.Join(got, "\n"), strings.Join(lines, "\n"))
+	}
+}
