@@ -61,6 +61,7 @@ func workerProps(tg harness.Target) map[string]string {
 		"key.converter.schemas.enable":   "true",
 		"value.converter.schemas.enable": "true",
 		"offset.flush.interval.ms":       "1000",
+		"plugin.discovery":               "service_load",
 	}
 }
 
@@ -69,6 +70,7 @@ func workerProps(tg harness.Target) map[string]string {
 // FileStreamSink writes that topic into another file. Nothing fails here,
 // so every line must arrive exactly once and in order.
 func standalone(t *testing.T, tg harness.Target) {
+	step := stepLogger(t)
 	dir := t.TempDir()
 	src, sink := filepath.Join(dir, "test.txt"), filepath.Join(dir, "test.sink.txt")
 	want := numbered("standalone", 1, 5)
@@ -85,15 +87,18 @@ func standalone(t *testing.T, tg harness.Target) {
 			"name": "local-file-sink", "connector.class": fileSink, "tasks.max": "1",
 			"file": sink, "topics": "connect-test",
 		})
+	step("worker ready")
 	waitRunning(t, w, "local-file-source")
 	waitRunning(t, w, "local-file-sink")
 	expectExactly(t, sink, want)
+	step("first lines arrived")
 
 	more := numbered("standalone", 6, 20)
 	appendLines(t, src, more)
 	want = append(want, more...)
 	expectExactly(t, sink, want)
 	expectTopic(t, tg, "connect-test", want)
+	step("all lines arrived")
 }
 
 // distributed runs two workers of one Connect cluster: their internal
@@ -111,6 +116,7 @@ func standalone(t *testing.T, tg harness.Target) {
 // appearance, nothing that was not appended, and repeats only of lines
 // written before (each logged).
 func distributed(t *testing.T, tg harness.Target) {
+	step := stepLogger(t)
 	dir := t.TempDir()
 	src, sink := filepath.Join(dir, "source.txt"), filepath.Join(dir, "sink.txt")
 	appendLines(t, src, nil)
@@ -138,6 +144,7 @@ func distributed(t *testing.T, tg harness.Target) {
 	for _, w := range workers {
 		w.WaitReady()
 	}
+	step("workers ready")
 	cl := newClient(t, tg)
 	expectInternalTopics(t, kadm.NewClient(cl))
 	expectConnectGroup(t, cl, 2)
@@ -156,9 +163,11 @@ func distributed(t *testing.T, tg harness.Target) {
 		waitRunning(t, w, "dist-source")
 		waitRunning(t, w, "dist-sink")
 	}
+	step("connectors running")
 	want := numbered("distributed", 1, 10)
 	appendLines(t, src, want)
 	expectExactly(t, sink, want)
+	step("first lines arrived")
 	beforeKill := len(want)
 
 	st, err := workers[0].Status("dist-source")
@@ -172,7 +181,7 @@ func distributed(t *testing.T, tg harness.Target) {
 	if st.Tasks[0].WorkerID != victim.RESTAddr {
 		t.Fatalf("dist-source task runs on %q, neither worker (%s, %s)", st.Tasks[0].WorkerID, victim.RESTAddr, survivor.RESTAddr)
 	}
-	t.Logf("killing worker %s, which runs the source task", victim.RESTAddr)
+	step("killing worker " + victim.RESTAddr + ", which runs the source task")
 	victim.Kill()
 
 	more := numbered("distributed", 11, 20)
@@ -193,11 +202,13 @@ func distributed(t *testing.T, tg harness.Target) {
 		}
 		return nil
 	})
+	step("all on the survivor")
 	expectAtLeastOnce(t, sink, want, beforeKill)
 	expectConnectGroup(t, cl, 1)
+	step("lines written while a worker was down arrived")
 
-	t.Logf("restarting worker %s", victim.RESTAddr)
 	victim.Launch()
+	step("worker restarted")
 	expectConnectGroup(t, cl, 2)
 	harness.Eventually(t, failoverTimeout, func() error {
 		var on []string
@@ -216,6 +227,7 @@ func distributed(t *testing.T, tg harness.Target) {
 		}
 		return nil
 	})
+	step("restarted worker has work again")
 	more = numbered("distributed", 21, 30)
 	appendLines(t, src, more)
 	want = append(want, more...)
@@ -228,6 +240,17 @@ func distributed(t *testing.T, tg harness.Target) {
 	slices.Sort(names)
 	if !slices.Equal(names, []string{"dist-sink", "dist-source"}) {
 		t.Errorf("restarted worker lists connectors %v, want [dist-sink dist-source]", names)
+	}
+	step("all lines arrived")
+}
+
+// stepLogger logs each step with the time since the check began, so that
+// a slow run shows where its time went.
+func stepLogger(t *testing.T) func(string) {
+	start := time.Now()
+	return func(step string) {
+		t.Helper()
+		t.Logf("+%4.1fs %s", time.Since(start).Seconds(), step)
 	}
 }
 
