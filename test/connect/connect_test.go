@@ -108,13 +108,15 @@ func standalone(t *testing.T, tg harness.Target) {
 // survivor must take over every connector and task, and the killed worker,
 // restarted, must get work back.
 //
-// FileStreamSink is at-least-once: a task that dies after writing lines but
-// before committing their offsets writes them again wherever it restarts,
-// and so does a source task that produced records whose file positions it
-// had not committed. So before the kill the sink file must hold every line
-// exactly once, in order; after it, every line in order of first
-// appearance, nothing that was not appended, and repeats only of lines
-// written before (each logged).
+// The kill comes only once both tasks have committed their offsets (the
+// source's file position in connect-offsets, the sink's in its consumer
+// group), so the survivor must resume exactly: the sink file holds every
+// line once, in order. FileStreamSink is at-least-once, though: a task
+// handed back to the restarted worker in a rebalance may have written lines
+// it had not yet committed, which its successor writes again. So after the
+// restart the file must hold every line in order of first appearance,
+// nothing that was not appended, and its lines from before the restart
+// exactly; repeats are logged.
 func distributed(t *testing.T, tg harness.Target) {
 	step := stepLogger(t)
 	dir := t.TempDir()
@@ -168,7 +170,13 @@ func distributed(t *testing.T, tg harness.Target) {
 	appendLines(t, src, want)
 	expectExactly(t, sink, want)
 	step("first lines arrived")
-	beforeKill := len(want)
+	// Both tasks commit every second: once the source's file position is in
+	// connect-offsets and the sink's group has committed the topic's end,
+	// whichever worker takes a task over resumes exactly where it stopped,
+	// so the kill must cost no line and repeat none.
+	expectSourceOffset(t, tg, "dist-source", fileSize(t, src))
+	expectSinkCommitted(t, kadm.NewClient(cl), "dist-sink", "connect-distributed")
+	step("offsets committed")
 
 	st, err := workers[0].Status("dist-source")
 	if err != nil {
@@ -203,7 +211,7 @@ func distributed(t *testing.T, tg harness.Target) {
 		return nil
 	})
 	step("all on the survivor")
-	expectAtLeastOnce(t, sink, want, beforeKill)
+	expectExactly(t, sink, want)
 	expectConnectGroup(t, cl, 1)
 	step("lines written while a worker was down arrived")
 
@@ -228,10 +236,11 @@ func distributed(t *testing.T, tg harness.Target) {
 		return nil
 	})
 	step("restarted worker has work again")
+	exact := len(want)
 	more = numbered("distributed", 21, 30)
 	appendLines(t, src, more)
 	want = append(want, more...)
-	expectAtLeastOnce(t, sink, want, beforeKill)
+	expectAtLeastOnce(t, sink, want, exact)
 
 	var names []string
 	if err := victim.REST(http.MethodGet, "/connectors", nil, &names); err != nil {
@@ -428,4 +437,108 @@ func expectTopic(t *testing.T, tg harness.Target, topic string, lines []string) 
 	if !slices.Equal(got, lines) {
 		t.Errorf("topic %s payloads:\n%s\nwant:\n%s", topic, strings.Join(got, "\n"), strings.Join(lines, "\n"))
 	}
+}
+
+// expectSourceOffset waits until the latest record of the connector in
+// connect-offsets holds FileStreamSource's file position (its offset
+// {"position": N}, keyed [connector, {"filename": ...}]) at position.
+func expectSourceOffset(t *testing.T, tg harness.Target, connector string, position int64) {
+	t.Helper()
+	harness.Eventually(t, arriveTimeout, func() error {
+		records, err := readTopic(tg, "connect-offsets")
+		if err != nil {
+			return err
+		}
+		got := int64(-1)
+		for _, r := range records {
+			var key []json.RawMessage
+			var name string
+			if json.Unmarshal(r.Key, &key) != nil || len(key) != 2 || json.Unmarshal(key[0], &name) != nil || name != connector {
+				continue
+			}
+			var value struct {
+				Position int64 `json:"position"`
+			}
+			if err := json.Unmarshal(r.Value, &value); err != nil {
+				return fmt.Errorf("connect-offsets record %s: value %q: %w", r.Key, r.Value, err)
+			}
+			got = value.Position
+		}
+		if got != position {
+			return fmt.Errorf("connect-offsets holds position %d for %s, want %d", got, connector, position)
+		}
+		return nil
+	})
+}
+
+// expectSinkCommitted waits until the sink connector's consumer group
+// (connect-<name>) has committed the end of every partition of topic.
+func expectSinkCommitted(t *testing.T, admin *kadm.Client, connector, topic string) {
+	t.Helper()
+	group := "connect-" + connector
+	harness.Eventually(t, arriveTimeout, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ends, err := admin.ListEndOffsets(ctx, topic)
+		if err != nil {
+			return fmt.Errorf("end offsets of %s: %w", topic, err)
+		}
+		committed, err := admin.FetchOffsets(ctx, group)
+		if err != nil {
+			return fmt.Errorf("offsets of group %s: %w", group, err)
+		}
+		var behind []string
+		ends.Each(func(end kadm.ListedOffset) {
+			if c, ok := committed.Lookup(topic, end.Partition); !ok || c.Err != nil || c.At != end.Offset {
+				behind = append(behind, fmt.Sprintf("%s-%d: committed %+v, end %d", topic, end.Partition, c, end.Offset))
+			}
+		})
+		if len(behind) > 0 {
+			return fmt.Errorf("group %s: %v", group, behind)
+		}
+		return nil
+	})
+}
+
+// readTopic reads every partition of topic from its start to its end
+// offset as they were when it began, with a fresh client.
+func readTopic(tg harness.Target, topic string) ([]*kgo.Record, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(tg.Bootstrap, ",")...),
+		kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	admin := kadm.NewClient(cl)
+	starts, err := admin.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("start offsets of %s: %w", topic, err)
+	}
+	ends, err := admin.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	// The last offset each non-empty partition must be read up to.
+	last := map[int32]int64{}
+	ends.Each(func(end kadm.ListedOffset) {
+		if start, ok := starts.Lookup(topic, end.Partition); ok && start.Offset < end.Offset {
+			last[end.Partition] = end.Offset - 1
+		}
+	})
+	var records []*kgo.Record
+	for len(last) > 0 {
+		fetches := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("read %s: %d partitions not read to their end: %w", topic, len(last), ctx.Err())
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			records = append(records, r)
+			if want, ok := last[r.Partition]; ok && r.Offset >= want {
+				delete(last, r.Partition)
+			}
+		})
+	}
+	return records, nil
 }

@@ -42,6 +42,16 @@ func appendLines(t *testing.T, path string, lines []string) {
 	}
 }
 
+// fileSize returns the file's size in bytes.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Size()
+}
+
 // readLines returns the file's complete lines (a last line still being
 // written, with no newline yet, is left out); a missing file has none.
 func readLines(path string) ([]string, error) {
