@@ -138,6 +138,11 @@ func distributed(t *testing.T, tg harness.Target) {
 		"scheduled.rebalance.max.delay.ms": "5000",
 		"session.timeout.ms":               "6000",
 		"heartbeat.interval.ms":            "1000",
+		// The sink task's consumer: a killed worker's sink consumer holds
+		// up its successor's join until its session expires (45 s by
+		// default).
+		"consumer.session.timeout.ms":    "10000",
+		"consumer.heartbeat.interval.ms": "1000",
 	})
 	workers := []*harness.ConnectWorker{harness.NewConnectDistributed(t, worker), harness.NewConnectDistributed(t, worker)}
 	for _, w := range workers { // side by side: each JVM takes a while to start
@@ -182,6 +187,10 @@ func distributed(t *testing.T, tg harness.Target) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sinkSt, err := workers[0].Status("dist-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
 	victim, survivor := workers[0], workers[1]
 	if st.Tasks[0].WorkerID == survivor.RESTAddr {
 		victim, survivor = survivor, victim
@@ -189,27 +198,14 @@ func distributed(t *testing.T, tg harness.Target) {
 	if st.Tasks[0].WorkerID != victim.RESTAddr {
 		t.Fatalf("dist-source task runs on %q, neither worker (%s, %s)", st.Tasks[0].WorkerID, victim.RESTAddr, survivor.RESTAddr)
 	}
-	step("killing worker " + victim.RESTAddr + ", which runs the source task")
+	step(fmt.Sprintf("killing worker %s, which runs the source task (source connector on %s, sink connector on %s, sink task on %s)",
+		victim.RESTAddr, st.Connector.WorkerID, sinkSt.Connector.WorkerID, sinkSt.Tasks[0].WorkerID))
 	victim.Kill()
 
 	more := numbered("distributed", 11, 20)
 	appendLines(t, src, more)
 	want = append(want, more...)
-	harness.Eventually(t, failoverTimeout, func() error {
-		for _, name := range []string{"dist-source", "dist-sink"} {
-			st, err := survivor.Status(name)
-			if err != nil {
-				return err
-			}
-			if err := st.Running(1); err != nil {
-				return err
-			}
-			if on := workerIDs(st); !slices.Equal(on, []string{survivor.RESTAddr}) {
-				return fmt.Errorf("%s runs on %v, want only the survivor %s", name, on, survivor.RESTAddr)
-			}
-		}
-		return nil
-	})
+	expectAllOn(t, survivor)
 	step("all on the survivor")
 	expectExactly(t, sink, want)
 	expectConnectGroup(t, cl, 1)
@@ -251,6 +247,53 @@ func distributed(t *testing.T, tg harness.Target) {
 		t.Errorf("restarted worker lists connectors %v, want [dist-sink dist-source]", names)
 	}
 	step("all lines arrived")
+
+	// Connect's assignor gives each worker one connector and its task, so
+	// the first kill moved the source task only. Now the worker running the
+	// sink task goes, once offsets are committed again: its successor's
+	// consumer must resume from the sink group's committed offset, writing
+	// the new lines after what the file holds, once each.
+	expectSourceOffset(t, tg, "dist-source", fileSize(t, src))
+	expectSinkCommitted(t, kadm.NewClient(cl), "dist-sink", "connect-distributed")
+	sinkSt, err = survivor.Status("dist-sink")
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim, survivor = workers[0], workers[1]
+	if sinkSt.Tasks[0].WorkerID == survivor.RESTAddr {
+		victim, survivor = survivor, victim
+	}
+	step("offsets committed; killing worker " + victim.RESTAddr + ", which runs the sink task")
+	victim.Kill()
+	held, err := readLines(sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	more = numbered("distributed", 31, 40)
+	appendLines(t, src, more)
+	expectAllOn(t, survivor)
+	expectExactly(t, sink, append(held, more...))
+	step("lines written after the sink task's worker died arrived")
+}
+
+// expectAllOn waits until both connectors and their tasks run on w alone.
+func expectAllOn(t *testing.T, w *harness.ConnectWorker) {
+	t.Helper()
+	harness.Eventually(t, failoverTimeout, func() error {
+		for _, name := range []string{"dist-source", "dist-sink"} {
+			st, err := w.Status(name)
+			if err != nil {
+				return err
+			}
+			if err := st.Running(1); err != nil {
+				return err
+			}
+			if on := workerIDs(st); !slices.Equal(on, []string{w.RESTAddr}) {
+				return fmt.Errorf("%s runs on %v, want only on %s", name, on, w.RESTAddr)
+			}
+		}
+		return nil
+	})
 }
 
 // stepLogger logs each step with the time since the check began, so that
