@@ -41,12 +41,19 @@ const (
 
 // TestConnect runs Kafka Connect against the reference Kafka node and then
 // against Samsa: connect-standalone (the quickstart's FileStream round
-// trip), then connect-distributed with two workers, one of them killed and
-// restarted, on the same node.
+// trip) and, side by side on the same node, connect-distributed with two
+// workers, which are killed and restarted. They share no topic, group or
+// file; side by side, the JVMs of one start while the other's wait.
 func TestConnect(t *testing.T) {
 	harness.ForEachTarget(t, nil, nil, func(t *testing.T, tg harness.Target) {
-		t.Run("standalone", func(t *testing.T) { standalone(t, tg) })
-		t.Run("distributed", func(t *testing.T) { distributed(t, tg) })
+		t.Run("standalone", func(t *testing.T) {
+			t.Parallel()
+			standalone(t, tg)
+		})
+		t.Run("distributed", func(t *testing.T) {
+			t.Parallel()
+			distributed(t, tg)
+		})
 	})
 }
 
