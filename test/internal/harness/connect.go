@@ -204,10 +204,9 @@ func (w *ConnectWorker) Spawn() {
 	w.proc = p
 }
 
-// WaitReady waits until the worker's REST API answers GET /connectors,
-// which a distributed worker does only once it has joined its group and
-// read its config topic, failing the test if the JVM exits first or
-// connectReadyTimeout passes.
+// WaitReady waits until the worker's REST API answers GET /connectors
+// with a 2xx (before its REST resources are up it answers 404), failing the
+// test if the JVM exits first or connectReadyTimeout passes.
 func (w *ConnectWorker) WaitReady() {
 	w.t.Helper()
 	deadline := time.Now().Add(connectReadyTimeout)
