@@ -104,13 +104,20 @@ func (m *MirrorMaker) Log() string { return m.log.String() }
 func (m *MirrorMaker) Tail(n int) string { return m.log.tail(n) }
 
 // cleanup stops the JVM (SIGTERM, then SIGKILL) and shows its output when
-// the test failed.
+// the test failed, with a thread dump taken first.
 func (m *MirrorMaker) cleanup() {
 	p := m.proc
 	select {
 	case <-p.done:
 		m.t.Errorf("harness: mirror maker exited before the test ended: %v", p.err)
 	default:
+		if m.t.Failed() {
+			// A JVM prints every thread's stack on SIGQUIT and runs on:
+			// where a stalled flow waits.
+			m.log.mark("=== SIGQUIT (thread dump) " + time.Now().Format(time.RFC3339Nano))
+			_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+			time.Sleep(time.Second) // let the dump reach the log; not synchronisation
+		}
 		m.log.mark("=== SIGTERM " + time.Now().Format(time.RFC3339Nano))
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
