@@ -319,7 +319,10 @@ func newClient(t *testing.T, bootstrap string, opts ...kgo.Opt) *kgo.Client {
 // timestamp, and returns them by partition with the offsets they got.
 func produce(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, first, n int) [][]*kgo.Record {
 	t.Helper()
-	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	// Timestamps of the producer's choosing, so that a copy stamped
+	// when MirrorMaker wrote it shows; recent ones, since both brokers
+	// delete records older than the topic's retention.ms (an hour).
+	base := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
 	var recs []*kgo.Record
 	for p := range int32(partitions) {
 		for i := first; i < first+n; i++ {
@@ -331,7 +334,7 @@ func produce(ctx context.Context, t *testing.T, cl *kgo.Client, topic string, fi
 					{Key: "seq", Value: []byte(strconv.Itoa(i))},
 					{Key: "origin", Value: []byte(topic)},
 				},
-				Timestamp: base.Add(time.Duration(i) * time.Second),
+				Timestamp: base.Add(time.Duration(p*100+int32(i)) * time.Millisecond),
 			}
 			if i != 3 {
 				r.Key = fmt.Appendf(nil, "key-%d-%d", p, i)
