@@ -125,6 +125,9 @@ func TestMirrorMaker(t *testing.T) {
 	}
 	t.Logf("%d nodes up in %v", len(cs), time.Since(start).Round(time.Millisecond))
 	mm := harness.StartMirrorMaker(t, mm2Props(cs, fs))
+	for _, f := range flows {
+		f.mm = mm
+	}
 	for _, st := range steps {
 		stepStart := time.Now()
 		var wg sync.WaitGroup
@@ -135,10 +138,7 @@ func TestMirrorMaker(t *testing.T) {
 			wg.Add(1)
 			go func() { // t.Run may be called from several goroutines; wg bounds them
 				defer wg.Done()
-				ok := t.Run(f.name+"/"+st.name, func(t *testing.T) {
-					f.mm = mm
-					st.fn(t, f)
-				})
+				ok := t.Run(f.name+"/"+st.name, func(t *testing.T) { st.fn(t, f) })
 				if !ok && st.needed {
 					f.failed = true
 				}
