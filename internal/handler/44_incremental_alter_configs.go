@@ -7,7 +7,10 @@
 // twice in one resource are INVALID_REQUEST; an unknown key, a bad value,
 // or APPEND/SUBTRACT on a config that is not a list is INVALID_CONFIG; an
 // unknown topic is UNKNOWN_TOPIC_OR_PARTITION. ValidateOnly checks and
-// changes nothing.
+// changes nothing. A DELETE of an unknown topic key succeeds (Kafka 4.4
+// checks only the names of the configs that remain): MirrorMaker 2 sends a
+// DELETE for every config left at its default on the source cluster, so a
+// Kafka 4.4 source names configs Samsa does not have.
 //
 // Samsa: TOPIC as Kafka: operations are checked here, then applied by the
 // controller, which validates the resulting values too. Dynamic broker
@@ -100,14 +103,17 @@ func incrementalOps(cfgs []kmsg.IncrementalAlterConfigsRequestResourceConfig) ([
 // incrementalOp checks one operation against the topic config table.
 func incrementalOp(c kmsg.IncrementalAlterConfigsRequestResourceConfig) (controller.ConfigOp, error) {
 	op := controller.ConfigOp{Key: c.Name}
+	if c.Op == kmsg.IncrementalAlterConfigOpDelete {
+		// Known or not: removing an override that is not there changes
+		// nothing, and the controller validates what remains.
+		op.Op = controller.OpDelete
+		return op, nil
+	}
 	def, ok := config.LookupTopicConfig(c.Name)
 	if !ok {
 		return op, fmt.Errorf("%w: Unknown topic config name: %s", config.ErrUnknownTopicConfig, c.Name)
 	}
 	switch c.Op {
-	case kmsg.IncrementalAlterConfigOpDelete:
-		op.Op = controller.OpDelete
-		return op, nil
 	case kmsg.IncrementalAlterConfigOpSet:
 		op.Op = controller.OpSet
 	case kmsg.IncrementalAlterConfigOpAppend, kmsg.IncrementalAlterConfigOpSubtract:

@@ -259,8 +259,10 @@ func (k *Kafka) javaArgs(mainClass string) []string {
 // arguments (--standalone for a single node).
 func (k *Kafka) format(clusterID string, extra ...string) {
 	k.t.Helper()
+	// --cluster-id=ID, not --cluster-id ID: a random id starts with '-'
+	// one time in 64, and the tool's parser then takes it for an option.
 	args := append(k.javaArgs("kafka.tools.StorageTool"),
-		"format", "--cluster-id", clusterID, "--config", k.PropsFile)
+		"format", "--cluster-id="+clusterID, "--config", k.PropsFile)
 	args = append(args, extra...)
 	if r := Run(kafkaFormatTimeout, "", "java", args...); r.Err != nil {
 		k.t.Fatalf("harness: kafka storage format: %s", r)
