@@ -39,12 +39,14 @@ type wordCountApp struct {
 }
 
 // startApp starts WordCountApp with the given bootstrap list, application
-// id, topics and state directory, and registers a cleanup that stops it.
-func startApp(t *testing.T, name, bootstrap, appID, input, output, stateDir string) *wordCountApp {
+// id, topics, state directory and commit.interval.ms, and registers a
+// cleanup that stops it.
+func startApp(t *testing.T, name, bootstrap, appID, input, output, stateDir string, commitInterval time.Duration) *wordCountApp {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), appLifetime)
 	cmd := exec.CommandContext(ctx, "java", "-Xms128m", "-Xmx512m", "-Djava.awt.headless=true",
-		"-cp", harness.JavaClasspath(t), appMainClass, bootstrap, appID, input, output, stateDir)
+		"-cp", harness.JavaClasspath(t), appMainClass, bootstrap, appID, input, output, stateDir,
+		strconv.FormatInt(commitInterval.Milliseconds(), 10))
 	cmd.WaitDelay = 5 * time.Second
 	a := &wordCountApp{t: t, name: name, cancel: cancel, out: &lines{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = a.out, a.out
@@ -140,6 +142,12 @@ func (a *wordCountApp) stop() {
 	if a.err != nil || a.out.first("CLOSED") == "" {
 		a.t.Fatalf("%s: exit %v without a clean close\n%s", a.name, a.err, a.out.tail(80))
 	}
+}
+
+// kill sends SIGKILL to the JVM and waits for it to exit.
+func (a *wordCountApp) kill() {
+	a.cancel() // exec.CommandContext kills this JVM only, with SIGKILL
+	<-a.done
 }
 
 func (a *wordCountApp) cleanup() {

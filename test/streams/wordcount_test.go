@@ -3,6 +3,7 @@ package streams
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -44,6 +45,12 @@ const (
 	// every input line.
 	catchUpTimeout = 3 * time.Minute
 	opTimeout      = time.Minute
+
+	// firstCommitInterval keeps the first instance's transactions open
+	// long enough for the test to see one open and kill the instance;
+	// the second instance commits often.
+	firstCommitInterval  = 2 * time.Second
+	secondCommitInterval = 100 * time.Millisecond
 )
 
 // vocabulary is the words the input lines are made of.
@@ -56,8 +63,9 @@ amber basalt cobalt dune ember fjord garnet harbor iris jade`)
 // 3-node cluster, Apache Kafka 4.4 first and samsa second. While it runs,
 // the leader of its repartition topic's partition 0 is killed with SIGKILL
 // (input keeps coming while it is down) and launched again, and the
-// application is stopped and started again with an empty state directory,
-// so that its store is restored from the changelog topic. Read
+// application is killed with SIGKILL while a transaction of its is open and
+// started again with an empty state directory, so that its store is
+// restored from the changelog topic. Read
 // read_committed to the end, the output holds every word's counts in
 // strictly increasing order (no duplicate and no lost update) ending at the
 // exact count, and no other word.
@@ -69,7 +77,12 @@ func TestStreamsWordCountEOS(t *testing.T) {
 		"broker.session.timeout.ms":    "3000",
 		"replica.lag.time.max.ms":      "5000",
 	}
-	harness.ForEachClusterNodes(t, 3, kafkaProps, nil, func(t *testing.T, tg harness.ClusterTarget) {
+	// Both abort a timed-out transaction (the killed instance's) within a
+	// second of its timeout rather than ten.
+	const abortInterval = "transaction.abort.timed.out.transaction.cleanup.interval.ms"
+	kafkaProps[abortInterval] = "1000"
+	samsaProps := map[string]string{abortInterval: "1000"}
+	harness.ForEachClusterNodes(t, 3, kafkaProps, samsaProps, func(t *testing.T, tg harness.ClusterTarget) {
 		started := time.Now()
 		checkWordCount(t, tg)
 		t.Logf("%s: word count checked in %v", tg.Name, time.Since(started).Round(time.Second))
@@ -87,7 +100,8 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 	out := newOutputReader(t, seeds)
 	stateDir := t.TempDir()
 
-	first := startApp(t, "app-1", tg.Bootstrap, appID, inputTopic, outputTopic, filepath.Join(stateDir, "first"))
+	first := startApp(t, "app-1", tg.Bootstrap, appID, inputTopic, outputTopic,
+		filepath.Join(stateDir, "first"), firstCommitInterval)
 	first.waitRunning(startTimeout)
 	produce(t, producer, input[0])
 
@@ -99,8 +113,10 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 	produce(t, producer, input[1])
 	tg.Nodes[victim-1].Launch()
 
-	// Stop the application once it has committed some counts, with input
-	// it has not read yet.
+	// Once the application has committed some counts, give it more input
+	// and SIGKILL it while a transaction of its is open: that
+	// transaction's writes must never be read, and its input must be
+	// counted once, by the next instance.
 	out.readUntil(t, first, startTimeout, func(last map[string]int64) error {
 		if len(last) == 0 {
 			return fmt.Errorf("no committed counts yet")
@@ -108,11 +124,14 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 		return nil
 	})
 	produce(t, producer, input[2])
-	first.stop()
+	waitOpenTransaction(t, adm, first)
+	first.kill()
 
-	// A new instance with an empty state directory restores the store from
-	// the changelog before it counts on.
-	second := startApp(t, "app-2", tg.Bootstrap, appID, inputTopic, outputTopic, filepath.Join(stateDir, "second"))
+	// A new instance with an empty state directory (so a new process id and
+	// transactional id: the killed one's transaction ends by its timeout)
+	// restores the store from the changelog before it counts on.
+	second := startApp(t, "app-2", tg.Bootstrap, appID, inputTopic, outputTopic,
+		filepath.Join(stateDir, "second"), secondCommitInterval)
 	second.waitRunning(startTimeout)
 	if n := second.restored(); n == 0 {
 		t.Errorf("%s: app-2 with an empty state directory restored no record from %s", tg.Name, changelogTopic)
@@ -289,6 +308,54 @@ func appendSentinels(t *testing.T, seeds []string) {
 	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		t.Fatalf("produce sentinels: %v", err)
 	}
+}
+
+// waitOpenTransaction waits until the changelog or the output topic has
+// an open transaction (a partition whose last stable offset is below its
+// high watermark), failing the test if app becomes unhealthy or none shows
+// within opTimeout.
+func waitOpenTransaction(t *testing.T, adm *kadm.Client, app *wordCountApp) {
+	t.Helper()
+	deadline := time.Now().Add(opTimeout)
+	for {
+		open, err := openTransaction(adm, changelogTopic, outputTopic)
+		if err == nil && open != "" {
+			t.Logf("open transaction: %s", open)
+			return
+		}
+		if herr := app.healthy(); herr != nil {
+			t.Fatalf("waiting for an open transaction: %v\n%s", herr, app.out.tail(80))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no open transaction on %s or %s within %v (last error: %v)", changelogTopic, outputTopic, opTimeout, err)
+		}
+		time.Sleep(50 * time.Millisecond) // poll interval, not synchronisation
+	}
+}
+
+// openTransaction names a partition of topics whose last stable offset is
+// below its high watermark, or returns "".
+func openTransaction(adm *kadm.Client, topics ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	hwm, err := adm.ListEndOffsets(ctx, topics...)
+	if err != nil {
+		return "", err
+	}
+	lso, err := adm.ListCommittedOffsets(ctx, topics...)
+	if err != nil {
+		return "", err
+	}
+	if err := errors.Join(hwm.Error(), lso.Error()); err != nil {
+		return "", err
+	}
+	open := ""
+	hwm.Each(func(h kadm.ListedOffset) {
+		if l, ok := lso.Lookup(h.Topic, h.Partition); ok && l.Offset < h.Offset && open == "" {
+			open = fmt.Sprintf("%s-%d last stable offset %d, high watermark %d", h.Topic, h.Partition, l.Offset, h.Offset)
+		}
+	})
+	return open, nil
 }
 
 // produce writes lines to the input topic, each keyed by its number.

@@ -28,9 +28,9 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
  * (the "words" repartition topic) and counted (the "counts" store, backed by
  * its changelog topic); every new count goes to the output topic as a long.
  *
- * <p>Usage: {@code WordCountApp bootstrap applicationId input output stateDir}.
- * It runs with processing.guarantee=exactly_once_v2 and replication factor 3
- * until its standard input closes, then closes Kafka Streams, leaving the
+ * <p>Usage: {@code WordCountApp bootstrap applicationId input output stateDir
+ * commitIntervalMs}. It runs with processing.guarantee=exactly_once_v2 and
+ * replication factor 3 until its standard input closes, then closes Kafka Streams, leaving the
  * group, and exits 0. It reports on standard output, one line each, for the
  * Go test to follow: {@code STATE <new state>} on every state change,
  * {@code RESTORED <topic>-<partition> <records>} when a store partition's
@@ -58,26 +58,31 @@ public final class WordCountApp {
     return builder.build();
   }
 
-  static Properties config(String bootstrap, String applicationId, String stateDir) {
+  static Properties config(String bootstrap, String applicationId, String stateDir, String commitIntervalMs) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 3);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
-    // Commit (and so end a transaction) often, so a broker kill or a stop
-    // lands between and inside transactions alike.
-    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    // How long each transaction stays open: the test chooses, so that it
+    // can kill the application while one is.
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(commitIntervalMs));
+    // A killed instance leaves the group soon, so its successor's rebalance
+    // does not wait for the default 45 s session timeout.
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10000);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1000);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     return p;
   }
 
   public static void main(String[] args) throws IOException {
-    if (args.length != 5) {
-      System.err.println("usage: WordCountApp bootstrap applicationId input output stateDir");
+    if (args.length != 6) {
+      System.err.println("usage: WordCountApp bootstrap applicationId input output stateDir commitIntervalMs");
       System.exit(2);
     }
-    KafkaStreams streams = new KafkaStreams(topology(args[2], args[3]), config(args[0], args[1], args[4]));
+    KafkaStreams streams =
+        new KafkaStreams(topology(args[2], args[3]), config(args[0], args[1], args[4], args[5]));
     streams.setStateListener((now, before) -> report("STATE " + now));
     streams.setGlobalStateRestoreListener(new StateRestoreListener() {
       @Override
