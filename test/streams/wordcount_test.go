@@ -82,14 +82,17 @@ func TestStreamsWordCountEOS(t *testing.T) {
 	const abortInterval = "transaction.abort.timed.out.transaction.cleanup.interval.ms"
 	kafkaProps[abortInterval] = "1000"
 	samsaProps := map[string]string{abortInterval: "1000"}
-	harness.ForEachClusterNodes(t, 3, kafkaProps, samsaProps, func(t *testing.T, tg harness.ClusterTarget) {
-		started := time.Now()
-		checkWordCount(t, tg)
-		t.Logf("%s: word count checked in %v", tg.Name, time.Since(started).Round(time.Second))
-	})
+	harness.ForEachClusterNodes(t, 3, kafkaProps, samsaProps, checkWordCount)
 }
 
 func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
+	started := time.Now()
+	// step logs what the check did, and when, for reading a failure and
+	// the run time.
+	step := func(format string, args ...any) {
+		t.Helper()
+		t.Logf("%s +%v: %s", tg.Name, time.Since(started).Round(100*time.Millisecond), fmt.Sprintf(format, args...))
+	}
 	seeds := strings.Split(tg.Bootstrap, ",")
 	adm := kadm.NewClient(newClient(t, seeds))
 	for _, topic := range []string{inputTopic, outputTopic} {
@@ -103,15 +106,17 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 	first := startApp(t, "app-1", tg.Bootstrap, appID, inputTopic, outputTopic,
 		filepath.Join(stateDir, "first"), firstCommitInterval)
 	first.waitRunning(startTimeout)
+	step("app-1 running")
 	produce(t, producer, input[0])
 
 	// SIGKILL a broker the application reads from and writes to in its
 	// transactions, and keep producing while it is down.
 	victim := leaderOf(t, adm, repartitionTopic, 0)
-	t.Logf("%s: kill -9 node %d, the leader of %s-0", tg.Name, victim, repartitionTopic)
+	step("kill -9 node %d, the leader of %s-0", victim, repartitionTopic)
 	tg.Nodes[victim-1].Kill()
 	produce(t, producer, input[1])
 	tg.Nodes[victim-1].Launch()
+	step("node %d serves again", victim)
 
 	// Once the application has committed some counts, give it more input
 	// and SIGKILL it while a transaction of its is open: that
@@ -124,8 +129,9 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 		return nil
 	})
 	produce(t, producer, input[2])
-	waitOpenTransaction(t, adm, first)
+	step("open transaction: %s", waitOpenTransaction(t, adm, first))
 	first.kill()
+	step("app-1 killed")
 
 	// A new instance with an empty state directory (so a new process id and
 	// transactional id: the killed one's transaction ends by its timeout)
@@ -136,12 +142,16 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 	if n := second.restored(); n == 0 {
 		t.Errorf("%s: app-2 with an empty state directory restored no record from %s", tg.Name, changelogTopic)
 	} else {
-		t.Logf("%s: app-2 restored %d records from %s", tg.Name, n, changelogTopic)
+		step("app-2 running, restored %d records from %s", n, changelogTopic)
 	}
 	produce(t, producer, input[3])
 	out.readUntil(t, second, catchUpTimeout, func(last map[string]int64) error {
+		if err := overcounted(last, want); err != nil {
+			t.Fatalf("%s: %v", tg.Name, err) // counts never go down: no use waiting
+		}
 		return diffCounts(last, want, false)
 	})
+	step("every word counted")
 	second.stop()
 
 	// Everything committed to the output, read to its end by a fresh
@@ -153,6 +163,7 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 		t.Errorf("%s: output read to its end: %v", tg.Name, err)
 	}
 	checkInternalTopics(t, adm)
+	step("checked")
 }
 
 // inputLines returns the deterministic input, batches of lines, and how
@@ -212,6 +223,21 @@ func diffCounts(last, want map[string]int64, final bool) error {
 	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("%d differences: %s", len(diffs), strings.Join(diffs, ", "))
+	}
+	return nil
+}
+
+// overcounted reports the words whose last count is above want and the
+// words not in want.
+func overcounted(last, want map[string]int64) error {
+	var over []string
+	for _, w := range slices.Sorted(maps.Keys(last)) {
+		if last[w] > want[w] {
+			over = append(over, fmt.Sprintf("%s=%d (want %d)", w, last[w], want[w]))
+		}
+	}
+	if len(over) > 0 {
+		return fmt.Errorf("counted more than the input holds: %s", strings.Join(over, ", "))
 	}
 	return nil
 }
@@ -313,15 +339,14 @@ func appendSentinels(t *testing.T, seeds []string) {
 // waitOpenTransaction waits until the changelog or the output topic has
 // an open transaction (a partition whose last stable offset is below its
 // high watermark), failing the test if app becomes unhealthy or none shows
-// within opTimeout.
-func waitOpenTransaction(t *testing.T, adm *kadm.Client, app *wordCountApp) {
+// within opTimeout. It returns the partition it saw.
+func waitOpenTransaction(t *testing.T, adm *kadm.Client, app *wordCountApp) string {
 	t.Helper()
 	deadline := time.Now().Add(opTimeout)
 	for {
 		open, err := openTransaction(adm, changelogTopic, outputTopic)
 		if err == nil && open != "" {
-			t.Logf("open transaction: %s", open)
-			return
+			return open
 		}
 		if herr := app.healthy(); herr != nil {
 			t.Fatalf("waiting for an open transaction: %v\n%s", herr, app.out.tail(80))
