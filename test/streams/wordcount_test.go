@@ -163,6 +163,7 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 		t.Errorf("%s: output read to its end: %v", tg.Name, err)
 	}
 	checkInternalTopics(t, adm)
+	checkInputCommitted(t, adm)
 	step("checked")
 }
 
@@ -443,6 +444,36 @@ func checkInternalTopics(t *testing.T, adm *kadm.Client) {
 			t.Errorf("%s cleanup.policy=%q, want %q", rc.Name, got, want[rc.Name])
 		}
 	}
+}
+
+// checkInputCommitted checks that the application's group committed (in
+// its transactions) every input partition's end offset: it read all the
+// input, and a restarted instance would not read any of it again.
+func checkInputCommitted(t *testing.T, adm *kadm.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	ends, err := adm.ListEndOffsets(ctx, inputTopic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		t.Fatalf("list end offsets of %s: %v", inputTopic, err)
+	}
+	committed, err := adm.FetchOffsets(ctx, appID)
+	if err == nil {
+		err = committed.Error()
+	}
+	if err != nil {
+		t.Fatalf("fetch offsets of group %s: %v", appID, err)
+	}
+	ends.Each(func(end kadm.ListedOffset) {
+		c, ok := committed.Lookup(end.Topic, end.Partition)
+		if !ok || c.At != end.Offset {
+			t.Errorf("group %s committed %s-%d at %d (found: %v), want its end offset %d",
+				appID, end.Topic, end.Partition, c.At, ok, end.Offset)
+		}
+	})
 }
 
 // createTopic creates a topic with three partitions and three replicas
