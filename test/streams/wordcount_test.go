@@ -78,10 +78,15 @@ func TestStreamsWordCountEOS(t *testing.T) {
 		"replica.lag.time.max.ms":      "5000",
 	}
 	// Both abort a timed-out transaction (the killed instance's) within a
-	// second of its timeout rather than ten.
-	const abortInterval = "transaction.abort.timed.out.transaction.cleanup.interval.ms"
-	kafkaProps[abortInterval] = "1000"
-	samsaProps := map[string]string{abortInterval: "1000"}
+	// second of its timeout rather than ten, and have 5 partitions in each
+	// internal topic rather than 50 (as harness.SingleNodeProps), which a
+	// killed Kafka node recovers one by one when it starts again.
+	samsaProps := map[string]string{
+		"transaction.abort.timed.out.transaction.cleanup.interval.ms": "1000",
+		"offsets.topic.num.partitions":                                "5",
+		"transaction.state.log.num.partitions":                        "5",
+	}
+	maps.Copy(kafkaProps, samsaProps)
 	harness.ForEachClusterNodes(t, 3, kafkaProps, samsaProps, checkWordCount)
 }
 
