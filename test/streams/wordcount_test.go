@@ -65,10 +65,11 @@ amber basalt cobalt dune ember fjord garnet harbor iris jade`)
 // (input keeps coming while it is down) and launched again, and the
 // application is killed with SIGKILL while a transaction of its is open and
 // started again with an empty state directory, so that its store is
-// restored from the changelog topic. Read
-// read_committed to the end, the output holds every word's counts in
-// strictly increasing order (no duplicate and no lost update) ending at the
-// exact count, and no other word.
+// restored from the changelog topic. Read read_committed to its end, the
+// output holds every word's counts in strictly increasing order (no
+// duplicate, no aborted update) ending at the exact count, and no other
+// word; the repartition and changelog topics exist, the changelog
+// compacted, and the group committed the whole input.
 func TestStreamsWordCountEOS(t *testing.T) {
 	// The reference cluster notices a dead broker and a lagging replica as
 	// soon as the samsa cluster does (harness.ClusterProps).
