@@ -51,6 +51,9 @@ const (
 	// the second instance commits often.
 	firstCommitInterval  = 2 * time.Second
 	secondCommitInterval = 100 * time.Millisecond
+	// openWait bounds the wait for an open transaction after a piece of
+	// input (more than firstCommitInterval).
+	openWait = 5 * time.Second
 )
 
 // vocabulary is the words the input lines are made of.
@@ -134,8 +137,19 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 		}
 		return nil
 	})
-	produce(t, producer, input[2])
-	step("open transaction: %s", waitOpenTransaction(t, adm, first))
+	// A piece of the input at a time, until one shows a transaction open:
+	// the rest is for the next instance.
+	rest, open := input[2], ""
+	for len(rest) > 0 && open == "" {
+		piece := min(len(rest), batchLines/10)
+		produce(t, producer, rest[:piece])
+		rest = rest[piece:]
+		open = waitOpenTransaction(t, adm, first, openWait)
+	}
+	if open == "" {
+		t.Fatalf("%s: no open transaction on %s or %s while app-1 counted %d lines", tg.Name, changelogTopic, outputTopic, batchLines)
+	}
+	step("open transaction: %s", open)
 	first.kill()
 	step("app-1 killed")
 
@@ -150,7 +164,7 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 	} else {
 		step("app-2 running, restored %d records from %s", n, changelogTopic)
 	}
-	produce(t, producer, input[3])
+	produce(t, producer, slices.Concat(rest, input[3]))
 	out.readUntil(t, second, catchUpTimeout, func(last map[string]int64) error {
 		if err := overcounted(last, want); err != nil {
 			t.Fatalf("%s: %v", tg.Name, err) // counts never go down: no use waiting
@@ -343,13 +357,13 @@ func appendSentinels(t *testing.T, seeds []string) {
 	}
 }
 
-// waitOpenTransaction waits until the changelog or the output topic has
-// an open transaction (a partition whose last stable offset is below its
-// high watermark), failing the test if app becomes unhealthy or none shows
-// within opTimeout. It returns the partition it saw.
-func waitOpenTransaction(t *testing.T, adm *kadm.Client, app *wordCountApp) string {
+// waitOpenTransaction waits at most timeout until the changelog or the
+// output topic has an open transaction (a partition whose last stable
+// offset is below its high watermark) and names the partition, or returns
+// "". It fails the test if app becomes unhealthy.
+func waitOpenTransaction(t *testing.T, adm *kadm.Client, app *wordCountApp, timeout time.Duration) string {
 	t.Helper()
-	deadline := time.Now().Add(opTimeout)
+	deadline := time.Now().Add(timeout)
 	for {
 		open, err := openTransaction(adm, changelogTopic, outputTopic)
 		if err == nil && open != "" {
@@ -359,7 +373,10 @@ func waitOpenTransaction(t *testing.T, adm *kadm.Client, app *wordCountApp) stri
 			t.Fatalf("waiting for an open transaction: %v\n%s", herr, app.out.tail(80))
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no open transaction on %s or %s within %v (last error: %v)", changelogTopic, outputTopic, opTimeout, err)
+			if err != nil {
+				t.Logf("no open transaction within %v; last error: %v", timeout, err)
+			}
+			return ""
 		}
 		time.Sleep(50 * time.Millisecond) // poll interval, not synchronisation
 	}
