@@ -1,0 +1,10 @@
+package streams
+
+import (
+	"os"
+	"testing"
+
+	"github.com/samsa-io/samsa/test/internal/harness"
+)
+
+func TestMain(m *testing.M) { os.Exit(harness.MainJava(m)) }
