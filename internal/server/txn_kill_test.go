@@ -286,6 +286,11 @@ func testTxnKilledBeforeCompletion(t *testing.T, stage killStage) {
 		// whichever node coordinates now, must succeed.
 		t.Logf("EndTxn(commit) of transaction N failed in transit (%v); retrying it by hand", err)
 		endTxnRetried(t, ctx, prod, pidN, epochN, true)
+		// franz-go's documented way out of an unconfirmed EndTxn: TryAbort
+		// sends nothing and re-initializes the producer ID.
+		if err := prod.EndTransaction(ctx, kgo.TryAbort); err != nil {
+			t.Fatalf("reset the client after the unconfirmed EndTxn: %v", err)
+		}
 	}
 
 	// Transaction N+1 writes to every partition and stays open while both
