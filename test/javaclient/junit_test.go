@@ -42,12 +42,13 @@ var inMakeTest = []string{
 // three brokers and the coordinators, leaders and controller are different
 // nodes, and the leader kill. The rest of inMakeTest runs single node only:
 // ConsumerFeaturesTest and the other checks exercise nothing more on three
-// nodes and would add a minute to each cluster run, and
+// nodes and would add a minute to each cluster run (groupRoundTrip's
+// group coordination across brokers is also in TransactionsTest), and
 // AdminTest#topicsConfigsOffsetsAndRecords reads a topic config back
 // right after altering it, which on a cluster may reach a broker that has
 // not applied the change yet (it failed so on the Kafka cluster).
 var inMakeTestCluster = []string{
-	"ProducerConsumerTest#idempotentProduceEveryCodec+groupRoundTrip",
+	"ProducerConsumerTest#idempotentProduceEveryCodec",
 	"TransactionsTest",
 	"AdminTest#clusterAndGroups",
 	"AdminOpsTest#quorumAndLogDirs+electionsAndReassignments+producersAndTransactions",
