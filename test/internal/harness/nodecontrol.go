@@ -61,8 +61,8 @@ const nodeControlPoll = 50 * time.Millisecond
 // place); once it is carried out the file done-<k> appears. Requests are
 // served in order on the calling (test) goroutine, since Kill and Launch
 // may fail the test. It returns the command's combined output and its
-// error (ctx's error when the context ended it) and logs each request
-// served.
+// error (ctx's error when the context ended it; a malformed request ends
+// the command and is returned too) and logs each request served.
 func RunWithNodeControl(t *testing.T, ctx context.Context, cmd *exec.Cmd, dir string, node func(id int) Node) (string, error) {
 	t.Helper()
 	out := &syncBuffer{}
@@ -87,7 +87,7 @@ func RunWithNodeControl(t *testing.T, ctx context.Context, cmd *exec.Cmd, dir st
 		for {
 			req, ok, err := readRequest(dir, next)
 			if err != nil {
-				t.Errorf("harness: node request %d: %v", next, err)
+				err = fmt.Errorf("harness: node request %d: %w", next, err)
 				return out.String(), errors.Join(err, killAndWait(cmd, exited))
 			}
 			if !ok {
