@@ -12,8 +12,13 @@ import (
 	"github.com/samsa-io/samsa/test/internal/harness"
 )
 
-// surefireTimeout bounds one run of the JUnit checks against one broker.
-const surefireTimeout = 6 * time.Minute
+const (
+	// surefireTimeout bounds one run of the JUnit checks against one broker.
+	surefireTimeout = 6 * time.Minute
+	// surefireClusterTimeout bounds one run against a cluster, a leader
+	// kill and restart included.
+	surefireClusterTimeout = 8 * time.Minute
+)
 
 // inMakeTest lists the JUnit classes (and methods, Class#method) that run
 // in make test, as a Surefire -Dtest filter. A check that passes on Kafka
@@ -28,25 +33,28 @@ var inMakeTest = []string{
 	"FeaturesTest",
 }
 
-// inMakeTestCluster is inMakeTest for the 3-node clusters.
-var inMakeTestCluster = inMakeTest
-
-// clusterEnv set to "1" runs the 3-node tests (TestJavaClientCluster,
-// TestKafkaCluster). They are not in make test yet: each adds one to two
-// minutes, and on the 3-node samsa cluster an idempotent produce to a
-// fresh topic sometimes never completes (see TestJavaClientCluster).
-const clusterEnv = "SAMSA_JAVA_CLUSTER"
-
-func requireClusterEnv(t *testing.T) {
-	t.Helper()
-	if os.Getenv(clusterEnv) != "1" {
-		t.Skipf("3-node Java checks are not in make test yet; run them with %s=1", clusterEnv)
-	}
+// inMakeTestCluster is the Surefire -Dtest filter for the 3-node clusters:
+// the checks whose path changes when partitions have three replicas on
+// three brokers and the coordinators, leaders and controller are different
+// nodes, and the leader kill. The rest of inMakeTest runs single node only:
+// ConsumerFeaturesTest and the other checks exercise nothing more on three
+// nodes and would add a minute to each cluster run (groupRoundTrip's
+// group coordination across brokers is also in TransactionsTest), and
+// AdminTest#topicsConfigsOffsetsAndRecords reads a topic config back
+// right after altering it, which on a cluster may reach a broker that has
+// not applied the change yet (it failed so on the Kafka cluster).
+var inMakeTestCluster = []string{
+	"ProducerConsumerTest#idempotentProduceEveryCodec",
+	"TransactionsTest",
+	"AdminTest#clusterAndGroups",
+	"AdminOpsTest#quorumAndLogDirs+electionsAndReassignments+producersAndTransactions",
+	"LeaderKillTest",
 }
 
-// testsEnv, when set, replaces inMakeTest with a Surefire -Dtest filter
-// (for example "AdminOpsTest,ConsumerFeaturesTest#staticMembership"): the
-// way to try checks that are not in make test yet.
+// testsEnv, when set, replaces inMakeTest (and inMakeTestCluster) with a
+// Surefire -Dtest filter (for example
+// "AdminOpsTest,ConsumerFeaturesTest#staticMembership"): the way to try
+// checks that are not in make test yet.
 const testsEnv = "SAMSA_JAVA_TESTS"
 
 // TestJavaClient runs the JUnit checks in one JVM per broker: first against
@@ -61,24 +69,30 @@ func TestJavaClient(t *testing.T) {
 	})
 }
 
-// TestJavaClientCluster runs the same checks against a 3-node Kafka cluster
-// and a 3-node samsa cluster (topics with replication factor 3).
-//
-// Known Samsa failure (1 run in 4 here): in
-// ProducerConsumerTest#idempotentProduceEveryCodec a produce to a topic
-// created a moment before gets NOT_LEADER_OR_FOLLOWER, and every retry of
-// that batch (sequence 0) then gets OUT_OF_ORDER_SEQUENCE_NUMBER "expected
-// sequence 107, got 0": the broker wrote the batch (and the next) but does
-// not recognise the retry as a duplicate, so the Java producer retries
-// until delivery.timeout.ms and the records expire. Kafka passes.
+// TestJavaClientCluster runs the cluster checks (topics with replication
+// factor 3, and LeaderKillTest, which has the harness kill -9 and restart
+// a partition leader) in one JVM against a 3-node Kafka cluster and then a
+// 3-node samsa cluster.
 func TestJavaClientCluster(t *testing.T) {
-	requireClusterEnv(t)
 	tests := strings.Join(inMakeTestCluster, ",")
 	if v := os.Getenv(testsEnv); v != "" {
 		tests = v
 	}
-	harness.ForEachCluster(t, 3, nil, nil, func(t *testing.T, tg harness.Target) {
-		runSurefire(t, tg, tests)
+	harness.ForEachClusterNodes(t, 3, nil, nil, func(t *testing.T, tg harness.ClusterTarget) {
+		control := t.TempDir()
+		ctx, cancel := context.WithTimeout(context.Background(), surefireClusterTimeout)
+		defer cancel()
+		cmd, err := surefireCmd(ctx, tg.Target, tests, "-Dnode.control.dir="+control)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := harness.RunWithNodeControl(t, ctx, cmd, control, tg.Node)
+		report(t, tg.Target, out, err)
+		// Surefire passes a filter that matches nothing: a renamed
+		// LeaderKillTest must not drop out of the run unnoticed.
+		if strings.Contains(tests, "LeaderKillTest") && !strings.Contains(out, "\nleader-kill on ") {
+			t.Errorf("LeaderKillTest did not run against %s (filter %q)", tg.Name, tests)
+		}
 	})
 }
 
@@ -87,23 +101,47 @@ func TestJavaClientCluster(t *testing.T) {
 // names each failed check) unless every check passed.
 func runSurefire(t *testing.T, tg harness.Target, tests string) {
 	t.Helper()
-	dir, err := harness.JavaModuleDir()
+	ctx, cancel := context.WithTimeout(context.Background(), surefireTimeout)
+	defer cancel()
+	cmd, err := surefireCmd(ctx, tg, tests)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), surefireTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "mvn", "-B", "-o", "surefire:test",
-		"-Dbootstrap="+tg.Bootstrap, "-Dnodes="+strconv.Itoa(tg.Nodes),
-		"-Dtarget.name="+tg.Name+"-"+strconv.Itoa(tg.Nodes),
-		"-Dtest="+tests, "-Dsurefire.failIfNoSpecifiedTests=false")
+	out, err := cmd.CombinedOutput()
+	report(t, tg, string(out), err)
+}
+
+// surefireCmd returns the `mvn -o surefire:test` command for one target
+// with the given -Dtest filter and extra Maven arguments (system
+// properties the checks read), not yet started.
+func surefireCmd(ctx context.Context, tg harness.Target, tests string, extra ...string) (*exec.Cmd, error) {
+	dir, err := harness.JavaModuleDir()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"-B", "-o", "surefire:test",
+		"-Dbootstrap=" + tg.Bootstrap, "-Dnodes=" + strconv.Itoa(tg.Nodes),
+		"-Dtarget.name=" + tg.Name + "-" + strconv.Itoa(tg.Nodes),
+		"-Dtest=" + tests, "-Dsurefire.failIfNoSpecifiedTests=false"}, extra...)
+	cmd := exec.CommandContext(ctx, "mvn", args...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
+	return cmd, nil
+}
+
+// report fails the test with the failure part of Maven's output unless
+// the run succeeded, and logs Surefire's totals.
+func report(t *testing.T, tg harness.Target, out string, err error) {
+	t.Helper()
 	if err != nil {
-		t.Fatalf("JUnit checks against %s (%s): %v\n%s", tg.Name, tg.Bootstrap, err, failureLines(string(out)))
+		t.Fatalf("JUnit checks against %s (%s): %v\n%s", tg.Name, tg.Bootstrap, err, failureLines(out))
 	}
-	t.Logf("JUnit checks against %s: %s", tg.Name, summary(string(out)))
+	t.Logf("JUnit checks against %s: %s", tg.Name, summary(out))
+	for line := range strings.Lines(out) {
+		if strings.HasPrefix(line, "leader-kill on ") { // LeaderKillTest's counts
+			t.Log(strings.TrimSpace(line))
+		}
+	}
 }
 
 // summary returns Surefire's "Tests run:" totals line.
