@@ -91,36 +91,57 @@ func (h *Handler) describeTopicConfigs(req *kmsg.DescribeConfigsRequest, r *kmsg
 	return out, nil
 }
 
-// topicConfigValue is a topic config's effective value and its source.
-// CreateTopics (v5+) reports the same.
+// topicConfigValue is a topic config's effective value and its source:
+// the topic's override, else the first synonym Kafka would list (see
+// topicSynonyms), else DEFAULT_CONFIG. CreateTopics (v5+) reports the same.
 func (h *Handler) topicConfigValue(def config.TopicConfigDef, overrides map[string]string) (string, kmsg.ConfigSource) {
 	if v, ok := overrides[def.Name]; ok {
 		return v, kmsg.ConfigSourceDynamicTopicConfig
 	}
 	value := h.Config.TopicDefault(def.Name)
-	for _, key := range brokerKeySynonyms(def.BrokerKey) {
-		if h.Config.IsSet(key) {
-			return value, kmsg.ConfigSourceStaticBrokerConfig
-		}
+	if broker := h.brokerSynonyms(def, config.Default()); len(broker) > 0 {
+		return value, broker[0].Source
 	}
 	return value, kmsg.ConfigSourceDefaultConfig
 }
 
-// topicSynonyms lists, highest priority first, the topic override, each
-// broker key set in server.properties, and the built-in default.
+// topicSynonyms lists what Kafka lists for a topic config, highest
+// priority first: the topic's override, then brokerSynonyms.
 func (h *Handler) topicSynonyms(def config.TopicConfigDef, overrides map[string]string, builtin *config.Broker) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
 	var out []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym
 	if v, ok := overrides[def.Name]; ok {
 		out = append(out, configSynonym(def.Name, v, kmsg.ConfigSourceDynamicTopicConfig))
 	}
+	return append(out, h.brokerSynonyms(def, builtin)...)
+}
+
+// brokerSynonyms is Kafka's broker-side synonym list of a topic config:
+// each of its broker keys set in server.properties (STATIC_BROKER_CONFIG),
+// then each that has a built-in default (DEFAULT_CONFIG), both in key
+// order, with the entries before the first that names the config's own
+// broker key dropped. So retention.ms lists nothing while log.retention.ms
+// is unset, even with log.retention.hours set: only log.retention.hours
+// has a default, and it is not log.retention.ms (Kafka's ConfigHelper
+// drops it the same way).
+func (h *Handler) brokerSynonyms(def config.TopicConfigDef, builtin *config.Broker) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
 	keys := brokerKeySynonyms(def.BrokerKey)
+	var out []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym
 	for _, key := range keys {
 		if v, ok := h.Config.Raw[key]; ok {
 			out = append(out, configSynonym(key, v, kmsg.ConfigSourceStaticBrokerConfig))
 		}
 	}
-	if len(keys) > 0 {
-		out = append(out, configSynonym(keys[0], builtin.TopicDefault(def.Name), kmsg.ConfigSourceDefaultConfig))
+	for i, key := range keys {
+		v, ok := kafkaBrokerDefault(key)
+		if i == 0 && len(keys) == 1 {
+			v, ok = builtin.TopicDefault(def.Name), true
+		}
+		if ok {
+			out = append(out, configSynonym(key, v, kmsg.ConfigSourceDefaultConfig))
+		}
+	}
+	for len(out) > 0 && out[0].Name != keys[0] {
+		out = out[1:]
 	}
 	return out
 }
@@ -138,8 +159,25 @@ func brokerKeySynonyms(key string) []string {
 		return []string{"log.roll.ms", "log.roll.hours"}
 	case "log.roll.jitter.ms":
 		return []string{"log.roll.jitter.ms", "log.roll.jitter.hours"}
+	case "log.flush.interval.ms":
+		return []string{"log.flush.interval.ms", "log.flush.scheduler.interval.ms"}
 	}
 	return []string{key}
+}
+
+// kafkaBrokerDefault is the built-in default, as Kafka writes it, of a
+// broker key that shares its topic config with other keys; the first key
+// of each group has none in Kafka (null), the last one does.
+func kafkaBrokerDefault(key string) (string, bool) {
+	switch key {
+	case "log.retention.hours", "log.roll.hours":
+		return "168", true
+	case "log.roll.jitter.hours":
+		return "0", true
+	case "log.flush.scheduler.interval.ms":
+		return "9223372036854775807", true
+	}
+	return "", false
 }
 
 // describeBrokerConfigs lists this broker's configs in name order.

@@ -2,6 +2,8 @@ package handler
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -85,10 +87,10 @@ func TestDescribeTopicConfigsFilterSynonymsDocs(t *testing.T) {
 		source      kmsg.ConfigSource
 	}
 	want := map[string][]syn{
+		// As Kafka: the broker list starts at log.retention.ms, which is
+		// unset and has no default, so log.retention.hours is not listed.
 		"retention.ms": {
 			{"retention.ms", "1000", kmsg.ConfigSourceDynamicTopicConfig},
-			{"log.retention.hours", "24", kmsg.ConfigSourceStaticBrokerConfig},
-			{"log.retention.ms", "604800000", kmsg.ConfigSourceDefaultConfig},
 		},
 		"segment.bytes": {
 			{"log.segment.bytes", "1048576", kmsg.ConfigSourceStaticBrokerConfig},
@@ -192,5 +194,60 @@ func TestDescribeBrokerConfigsFilterAndLogger(t *testing.T) {
 	r = describeOne(t, h, describeReq(kmsg.ConfigResourceTypeBrokerLogger, "1", nil))
 	if r.ErrorCode != 0 || len(r.Configs) != 0 {
 		t.Errorf("broker logger: code %d, %d configs", r.ErrorCode, len(r.Configs))
+	}
+}
+
+// Kafka's ConfigHelper lists a topic config's broker synonyms from the
+// first entry that names its own broker key: which entries that leaves
+// depends on which keys server.properties sets.
+func TestTopicBrokerSynonymsFollowKafka(t *testing.T) {
+	type syn struct {
+		name, value string
+		source      kmsg.ConfigSource
+	}
+	static, def := kmsg.ConfigSourceStaticBrokerConfig, kmsg.ConfigSourceDefaultConfig
+	tests := []struct {
+		name   string
+		raw    map[string]string
+		config string
+		want   []syn
+		source kmsg.ConfigSource
+	}{
+		{"retention unset", nil, "retention.ms", nil, def},
+		{"retention in hours only", map[string]string{"log.retention.hours": "24"}, "retention.ms", nil, def},
+		{"retention in ms", map[string]string{"log.retention.ms": "1000", "log.retention.hours": "24"}, "retention.ms",
+			[]syn{{"log.retention.ms", "1000", static}, {"log.retention.hours", "24", static}, {"log.retention.hours", "168", def}}, static},
+		{"roll unset", nil, "segment.ms", nil, def},
+		{"flush unset", nil, "flush.ms", nil, def},
+		{"one key, set (the test config sets log.segment.bytes)", nil, "segment.bytes",
+			[]syn{{"log.segment.bytes", "1048576", static}, {"log.segment.bytes", "1073741824", def}}, static},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := newAdminHandler()
+			maps.Copy(h.Config.Raw, tt.raw)
+			req := describeReq(kmsg.ConfigResourceTypeTopic, "orders", []string{tt.config})
+			req.IncludeSynonyms = true
+			r := describeOne(t, h, req)
+			if len(r.Configs) != 1 {
+				t.Fatalf("configs %v", configsByName(r.Configs))
+			}
+			c := r.Configs[0]
+			var got []syn
+			overridden := false // the test topic overrides retention.ms
+			for _, s := range c.ConfigSynonyms {
+				if s.Source == kmsg.ConfigSourceDynamicTopicConfig {
+					overridden = true
+					continue
+				}
+				got = append(got, syn{s.Name, msgOf(s.Value), s.Source})
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("synonyms %v, want %v", got, tt.want)
+			}
+			if !overridden && c.Source != tt.source {
+				t.Errorf("source %v, want %v", c.Source, tt.source)
+			}
+		})
 	}
 }

@@ -81,13 +81,10 @@ const strictEnv = "SAMSA_KAFKATOOLS_STRICT"
 // differ from Kafka's, with why: Samsa gaps left for later, logged in full
 // on every run instead of failing make test.
 var knownDiffs = map[string]string{
-	"configs/describe topic": "Samsa lists DEFAULT_CONFIG:log.retention.ms=604800000 among retention.ms's synonyms; " +
-		"Kafka lists no broker synonym while log.retention.ms itself is unset",
-	"configs/describe topic after delete": "as configs/describe topic (retention.ms synonyms)",
-	"configs/alter broker":                "dynamic broker configs are not supported (INVALID_REQUEST)",
-	"configs/describe broker":             "dynamic broker configs are not supported, so no dynamic config to list",
-	"configs/alter broker default":        "dynamic broker configs are not supported (INVALID_REQUEST)",
-	"configs/describe broker default":     "dynamic broker configs are not supported, so no dynamic config to list",
+	"configs/alter broker":            "dynamic broker configs are not supported (INVALID_REQUEST)",
+	"configs/describe broker":         "dynamic broker configs are not supported, so no dynamic config to list",
+	"configs/alter broker default":    "dynamic broker configs are not supported (INVALID_REQUEST)",
+	"configs/describe broker default": "dynamic broker configs are not supported, so no dynamic config to list",
 	"metadata-quorum/voters fields": "Samsa's DescribeQuorum gives voters no directoryId and no endpoints " +
 		"(Kafka: {\"id\": 1, \"directoryId\": ..., \"endpoints\": [\"CONTROLLER://...\"]}, Samsa: {\"id\": 1})",
 }
