@@ -122,9 +122,9 @@ func checkWordCount(t *testing.T, tg harness.ClusterTarget) {
 	// transactions, and keep producing while it is down.
 	victim := leaderOf(t, adm, repartitionTopic, 0)
 	step("kill -9 node %d, the leader of %s-0", victim, repartitionTopic)
-	tg.Nodes[victim-1].Kill()
+	tg.Node(int(victim)).Kill()
 	produce(t, producer, input[1])
-	tg.Nodes[victim-1].Launch()
+	tg.Node(int(victim)).Launch()
 	step("node %d serves again", victim)
 
 	// Once the application has committed some counts, give it more input
