@@ -60,13 +60,15 @@ class AdminTest {
           new AlterConfigOp(new ConfigEntry("retention.ms", "7200000"), AlterConfigOp.OpType.SET),
           new AlterConfigOp(new ConfigEntry("segment.bytes", "10485760"), AlterConfigOp.OpType.SET))))
           .all().get();
-      cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
+      // The broker answering DescribeConfigs may apply the change a moment
+      // after the controller acknowledged it (Kafka and Samsa alike).
+      cfg = describeUntil(admin, res, c -> "7200000".equals(c.get("retention.ms").value()));
       assertEquals("7200000", cfg.get("retention.ms").value());
       assertEquals("10485760", cfg.get("segment.bytes").value());
       admin.incrementalAlterConfigs(Map.of(res, List.of(
           new AlterConfigOp(new ConfigEntry("retention.ms", ""), AlterConfigOp.OpType.DELETE))))
           .all().get();
-      cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
+      cfg = describeUntil(admin, res, c -> c.get("retention.ms").source() == ConfigEntry.ConfigSource.DEFAULT_CONFIG);
       assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, cfg.get("retention.ms").source(), "retention.ms after DELETE");
 
       // 25 records to each partition, with explicit, increasing timestamps.
@@ -142,6 +144,18 @@ class AdminTest {
       admin.deleteConsumerGroups(List.of(group)).all().get();
       assertFalse(admin.listConsumerGroups().all().get().stream().anyMatch(g -> g.groupId().equals(group)),
           "group deleted");
+    }
+  }
+
+  /** describeConfigs of res until want holds, for at most 10 s; the last answer either way. */
+  static Config describeUntil(Admin admin, ConfigResource res, java.util.function.Predicate<Config> want) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (true) {
+      Config cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
+      if (want.test(cfg) || System.currentTimeMillis() > deadline) {
+        return cfg;
+      }
+      Thread.sleep(100);
     }
   }
 }
