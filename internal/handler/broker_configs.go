@@ -11,6 +11,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
 )
 
 // Dynamic broker configs (KIP-226) through AlterConfigs and
@@ -106,7 +107,13 @@ func dynamicConfigError(err error) error {
 }
 
 // checkAlterBrokerResource accepts "" and this broker's id, with the
-// messages of Kafka's ConfigAdminManager.
+// messages of Kafka's ConfigAdminManager. The active controller also
+// accepts the id of another registered broker: a broker that is not the
+// controller checks the name (brokerResourcesForwardable) and forwards the
+// request, which arrives here naming that broker. Kafka's envelope tells
+// the controller it was forwarded; a forwarded Samsa request looks like a
+// direct one, so a request sent straight to the controller naming another
+// broker is accepted too.
 func (h *Handler) checkAlterBrokerResource(name string) error {
 	if name == "" {
 		return nil
@@ -115,10 +122,43 @@ func (h *Handler) checkAlterBrokerResource(name string) error {
 	if err != nil {
 		return fmt.Errorf("%w: Node id must be an integer, but it is: %s", errInvalidRequest, name)
 	}
-	if int32(id) != h.NodeID {
-		return fmt.Errorf("%w: Unexpected broker id, expected %d, but received %s", errInvalidRequest, h.NodeID, name)
+	if int32(id) == h.NodeID {
+		return nil
 	}
-	return nil
+	if im := h.Image(); im.ControllerID == h.NodeID {
+		if _, ok := im.Brokers[int32(id)]; ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: Unexpected broker id, expected %d, but received %s", errInvalidRequest, h.NodeID, name)
+}
+
+// brokerResourcesForwardable reports whether every BROKER resource of an
+// AlterConfigs or IncrementalAlterConfigs request names "" or this broker,
+// the check Kafka's broker makes before forwarding. If one does not, the
+// request is served here, which refuses it with Kafka's message.
+func (h *Handler) brokerResourcesForwardable(req kmsg.Request) bool {
+	var names []string
+	switch r := req.(type) {
+	case *kmsg.AlterConfigsRequest:
+		for _, res := range r.Resources {
+			if res.ResourceType == kmsg.ConfigResourceTypeBroker {
+				names = append(names, res.ResourceName)
+			}
+		}
+	case *kmsg.IncrementalAlterConfigsRequest:
+		for _, res := range r.Resources {
+			if res.ResourceType == kmsg.ConfigResourceTypeBroker {
+				names = append(names, res.ResourceName)
+			}
+		}
+	}
+	for _, name := range names {
+		if name != "" && name != metadata.BrokerConfigResource(h.NodeID) {
+			return false
+		}
+	}
+	return true
 }
 
 // incrementalBrokerOps converts a BROKER resource's operations.

@@ -46,7 +46,8 @@ func TestIncrementalAlterBrokerConfigs(t *testing.T) {
 		{"cluster default", "", []incOp{{"log.retention.ms", set, strp("604800000")}}, false, 0, "", map[string]string{"log.retention.ms": "604800000"}},
 		{"validate only", "", []incOp{{"log.retention.ms", set, strp("604800000")}}, true, 0, "", nil},
 		{"append to list", "", []incOp{{"log.cleanup.policy", app, strp("compact")}}, false, 0, "", map[string]string{"log.cleanup.policy": "delete,compact"}},
-		{"other broker", "2", []incOp{{"log.cleaner.threads", set, strp("2")}}, false, 42, "Unexpected broker id, expected 1, but received 2", nil},
+		{"unknown broker", "7", []incOp{{"log.cleaner.threads", set, strp("2")}}, false, 42, "Unexpected broker id, expected 1, but received 7", nil},
+		{"forwarded for broker 2", "2", []incOp{{"log.cleaner.threads", set, strp("2")}}, false, 0, "", map[string]string{"log.cleaner.threads": "2"}},
 		{"non-numeric broker", "x", []incOp{{"log.cleaner.threads", set, strp("2")}}, false, 42, "Node id must be an integer, but it is: x", nil},
 		{"static keys", "1", []incOp{{"num.io.threads", set, strp("4")}, {"log.dirs", set, strp("/x")}, {"log.retention.ms", set, strp("1")}}, false, 42,
 			"Cannot update these configs dynamically: [log.dirs, num.io.threads]", nil},
@@ -68,6 +69,28 @@ func TestIncrementalAlterBrokerConfigs(t *testing.T) {
 				t.Errorf("stored %v, want %v", got, tt.stored)
 			}
 		})
+	}
+}
+
+// A broker that is not the active controller refuses another broker's
+// resource, and forwards only requests naming "" or itself.
+func TestBrokerResourceOfAnotherBroker(t *testing.T) {
+	h, fc := newAdminHandler()
+	im := adminImage()
+	im.ControllerID = 2
+	h.Image = func() *metadata.Image { return im }
+	req := incReq(kmsg.ConfigResourceTypeBroker, "2", incOp{"log.cleaner.threads", kmsg.IncrementalAlterConfigOpSet, strp("2")})
+	if h.brokerResourcesForwardable(req) {
+		t.Error("a request naming broker 2 is forwarded by broker 1")
+	}
+	r := h.incrementalAlterConfigs(context.Background(), req).(*kmsg.IncrementalAlterConfigsResponse).Resources[0]
+	if r.ErrorCode != 42 || msgOf(r.ErrorMessage) != "Unexpected broker id, expected 1, but received 2" || fc.brokerCfgs != nil {
+		t.Errorf("got %d %q, stored %v", r.ErrorCode, msgOf(r.ErrorMessage), fc.brokerCfgs)
+	}
+	for _, name := range []string{"", "1"} {
+		if !h.brokerResourcesForwardable(incReq(kmsg.ConfigResourceTypeBroker, name)) {
+			t.Errorf("a request naming %q is not forwarded", name)
+		}
 	}
 }
 
