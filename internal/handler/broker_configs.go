@@ -80,9 +80,44 @@ func (h *Handler) alterBrokerConfig(ctx context.Context, name string, ops []brok
 		if err := h.Config.CheckDynamic(current); err != nil {
 			return nil, dynamicConfigError(err)
 		}
+		if err := h.checkCleanerThreads(name, current); err != nil {
+			return nil, err
+		}
 		return current, nil
 	}
 	return bc.AlterBrokerConfig(ctx, name, edit, validateOnly)
+}
+
+// checkCleanerThreads applies Kafka's limits on a change of
+// log.cleaner.threads (its LogCleaner.validateReconfiguration): at least
+// 1, at least half and at most double the value the broker runs with. The
+// broker is the resource's, or this one for the cluster-wide default.
+func (h *Handler) checkCleanerThreads(resource string, final map[string]string) error {
+	im := h.Image()
+	broker := resource
+	if broker == "" {
+		broker = metadata.BrokerConfigResource(h.NodeID)
+	}
+	runs := func(dyn dynamicSources) int32 {
+		return h.effectiveConfig(dyn).LogCleanerThreads
+	}
+	before := dynamicSources{broker: im.BrokerConfig(broker), clusterDefault: im.BrokerConfig(metadata.DefaultBrokerConfigResource)}
+	after := before
+	if resource == "" {
+		after.clusterDefault = final
+	} else {
+		after.broker = final
+	}
+	current, next := runs(before), runs(after)
+	switch {
+	case next == current:
+		return nil
+	case next < current/2:
+		return fmt.Errorf("%w: Log cleaner threads cannot be reduced to less than half the current value %d", errInvalidRequest, current)
+	case next > current*2:
+		return fmt.Errorf("%w: Log cleaner threads cannot be increased to more than double the current value %d", errInvalidRequest, current)
+	}
+	return nil
 }
 
 // brokerKeyValue is the value this broker runs a key with, the base of an

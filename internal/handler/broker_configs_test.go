@@ -53,6 +53,8 @@ func TestIncrementalAlterBrokerConfigs(t *testing.T) {
 			"Cannot update these configs dynamically: [log.dirs, num.io.threads]", nil},
 		{"not a number", "", []incOp{{"log.retention.ms", set, strp("abc")}}, false, 42, "Invalid value abc for configuration log.retention.ms: ", nil},
 		{"out of range", "", []incOp{{"log.cleaner.threads", set, strp("0")}}, false, 42, "Invalid value 0 for configuration log.cleaner.threads: ", nil},
+		{"more than double", "1", []incOp{{"log.cleaner.threads", set, strp("3")}}, false, 42,
+			"Log cleaner threads cannot be increased to more than double the current value 1", nil},
 		{"append to non-list", "", []incOp{{"log.segment.bytes", app, strp("1")}}, false, 40, "Config value append is not allowed for config key: log.segment.bytes", nil},
 		{"null value", "", []incOp{{"log.retention.ms", set, nil}}, false, 42, "Null value not supported for : log.retention.ms", nil},
 	}
@@ -91,6 +93,37 @@ func TestBrokerResourceOfAnotherBroker(t *testing.T) {
 		if !h.brokerResourcesForwardable(incReq(kmsg.ConfigResourceTypeBroker, name)) {
 			t.Errorf("a request naming %q is not forwarded", name)
 		}
+	}
+}
+
+// log.cleaner.threads moves by at most half or double what the broker
+// runs with, its own value winning over the default.
+func TestCleanerThreadsLimits(t *testing.T) {
+	h, fc := newAdminHandler()
+	im := adminImage()
+	im.BrokerConfigs = map[string]map[string]string{"": {"log.cleaner.threads": "2"}, "1": {"log.cleaner.threads": "8"}}
+	h.Image = func() *metadata.Image { return im }
+	tests := []struct {
+		resource, value string
+		code            int16
+		msg             string
+	}{
+		{"1", "16", 0, ""},
+		{"1", "17", 42, "Log cleaner threads cannot be increased to more than double the current value 8"},
+		{"1", "3", 42, "Log cleaner threads cannot be reduced to less than half the current value 8"},
+		{"1", "4", 0, ""},
+		{"", "1", 0, ""}, // broker 1 keeps its own 8
+	}
+	for _, tt := range tests {
+		req := incReq(kmsg.ConfigResourceTypeBroker, tt.resource, incOp{"log.cleaner.threads", kmsg.IncrementalAlterConfigOpSet, &tt.value})
+		req.ValidateOnly = true
+		r := h.incrementalAlterConfigs(context.Background(), req).(*kmsg.IncrementalAlterConfigsResponse).Resources[0]
+		if r.ErrorCode != tt.code || (tt.code != 0 && msgOf(r.ErrorMessage) != tt.msg) {
+			t.Errorf("%q=%s: got %d %q, want %d %q", tt.resource, tt.value, r.ErrorCode, msgOf(r.ErrorMessage), tt.code, tt.msg)
+		}
+	}
+	if fc.brokerCfgs != nil {
+		t.Errorf("validate-only stored %v", fc.brokerCfgs)
 	}
 }
 
