@@ -99,4 +99,50 @@ func TestDynamicDefaultRetentionAppliesOnEveryNode(t *testing.T) {
 	}
 }
 
+// An APPEND to a topic config without an override starts from the
+// dynamic default, as the topic's effective value.
+func TestTopicConfigAppendStartsFromDynamicDefault(t *testing.T) {
+	s := startTestServer(t, t.TempDir())
+	defer s.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(s.Addrs()[0].String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	adm := kadm.NewClient(cl)
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "app"); err != nil {
+		t.Fatalf("create topic: %v", err)
+	}
+	mustAlter := func(what string, resp kadm.AlterConfigsResponses, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		for _, r := range resp {
+			if r.Err != nil {
+				t.Fatalf("%s %q: %v %s", what, r.Name, r.Err, r.ErrMessage)
+			}
+		}
+	}
+	resp, err := adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Name: "log.cleanup.policy", Value: kadmStr("compact")}})
+	mustAlter("alter default", resp, err)
+	resp, err = adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.AppendConfig, Name: "cleanup.policy", Value: kadmStr("delete")}}, "app")
+	mustAlter("append", resp, err)
+	described, err := adm.DescribeTopicConfigs(ctx, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := described.On("app", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rc.Configs {
+		if c.Key == "cleanup.policy" && c.MaybeValue() != "compact,delete" {
+			t.Errorf("cleanup.policy = %q after APPEND delete to the dynamic default compact, want compact,delete", c.MaybeValue())
+		}
+	}
+}
+
 func kadmStr(s string) *string { return &s }
