@@ -312,9 +312,15 @@ func (h *Handler) brokerConfigChain(name string, dyn dynamicSources) []kmsg.Desc
 			return v, ok
 		}
 		for _, d := range brokerDefaults() {
-			if d.key == key {
+			if d.key != key {
+				continue
+			}
+			if _, static := h.Config.Raw[key]; static {
 				return d.value(builtin), true
 			}
+			// Unset: the value the broker derived, such as
+			// advertised.listeners from listeners.
+			return d.value(h.Config), true
 		}
 		for _, def := range config.TopicConfigDefs() {
 			if def.BrokerKey == key {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/metadata"
 )
@@ -124,6 +125,24 @@ func TestCleanerThreadsLimits(t *testing.T) {
 	}
 	if fc.brokerCfgs != nil {
 		t.Errorf("validate-only stored %v", fc.brokerCfgs)
+	}
+}
+
+// A broker key left unset is described with the value the broker derived
+// (advertised.listeners from listeners), not the built-in one.
+func TestDescribeDerivedBrokerDefault(t *testing.T) {
+	h, _ := newAdminHandler()
+	h.Config.AdvertisedListeners = []config.Listener{{Name: "PLAINTEXT", Host: "node1.example", Port: 9092}}
+	req := describeReq(kmsg.ConfigResourceTypeBroker, "1", []string{"advertised.listeners"})
+	req.IncludeSynonyms = true
+	r := describeOne(t, h, req)
+	if len(r.Configs) != 1 {
+		t.Fatalf("configs %+v", r.Configs)
+	}
+	c := r.Configs[0]
+	want := []synonym{{"advertised.listeners", "PLAINTEXT://node1.example:9092", kmsg.ConfigSourceDefaultConfig}}
+	if msgOf(c.Value) != want[0].value || !equalSynonyms(synonymsOf(c), want) {
+		t.Errorf("advertised.listeners = %q synonyms %v, want %v", msgOf(c.Value), synonymsOf(c), want)
 	}
 }
 
