@@ -61,6 +61,7 @@ type Broker struct {
 	OffsetsTopicSegmentBytes    int64  // offsets.topic.segment.bytes
 	LogCleanerEnable            bool   // log.cleaner.enable
 	LogCleanerBackoffMs         int64  // log.cleaner.backoff.ms
+	LogCleanerThreads           int32  // log.cleaner.threads
 	LogCleanerDedupeBufferSize  int64  // log.cleaner.dedupe.buffer.size
 	LogFlushIntervalMessages    int64  // log.flush.interval.messages
 	LogFlushIntervalMs          int64  // log.flush.interval.ms; -1 = unset: never flush by time
@@ -152,6 +153,7 @@ func Default() *Broker {
 		OffsetsTopicSegmentBytes:              104857600,
 		LogCleanerEnable:                      true,
 		LogCleanerBackoffMs:                   15000,
+		LogCleanerThreads:                     1,
 		LogCleanerDedupeBufferSize:            134217728,
 		LogFlushIntervalMessages:              math.MaxInt64,
 		LogFlushIntervalMs:                    -1,

@@ -282,6 +282,7 @@ func (r *reader) storage(b *Broker) {
 	readInt(r, "offsets.topic.segment.bytes", &b.OffsetsTopicSegmentBytes)
 	r.boolean("log.cleaner.enable", &b.LogCleanerEnable)
 	readInt(r, "log.cleaner.backoff.ms", &b.LogCleanerBackoffMs)
+	readInt(r, "log.cleaner.threads", &b.LogCleanerThreads)
 	readInt(r, "log.cleaner.dedupe.buffer.size", &b.LogCleanerDedupeBufferSize)
 	readInt(r, "log.flush.interval.messages", &b.LogFlushIntervalMessages)
 	readInt(r, "log.flush.interval.ms", &b.LogFlushIntervalMs)

@@ -104,8 +104,8 @@ func TestTopicDefault(t *testing.T) {
 	if !b.IsSet("log.retention.hours") || b.IsSet("log.retention.ms") {
 		t.Error("IsSet wrong")
 	}
-	_, ignored, _ := Parse([]byte("log.cleaner.delete.retention.ms=1000\nlog.cleaner.threads=2"), "t", nil)
-	if !slices.Equal(ignored, []string{"log.cleaner.threads"}) {
+	_, ignored, _ := Parse([]byte("log.cleaner.delete.retention.ms=1000\nlog.cleaner.io.buffer.size=2"), "t", nil)
+	if !slices.Equal(ignored, []string{"log.cleaner.io.buffer.size"}) {
 		t.Errorf("ignored = %q", ignored)
 	}
 }

@@ -219,6 +219,7 @@ func (c *checker) numbers() {
 	c.min("log.retention.bytes", b.LogRetentionBytes, -1)
 	c.min("log.retention.check.interval.ms", b.LogRetentionCheckIntervalMs, 1)
 	c.min("log.cleaner.backoff.ms", b.LogCleanerBackoffMs, 1)
+	c.min("log.cleaner.threads", int64(b.LogCleanerThreads), 1)
 	c.min("offsets.topic.segment.bytes", b.OffsetsTopicSegmentBytes, 14)
 	c.min("log.cleaner.dedupe.buffer.size", b.LogCleanerDedupeBufferSize, 1<<20)
 	c.min("log.flush.interval.messages", b.LogFlushIntervalMessages, 1)

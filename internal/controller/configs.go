@@ -76,7 +76,7 @@ func (c *Controller) applyOps(overrides map[string]string, ops []ConfigOp) (map[
 			if !ok {
 				cur = c.defaultConfig(op.Key)
 			}
-			out[op.Key] = editList(cur, op.Value, op.Op == OpAppend)
+			out[op.Key] = EditList(cur, op.Value, op.Op == OpAppend)
 		default:
 			return nil, domainErr(ErrInvalidConfig, fmt.Sprintf("Unknown config operation %d for %s.", op.Op, op.Key))
 		}
@@ -84,9 +84,9 @@ func (c *Controller) applyOps(overrides map[string]string, ops []ConfigOp) (map[
 	return out, nil
 }
 
-// editList adds (or removes) the comma-separated items of change to (from)
+// EditList adds (or removes) the comma-separated items of change to (from)
 // the comma-separated list cur, keeping order and avoiding duplicates.
-func editList(cur, change string, add bool) string {
+func EditList(cur, change string, add bool) string {
 	items := splitList(cur)
 	for _, item := range splitList(change) {
 		has := slices.Contains(items, item)

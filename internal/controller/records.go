@@ -26,6 +26,7 @@ const (
 	RecordRemoveACLs       RecordType = 11 // ACLsRecord (acl.go)
 	RecordQuotas           RecordType = 12 // QuotasRecord (quota.go)
 	RecordScram            RecordType = 13 // ScramRecord (scram.go)
+	RecordBrokerConfig     RecordType = 14 // BrokerConfigRecord (broker_configs.go)
 )
 
 // Record payloads. Each is JSON-encoded after the two header bytes.
@@ -126,6 +127,7 @@ var handlers = map[recordKey]handler{
 	{RecordRemoveACLs, 1}:       {"RemoveACLs", decoded(applyRemoveACLs)},
 	{RecordQuotas, 1}:           {"Quotas", decoded(applyQuotas)},
 	{RecordScram, 1}:            {"Scram", decoded(applyScram)},
+	{RecordBrokerConfig, 1}:     {"BrokerConfig", decoded(applyBrokerConfig)},
 }
 
 // recordVersions gives the version that encodeRecord writes for each type.
@@ -134,7 +136,7 @@ var recordVersions = map[RecordType]uint8{
 	RecordCreateTopic: 1, RecordRemoveTopic: 1, RecordCreatePartitions: 1,
 	RecordConfigChange: 1, RecordPartitionChange: 1, RecordClusterID: 1,
 	RecordCreateACLs: 1, RecordRemoveACLs: 1, RecordQuotas: 1,
-	RecordScram: 1,
+	RecordScram: 1, RecordBrokerConfig: 1,
 }
 
 // decodeError marks a payload that does not parse: fatal, like an unknown

@@ -90,8 +90,8 @@ func TestEditList(t *testing.T) {
 		{"compact", "compact", false, ""},
 	}
 	for _, c := range cases {
-		if got := editList(c.cur, c.change, c.add); got != c.want {
-			t.Errorf("editList(%q,%q,%v) = %q, want %q", c.cur, c.change, c.add, got, c.want)
+		if got := EditList(c.cur, c.change, c.add); got != c.want {
+			t.Errorf("EditList(%q,%q,%v) = %q, want %q", c.cur, c.change, c.add, got, c.want)
 		}
 	}
 }

@@ -21,16 +21,20 @@ type snapshotV1 struct {
 	ACLs         []metadata.ACL    `json:"acls,omitempty"`
 	Quotas       []QuotaChange     `json:"quotas,omitempty"` // Set only
 	Scram        []ScramUpsert     `json:"scram,omitempty"`
+	// BrokerConfigs are the dynamic broker configs, one Set-only record
+	// per resource; absent in snapshots written before they existed.
+	BrokerConfigs []BrokerConfigRecord `json:"broker_configs,omitempty"`
 }
 
 func encodeSnapshot(w io.Writer, im *metadata.Image) error {
 	s := snapshotV1{
-		ClusterID:    im.ClusterID,
-		AppliedIndex: im.AppliedIndex,
-		Brokers:      im.SortedBrokers(),
-		ACLs:         im.ACLs,
-		Quotas:       snapshotQuotas(im),
-		Scram:        snapshotScram(im),
+		ClusterID:     im.ClusterID,
+		AppliedIndex:  im.AppliedIndex,
+		Brokers:       im.SortedBrokers(),
+		ACLs:          im.ACLs,
+		Quotas:        snapshotQuotas(im),
+		Scram:         snapshotScram(im),
+		BrokerConfigs: snapshotBrokerConfigs(im),
 	}
 	for _, name := range im.SortedTopicNames() {
 		s.Topics = append(s.Topics, im.Topics[name])
@@ -77,6 +81,11 @@ func decodeSnapshot(r io.Reader) (*metadata.Image, error) {
 	}
 	if err := applyScram(im, &ScramRecord{Upserts: s.Scram}); err != nil {
 		return nil, fmt.Errorf("decode scram credentials: %w", err)
+	}
+	for i := range s.BrokerConfigs {
+		if err := applyBrokerConfig(im, &s.BrokerConfigs[i]); err != nil {
+			return nil, fmt.Errorf("decode broker configs: %w", err)
+		}
 	}
 	return im, nil
 }

@@ -11,16 +11,20 @@
 // IncludeSynonyms (v1+) adds the chain of places a value could come from,
 // highest priority first; IncludeDocumentation and ConfigType are v3+.
 //
-// Samsa: TOPIC as Kafka. BROKER lists every key given in server.properties
-// or an override, plus the defaults of the keys that matter most, all
-// read-only: Samsa has no dynamic broker configs yet. Another broker's id
-// is INVALID_REQUEST, with Kafka's message. BROKER_LOGGER answers an empty
-// list. Any other resource type is INVALID_REQUEST.
+// Samsa: TOPIC as Kafka, dynamic broker configs among the synonyms. BROKER
+// "<id>" lists every key given in server.properties or an override, set
+// dynamically, or among the defaults of the keys that matter most, with
+// Kafka's synonym chain (dynamic for this broker, dynamic default, static,
+// default); read-only unless config.IsDynamicBrokerKey. BROKER "" lists
+// the cluster-wide dynamic defaults only, as Kafka does. Another broker's
+// id is INVALID_REQUEST, with Kafka's message. BROKER_LOGGER answers an
+// empty list. Any other resource type is INVALID_REQUEST.
 package handler
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +33,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
 )
 
 var describeConfigsAPI = api{key: kmsg.DescribeConfigs, min: 1, max: 4, serve: (*Handler).describeConfigs}
@@ -72,6 +77,7 @@ func (h *Handler) describeTopicConfigs(req *kmsg.DescribeConfigsRequest, r *kmsg
 		return nil, fmt.Errorf("%w: The topic '%s' does not exist.", controller.ErrUnknownTopic, r.ResourceName)
 	}
 	builtin := config.Default()
+	dyn := h.dynamicSources()
 	var out []kmsg.DescribeConfigsResponseResourceConfig
 	for _, def := range config.TopicConfigDefs() {
 		if !wantConfig(r.ConfigNames, def.Name) {
@@ -81,7 +87,7 @@ func (h *Handler) describeTopicConfigs(req *kmsg.DescribeConfigsRequest, r *kmsg
 		c := describedConfig(def.Name, value, source)
 		c.ConfigType = kmsg.ConfigType(def.Type)
 		if req.IncludeSynonyms {
-			c.ConfigSynonyms = h.topicSynonyms(def, t.Configs, builtin)
+			c.ConfigSynonyms = h.topicSynonyms(def, t.Configs, builtin, dyn)
 		}
 		if req.IncludeDocumentation {
 			c.Documentation = kmsg.StringPtr(def.Doc)
@@ -98,8 +104,9 @@ func (h *Handler) topicConfigValue(def config.TopicConfigDef, overrides map[stri
 	if v, ok := overrides[def.Name]; ok {
 		return v, kmsg.ConfigSourceDynamicTopicConfig
 	}
-	value := h.Config.TopicDefault(def.Name)
-	if broker := h.brokerSynonyms(def, config.Default()); len(broker) > 0 {
+	dyn := h.dynamicSources()
+	value := h.effectiveConfig(dyn).TopicDefault(def.Name)
+	if broker := h.brokerSynonyms(def, config.Default(), dyn); len(broker) > 0 {
 		return value, broker[0].Source
 	}
 	return value, kmsg.ConfigSourceDefaultConfig
@@ -107,36 +114,59 @@ func (h *Handler) topicConfigValue(def config.TopicConfigDef, overrides map[stri
 
 // topicSynonyms lists what Kafka lists for a topic config, highest
 // priority first: the topic's override, then brokerSynonyms.
-func (h *Handler) topicSynonyms(def config.TopicConfigDef, overrides map[string]string, builtin *config.Broker) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
+func (h *Handler) topicSynonyms(def config.TopicConfigDef, overrides map[string]string, builtin *config.Broker, dyn dynamicSources) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
 	var out []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym
 	if v, ok := overrides[def.Name]; ok {
 		out = append(out, configSynonym(def.Name, v, kmsg.ConfigSourceDynamicTopicConfig))
 	}
-	return append(out, h.brokerSynonyms(def, builtin)...)
+	return append(out, h.brokerSynonyms(def, builtin, dyn)...)
 }
 
 // brokerSynonyms is Kafka's broker-side synonym list of a topic config:
-// each of its broker keys set in server.properties (STATIC_BROKER_CONFIG),
-// then each that has a built-in default (DEFAULT_CONFIG), both in key
-// order, with the entries before the first that names the config's own
-// broker key dropped. So retention.ms lists nothing while log.retention.ms
-// is unset, even with log.retention.hours set: only log.retention.hours
-// has a default, and it is not log.retention.ms (Kafka's ConfigHelper
-// drops it the same way).
-func (h *Handler) brokerSynonyms(def config.TopicConfigDef, builtin *config.Broker) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
+// each of its broker keys set dynamically for this broker
+// (DYNAMIC_BROKER_CONFIG), then set as the cluster-wide dynamic default
+// (DYNAMIC_DEFAULT_BROKER_CONFIG), then set in server.properties
+// (STATIC_BROKER_CONFIG), then each that has a built-in default
+// (DEFAULT_CONFIG), each group in key order, with the entries before the
+// first that names the config's own broker key dropped. So retention.ms
+// lists nothing while log.retention.ms is unset, even with
+// log.retention.hours set: only log.retention.hours has a default, and it
+// is not log.retention.ms (Kafka's ConfigHelper drops it the same way).
+func (h *Handler) brokerSynonyms(def config.TopicConfigDef, builtin *config.Broker, dyn dynamicSources) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
 	keys := brokerKeySynonyms(def.BrokerKey)
+	if len(keys) == 0 {
+		return nil
+	}
+	return h.brokerKeyChain(keys, dyn, func(i int, key string) (string, bool) {
+		if i == 0 && len(keys) == 1 {
+			return builtin.TopicDefault(def.Name), true
+		}
+		return kafkaBrokerDefault(key)
+	})
+}
+
+// brokerKeyChain lists the synonyms of broker keys (highest priority
+// first) grouped by source as Kafka's ConfigHelper does, then drops the
+// entries before the first that names keys[0]. builtin gives a key's
+// built-in default (DEFAULT_CONFIG), if it has one.
+func (h *Handler) brokerKeyChain(keys []string, dyn dynamicSources, builtin func(i int, key string) (string, bool)) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
 	var out []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym
-	for _, key := range keys {
-		if v, ok := h.Config.Raw[key]; ok {
-			out = append(out, configSynonym(key, v, kmsg.ConfigSourceStaticBrokerConfig))
+	for _, src := range []struct {
+		values map[string]string
+		source kmsg.ConfigSource
+	}{
+		{dyn.broker, kmsg.ConfigSourceDynamicBrokerConfig},
+		{dyn.clusterDefault, kmsg.ConfigSourceDynamicDefaultBrokerConfig},
+		{h.Config.Raw, kmsg.ConfigSourceStaticBrokerConfig},
+	} {
+		for _, key := range keys {
+			if v, ok := src.values[key]; ok {
+				out = append(out, configSynonym(key, v, src.source))
+			}
 		}
 	}
 	for i, key := range keys {
-		v, ok := kafkaBrokerDefault(key)
-		if i == 0 && len(keys) == 1 {
-			v, ok = builtin.TopicDefault(def.Name), true
-		}
-		if ok {
+		if v, ok := builtin(i, key); ok {
 			out = append(out, configSynonym(key, v, kmsg.ConfigSourceDefaultConfig))
 		}
 	}
@@ -144,6 +174,42 @@ func (h *Handler) brokerSynonyms(def config.TopicConfigDef, builtin *config.Brok
 		out = out[1:]
 	}
 	return out
+}
+
+// dynamicSources are the dynamic broker configs (KIP-226) of the current
+// image that apply to this broker: its own and the cluster-wide default.
+type dynamicSources struct {
+	broker, clusterDefault map[string]string
+}
+
+func (h *Handler) dynamicSources() dynamicSources {
+	im := h.Image()
+	return dynamicSources{
+		broker:         im.BrokerConfig(metadata.BrokerConfigResource(h.NodeID)),
+		clusterDefault: im.BrokerConfig(metadata.DefaultBrokerConfigResource),
+	}
+}
+
+// merged is what this broker runs with: the default overlaid with its own.
+func (d dynamicSources) merged() map[string]string {
+	out := maps.Clone(d.clusterDefault)
+	maps.Copy(out, d.broker)
+	return out
+}
+
+// effectiveConfig is the broker config with the dynamic configs applied,
+// as the partition manager applies them; the static config if they do not
+// parse (they were checked when stored).
+func (h *Handler) effectiveConfig(dyn dynamicSources) *config.Broker {
+	merged := dyn.merged()
+	if len(merged) == 0 {
+		return h.Config
+	}
+	b, err := h.Config.WithDynamic(merged)
+	if err != nil {
+		return h.Config
+	}
+	return b
 }
 
 // brokerKeySynonyms returns the broker keys that can set a topic config's
@@ -180,37 +246,104 @@ func kafkaBrokerDefault(key string) (string, bool) {
 	return "", false
 }
 
-// describeBrokerConfigs lists this broker's configs in name order.
+// describeBrokerConfigs lists this broker's configs in name order, or,
+// for the resource "", the cluster-wide dynamic defaults.
 func (h *Handler) describeBrokerConfigs(req *kmsg.DescribeConfigsRequest, r *kmsg.DescribeConfigsRequestResource) ([]kmsg.DescribeConfigsResponseResourceConfig, error) {
 	if err := h.checkBrokerResource(r.ResourceName); err != nil {
 		return nil, err
 	}
+	dyn := h.dynamicSources()
 	entries := h.brokerConfigs()
-	names := make([]string, 0, len(entries))
-	for name := range entries {
-		names = append(names, name)
+	perBroker := r.ResourceName != ""
+	if !perBroker {
+		// Kafka lists only the keys set as dynamic defaults, with only
+		// their DYNAMIC_DEFAULT_BROKER_CONFIG synonyms.
+		dyn.broker = nil
+		entries = map[string]brokerConfig{}
 	}
-	slices.Sort(names)
+	for _, m := range []map[string]string{dyn.broker, dyn.clusterDefault} {
+		for key := range m {
+			if _, ok := entries[key]; !ok {
+				entries[key] = brokerConfig{typ: brokerConfigType(key)}
+			}
+		}
+	}
 	var out []kmsg.DescribeConfigsResponseResourceConfig
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(entries)) {
 		if !wantConfig(r.ConfigNames, name) {
 			continue
 		}
 		e := entries[name]
+		chain := h.brokerConfigChain(name, dyn)
+		if !perBroker {
+			chain = slices.DeleteFunc(chain, func(s kmsg.DescribeConfigsResponseResourceConfigConfigSynonym) bool {
+				return s.Source != kmsg.ConfigSourceDynamicDefaultBrokerConfig
+			})
+		}
+		if len(chain) > 0 {
+			e.value, e.source = *chain[0].Value, chain[0].Source
+		} else {
+			chain = []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{configSynonym(name, e.value, e.source)}
+		}
 		c := describedConfig(name, e.value, e.source)
-		c.ReadOnly = true
+		c.ReadOnly = !config.IsDynamicBrokerKey(name)
 		c.ConfigType = e.typ
 		if sensitiveConfig(name) {
 			c.Value, c.IsSensitive = nil, true
+			for i := range chain {
+				chain[i].Value = nil
+			}
 		}
 		if req.IncludeSynonyms {
-			c.ConfigSynonyms = []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{
-				{Name: name, Value: c.Value, Source: e.source},
-			}
+			c.ConfigSynonyms = chain
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// brokerConfigChain is Kafka's synonym list of a broker key: dynamic for
+// this broker, dynamic default, static, built-in default.
+func (h *Handler) brokerConfigChain(name string, dyn dynamicSources) []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym {
+	keys := brokerKeySynonyms(name)
+	builtin := config.Default()
+	return h.brokerKeyChain(keys, dyn, func(_ int, key string) (string, bool) {
+		if v, ok := kafkaBrokerDefault(key); ok || len(keys) > 1 {
+			return v, ok
+		}
+		for _, d := range brokerDefaults() {
+			if d.key != key {
+				continue
+			}
+			if _, static := h.Config.Raw[key]; static {
+				return d.value(builtin), true
+			}
+			// Unset: the value the broker derived, such as
+			// advertised.listeners from listeners.
+			return d.value(h.Config), true
+		}
+		for _, def := range config.TopicConfigDefs() {
+			if def.BrokerKey == key {
+				return builtin.TopicDefault(def.Name), true
+			}
+		}
+		return "", false
+	})
+}
+
+// brokerConfigType is a broker key's type in DescribeConfigs.
+func brokerConfigType(key string) kmsg.ConfigType {
+	for _, d := range brokerDefaults() {
+		if d.key == key {
+			return d.typ
+		}
+	}
+	for _, def := range config.TopicConfigDefs() {
+		if def.BrokerKey == key {
+			return kmsg.ConfigType(def.Type)
+		}
+	}
+	return kmsg.ConfigTypeString
 }
 
 // checkBrokerResource accepts "" and this broker's id, as Kafka does.
@@ -247,7 +380,7 @@ func (h *Handler) brokerConfigs() map[string]brokerConfig {
 	for key, value := range h.Config.Raw {
 		typ, ok := types[key]
 		if !ok {
-			typ = kmsg.ConfigTypeString
+			typ = brokerConfigType(key)
 		}
 		out[key] = brokerConfig{value: value, source: kmsg.ConfigSourceStaticBrokerConfig, typ: typ}
 	}
@@ -290,6 +423,7 @@ func brokerDefaults() []brokerDefault {
 		{"log.roll.ms", kmsg.ConfigTypeLong, num(func(b *config.Broker) int64 { return b.LogRollMs })},
 		{"log.retention.ms", kmsg.ConfigTypeLong, num(func(b *config.Broker) int64 { return b.LogRetentionMs })},
 		{"log.retention.bytes", kmsg.ConfigTypeLong, num(func(b *config.Broker) int64 { return b.LogRetentionBytes })},
+		{"log.cleaner.threads", kmsg.ConfigTypeInt, num(func(b *config.Broker) int64 { return int64(b.LogCleanerThreads) })},
 		{"log.retention.check.interval.ms", kmsg.ConfigTypeLong, num(func(b *config.Broker) int64 { return b.LogRetentionCheckIntervalMs })},
 		{"log.cleanup.policy", kmsg.ConfigTypeList, str(func(b *config.Broker) string { return b.LogCleanupPolicy })},
 		{"compression.type", kmsg.ConfigTypeString, str(func(b *config.Broker) string { return b.CompressionType })},

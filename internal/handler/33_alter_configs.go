@@ -9,10 +9,9 @@
 // BROKER resources change dynamic broker configs.
 //
 // Samsa: TOPIC as Kafka: every key and value is checked here, then the
-// controller replaces the topic's overrides (replaceAll). Dynamic broker
-// configs are not supported yet: BROKER and BROKER_LOGGER resources are
-// INVALID_REQUEST with the message "dynamic broker configs are not
-// supported yet"; set broker keys in server.properties instead.
+// controller replaces the topic's overrides (replaceAll). BROKER replaces
+// the resource's dynamic broker configs (broker_configs.go). BROKER_LOGGER
+// is INVALID_REQUEST, as on Kafka (legacy AlterConfigs has no loggers).
 package handler
 
 import (
@@ -56,6 +55,13 @@ func (h *Handler) alterConfigs(ctx context.Context, kreq kmsg.Request) kmsg.Resp
 }
 
 func (h *Handler) alterResource(ctx context.Context, r *kmsg.AlterConfigsRequestResource, validateOnly bool) error {
+	if r.ResourceType == kmsg.ConfigResourceTypeBroker {
+		ops, err := replaceBrokerOps(r.Configs)
+		if err != nil {
+			return err
+		}
+		return h.alterBrokerConfig(ctx, r.ResourceName, ops, true, validateOnly)
+	}
 	if err := configResourceSupported(r.ResourceType); err != nil {
 		return err
 	}

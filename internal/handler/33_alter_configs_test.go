@@ -68,7 +68,7 @@ func TestAlterConfigsErrors(t *testing.T) {
 		{"duplicate key", alterResource(kmsg.ConfigResourceTypeTopic, "orders", "retention.ms", "1", "retention.ms", "2"), nil, 42,
 			"Error due to duplicate config keys"},
 		{"bad topic name", alterResource(kmsg.ConfigResourceTypeTopic, "", "retention.ms", "1"), nil, 17, "Topic name is illegal, it can't be empty"},
-		{"broker", alterResource(kmsg.ConfigResourceTypeBroker, "1", "num.io.threads", "4"), nil, 42, "dynamic broker configs are not supported yet"},
+		{"broker", alterResource(kmsg.ConfigResourceTypeBroker, "1", "num.io.threads", "4"), nil, 42, "Cannot update these configs dynamically: [num.io.threads]"},
 		{"broker logger", alterResource(kmsg.ConfigResourceTypeBrokerLogger, "1", "kafka", "DEBUG"), nil, 42, "dynamic broker configs are not supported yet"},
 		{"unknown topic", alterResource(kmsg.ConfigResourceTypeTopic, "orders", "retention.ms", "1"),
 			&kindError{controller.ErrUnknownTopic, "Topic 'orders' does not exist."}, 3, "Topic 'orders' does not exist."},

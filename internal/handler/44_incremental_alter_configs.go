@@ -13,13 +13,12 @@
 // Kafka 4.4 source names configs Samsa does not have.
 //
 // Samsa: TOPIC as Kafka: operations are checked here, then applied by the
-// controller, which validates the resulting values too. Dynamic broker
-// configs are not supported yet: BROKER and BROKER_LOGGER resources are
-// INVALID_REQUEST ("dynamic broker configs are not supported yet"), except
-// a BROKER resource whose operations are all DELETE: no dynamic broker
-// config can be set, so deleting one changes nothing and succeeds, as
-// deleting an unset override does on Kafka. Kafka's reassign-partitions
-// --verify sends exactly that to clear its replication throttles.
+// controller, which validates the resulting values too. BROKER changes
+// dynamic broker configs (broker_configs.go); deleting one that is not set
+// changes nothing and succeeds, as on Kafka (reassign-partitions --verify
+// deletes its replication throttles so). BROKER_LOGGER is INVALID_REQUEST
+// ("dynamic broker configs are not supported yet"): Samsa has no runtime
+// log levels.
 package handler
 
 import (
@@ -57,8 +56,12 @@ func (h *Handler) incrementalAlterConfigs(ctx context.Context, kreq kmsg.Request
 }
 
 func (h *Handler) incrementalAlterResource(ctx context.Context, r *kmsg.IncrementalAlterConfigsRequestResource, validateOnly bool) error {
-	if r.ResourceType == kmsg.ConfigResourceTypeBroker && onlyDeletes(r.Configs) {
-		return nil
+	if r.ResourceType == kmsg.ConfigResourceTypeBroker {
+		ops, err := incrementalBrokerOps(r.Configs)
+		if err != nil {
+			return err
+		}
+		return h.alterBrokerConfig(ctx, r.ResourceName, ops, false, validateOnly)
 	}
 	if err := configResourceSupported(r.ResourceType); err != nil {
 		return err
@@ -68,19 +71,6 @@ func (h *Handler) incrementalAlterResource(ctx context.Context, r *kmsg.Incremen
 		return err
 	}
 	return h.alterTopicConfig(ctx, r.ResourceName, ops, false, validateOnly)
-}
-
-// onlyDeletes reports whether every operation (none included) is a DELETE
-// of a distinct key.
-func onlyDeletes(cfgs []kmsg.IncrementalAlterConfigsRequestResourceConfig) bool {
-	seen := make(map[string]bool, len(cfgs))
-	for _, c := range cfgs {
-		if c.Op != kmsg.IncrementalAlterConfigOpDelete || seen[c.Name] {
-			return false
-		}
-		seen[c.Name] = true
-	}
-	return true
 }
 
 // incrementalOps checks a resource's operations and converts them.

@@ -47,6 +47,9 @@ func (h *Handler) forward(ctx context.Context, req *protocol.Request) (kmsg.Resp
 	if im := h.Image(); im.ControllerID == h.NodeID {
 		return nil, false
 	}
+	if !h.brokerResourcesForwardable(req.Body) {
+		return nil, false
+	}
 	resp, err := h.Forward(context.WithValue(ctx, forwardedCtx{}, true), req.Body)
 	if err != nil {
 		h.Logger.Debug("forward to the active controller failed; answering locally",

@@ -118,6 +118,9 @@ type adminController struct {
 	alters   []alterCall
 	ids      map[string][16]byte
 	deadline bool // the last call's context had a deadline
+	// brokerCfgs are the dynamic broker configs AlterBrokerConfig stored
+	// (broker_configs_test.go).
+	brokerCfgs map[string]map[string]string
 }
 
 func (c *adminController) begin(ctx context.Context, name string) error {

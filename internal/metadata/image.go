@@ -112,6 +112,10 @@ type Image struct {
 	Quotas map[QuotaEntity]QuotaValues
 	// Scram holds SCRAM credentials (scram.go); replaced copy-on-write.
 	Scram map[ScramKey]ScramCredential
+	// BrokerConfigs are the dynamic broker configs (KIP-226) by resource
+	// name: "" is the cluster-wide default, "<id>" one broker's. Replaced
+	// copy-on-write like Quotas; see DynamicBrokerConfig.
+	BrokerConfigs map[string]map[string]string
 }
 
 // Empty returns an image with no brokers and no topics and non-nil maps.

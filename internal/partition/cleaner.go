@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/samsa-io/samsa/internal/storage"
@@ -31,10 +32,12 @@ func (m *Manager) SetCleaner(backoff time.Duration, maxKeys int, enabled bool) {
 	m.cleaner = cleanerSettings{backoff: backoff, maxKeys: maxKeys, off: !enabled}
 }
 
-// startCleaner runs the log cleaner, Kafka's with log.cleaner.threads=1:
-// one goroutine that repeatedly compacts the eligible log with the highest
-// dirty ratio and sleeps the backoff when none is eligible. It never runs
-// on the produce or fetch path. It stops when ctx ends (Close waits).
+// startCleaner runs the log cleaner: a goroutine that, each time it wakes,
+// runs log.cleaner.threads workers (read at each wake, so a dynamic change
+// applies from the next one), each repeatedly compacting the eligible log
+// with the highest dirty ratio that no other worker is cleaning, then
+// sleeps the backoff once none is eligible. It never runs on the produce
+// or fetch path. It stops when ctx ends (Close waits).
 func (m *Manager) startCleaner(ctx context.Context) {
 	if m.cleaner.off {
 		return
@@ -54,14 +57,26 @@ func (m *Manager) startCleaner(ctx context.Context) {
 				return
 			case <-t.C:
 			}
-			for i := 0; i < maxPassesPerWake && ctx.Err() == nil; i++ {
-				if !m.CleanOnce(ctx, time.Now()) {
-					break
-				}
-			}
+			m.runCleanerWorkers(ctx, int(max(1, m.cleanerThreads.Load())))
 			t.Reset(backoff)
 		}
 	}()
+}
+
+// runCleanerWorkers runs n cleaner workers until none finds a log to clean
+// (or each has run maxPassesPerWake passes) and waits for them.
+func (m *Manager) runCleanerWorkers(ctx context.Context, n int) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for i := 0; i < maxPassesPerWake && ctx.Err() == nil; i++ {
+				if !m.CleanOnce(ctx, time.Now()) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // CleanOnce compacts the hosted log that most needs it, if any is
@@ -70,10 +85,11 @@ func (m *Manager) startCleaner(ctx context.Context) {
 // whether it cleaned one. Only records below the high watermark are
 // touched. Errors are logged: one broken log must not stop the cleaner.
 func (m *Manager) CleanOnce(ctx context.Context, now time.Time) bool {
-	p := m.dirtiest(now)
+	p := m.claimDirtiest(now)
 	if p == nil {
 		return false
 	}
+	defer m.releaseCleaning(p)
 	res, err := p.log.Compact(ctx, now, p.HighWatermark(), storage.CompactOptions{MaxKeys: m.cleaner.maxKeys})
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -87,14 +103,36 @@ func (m *Manager) CleanOnce(ctx context.Context, now time.Time) bool {
 	return res.Swapped > 0 || res.Removed > 0
 }
 
+// claimDirtiest returns the dirtiest log no worker is cleaning, marked as
+// being cleaned until releaseCleaning, or nil.
+func (m *Manager) claimDirtiest(now time.Time) *Partition {
+	m.cleaningMu.Lock()
+	defer m.cleaningMu.Unlock()
+	p := m.dirtiest(now)
+	if p != nil {
+		if m.cleaning == nil {
+			m.cleaning = map[*Partition]bool{}
+		}
+		m.cleaning[p] = true
+	}
+	return p
+}
+
+func (m *Manager) releaseCleaning(p *Partition) {
+	m.cleaningMu.Lock()
+	defer m.cleaningMu.Unlock()
+	delete(m.cleaning, p)
+}
+
 // dirtiest returns the eligible compacted partition with the highest dirty
 // ratio (a log that must be cleaned by max.compaction.lag.ms or whose
-// tombstones are due comes first), or nil.
+// tombstones are due comes first) that no worker is cleaning, or nil.
+// The caller holds cleaningMu.
 func (m *Manager) dirtiest(now time.Time) *Partition {
 	var best *Partition
 	bestScore := -1.0
 	for _, p := range m.Partitions() {
-		if p.closed.Load() || !strings.Contains(p.Config().CleanupPolicy, "compact") {
+		if m.cleaning[p] || p.closed.Load() || !strings.Contains(p.Config().CleanupPolicy, "compact") {
 			continue
 		}
 		st, err := p.log.CleanStats(now, p.HighWatermark())

@@ -58,9 +58,18 @@ type Manager struct {
 	// openWorkers bounds how many partitions ApplyImage opens at once.
 	openWorkers int
 
+	// dynamic (dynamic.go) is the static broker config with the image's
+	// dynamic broker configs applied; only ApplyImage touches it.
+	dynamic dynamicConfig
+
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	cleaner cleanerSettings // see SetCleaner (cleaner.go)
+	// cleanerThreads is log.cleaner.threads, static or dynamic (dynamic.go).
+	cleanerThreads atomic.Int32
+	// cleaningMu guards cleaning, the logs a cleaner worker is compacting.
+	cleaningMu sync.Mutex
+	cleaning   map[*Partition]bool
 
 	onISRChange atomic.Pointer[ISRChangeFunc]         // see OnISRChange (replica_manager.go)
 	eligible    eligibleBrokers                       // from the latest image, shared with every partition
@@ -85,10 +94,12 @@ const defaultOpenWorkers = 2
 // NewManager makes a Manager for the given broker config. Call Start to
 // run background retention and Close to stop.
 func NewManager(broker *config.Broker, logger *slog.Logger) *Manager {
-	return &Manager{nodeID: broker.NodeID, broker: broker, logger: logger, openWorkers: defaultOpenWorkers,
+	m := &Manager{nodeID: broker.NodeID, broker: broker, logger: logger, openWorkers: defaultOpenWorkers,
 		parts: make(map[TopicPartition]*Partition), configs: make(map[string]map[string]string),
 		offline: make(map[TopicPartition]offlineReplica), opening: make(map[TopicPartition]chan struct{}),
 		announced: make(chan struct{})}
+	m.cleanerThreads.Store(broker.LogCleanerThreads)
+	return m
 }
 
 // Partition returns the hosted replica, or nil.
@@ -138,6 +149,9 @@ func (m *Manager) ApplyImage(im *metadata.Image) error {
 func (m *Manager) ApplyImageContext(ctx context.Context, im *metadata.Image) error {
 	var errs []error
 	m.eligible.update(im)
+	if err := m.applyDynamicConfig(im); err != nil {
+		errs = append(errs, err)
+	}
 	want := make(map[TopicPartition]bool)
 	var opens []pendingOpen
 	var drops []*Partition
@@ -156,6 +170,7 @@ func (m *Manager) ApplyImageContext(ctx context.Context, im *metadata.Image) err
 		m.deletePartition(p)
 	}
 	errs = append(errs, m.openAll(ctx, batches, done)...)
+	m.dynamic.changed = false
 	return errors.Join(errs...)
 }
 
@@ -163,7 +178,7 @@ func (m *Manager) ApplyImageContext(ctx context.Context, im *metadata.Image) err
 // to open and those taken out to delete (the topic was deleted and created
 // again while this node looked away).
 func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) ([]pendingOpen, []*Partition, error) {
-	cfg, err := m.broker.ResolveTopicConfig(t.Configs)
+	cfg, err := m.dynamic.topicDefaults(m.broker).ResolveTopicConfig(t.Configs)
 	if err != nil {
 		// The image still assigns the replicas here: mark them wanted, or
 		// removeAbsent would delete them as if the topic were gone. Open
@@ -178,7 +193,7 @@ func (m *Manager) applyTopic(t *metadata.Topic, want map[TopicPartition]bool) ([
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	configChanged := !sameConfig(m.configs[t.Name], t.Configs)
+	configChanged := m.dynamic.changed || !sameConfig(m.configs[t.Name], t.Configs)
 	m.configs[t.Name] = t.Configs
 	var opens []pendingOpen
 	var drops []*Partition

@@ -239,6 +239,24 @@ func (s *Server) brokerRole() bool { return s.cfg.IsBroker() }
 // quorum, running the controller's duties while it is the active one.
 func (s *Server) controllerRole() bool { return s.cfg.IsController() }
 
+// topicDefaults is the broker config topic defaults come from: the static
+// one with this node's dynamic broker configs applied (the base of an
+// APPEND to a topic config that has no override).
+func (s *Server) topicDefaults() *config.Broker {
+	if s.ctrl == nil {
+		return s.cfg
+	}
+	dyn := s.ctrl.Image().DynamicBrokerConfig(s.cfg.NodeID)
+	if len(dyn) == 0 {
+		return s.cfg
+	}
+	b, err := s.cfg.WithDynamic(dyn)
+	if err != nil {
+		return s.cfg
+	}
+	return b
+}
+
 func (s *Server) metadataDir() string {
 	if s.cfg.MetadataLogDir != "" {
 		return s.cfg.MetadataLogDir
@@ -254,7 +272,7 @@ func (s *Server) startController(ctx context.Context) error {
 		ValidateConfig: config.ValidateTopicConfig,
 		DefaultTopicConfig: func(name string) (string, bool) {
 			_, ok := config.LookupTopicConfig(name)
-			return s.cfg.TopicDefault(name), ok
+			return s.topicDefaults().TopicDefault(name), ok
 		},
 		Logger: s.logger.With("component", "controller"),
 	}
