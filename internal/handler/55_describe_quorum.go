@@ -1,4 +1,4 @@
-// DescribeQuorum, versions 0–1.
+// DescribeQuorum, versions 0–2.
 //
 // Kafka: describes the KRaft metadata quorum (topic __cluster_metadata,
 // partition 0): the leader, its epoch, the high watermark and, per voter
@@ -12,12 +12,23 @@
 // commit index. hashicorp/raft does not expose a follower's replication
 // progress, so only the answering node's own entry has a log end offset and
 // timestamps; the others have -1 (unknown), as Kafka reports a replica it
-// has no state for. Version 2 (directory ids, node listeners) is not
-// served.
+// has no state for.
+//
+// Version 2 adds each replica's directory id and the voters' listeners.
+// Samsa's quorum is static, as a Kafka quorum formatted with
+// controller.quorum.voters (kraft.version 0): such a Kafka knows no voter
+// directory ids and reports the zero UUID (its tool then prints no
+// "directoryId"), and lists each voter's endpoint from
+// controller.quorum.voters under the first of controller.listener.names.
+// Kafka's observers (broker-only nodes) report their metadata directory's
+// id; Samsa's brokers have none to send, so theirs is the zero UUID too.
+// A single node without controller.quorum.voters lists its own controller
+// listeners, if it has any.
 package handler
 
 import (
 	"context"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -25,7 +36,7 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 1, serve: (*Handler).describeQuorum}
+var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 2, serve: (*Handler).describeQuorum}
 
 // metadataTopic is the name Kafka gives the metadata log.
 const metadataTopic = "__cluster_metadata"
@@ -42,6 +53,7 @@ func (h *Handler) describeQuorum(_ context.Context, kreq kmsg.Request) kmsg.Resp
 	req := kreq.(*kmsg.DescribeQuorumRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeQuorumResponse)
 	qd, ok := h.Controller.(quorumDescriber)
+	var voters []int32
 	for _, rt := range req.Topics {
 		t := kmsg.NewDescribeQuorumResponseTopic()
 		t.Topic = rt.Topic
@@ -55,12 +67,61 @@ func (h *Handler) describeQuorum(_ context.Context, kreq kmsg.Request) kmsg.Resp
 				p.ErrorCode = kerr.UnknownServerError.Code
 			default:
 				h.fillQuorum(&p, qd)
+				for _, v := range p.CurrentVoters {
+					if !slices.Contains(voters, v.ReplicaID) {
+						voters = append(voters, v.ReplicaID)
+					}
+				}
 			}
 			t.Partitions = append(t.Partitions, p)
 		}
 		resp.Topics = append(resp.Topics, t)
 	}
+	if req.Version >= 2 {
+		for _, id := range voters {
+			resp.Nodes = append(resp.Nodes, h.quorumNode(id))
+		}
+	}
 	return resp
+}
+
+// quorumNode is a voter's entry in the v2 Nodes list: its endpoint from
+// controller.quorum.voters, named by the first controller listener name, as
+// a static-voter Kafka reports it. Without controller.quorum.voters (a
+// single node) it is this node's own advertised controller listeners.
+func (h *Handler) quorumNode(id int32) kmsg.DescribeQuorumResponseNode {
+	n := kmsg.NewDescribeQuorumResponseNode()
+	n.NodeID = id
+	cfg := h.Config
+	if cfg == nil {
+		return n
+	}
+	add := func(name, host string, port int) {
+		l := kmsg.NewDescribeQuorumResponseNodeListener()
+		l.Name, l.Host, l.Port = name, host, uint16(port)
+		n.Listeners = append(n.Listeners, l)
+	}
+	if len(cfg.ControllerQuorumVoters) == 0 {
+		if id != h.NodeID {
+			return n
+		}
+		for _, name := range cfg.ControllerListenerNames {
+			if l, ok := cfg.AdvertisedListener(name); ok {
+				add(l.Name, l.Host, l.Port)
+			}
+		}
+		return n
+	}
+	if len(cfg.ControllerListenerNames) == 0 {
+		return n
+	}
+	for _, v := range cfg.ControllerQuorumVoters {
+		if v.ID == id {
+			add(cfg.ControllerListenerNames[0], v.Host, v.Port)
+			break
+		}
+	}
+	return n
 }
 
 func (h *Handler) fillQuorum(p *kmsg.DescribeQuorumResponseTopicPartition, qd quorumDescriber) {

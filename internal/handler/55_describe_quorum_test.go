@@ -2,9 +2,15 @@ package handler
 
 import (
 	"context"
+	"log/slog"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/config"
+	"github.com/samsa-io/samsa/internal/controller"
 )
 
 func TestDescribeQuorumWithoutQuorumView(t *testing.T) {
@@ -27,3 +33,127 @@ func TestDescribeQuorumWithoutQuorumView(t *testing.T) {
 }
 
 const unknownServerErrorCode = -1
+
+// quorumController is the test fake with a quorum view.
+type quorumController struct {
+	*adminController
+	status controller.QuorumStatus
+}
+
+func (c quorumController) Quorum() (controller.QuorumStatus, error) { return c.status, nil }
+
+// quorumHandler answers DescribeQuorum as node 1, the Raft leader of
+// voters 1-3 with broker-only node 4 as an observer.
+func quorumHandler(t *testing.T, cfg *config.Broker) *Handler {
+	t.Helper()
+	cfg.NodeID = 1
+	st := controller.QuorumStatus{NodeID: 1, LeaderID: 1, Term: 7, LastLogIndex: 42, CommitIndex: 40,
+		LastContact: time.UnixMilli(1_700_000_000_000),
+		Voters:      []controller.QuorumMember{{ID: 1, LogEndOffset: 42}, {ID: 2, LogEndOffset: -1}, {ID: 3, LogEndOffset: -1}},
+		Observers:   []controller.QuorumMember{{ID: 4, LogEndOffset: -1}}}
+	return New(Deps{NodeID: 1, Config: cfg, Logger: slog.New(slog.DiscardHandler),
+		Controller: quorumController{adminController: &adminController{}, status: st}})
+}
+
+// describeQuorumAt sends a DescribeQuorum of the metadata partition at
+// version v through the wire encoding both ways, so that fields a version
+// lacks are really absent.
+func describeQuorumAt(t *testing.T, h *Handler, v int16) *kmsg.DescribeQuorumResponse {
+	t.Helper()
+	req := kmsg.NewPtrDescribeQuorumRequest()
+	req.Version = v
+	rt := kmsg.NewDescribeQuorumRequestTopic()
+	rt.Topic = "__cluster_metadata"
+	rt.Partitions = append(rt.Partitions, kmsg.NewDescribeQuorumRequestTopicPartition())
+	req.Topics = append(req.Topics, rt)
+	resp := h.describeQuorum(context.Background(), req).(*kmsg.DescribeQuorumResponse)
+	got := kmsg.NewPtrDescribeQuorumResponse()
+	got.Version = v
+	if err := got.ReadFrom(resp.AppendTo(nil)); err != nil {
+		t.Fatalf("v%d: decode: %v", v, err)
+	}
+	if len(got.Topics) != 1 || len(got.Topics[0].Partitions) != 1 {
+		t.Fatalf("v%d: topics %+v", v, got.Topics)
+	}
+	return got
+}
+
+func staticVoters(t *testing.T) *config.Broker {
+	t.Helper()
+	cfg := config.Default()
+	cfg.ControllerListenerNames = []string{"CONTROLLER", "CONTROLLER2"}
+	cfg.ControllerQuorumVoters = []config.Voter{{ID: 1, Host: "127.0.0.1", Port: 9093},
+		{ID: 2, Host: "ctl-2", Port: 9094}, {ID: 3, Host: "::1", Port: 9095}}
+	return cfg
+}
+
+func TestDescribeQuorumVersions(t *testing.T) {
+	if describeQuorumAPI.min != 0 || describeQuorumAPI.max != 2 {
+		t.Errorf("DescribeQuorum versions %d-%d, Kafka 4.4 serves 0-2", describeQuorumAPI.min, describeQuorumAPI.max)
+	}
+	h := quorumHandler(t, staticVoters(t))
+	for v := int16(0); v <= 2; v++ {
+		resp := describeQuorumAt(t, h, v)
+		p := resp.Topics[0].Partitions[0]
+		if p.ErrorCode != 0 || p.LeaderID != 1 || p.LeaderEpoch != 7 || p.HighWatermark != 40 {
+			t.Errorf("v%d: partition %+v", v, p)
+		}
+		if len(p.CurrentVoters) != 3 || len(p.Observers) != 1 || p.Observers[0].ReplicaID != 4 {
+			t.Fatalf("v%d: voters %+v observers %+v", v, p.CurrentVoters, p.Observers)
+		}
+		leader := p.CurrentVoters[0]
+		wantTS := int64(-1) // v0 has no timestamps
+		if v >= 1 {
+			wantTS = 1_700_000_000_000
+		}
+		if leader.ReplicaID != 1 || leader.LogEndOffset != 42 || leader.LastFetchTimestamp != wantTS || leader.LastCaughtUpTimestamp != wantTS {
+			t.Errorf("v%d: leader %+v", v, leader)
+		}
+		// Static voters, as a Kafka formatted with controller.quorum.voters
+		// reports them: no directory id (the zero UUID), voters and
+		// observers alike.
+		for _, r := range append(p.CurrentVoters, p.Observers...) {
+			if r.ReplicaDirectoryID != [16]byte{} {
+				t.Errorf("v%d: replica %d directory id %x, want zero", v, r.ReplicaID, r.ReplicaDirectoryID)
+			}
+		}
+		if v < 2 {
+			if len(resp.Nodes) != 0 {
+				t.Errorf("v%d: nodes %+v", v, resp.Nodes)
+			}
+			continue
+		}
+		// v2: every voter, none of the observers, with its
+		// controller.quorum.voters endpoint under the first controller
+		// listener name.
+		want := []kmsg.DescribeQuorumResponseNode{
+			{NodeID: 1, Listeners: []kmsg.DescribeQuorumResponseNodeListener{{Name: "CONTROLLER", Host: "127.0.0.1", Port: 9093}}},
+			{NodeID: 2, Listeners: []kmsg.DescribeQuorumResponseNodeListener{{Name: "CONTROLLER", Host: "ctl-2", Port: 9094}}},
+			{NodeID: 3, Listeners: []kmsg.DescribeQuorumResponseNodeListener{{Name: "CONTROLLER", Host: "::1", Port: 9095}}},
+		}
+		if !reflect.DeepEqual(resp.Nodes, want) {
+			t.Errorf("v2 nodes\n got %+v\nwant %+v", resp.Nodes, want)
+		}
+	}
+}
+
+// A single node without controller.quorum.voters lists its own advertised
+// controller listeners, or none when it has no controller listener.
+func TestDescribeQuorumNodesWithoutVoters(t *testing.T) {
+	cfg := config.Default()
+	cfg.ControllerListenerNames = []string{"CONTROLLER"}
+	cfg.AdvertisedListeners = []config.Listener{{Name: "PLAINTEXT", Host: "b1", Port: 9092}, {Name: "CONTROLLER", Host: "b1", Port: 9093}}
+	resp := describeQuorumAt(t, quorumHandler(t, cfg), 2)
+	want := []kmsg.DescribeQuorumResponseNode{
+		{NodeID: 1, Listeners: []kmsg.DescribeQuorumResponseNodeListener{{Name: "CONTROLLER", Host: "b1", Port: 9093}}},
+		{NodeID: 2}, {NodeID: 3},
+	}
+	if !reflect.DeepEqual(resp.Nodes, want) {
+		t.Errorf("nodes\n got %+v\nwant %+v", resp.Nodes, want)
+	}
+	cfg = config.Default()
+	resp = describeQuorumAt(t, quorumHandler(t, cfg), 2)
+	if len(resp.Nodes) != 3 || len(resp.Nodes[0].Listeners) != 0 {
+		t.Errorf("no controller listener: nodes %+v", resp.Nodes)
+	}
+}
