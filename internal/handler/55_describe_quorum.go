@@ -20,8 +20,9 @@
 // directory ids and reports the zero UUID (its tool then prints no
 // "directoryId"), and lists each voter's endpoint from
 // controller.quorum.voters under the first of controller.listener.names.
-// Kafka's observers (broker-only nodes) report their metadata directory's
-// id; Samsa's brokers have none to send, so theirs is the zero UUID too.
+// Kafka's observers (broker-only nodes) report the directory id of their
+// metadata log dir; a Samsa broker registers it (BrokerRegistration's
+// first log dir), and an observer's entry carries it.
 // A single node without controller.quorum.voters lists its own controller
 // listeners, if it has any.
 package handler
@@ -138,6 +139,14 @@ func (h *Handler) fillQuorum(p *kmsg.DescribeQuorumResponseTopicPartition, qd qu
 	p.LeaderID, p.LeaderEpoch, p.HighWatermark = st.LeaderID, int32(st.Term), int64(st.CommitIndex)
 	p.CurrentVoters = quorumReplicas(st.Voters, st)
 	p.Observers = quorumReplicas(st.Observers, st)
+	if h.Image == nil {
+		return
+	}
+	if im := h.Image(); im != nil {
+		for i, o := range p.Observers {
+			p.Observers[i].ReplicaDirectoryID = im.Brokers[o.ReplicaID].MetadataDirectoryID
+		}
+	}
 }
 
 func quorumReplicas(members []controller.QuorumMember, st controller.QuorumStatus) []kmsg.DescribeQuorumResponseTopicPartitionReplicaState {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
+	"github.com/samsa-io/samsa/internal/metadata"
 )
 
 func TestDescribeQuorumWithoutQuorumView(t *testing.T) {
@@ -51,9 +52,17 @@ func quorumHandler(t *testing.T, cfg *config.Broker) *Handler {
 		LastContact: time.UnixMilli(1_700_000_000_000),
 		Voters:      []controller.QuorumMember{{ID: 1, LogEndOffset: 42}, {ID: 2, LogEndOffset: -1}, {ID: 3, LogEndOffset: -1}},
 		Observers:   []controller.QuorumMember{{ID: 4, LogEndOffset: -1}}}
+	im := metadata.Empty()
+	im.Brokers[1] = metadata.Broker{ID: 1, MetadataDirectoryID: voterDirID}
+	im.Brokers[4] = metadata.Broker{ID: 4, MetadataDirectoryID: observerDirID}
 	return New(Deps{NodeID: 1, Config: cfg, Logger: slog.New(slog.DiscardHandler),
+		Image:      func() *metadata.Image { return im },
 		Controller: quorumController{adminController: &adminController{}, status: st}})
 }
+
+// The metadata log dir ids that nodes 1 (a voter) and 4 (an observer)
+// registered.
+var voterDirID, observerDirID = [16]byte{1, 2, 3}, [16]byte{4, 5, 6}
 
 // describeQuorumAt sends a DescribeQuorum of the metadata partition at
 // version v through the wire encoding both ways, so that fields a version
@@ -110,12 +119,19 @@ func TestDescribeQuorumVersions(t *testing.T) {
 			t.Errorf("v%d: leader %+v", v, leader)
 		}
 		// Static voters, as a Kafka formatted with controller.quorum.voters
-		// reports them: no directory id (the zero UUID), voters and
-		// observers alike.
-		for _, r := range append(p.CurrentVoters, p.Observers...) {
+		// reports them: no directory id (the zero UUID), even for a voter
+		// that registered one. An observer (v2+) has its registered one.
+		for _, r := range p.CurrentVoters {
 			if r.ReplicaDirectoryID != [16]byte{} {
-				t.Errorf("v%d: replica %d directory id %x, want zero", v, r.ReplicaID, r.ReplicaDirectoryID)
+				t.Errorf("v%d: voter %d directory id %x, want zero", v, r.ReplicaID, r.ReplicaDirectoryID)
 			}
+		}
+		wantObserverDir := [16]byte{}
+		if v >= 2 {
+			wantObserverDir = observerDirID
+		}
+		if got := p.Observers[0].ReplicaDirectoryID; got != wantObserverDir {
+			t.Errorf("v%d: observer directory id %x, want %x", v, got, wantObserverDir)
 		}
 		if v < 2 {
 			if len(resp.Nodes) != 0 {
@@ -155,5 +171,24 @@ func TestDescribeQuorumNodesWithoutVoters(t *testing.T) {
 	resp = describeQuorumAt(t, quorumHandler(t, cfg), 2)
 	if len(resp.Nodes) != 3 || len(resp.Nodes[0].Listeners) != 0 {
 		t.Errorf("no controller listener: nodes %+v", resp.Nodes)
+	}
+}
+
+// BrokerRegistration v2+ keeps the first log dir id, the metadata log
+// dir's, which DescribeQuorum reports for an observer.
+func TestBrokerRegistrationKeepsMetadataDirectoryID(t *testing.T) {
+	dp := newDataPath(t)
+	fc := &fakeCluster{}
+	dp.h.Cluster = fc
+	reg := kmsg.NewPtrBrokerRegistrationRequest()
+	reg.Version = 2
+	reg.BrokerID, reg.ClusterID = 4, "dp-cluster"
+	l := kmsg.NewBrokerRegistrationRequestListener()
+	l.Name, l.Host, l.Port = "PLAINTEXT", "h4", 9092
+	reg.Listeners = append(reg.Listeners, l)
+	reg.LogDirs = [][16]byte{observerDirID, {9}}
+	resp := dp.h.brokerRegistration(context.Background(), reg).(*kmsg.BrokerRegistrationResponse)
+	if resp.ErrorCode != 0 || len(fc.registered) != 1 || fc.registered[0].MetadataDirectoryID != observerDirID {
+		t.Fatalf("registration: %+v, registered %+v", resp, fc.registered)
 	}
 }
