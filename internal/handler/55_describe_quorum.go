@@ -6,10 +6,11 @@
 // times. A request naming any other partition gets
 // UNKNOWN_TOPIC_OR_PARTITION. Brokers forward it to the active controller.
 //
-// Samsa: every node runs a member of the hashicorp/raft metadata quorum,
-// so the node answers from its own view instead of forwarding: the leader
-// is the Raft leader, the epoch the Raft term, the high watermark the Raft
-// commit index. hashicorp/raft does not expose a follower's replication
+// Samsa: the active controller is the Raft leader of the hashicorp/raft
+// metadata quorum, and another node forwards the request there as Kafka's
+// brokers do (forward.go; it answers from its own view if that fails):
+// the leader is the Raft leader, the epoch the Raft term, the high
+// watermark the Raft commit index. hashicorp/raft does not expose a follower's replication
 // progress, so only the answering node's own entry has a log end offset and
 // timestamps; the others have -1 (unknown), as Kafka reports a replica it
 // has no state for.

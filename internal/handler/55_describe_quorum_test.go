@@ -12,6 +12,7 @@ import (
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/protocol"
 )
 
 func TestDescribeQuorumWithoutQuorumView(t *testing.T) {
@@ -190,5 +191,27 @@ func TestBrokerRegistrationKeepsMetadataDirectoryID(t *testing.T) {
 	resp := dp.h.brokerRegistration(context.Background(), reg).(*kmsg.BrokerRegistrationResponse)
 	if resp.ErrorCode != 0 || len(fc.registered) != 1 || fc.registered[0].MetadataDirectoryID != observerDirID {
 		t.Fatalf("registration: %+v, registered %+v", resp, fc.registered)
+	}
+}
+
+// A node that is not the active controller forwards DescribeQuorum there,
+// as Kafka's brokers do, at the client's version.
+func TestDescribeQuorumForwarded(t *testing.T) {
+	h := quorumHandler(t, staticVoters(t))
+	im := metadata.Empty()
+	im.ControllerID = 2
+	h.Image = func() *metadata.Image { return im }
+	var forwarded []int16
+	h.Forward = func(_ context.Context, req kmsg.Request) (kmsg.Response, error) {
+		forwarded = append(forwarded, req.GetVersion())
+		resp := req.ResponseKind().(*kmsg.DescribeQuorumResponse)
+		resp.ErrorCode = 42 // marks the controller's answer
+		return resp, nil
+	}
+	req := kmsg.NewPtrDescribeQuorumRequest()
+	req.Version = 2
+	resp := h.Handle(context.Background(), &protocol.Request{Header: protocol.Header{Key: int16(kmsg.DescribeQuorum), Version: 2}, Body: req})
+	if r, ok := resp.(*kmsg.DescribeQuorumResponse); !ok || r.ErrorCode != 42 || len(forwarded) != 1 || forwarded[0] != 2 {
+		t.Fatalf("response %+v, forwarded versions %v: want the controller's answer to v2", resp, forwarded)
 	}
 }
