@@ -10,10 +10,13 @@
 // metadata quorum, and another node forwards the request there as Kafka's
 // brokers do (forward.go; it answers from its own view if that fails):
 // the leader is the Raft leader, the epoch the Raft term, the high
-// watermark the Raft commit index. hashicorp/raft does not expose a follower's replication
-// progress, so only the answering node's own entry has a log end offset and
-// timestamps; the others have -1 (unknown), as Kafka reports a replica it
-// has no state for.
+// watermark the Raft commit index. hashicorp/raft does not expose a
+// follower's replication progress, so the leader's entry has its own log
+// end offset, another member's the metadata offset its broker's last
+// heartbeat reported (the heartbeat's time as its last fetch, the last
+// heartbeat at or past the leader's own applied offset as its last caught-up
+// time), and a member with neither (a controller-only voter) has -1
+// (unknown), as Kafka reports a replica it has no state for.
 //
 // Version 2 adds each replica's directory id and the voters' listeners.
 // Samsa's quorum is static, as a Kafka quorum formatted with
@@ -155,11 +158,19 @@ func quorumReplicas(members []controller.QuorumMember, st controller.QuorumStatu
 	for _, m := range members {
 		r := kmsg.NewDescribeQuorumResponseTopicPartitionReplicaState()
 		r.ReplicaID, r.LogEndOffset = m.ID, m.LogEndOffset
-		if m.ID == st.NodeID && !st.LastContact.IsZero() {
+		switch {
+		case m.ID == st.NodeID && !st.LastContact.IsZero():
 			// This node had its log end offset at its last contact with
 			// the leader (the leader's own contact time is now).
 			ms := st.LastContact.UnixMilli()
 			r.LastFetchTimestamp, r.LastCaughtUpTimestamp = ms, ms
+		case m.Progress != nil:
+			// On the leader: the member's last broker heartbeat, standing
+			// in for Kafka's last fetch.
+			r.LastFetchTimestamp = m.Progress.At.UnixMilli()
+			if !m.Progress.CaughtUp.IsZero() {
+				r.LastCaughtUpTimestamp = m.Progress.CaughtUp.UnixMilli()
+			}
 		}
 		out = append(out, r)
 	}

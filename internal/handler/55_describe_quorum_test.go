@@ -52,7 +52,8 @@ func quorumHandler(t *testing.T, cfg *config.Broker) *Handler {
 	st := controller.QuorumStatus{NodeID: 1, LeaderID: 1, Term: 7, LastLogIndex: 42, CommitIndex: 40,
 		LastContact: time.UnixMilli(1_700_000_000_000),
 		Voters:      []controller.QuorumMember{{ID: 1, LogEndOffset: 42}, {ID: 2, LogEndOffset: -1}, {ID: 3, LogEndOffset: -1}},
-		Observers:   []controller.QuorumMember{{ID: 4, LogEndOffset: -1}}}
+		Observers: []controller.QuorumMember{{ID: 4, LogEndOffset: 41, Progress: &controller.MetadataProgress{
+			Offset: 41, At: time.UnixMilli(1_700_000_000_500), CaughtUp: time.UnixMilli(1_700_000_000_400)}}}}
 	im := metadata.Empty()
 	im.Brokers[1] = metadata.Broker{ID: 1, MetadataDirectoryID: voterDirID}
 	im.Brokers[4] = metadata.Broker{ID: 4, MetadataDirectoryID: observerDirID}
@@ -118,6 +119,18 @@ func TestDescribeQuorumVersions(t *testing.T) {
 		}
 		if leader.ReplicaID != 1 || leader.LogEndOffset != 42 || leader.LastFetchTimestamp != wantTS || leader.LastCaughtUpTimestamp != wantTS {
 			t.Errorf("v%d: leader %+v", v, leader)
+		}
+		// A follower without heartbeats is unknown; an observer has its
+		// last heartbeat's offset and times.
+		if f := p.CurrentVoters[1]; f.LogEndOffset != -1 || f.LastFetchTimestamp != -1 || f.LastCaughtUpTimestamp != -1 {
+			t.Errorf("v%d: follower without progress %+v", v, f)
+		}
+		wantFetch, wantCaughtUp := int64(-1), int64(-1)
+		if v >= 1 {
+			wantFetch, wantCaughtUp = 1_700_000_000_500, 1_700_000_000_400
+		}
+		if o := p.Observers[0]; o.LogEndOffset != 41 || o.LastFetchTimestamp != wantFetch || o.LastCaughtUpTimestamp != wantCaughtUp {
+			t.Errorf("v%d: observer %+v", v, o)
 		}
 		// Static voters, as a Kafka formatted with controller.quorum.voters
 		// reports them: no directory id (the zero UUID), even for a voter
