@@ -29,8 +29,9 @@ func newMetadataQuorumCmd() *cobra.Command {
 		Long: `Describes Samsa's metadata quorum (its Raft voters) as Kafka's
 kafka-metadata-quorum.sh describes the KRaft quorum: --status prints the leader,
 its epoch (the Raft term), the high watermark (the Raft commit index) and the
-voters; --replication prints one line per member. The node asked answers from its
-own Raft view: only its own log end offset is known, others show -1.`,
+voters; --replication prints one line per member. The active controller answers
+(another node forwards the request): a member's log end offset is the metadata offset
+its broker last reported in a heartbeat, and -1 for a member that sends none.`,
 		Example: `  samsa metadata-quorum --bootstrap-server localhost:9092 describe --status
   samsa metadata-quorum --bootstrap-server localhost:9092 describe --replication`,
 	}

@@ -30,6 +30,42 @@ type liveness struct {
 	mu       sync.Mutex
 	term     uint64
 	lastSeen map[int32]time.Time
+	progress map[int32]MetadataProgress
+}
+
+// MetadataProgress is how far a broker's last heartbeat in this term says
+// it has applied the metadata log. Kafka's quorum leader reports each
+// replica's fetch progress in DescribeQuorum; hashicorp/raft keeps its
+// followers' to itself, so the broker's own report stands in for it.
+type MetadataProgress struct {
+	Offset int64     // the applied metadata log index reported
+	At     time.Time // when the heartbeat came
+	// CaughtUp is the last heartbeat that reported at least the metadata
+	// offset the leader had applied at the time (zero if none did).
+	CaughtUp time.Time
+}
+
+// reported records a heartbeat's metadata offset; applied is the leader's
+// own applied metadata offset when it came.
+func (l *liveness) reported(term uint64, id int32, offset, applied int64, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.resetIfNewTerm(term)
+	p := l.progress[id]
+	p.Offset, p.At = offset, now
+	if offset >= applied {
+		p.CaughtUp = now
+	}
+	l.progress[id] = p
+}
+
+// progressOf returns id's progress reported in this term.
+func (l *liveness) progressOf(term uint64, id int32) (MetadataProgress, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.resetIfNewTerm(term)
+	p, ok := l.progress[id]
+	return p, ok
 }
 
 // seen records a heartbeat (or registration) from id.
@@ -62,7 +98,7 @@ func (l *liveness) expired(term uint64, live []metadata.Broker, now time.Time, t
 
 func (l *liveness) resetIfNewTerm(term uint64) {
 	if l.lastSeen == nil || l.term != term {
-		l.term, l.lastSeen = term, make(map[int32]time.Time)
+		l.term, l.lastSeen, l.progress = term, make(map[int32]time.Time), make(map[int32]MetadataProgress)
 	}
 }
 
@@ -127,7 +163,9 @@ func (c *Controller) BrokerHeartbeat(ctx context.Context, req HeartbeatRequest) 
 	if err != nil {
 		return HeartbeatResult{Fenced: true}, err
 	}
-	c.live.seen(c.raft.CurrentTerm(), req.BrokerID, time.Now())
+	now := time.Now()
+	c.live.seen(c.raft.CurrentTerm(), req.BrokerID, now)
+	c.live.reported(c.raft.CurrentTerm(), req.BrokerID, req.MetadataOffset, int64(c.Image().AppliedIndex), now)
 	res := HeartbeatResult{Fenced: cur.Fenced, CaughtUp: req.MetadataOffset >= cur.Epoch}
 	if err := c.ensureFollowerLocked(ctx, cur); err != nil {
 		return res, err

@@ -27,13 +27,18 @@ type QuorumStatus struct {
 }
 
 // QuorumMember is one member of the Raft configuration. hashicorp/raft
-// does not expose a follower's replication progress, so only this node's
-// own entry carries a log end offset; the others have -1 (unknown), which
-// is what Kafka reports for a replica it has no state for.
+// does not expose a follower's replication progress: this node's own entry
+// carries its log end offset, and on the leader a member whose broker
+// heartbeated in this term carries the metadata offset it reported
+// (Progress). The others have -1 (unknown), which is what Kafka reports
+// for a replica it has no state for.
 type QuorumMember struct {
 	ID           int32
 	Addr         string
 	LogEndOffset int64
+	// Progress is set on the leader for another member whose broker
+	// heartbeated in this term.
+	Progress *MetadataProgress
 }
 
 // RaftState returns the cheap part of QuorumStatus (no Raft configuration
@@ -71,6 +76,10 @@ func (c *Controller) Quorum() (QuorumStatus, error) {
 		m := QuorumMember{ID: parseServerID(s.ID), Addr: string(s.Address), LogEndOffset: -1}
 		if m.ID == st.NodeID {
 			m.LogEndOffset = int64(st.LastLogIndex)
+		} else if st.State == raft.Leader.String() {
+			if p, ok := c.live.progressOf(st.Term, m.ID); ok {
+				m.LogEndOffset, m.Progress = p.Offset, &p
+			}
 		}
 		if s.Suffrage == raft.Voter {
 			st.Voters = append(st.Voters, m)

@@ -1,4 +1,4 @@
-// DescribeQuorum, versions 0–1.
+// DescribeQuorum, versions 0–2.
 //
 // Kafka: describes the KRaft metadata quorum (topic __cluster_metadata,
 // partition 0): the leader, its epoch, the high watermark and, per voter
@@ -6,18 +6,34 @@
 // times. A request naming any other partition gets
 // UNKNOWN_TOPIC_OR_PARTITION. Brokers forward it to the active controller.
 //
-// Samsa: every node runs a member of the hashicorp/raft metadata quorum,
-// so the node answers from its own view instead of forwarding: the leader
-// is the Raft leader, the epoch the Raft term, the high watermark the Raft
-// commit index. hashicorp/raft does not expose a follower's replication
-// progress, so only the answering node's own entry has a log end offset and
-// timestamps; the others have -1 (unknown), as Kafka reports a replica it
-// has no state for. Version 2 (directory ids, node listeners) is not
-// served.
+// Samsa: the active controller is the Raft leader of the hashicorp/raft
+// metadata quorum, and another node forwards the request there as Kafka's
+// brokers do (forward.go; it answers from its own view if that fails):
+// the leader is the Raft leader, the epoch the Raft term, the high
+// watermark the Raft commit index. hashicorp/raft does not expose a
+// follower's replication progress, so the leader's entry has its own log
+// end offset, another member's the metadata offset its broker's last
+// heartbeat reported (the heartbeat's time as its last fetch, the last
+// heartbeat at or past the leader's own applied offset as its last caught-up
+// time), and a member with neither (a controller-only voter) has -1
+// (unknown), as Kafka reports a replica it has no state for.
+//
+// Version 2 adds each replica's directory id and the voters' listeners.
+// Samsa's quorum is static, as a Kafka quorum formatted with
+// controller.quorum.voters (kraft.version 0): such a Kafka knows no voter
+// directory ids and reports the zero UUID (its tool then prints no
+// "directoryId"), and lists each voter's endpoint from
+// controller.quorum.voters under the first of controller.listener.names.
+// Kafka's observers (broker-only nodes) report the directory id of their
+// metadata log dir; a Samsa broker registers it (BrokerRegistration's
+// first log dir), and an observer's entry carries it.
+// A single node without controller.quorum.voters lists its own controller
+// listeners, if it has any.
 package handler
 
 import (
 	"context"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -25,7 +41,7 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 1, serve: (*Handler).describeQuorum}
+var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 2, serve: (*Handler).describeQuorum}
 
 // metadataTopic is the name Kafka gives the metadata log.
 const metadataTopic = "__cluster_metadata"
@@ -42,6 +58,7 @@ func (h *Handler) describeQuorum(_ context.Context, kreq kmsg.Request) kmsg.Resp
 	req := kreq.(*kmsg.DescribeQuorumRequest)
 	resp := req.ResponseKind().(*kmsg.DescribeQuorumResponse)
 	qd, ok := h.Controller.(quorumDescriber)
+	var voters []int32
 	for _, rt := range req.Topics {
 		t := kmsg.NewDescribeQuorumResponseTopic()
 		t.Topic = rt.Topic
@@ -55,12 +72,61 @@ func (h *Handler) describeQuorum(_ context.Context, kreq kmsg.Request) kmsg.Resp
 				p.ErrorCode = kerr.UnknownServerError.Code
 			default:
 				h.fillQuorum(&p, qd)
+				for _, v := range p.CurrentVoters {
+					if !slices.Contains(voters, v.ReplicaID) {
+						voters = append(voters, v.ReplicaID)
+					}
+				}
 			}
 			t.Partitions = append(t.Partitions, p)
 		}
 		resp.Topics = append(resp.Topics, t)
 	}
+	if req.Version >= 2 {
+		for _, id := range voters {
+			resp.Nodes = append(resp.Nodes, h.quorumNode(id))
+		}
+	}
 	return resp
+}
+
+// quorumNode is a voter's entry in the v2 Nodes list: its endpoint from
+// controller.quorum.voters, named by the first controller listener name, as
+// a static-voter Kafka reports it. Without controller.quorum.voters (a
+// single node) it is this node's own advertised controller listeners.
+func (h *Handler) quorumNode(id int32) kmsg.DescribeQuorumResponseNode {
+	n := kmsg.NewDescribeQuorumResponseNode()
+	n.NodeID = id
+	cfg := h.Config
+	if cfg == nil {
+		return n
+	}
+	add := func(name, host string, port int) {
+		l := kmsg.NewDescribeQuorumResponseNodeListener()
+		l.Name, l.Host, l.Port = name, host, uint16(port)
+		n.Listeners = append(n.Listeners, l)
+	}
+	if len(cfg.ControllerQuorumVoters) == 0 {
+		if id != h.NodeID {
+			return n
+		}
+		for _, name := range cfg.ControllerListenerNames {
+			if l, ok := cfg.AdvertisedListener(name); ok {
+				add(l.Name, l.Host, l.Port)
+			}
+		}
+		return n
+	}
+	if len(cfg.ControllerListenerNames) == 0 {
+		return n
+	}
+	for _, v := range cfg.ControllerQuorumVoters {
+		if v.ID == id {
+			add(cfg.ControllerListenerNames[0], v.Host, v.Port)
+			break
+		}
+	}
+	return n
 }
 
 func (h *Handler) fillQuorum(p *kmsg.DescribeQuorumResponseTopicPartition, qd quorumDescriber) {
@@ -77,6 +143,14 @@ func (h *Handler) fillQuorum(p *kmsg.DescribeQuorumResponseTopicPartition, qd qu
 	p.LeaderID, p.LeaderEpoch, p.HighWatermark = st.LeaderID, int32(st.Term), int64(st.CommitIndex)
 	p.CurrentVoters = quorumReplicas(st.Voters, st)
 	p.Observers = quorumReplicas(st.Observers, st)
+	if h.Image == nil {
+		return
+	}
+	if im := h.Image(); im != nil {
+		for i, o := range p.Observers {
+			p.Observers[i].ReplicaDirectoryID = im.Brokers[o.ReplicaID].MetadataDirectoryID
+		}
+	}
 }
 
 func quorumReplicas(members []controller.QuorumMember, st controller.QuorumStatus) []kmsg.DescribeQuorumResponseTopicPartitionReplicaState {
@@ -84,11 +158,19 @@ func quorumReplicas(members []controller.QuorumMember, st controller.QuorumStatu
 	for _, m := range members {
 		r := kmsg.NewDescribeQuorumResponseTopicPartitionReplicaState()
 		r.ReplicaID, r.LogEndOffset = m.ID, m.LogEndOffset
-		if m.ID == st.NodeID && !st.LastContact.IsZero() {
+		switch {
+		case m.ID == st.NodeID && !st.LastContact.IsZero():
 			// This node had its log end offset at its last contact with
 			// the leader (the leader's own contact time is now).
 			ms := st.LastContact.UnixMilli()
 			r.LastFetchTimestamp, r.LastCaughtUpTimestamp = ms, ms
+		case m.Progress != nil:
+			// On the leader: the member's last broker heartbeat, standing
+			// in for Kafka's last fetch.
+			r.LastFetchTimestamp = m.Progress.At.UnixMilli()
+			if !m.Progress.CaughtUp.IsZero() {
+				r.LastCaughtUpTimestamp = m.Progress.CaughtUp.UnixMilli()
+			}
 		}
 		out = append(out, r)
 	}

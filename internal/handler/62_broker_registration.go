@@ -15,9 +15,11 @@ package handler
 // heartbeat once it has replayed the metadata log up to its registration.
 // The broker epoch returned, a new one for every registration, is the
 // metadata log index of the registration record; the broker sends it in
-// every BrokerHeartbeat and AlterPartition. Features, log dirs and the ZooKeeper migration flag
-// are accepted and ignored; a cluster id that does not match ours is
-// INCONSISTENT_CLUSTER_ID.
+// every BrokerHeartbeat and AlterPartition. Of the log dirs (v2+), the
+// directory ids, the first is kept as the broker's metadata log dir's (a
+// Samsa broker sends that one first; Kafka's DescribeQuorum reports it for
+// an observer). Features and the ZooKeeper migration flag are accepted and
+// ignored; a cluster id that does not match ours is INCONSISTENT_CLUSTER_ID.
 
 import (
 	"context"
@@ -59,6 +61,9 @@ func (h *Handler) brokerRegistration(ctx context.Context, r kmsg.Request) kmsg.R
 	b.Host, b.Port, b.ListenerName = p.Host, p.Port, p.Name
 	if req.Rack != nil {
 		b.Rack = *req.Rack
+	}
+	if len(req.LogDirs) > 0 {
+		b.MetadataDirectoryID = req.LogDirs[0]
 	}
 	epoch, err := h.Cluster.RegisterBrokerIncarnation(ctx, b)
 	if err != nil {

@@ -29,6 +29,9 @@ var forwardedKeys = map[kmsg.Key]bool{
 	kmsg.AlterConfigs: true, kmsg.IncrementalAlterConfigs: true, kmsg.ElectLeaders: true,
 	kmsg.AlterPartitionAssignments: true, kmsg.CreateACLs: true, kmsg.DeleteACLs: true,
 	kmsg.AlterClientQuotas: true, kmsg.AlterUserSCRAMCredentials: true,
+	// Not a change, but Kafka's brokers forward it too: the answer is the
+	// Raft leader's view, the only one with the leader's log end offset.
+	kmsg.DescribeQuorum: true,
 }
 
 // forwardedCtx marks a request that was already forwarded once: the

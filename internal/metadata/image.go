@@ -25,6 +25,11 @@ type Broker struct {
 	// incarnation's requests are told apart from an old one's. 0 in
 	// registrations applied before epochs were recorded (not checked).
 	Epoch int64 `json:",omitempty"`
+	// MetadataDirectoryID is the directory.id of the broker's metadata
+	// log dir (zero if it registered none): DescribeQuorum reports it for
+	// an observer, as Kafka reports the directory id its observers fetch
+	// with.
+	MetadataDirectoryID [16]byte `json:",omitzero"`
 }
 
 // Endpoint is one advertised listener of a broker.
@@ -68,7 +73,8 @@ func (b Broker) EndpointFor(listener string) (Endpoint, bool) {
 // compared: the log assigns it, the registering broker does not send it.
 func (b Broker) Equal(o Broker) bool {
 	return b.ID == o.ID && b.Host == o.Host && b.Port == o.Port && b.Rack == o.Rack &&
-		b.Fenced == o.Fenced && b.ListenerName == o.ListenerName && slices.Equal(b.Endpoints, o.Endpoints)
+		b.Fenced == o.Fenced && b.ListenerName == o.ListenerName && slices.Equal(b.Endpoints, o.Endpoints) &&
+		b.MetadataDirectoryID == o.MetadataDirectoryID
 }
 
 // Partition is the replica state of one partition of a topic.

@@ -91,6 +91,26 @@ func TestBrokerOnlyNodeJoinsRunningCluster(t *testing.T) {
 		}
 		return true
 	})
+	// Its metadata log dir's id reached every node's image through
+	// BrokerRegistration; DescribeQuorum reports it for the observer.
+	for i, s := range tc.nodes {
+		if got := s.ctrl.Image().Brokers[4].MetadataDirectoryID; got == ([16]byte{}) || got != n4.dirIDs[0] {
+			t.Errorf("node %d: broker 4 metadata directory id %x, want %x", i+1, got, n4.dirIDs[0])
+		}
+	}
+	// The active controller knows node 4's metadata progress from its
+	// heartbeats, for DescribeQuorum.
+	tc.eventually("node 4's progress on the leader", func() bool {
+		for _, s := range tc.nodes {
+			if !s.ctrl.IsLeader() {
+				continue
+			}
+			q, err := s.ctrl.Quorum()
+			return err == nil && len(q.Observers) == 1 && q.Observers[0].Progress != nil &&
+				q.Observers[0].LogEndOffset > 0 && !q.Observers[0].Progress.CaughtUp.IsZero()
+		}
+		return false
+	})
 	a4, close4 := adm(addr4) // bootstrapped from the broker-only node alone
 	defer close4()
 	meta, err := a4.BrokerMetadata(ctx)

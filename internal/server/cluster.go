@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -433,11 +434,13 @@ func (l *controllerLink) setHandler(h *handler.Handler) {
 // register sends BrokerRegistration with every advertised non-controller
 // listener, adv (the inter-broker one) first; for a broker-only node adv
 // is also the address Raft dials to add it as a
-// non-voter.
+// non-voter. Its log dirs (v2+) are the directory ids, the metadata log
+// dir's first.
 func (l *controllerLink) register(ctx context.Context, adv config.Listener) error {
 	req := kmsg.NewPtrBrokerRegistrationRequest()
-	req.SetVersion(0)
+	req.SetVersion(2)
 	req.BrokerID, req.ClusterID = l.s.cfg.NodeID, l.s.ctrl.Image().ClusterID
+	req.LogDirs = slices.Clone(l.s.dirIDs)
 	for _, a := range l.s.advertisedEndpoints(adv) {
 		lst := kmsg.NewBrokerRegistrationRequestListener()
 		lst.Name, lst.Host, lst.Port = a.Name, a.Host, uint16(a.Port)

@@ -39,12 +39,15 @@ type Server struct {
 	requests *metrics.Requests // request counts and times (metrics.go)
 	ready    atomic.Bool
 
-	ctrl          *controller.Controller
-	parts         *partition.Manager
-	groups        *group.Coordinator
-	txns          *txn.Coordinator // transaction coordinator (txn.go)
-	txnMarkers    *txnMarkers
-	pids          txn.NodeProducerIDs
+	ctrl       *controller.Controller
+	parts      *partition.Manager
+	groups     *group.Coordinator
+	txns       *txn.Coordinator // transaction coordinator (txn.go)
+	txnMarkers *txnMarkers
+	pids       txn.NodeProducerIDs
+	// dirIDs are the directory.id of the metadata log dir, then of the
+	// other log dirs (meta_properties.go).
+	dirIDs        [][16]byte
 	cluster       *cluster        // replication and broker lifecycle (cluster.go); nil on a single node
 	link          *controllerLink // broker-to-controller requests (cluster.go)
 	listeners     []*network.Listener
@@ -155,9 +158,11 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.startController(ctx); err != nil {
 		return err
 	}
-	if err := writeMetaProperties(s.cfg, s.ctrl.Image().ClusterID); err != nil {
+	ids, err := writeMetaProperties(s.cfg, s.ctrl.Image().ClusterID, s.metadataDir())
+	if err != nil {
 		return err
 	}
+	s.dirIDs = ids
 	pids, err := txn.OpenProducerIDs(s.metadataDir())
 	if err != nil {
 		return err
@@ -406,7 +411,7 @@ func (s *Server) advertisedEndpoints(primary config.Listener) []config.Listener 
 // path (a cluster registers through BrokerRegistration instead).
 func (s *Server) brokerRegistration(adv config.Listener) metadata.Broker {
 	b := metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host, Port: int32(adv.Port), ListenerName: adv.Name,
-		Rack: s.cfg.BrokerRack}
+		Rack: s.cfg.BrokerRack, MetadataDirectoryID: s.dirIDs[0]}
 	for _, l := range s.advertisedEndpoints(adv) {
 		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
 	}
