@@ -24,10 +24,13 @@ var ErrMetadataStoreFailed = errors.New("controller: metadata log write failed")
 // onFail is called at most once.
 type failFastStore struct {
 	*raftboltdb.BoltStore
-	path    string
-	fault   func(op string) error // tests only: an error it returns replaces a write's result
-	onFail  func(error)
-	failure atomic.Pointer[error]
+	path   string
+	fault  func(op string) error // tests only: an error it returns replaces a write's result
+	onFail func(error)
+	// reported makes onFail run once; failure is published after it, so
+	// whoever sees failed() (WaitReady) finds the error already delivered.
+	reported atomic.Bool
+	failure  atomic.Pointer[error]
 }
 
 var (
@@ -56,8 +59,11 @@ func (s *failFastStore) check(op string, write func() error) error {
 		return nil
 	}
 	err = fmt.Errorf("%w: %s %s: %w", ErrMetadataStoreFailed, op, s.path, err)
-	if s.failure.CompareAndSwap(nil, &err) && s.onFail != nil {
-		s.onFail(err)
+	if s.reported.CompareAndSwap(false, true) {
+		if s.onFail != nil {
+			s.onFail(err)
+		}
+		s.failure.Store(&err)
 	}
 	return err
 }
