@@ -147,6 +147,7 @@ func (m *Manager) writeHWCheckpoints() error {
 		}
 		byDir[dir][TopicPartition{p.Topic, p.Index}] = p.HighWatermark()
 	}
+	m.keepOfflineHWs(byDir)
 	m.hwMu.Lock()
 	defer m.hwMu.Unlock()
 	if m.hwWritten == nil {
@@ -165,4 +166,34 @@ func (m *Manager) writeHWCheckpoints() error {
 		m.hwWritten[dir] = data
 	}
 	return errors.Join(errs...)
+}
+
+// keepOfflineHWs carries the start-up checkpoint entries of the offline
+// replicas (assigned here, failed to open) into byDir, in the log dir that
+// holds each one: a checkpoint written from the open partitions alone
+// would drop them, and once the disk is repaired the replica would start
+// its high watermark from nothing.
+func (m *Manager) keepOfflineHWs(byDir map[string]map[TopicPartition]int64) {
+	m.loadHWCheckpoints()
+	m.mu.RLock()
+	offline := make([]TopicPartition, 0, len(m.offline))
+	for tp := range m.offline {
+		offline = append(offline, tp)
+	}
+	m.mu.RUnlock()
+	for _, tp := range offline {
+		hw, ok := m.hwStart[tp]
+		if !ok {
+			continue
+		}
+		for _, dir := range m.broker.LogDirs {
+			if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("%s-%d", tp.Topic, tp.Partition))); err == nil {
+				if byDir[dir] == nil {
+					byDir[dir] = map[TopicPartition]int64{}
+				}
+				byDir[dir][tp] = hw
+				break
+			}
+		}
+	}
 }

@@ -214,3 +214,35 @@ func TestTornPartitionMetadataKeepsTheReplica(t *testing.T) {
 		}
 	}
 }
+
+// An offline replica keeps its high watermark checkpoint entry: the file
+// is rewritten from the open partitions, and without the entry a replica
+// whose disk is repaired would start its high watermark from nothing.
+func TestOfflineReplicaKeepsItsCheckpointedHighWatermark(t *testing.T) {
+	m := newTestManager(t)
+	ld := m.broker.LogDirs[0]
+	if err := os.MkdirAll(filepath.Join(ld, "a-2", "00000000000000000005.log"), 0o755); err != nil {
+		t.Fatal(err) // a directory in place of a segment: a-2 cannot open
+	}
+	start := map[TopicPartition]int64{{"a", 2}: 7}
+	if err := os.WriteFile(filepath.Join(ld, hwCheckpointFile), encodeHWCheckpoint(start), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.ApplyImage(testImage("a", 3, nil)); err == nil {
+		t.Fatal("a-2 opened")
+	}
+	if err := m.writeHWCheckpoints(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(ld, hwCheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hws, err := decodeHWCheckpoint(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hw, ok := hws[TopicPartition{"a", 2}]; !ok || hw != 7 {
+		t.Fatalf("checkpoint after a write: %v, want a-2 kept at 7", hws)
+	}
+}
