@@ -133,6 +133,9 @@ func (m *Manager) checkpointedHW(tp TopicPartition) int64 {
 // partitions, skipping a dir whose contents did not change since the last
 // write.
 func (m *Manager) writeHWCheckpoints() error {
+	if !m.imageApplied.Load() {
+		return nil
+	}
 	byDir := map[string]map[TopicPartition]int64{}
 	for _, dir := range m.broker.LogDirs {
 		byDir[dir] = map[TopicPartition]int64{}

@@ -76,3 +76,22 @@ func FuzzDecodeHWCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// A manager closed before any image was applied (a node whose start-up
+// failed before it caught up with the metadata log) leaves the checkpoint
+// as it found it, rather than rewriting it from no open replica.
+func TestCloseBeforeAnyImageKeepsTheCheckpoint(t *testing.T) {
+	m := newTestManager(t)
+	path := filepath.Join(m.broker.LogDirs[0], hwCheckpointFile)
+	before := encodeHWCheckpoint(map[TopicPartition]int64{{"a", 0}: 42})
+	if err := os.WriteFile(path, before, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || string(after) != string(before) {
+		t.Fatalf("checkpoint after Close: %q, %v; want %q", after, err, before)
+	}
+}

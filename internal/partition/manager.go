@@ -81,6 +81,11 @@ type Manager struct {
 	hwStart   map[TopicPartition]int64
 	hwMu      sync.Mutex
 	hwWritten map[string][]byte // log dir -> contents last written
+	// imageApplied is set once an ApplyImage opened every replica its
+	// image assigns here: until then a checkpoint written from the open
+	// ones would erase the others' entries (a node whose start-up failed
+	// before it caught up, or was stopped while opening, closes so).
+	imageApplied atomic.Bool
 }
 
 // defaultOpenWorkers is how many partitions ApplyImage opens at once.
@@ -171,6 +176,11 @@ func (m *Manager) ApplyImageContext(ctx context.Context, im *metadata.Image) err
 	}
 	errs = append(errs, m.openAll(ctx, batches, done)...)
 	m.dynamic.changed = false
+	if ctx.Err() == nil {
+		// Every replica im assigns here is open or offline: checkpoints
+		// written from now on cover them all.
+		m.imageApplied.Store(true)
+	}
 	return errors.Join(errs...)
 }
 
