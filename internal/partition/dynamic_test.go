@@ -56,21 +56,7 @@ func TestCleanerWorkersClaimDistinctLogs(t *testing.T) {
 	m := newTestManager(t)
 	cfg := map[string]string{"cleanup.policy": "compact", "segment.bytes": "2048",
 		"min.cleanable.dirty.ratio": "0.1", "file.delete.delay.ms": "0"}
-	im := testImage("c0", 1, cfg)
-	c1 := testImage("c1", 1, cfg).Topics["c1"]
-	c1.ID = [16]byte{9}
-	im.Topics["c1"], im.TopicsByID[c1.ID] = c1, c1
-	if err := m.ApplyImage(im); err != nil {
-		t.Fatal(err)
-	}
-	keys := []*string{ptr("a"), ptr("b"), ptr("c")}
-	for _, name := range []string{"c0", "c1"} {
-		for tag := range 100 {
-			if _, err := m.Partition(name, 0).Append(keyedBatch(t, keys, tag)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	twoDirtyCompactedLogs(t, m, cfg, cfg)
 	now := time.Now()
 	first, second := m.claimDirtiest(now), m.claimDirtiest(now)
 	if first == nil || second == nil || first == second {

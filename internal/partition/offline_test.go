@@ -148,21 +148,8 @@ func TestCleanerSkipsOfflineLogs(t *testing.T) {
 	for k, v := range cfg {
 		urgent[k] = v
 	}
-	im := testImage("c0", 1, urgent) // must be cleaned first: max.compaction.lag.ms passed
-	c1 := testImage("c1", 1, cfg).Topics["c1"]
-	c1.ID = [16]byte{9}
-	im.Topics["c1"], im.TopicsByID[c1.ID] = c1, c1
-	if err := m.ApplyImage(im); err != nil {
-		t.Fatal(err)
-	}
-	keys := []*string{ptr("a"), ptr("b"), ptr("c")}
-	for _, name := range []string{"c0", "c1"} {
-		for tag := range 100 {
-			if _, err := m.Partition(name, 0).Append(keyedBatch(t, keys, tag)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	// c0 must be cleaned first: max.compaction.lag.ms passed.
+	keys := twoDirtyCompactedLogs(t, m, urgent, cfg)
 	c0 := m.Partition("c0", 0)
 	c0.SetWriteFault(func() error { return syscall.EIO })
 	if _, err := c0.Append(keyedBatch(t, keys, 100)); !errors.Is(err, storage.ErrStorage) {
@@ -245,4 +232,27 @@ func TestOfflineReplicaKeepsItsCheckpointedHighWatermark(t *testing.T) {
 	if hw, ok := hws[TopicPartition{"a", 2}]; !ok || hw != 7 {
 		t.Fatalf("checkpoint after a write: %v, want a-2 kept at 7", hws)
 	}
+}
+
+// twoDirtyCompactedLogs opens compacted topics c0 and c1 (one partition
+// each, with the given configs) and writes 100 batches over the same three
+// keys to each, so both are eligible for cleaning; it returns the keys.
+func twoDirtyCompactedLogs(t *testing.T, m *Manager, c0Cfg, c1Cfg map[string]string) []*string {
+	t.Helper()
+	im := testImage("c0", 1, c0Cfg)
+	c1 := testImage("c1", 1, c1Cfg).Topics["c1"]
+	c1.ID = [16]byte{9}
+	im.Topics["c1"], im.TopicsByID[c1.ID] = c1, c1
+	if err := m.ApplyImage(im); err != nil {
+		t.Fatal(err)
+	}
+	keys := []*string{ptr("a"), ptr("b"), ptr("c")}
+	for _, name := range []string{"c0", "c1"} {
+		for tag := range 100 {
+			if _, err := m.Partition(name, 0).Append(keyedBatch(t, keys, tag)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return keys
 }
