@@ -1,3 +1,5 @@
+package handler
+
 // SaslHandshake, versions 0–1.
 //
 // Kafka: the client names a SASL mechanism; the broker answers with its
@@ -10,7 +12,6 @@
 // (internal/network, per connection) serves the handshake itself, before
 // and during re-authentication, so this handler only ever sees requests
 // from non-SASL listeners and answers ILLEGAL_SASL_STATE.
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // CreateTopics, versions 2–7.
 //
 // Kafka: each topic is checked on its own and gets its own error. The name
@@ -18,7 +20,6 @@
 // (enough live brokers, a valid assignment) is the controller's, whose
 // messages are Kafka's. TimeoutMillis bounds the whole request; a
 // non-positive timeout leaves only the controller's own deadline.
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // DeleteRecords, versions 0–2.
 //
 // Kafka: for each partition, the leader advances the log start offset to
@@ -10,7 +12,6 @@
 // Samsa: the same. Leadership is read from the metadata image; the
 // partition itself checks the offset against its high watermark. The
 // deletion is local and immediate, so TimeoutMillis has nothing to bound.
-package handler
 
 import (
 	"context"

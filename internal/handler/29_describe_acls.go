@@ -1,3 +1,5 @@
+package handler
+
 // DescribeAcls, versions 1–3.
 //
 // Kafka: returns the bindings matching one filter, grouped by resource
@@ -8,7 +10,6 @@
 // Needs DESCRIBE on the cluster (authz_hooks.go).
 //
 // Samsa: the same, from this node's metadata image.
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // CreateAcls, versions 1–3.
 //
 // Kafka: each creation is answered on its own. A binding must name a
@@ -9,7 +11,6 @@
 //
 // Samsa: the valid bindings are written to the metadata log in one record
 // (forwarded to the active controller by forward.go when needed).
-package handler
 
 import (
 	"context"

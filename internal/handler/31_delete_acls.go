@@ -1,3 +1,5 @@
+package handler
+
 // DeleteAcls, versions 1–3.
 //
 // Kafka: each filter (as DescribeAcls's) deletes every binding it matches
@@ -8,7 +10,6 @@
 //
 // Samsa: the matches are computed from the image and their removal
 // written in one record; a binding removed meanwhile is a no-op.
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // DescribeConfigs, versions 1–4.
 //
 // Kafka: each resource is answered on its own. TOPIC lists every topic
@@ -19,7 +21,6 @@
 // the cluster-wide dynamic defaults only, as Kafka does. Another broker's
 // id is INVALID_REQUEST, with Kafka's message. BROKER_LOGGER answers an
 // empty list. Any other resource type is INVALID_REQUEST.
-package handler
 
 import (
 	"context"

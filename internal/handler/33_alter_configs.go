@@ -1,3 +1,5 @@
+package handler
+
 // AlterConfigs, versions 0–2.
 //
 // Kafka: the legacy, non-incremental API: the configs given for a resource
@@ -12,7 +14,6 @@
 // controller replaces the topic's overrides (replaceAll). BROKER replaces
 // the resource's dynamic broker configs (broker_configs.go). BROKER_LOGGER
 // is INVALID_REQUEST, as on Kafka (legacy AlterConfigs has no loggers).
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // DescribeLogDirs, versions 0–4.
 //
 // Kafka: lists the broker's log directories and, in each, the replicas of
@@ -10,7 +12,6 @@
 // Samsa: the same for every directory in log.dirs. Samsa never moves
 // replicas between directories, so OffsetLag is 0 and IsFuture false. A
 // directory Samsa cannot stat reports -1 for its byte counts.
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // CreatePartitions, versions 0–3.
 //
 // Kafka: grows each topic to Count partitions. Count must exceed the
@@ -15,7 +17,6 @@
 // in every entry, CreateTopics' limit (maxPartitionsPerCreate): Kafka 4.0
 // bounds it only by its controller's 10,000 records per operation, with a
 // less clear error, and KAFKA-19673 gives it CreateTopics' limit.
-package handler
 
 import (
 	"context"

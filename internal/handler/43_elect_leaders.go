@@ -1,3 +1,5 @@
+package handler
+
 // ElectLeaders, versions 0–2 (KIP-183, KIP-460).
 //
 // Kafka: runs a leader election for each listed partition, or for every
@@ -11,7 +13,6 @@
 // partition in v0; Samsa sets both from v1).
 //
 // Samsa: the same; TimeoutMillis bounds the request.
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // IncrementalAlterConfigs, versions 0–1.
 //
 // Kafka: each config of a resource carries an operation: SET (0) a value,
@@ -19,7 +21,6 @@
 // deletes its replication throttles so). BROKER_LOGGER is INVALID_REQUEST
 // ("dynamic broker configs are not supported yet"): Samsa has no runtime
 // log levels.
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // AlterPartitionReassignments, version 0 (KIP-455).
 //
 // Kafka: for each partition, Replicas is the target replica list, or null
@@ -11,7 +13,6 @@
 //
 // Samsa: the same; TimeoutMillis bounds the request. Version 1's
 // AllowReplicationFactorChange (KIP-860) is not served.
-package handler
 
 import (
 	"context"

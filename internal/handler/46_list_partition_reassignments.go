@@ -1,3 +1,5 @@
+package handler
+
 // ListPartitionReassignments, version 0 (KIP-455).
 //
 // Kafka: lists the reassignments in progress: for each partition the full
@@ -7,7 +9,6 @@
 //
 // Samsa: the same, answered from this node's metadata image, which every
 // node holds (no forwarding to the active controller is needed).
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // AlterClientQuotas, versions 0–1.
 //
 // Kafka (KIP-546): each entry names an entity (user and/or client-id, a
@@ -10,7 +12,6 @@
 // Samsa: the keys are producer_byte_rate, consumer_byte_rate and
 // request_percentage; valid entries are written in one metadata record
 // (forwarded to the active controller by forward.go when needed).
-package handler
 
 import (
 	"context"

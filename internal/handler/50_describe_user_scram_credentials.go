@@ -1,3 +1,5 @@
+package handler
+
 // DescribeUserScramCredentials, version 0.
 //
 // Kafka: lists the SCRAM mechanisms and iteration counts of the named
@@ -8,7 +10,6 @@
 //
 // Samsa: the same, from the metadata image (credentials live in the Raft
 // metadata log, controller.ScramRecord).
-package handler
 
 import (
 	"context"

@@ -1,3 +1,5 @@
+package handler
+
 // AlterUserScramCredentials, version 0.
 //
 // Kafka: upserts credentials given as (mechanism, iterations, salt,
@@ -12,7 +14,6 @@
 // Samsa: the broker derives the stored and server keys (RFC 5802) and
 // writes one controller.ScramRecord for all valid users; only the active
 // controller serves it (forwarded like other admin writes).
-package handler
 
 import (
 	"context"

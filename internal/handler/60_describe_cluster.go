@@ -1,3 +1,5 @@
+package handler
+
 // DescribeCluster, versions 0–1.
 //
 // Kafka: the cluster ID, the controller ID and the live brokers with their
@@ -13,7 +15,6 @@
 // active Raft controller's node ID (-1 while there is none). Requested
 // operations are all of Kafka's cluster operations, narrowed to the
 // principal's by the authorization hook when ACLs are on (authz_ops.go).
-package handler
 
 import (
 	"context"
