@@ -28,7 +28,7 @@ func (h *Handler) addOffsetsToTxn(ctx context.Context, r kmsg.Request) kmsg.Resp
 	}
 	tp := txn.TopicPartition{Topic: group.OffsetsTopic, Partition: h.Groups.PartitionFor(req.Group)}
 	if err := h.Txn.AddPartitions(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, []txn.TopicPartition{tp}); err != nil {
-		resp.ErrorCode = fencedCode(txnErrorCode(err), req.Version, 2)
+		resp.ErrorCode = fencedCode(errorCode(err), req.Version, 2)
 	}
 	return resp
 }

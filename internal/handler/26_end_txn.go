@@ -32,7 +32,7 @@ func (h *Handler) endTxn(ctx context.Context, r kmsg.Request) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.EndTxnResponse)
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
 	if err := h.Txn.EndTxn(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Commit); err != nil {
-		resp.ErrorCode = fencedCode(txnErrorCode(err), req.Version, 2)
+		resp.ErrorCode = fencedCode(errorCode(err), req.Version, 2)
 		return resp
 	}
 	// Echoed rather than read back: a concurrent InitProducerId may already

@@ -60,9 +60,9 @@ func (h *Handler) txnOffsetCommit(ctx context.Context, r kmsg.Request) kmsg.Resp
 			rp.Partition = p.Partition
 			switch {
 			case err != nil:
-				rp.ErrorCode = txnErrorCode(err)
+				rp.ErrorCode = errorCode(err)
 			case i < len(errs) && errs[i] != nil:
-				rp.ErrorCode = txnErrorCode(errs[i])
+				rp.ErrorCode = errorCode(errs[i])
 			}
 			i++
 			rt.Partitions = append(rt.Partitions, rp)

@@ -24,7 +24,7 @@ func (h *Handler) describeTransactions(_ context.Context, r kmsg.Request) kmsg.R
 		st.TransactionalID, st.ProducerID, st.ProducerEpoch, st.StartTimestamp = id, -1, -1, -1
 		info, err := h.Txn.Describe(id)
 		if err != nil {
-			st.ErrorCode = txnErrorCode(err)
+			st.ErrorCode = errorCode(err)
 			resp.TransactionStates = append(resp.TransactionStates, st)
 			continue
 		}
