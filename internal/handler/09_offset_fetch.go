@@ -21,7 +21,8 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var offsetFetchAPI = api{key: kmsg.OffsetFetch, min: 1, max: 9, serve: (*Handler).offsetFetch}
+var offsetFetchAPI = api{key: kmsg.OffsetFetch, min: 1, max: 9, serve: (*Handler).offsetFetch,
+	authz: authzOffsetFetch}
 
 func (h *Handler) offsetFetch(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.OffsetFetchRequest)

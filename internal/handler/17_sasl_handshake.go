@@ -20,7 +20,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var saslHandshakeAPI = api{key: kmsg.SASLHandshake, min: 0, max: 1, serve: (*Handler).saslHandshake}
+var saslHandshakeAPI = api{key: kmsg.SASLHandshake, min: 0, max: 1, serve: (*Handler).saslHandshake,
+	authz: authzFromTable}
 
 func (h *Handler) saslHandshake(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	resp := kreq.ResponseKind().(*kmsg.SASLHandshakeResponse)

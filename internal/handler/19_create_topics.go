@@ -33,7 +33,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var createTopicsAPI = api{key: kmsg.CreateTopics, min: 2, max: 7, serve: (*Handler).createTopics}
+var createTopicsAPI = api{key: kmsg.CreateTopics, min: 2, max: 7, serve: (*Handler).createTopics,
+	authz: authzCreateTopics, forward: forwardAlways}
 
 func (h *Handler) createTopics(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.CreateTopicsRequest)

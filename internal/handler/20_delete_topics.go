@@ -21,7 +21,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 1, max: 6, serve: (*Handler).deleteTopics}
+var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 1, max: 6, serve: (*Handler).deleteTopics,
+	authz: authzDeleteTopics, forward: forwardAlways}
 
 func (h *Handler) deleteTopics(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DeleteTopicsRequest)

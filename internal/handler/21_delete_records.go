@@ -22,7 +22,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var deleteRecordsAPI = api{key: kmsg.DeleteRecords, min: 0, max: 2, serve: (*Handler).deleteRecords}
+var deleteRecordsAPI = api{key: kmsg.DeleteRecords, min: 0, max: 2, serve: (*Handler).deleteRecords,
+	authz: authzDeleteRecords}
 
 // recordDeleter is the part of a hosted partition DeleteRecords uses.
 type recordDeleter interface {

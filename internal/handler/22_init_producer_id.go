@@ -28,7 +28,8 @@ import (
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 5, serve: (*Handler).initProducerID}
+var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 5, serve: (*Handler).initProducerID,
+	authz: authzInitProducerID}
 
 func (h *Handler) initProducerID(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.InitProducerIDRequest)

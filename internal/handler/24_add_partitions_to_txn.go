@@ -37,7 +37,8 @@ import (
 	"github.com/samsa-io/samsa/protocol/txnstate"
 )
 
-var addPartitionsToTxnAPI = api{key: kmsg.AddPartitionsToTxn, min: 0, max: 5, serve: (*Handler).addPartitionsToTxn}
+var addPartitionsToTxnAPI = api{key: kmsg.AddPartitionsToTxn, min: 0, max: 5, serve: (*Handler).addPartitionsToTxn,
+	authz: authzAddPartitionsToTxn}
 
 // txnAddition is one transaction of a request: the v0–v3 top-level fields
 // or one v4+ Transactions entry.

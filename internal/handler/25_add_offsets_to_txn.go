@@ -17,7 +17,8 @@ import (
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var addOffsetsToTxnAPI = api{key: kmsg.AddOffsetsToTxn, min: 0, max: 4, serve: (*Handler).addOffsetsToTxn}
+var addOffsetsToTxnAPI = api{key: kmsg.AddOffsetsToTxn, min: 0, max: 4, serve: (*Handler).addOffsetsToTxn,
+	authz: authzAddOffsetsToTxn}
 
 func (h *Handler) addOffsetsToTxn(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.AddOffsetsToTxnRequest)

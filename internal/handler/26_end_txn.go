@@ -25,7 +25,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var endTxnAPI = api{key: kmsg.EndTxn, min: 0, max: 5, serve: (*Handler).endTxn}
+var endTxnAPI = api{key: kmsg.EndTxn, min: 0, max: 5, serve: (*Handler).endTxn,
+	authz: authzTxn(kmsg.EndTxn, func(r *kmsg.EndTxnRequest) string { return r.TransactionalID })}
 
 func (h *Handler) endTxn(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.EndTxnRequest)

@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var writeTxnMarkersAPI = api{key: kmsg.WriteTxnMarkers, min: 0, max: 1, serve: (*Handler).writeTxnMarkers}
+var writeTxnMarkersAPI = api{key: kmsg.WriteTxnMarkers, min: 0, max: 1, serve: (*Handler).writeTxnMarkers,
+	authz: authzFromTable}
 
 // txnGroups is the part of the group coordinator that takes part in
 // transactions (*group.Coordinator has it).

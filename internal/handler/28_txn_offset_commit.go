@@ -27,7 +27,8 @@ import (
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var txnOffsetCommitAPI = api{key: kmsg.TxnOffsetCommit, min: 0, max: 5, serve: (*Handler).txnOffsetCommit}
+var txnOffsetCommitAPI = api{key: kmsg.TxnOffsetCommit, min: 0, max: 5, serve: (*Handler).txnOffsetCommit,
+	authz: authzTxnOffsetCommit}
 
 func (h *Handler) txnOffsetCommit(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.TxnOffsetCommitRequest)

@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var describeACLsAPI = api{key: kmsg.DescribeACLs, min: 1, max: 3, serve: (*Handler).describeACLs}
+var describeACLsAPI = api{key: kmsg.DescribeACLs, min: 1, max: 3, serve: (*Handler).describeACLs,
+	authz: authzFromTable}
 
 // SecurityControl is what the ACL and client-quota APIs need from the
 // active controller; the controller package's *Controller satisfies it. A

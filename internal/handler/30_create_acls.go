@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var createACLsAPI = api{key: kmsg.CreateACLs, min: 1, max: 3, serve: (*Handler).createACLs}
+var createACLsAPI = api{key: kmsg.CreateACLs, min: 1, max: 3, serve: (*Handler).createACLs,
+	authz: authzFromTable, forward: forwardAlways}
 
 func (h *Handler) createACLs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.CreateACLsRequest)

@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var deleteACLsAPI = api{key: kmsg.DeleteACLs, min: 1, max: 3, serve: (*Handler).deleteACLs}
+var deleteACLsAPI = api{key: kmsg.DeleteACLs, min: 1, max: 3, serve: (*Handler).deleteACLs,
+	authz: authzFromTable, forward: forwardAlways}
 
 func (h *Handler) deleteACLs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DeleteACLsRequest)

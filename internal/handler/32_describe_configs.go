@@ -37,7 +37,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var describeConfigsAPI = api{key: kmsg.DescribeConfigs, min: 1, max: 4, serve: (*Handler).describeConfigs}
+var describeConfigsAPI = api{key: kmsg.DescribeConfigs, min: 1, max: 4, serve: (*Handler).describeConfigs,
+	authz: authzDescribeConfigs}
 
 func (h *Handler) describeConfigs(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DescribeConfigsRequest)

@@ -25,7 +25,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var alterConfigsAPI = api{key: kmsg.AlterConfigs, min: 0, max: 2, serve: (*Handler).alterConfigs}
+var alterConfigsAPI = api{key: kmsg.AlterConfigs, min: 0, max: 2, serve: (*Handler).alterConfigs,
+	authz: authzAlterConfigs, forward: (*Handler).brokerResourcesForwardable}
 
 var (
 	errDynamicBrokerConfigs = fmt.Errorf("%w: dynamic broker configs are not supported yet", errInvalidRequest)

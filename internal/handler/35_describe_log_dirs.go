@@ -24,7 +24,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var describeLogDirsAPI = api{key: kmsg.DescribeLogDirs, min: 0, max: 4, serve: (*Handler).describeLogDirs}
+var describeLogDirsAPI = api{key: kmsg.DescribeLogDirs, min: 0, max: 4, serve: (*Handler).describeLogDirs,
+	authz: authzFromTable}
 
 func (h *Handler) describeLogDirs(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DescribeLogDirsRequest)

@@ -18,7 +18,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var saslAuthenticateAPI = api{key: kmsg.SASLAuthenticate, min: 0, max: 2, serve: (*Handler).saslAuthenticate}
+var saslAuthenticateAPI = api{key: kmsg.SASLAuthenticate, min: 0, max: 2, serve: (*Handler).saslAuthenticate,
+	authz: authzFromTable}
 
 func (h *Handler) saslAuthenticate(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	resp := kreq.ResponseKind().(*kmsg.SASLAuthenticateResponse)

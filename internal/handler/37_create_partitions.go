@@ -27,7 +27,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, serve: (*Handler).createPartitions}
+var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, serve: (*Handler).createPartitions,
+	authz: authzCreatePartitions, forward: forwardAlways}
 
 func (h *Handler) createPartitions(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.CreatePartitionsRequest)

@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var electLeadersAPI = api{key: kmsg.ElectLeaders, min: 0, max: 2, serve: (*Handler).electLeaders}
+var electLeadersAPI = api{key: kmsg.ElectLeaders, min: 0, max: 2, serve: (*Handler).electLeaders,
+	authz: authzFromTable, forward: forwardAlways}
 
 func (h *Handler) electLeaders(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.ElectLeadersRequest)

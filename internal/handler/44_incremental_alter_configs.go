@@ -32,7 +32,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, serve: (*Handler).incrementalAlterConfigs}
+var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, serve: (*Handler).incrementalAlterConfigs,
+	authz: authzIncrementalAlterConfigs, forward: (*Handler).brokerResourcesForwardable}
 
 func (h *Handler) incrementalAlterConfigs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.IncrementalAlterConfigsRequest)

@@ -23,8 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var alterPartitionAssignmentsAPI = api{key: kmsg.AlterPartitionAssignments, min: 0, max: 0,
-	serve: (*Handler).alterPartitionAssignments}
+var alterPartitionAssignmentsAPI = api{key: kmsg.AlterPartitionAssignments, min: 0, max: 0, serve: (*Handler).alterPartitionAssignments,
+	authz: authzFromTable, forward: forwardAlways}
 
 func (h *Handler) alterPartitionAssignments(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.AlterPartitionAssignmentsRequest)

@@ -19,8 +19,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var listPartitionReassignmentsAPI = api{key: kmsg.ListPartitionReassignments, min: 0, max: 0,
-	serve: (*Handler).listPartitionReassignments}
+var listPartitionReassignmentsAPI = api{key: kmsg.ListPartitionReassignments, min: 0, max: 0, serve: (*Handler).listPartitionReassignments,
+	authz: authzFromTable}
 
 func (h *Handler) listPartitionReassignments(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.ListPartitionReassignmentsRequest)

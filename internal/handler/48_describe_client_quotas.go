@@ -26,7 +26,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var describeClientQuotasAPI = api{key: kmsg.DescribeClientQuotas, min: 0, max: 1, serve: (*Handler).describeClientQuotas}
+var describeClientQuotasAPI = api{key: kmsg.DescribeClientQuotas, min: 0, max: 1, serve: (*Handler).describeClientQuotas,
+	authz: authzFromTable}
 
 // Quota entity types as the protocol names them.
 const (

@@ -24,7 +24,8 @@ import (
 	"github.com/samsa-io/samsa/internal/quota"
 )
 
-var alterClientQuotasAPI = api{key: kmsg.AlterClientQuotas, min: 0, max: 1, serve: (*Handler).alterClientQuotas}
+var alterClientQuotasAPI = api{key: kmsg.AlterClientQuotas, min: 0, max: 1, serve: (*Handler).alterClientQuotas,
+	authz: authzFromTable, forward: forwardAlways}
 
 func (h *Handler) alterClientQuotas(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.AlterClientQuotasRequest)

@@ -28,7 +28,8 @@ import (
 	authn "github.com/samsa-io/samsa/internal/security"
 )
 
-var alterUserScramAPI = api{key: kmsg.AlterUserSCRAMCredentials, min: 0, max: 0, serve: (*Handler).alterUserScram}
+var alterUserScramAPI = api{key: kmsg.AlterUserSCRAMCredentials, min: 0, max: 0, serve: (*Handler).alterUserScram,
+	authz: authzFromTable, forward: forwardAlways}
 
 // scramController is the part of the controller AlterUserScramCredentials
 // needs; *controller.Controller has it.

@@ -42,7 +42,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 2, serve: (*Handler).describeQuorum}
+var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 2, serve: (*Handler).describeQuorum,
+	authz: authzFromTable, forward: forwardAlways}
 
 // metadataTopic is the name Kafka gives the metadata log.
 const metadataTopic = "__cluster_metadata"

@@ -22,9 +22,12 @@ import (
 	"math"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/acl"
 )
 
-var describeClusterAPI = api{key: kmsg.DescribeCluster, min: 0, max: 1, serve: (*Handler).describeCluster}
+var describeClusterAPI = api{key: kmsg.DescribeCluster, min: 0, max: 1, serve: (*Handler).describeCluster,
+	authz: withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps)}
 
 // Kafka's ACL operation codes allowed on the cluster resource, as bits of
 // ClusterAuthorizedOperations: CREATE (5), ALTER (7), DESCRIBE (8),

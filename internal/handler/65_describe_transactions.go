@@ -14,7 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var describeTransactionsAPI = api{key: kmsg.DescribeTransactions, min: 0, max: 0, serve: (*Handler).describeTransactions}
+var describeTransactionsAPI = api{key: kmsg.DescribeTransactions, min: 0, max: 0, serve: (*Handler).describeTransactions,
+	authz: authzDescribeTransactions}
 
 func (h *Handler) describeTransactions(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.DescribeTransactionsRequest)

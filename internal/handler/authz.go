@@ -1,8 +1,11 @@
 package handler
 
-// Authorization (ACLs): one hook per API key, run at the single dispatch
-// point (Handle) before the request is served, so the serve functions stay
-// free of security checks.
+// Authorization (ACLs): one hook per API key, named by the API's api value
+// (its authz field) and run at the single dispatch point (Handle) before
+// the request is served, so the serve functions stay free of security
+// checks. The hooks shared by several APIs are here; the others are in
+// authz_hooks.go, authz_admin.go, authz_groups.go, authz_ops.go and
+// authz_describe_topic_partitions.go (and 24_add_partitions_to_txn.go).
 //
 // A hook either denies the whole request (it returns the response to send,
 // usually the API's error code at the top level) or removes from the
@@ -38,18 +41,15 @@ type authz struct {
 // authzHook checks one request; see the file comment.
 type authzHook func(z *authz, req kmsg.Request) (fix func(kmsg.Response), deny kmsg.Response)
 
-// authorize runs the request's hook. Both results are nil when the request
-// is to be served as it is.
-func (h *Handler) authorize(req *protocol.Request) (fix func(kmsg.Response), deny kmsg.Response) {
+// authorize runs the hook a's value names. Both results are nil when the
+// request is to be served as it is.
+func (h *Handler) authorize(a api, req *protocol.Request) (fix func(kmsg.Response), deny kmsg.Response) {
 	if h.authorizer == nil || req.Principal == "" || authzExempt[kmsg.Key(req.Key)] {
 		return nil, nil
 	}
 	z := &authz{h: h, principal: req.Principal, host: req.ClientHost, im: h.Image()}
-	hook, ok := authzHooks[kmsg.Key(req.Key)]
-	if !ok {
-		hook, ok = tableHooks[kmsg.Key(req.Key)]
-	}
-	if !ok {
+	hook := a.authz
+	if hook == nil {
 		hook = refuse
 	}
 	return hook(z, req.Body)

@@ -1,8 +1,9 @@
 package handler
 
-// The per-API authorization rules, Kafka's (KafkaApis and KIP-679):
-// each hook names the operation and resource its API needs and the error
-// an item or the whole request gets without it.
+// The authorization hooks of the data-path and transaction APIs, Kafka's
+// rules (KafkaApis and KIP-679): each hook names the operation and resource
+// its API needs and the error an item or the whole request gets without
+// it. The API's api value names its hook (its authz field).
 
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -11,44 +12,6 @@ import (
 	"github.com/samsa-io/samsa/internal/acl"
 	"github.com/samsa-io/samsa/protocol/records"
 )
-
-var authzHooks = map[kmsg.Key]authzHook{
-	kmsg.Produce:                 authzProduce,
-	kmsg.Fetch:                   authzFetch,
-	kmsg.ListOffsets:             authzListOffsets,
-	kmsg.Metadata:                withOpsFix(authzMetadata, metadataOps),
-	kmsg.DescribeTopicPartitions: withOpsFix(authzDescribeTopicPartitions, describeTopicPartitionsOps),
-	kmsg.OffsetForLeaderEpoch:    authzOffsetForLeaderEpoch,
-	kmsg.CreateTopics:            authzCreateTopics,
-	kmsg.DeleteTopics:            authzDeleteTopics,
-	kmsg.DeleteRecords:           authzDeleteRecords,
-	kmsg.CreatePartitions:        authzCreatePartitions,
-	kmsg.InitProducerID:          authzInitProducerID,
-	kmsg.DescribeConfigs:         authzDescribeConfigs,
-	kmsg.AlterConfigs:            authzAlterConfigs,
-	kmsg.IncrementalAlterConfigs: authzIncrementalAlterConfigs,
-	kmsg.FindCoordinator:         authzFindCoordinator,
-	kmsg.JoinGroup:               wholeGroup(kmsg.JoinGroup, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
-	kmsg.SyncGroup:               wholeGroup(kmsg.SyncGroup, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
-	kmsg.Heartbeat:               wholeGroup(kmsg.Heartbeat, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
-	kmsg.LeaveGroup:              wholeGroup(kmsg.LeaveGroup, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
-	kmsg.OffsetDelete:            authzOffsetDelete,
-	kmsg.ConsumerGroupHeartbeat:  authzConsumerGroupHeartbeat,
-	kmsg.OffsetCommit:            authzOffsetCommit,
-	kmsg.OffsetFetch:             authzOffsetFetch,
-	kmsg.DescribeGroups:          withOpsFix(authzDescribeGroups, describeGroupsOps),
-	kmsg.ConsumerGroupDescribe:   authzConsumerGroupDescribe,
-	kmsg.DeleteGroups:            authzDeleteGroups,
-	kmsg.ListGroups:              authzListGroups,
-	kmsg.DescribeCluster:         withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps),
-	kmsg.AddPartitionsToTxn:      authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
-	kmsg.AddOffsetsToTxn:         authzAddOffsetsToTxn,
-	kmsg.EndTxn:                  authzTxn(kmsg.EndTxn, func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
-	kmsg.TxnOffsetCommit:         authzTxnOffsetCommit,
-	kmsg.DescribeTransactions:    authzDescribeTransactions,
-	kmsg.ListTransactions:        authzListTransactions,
-	kmsg.DescribeProducers:       authzDescribeProducers,
-}
 
 func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.ProduceRequest)
