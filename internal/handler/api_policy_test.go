@@ -7,6 +7,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/quota"
 	"github.com/samsa-io/samsa/protocol"
 )
 
@@ -76,5 +77,52 @@ func TestForwardPolicyOfEveryAPI(t *testing.T) {
 	}
 	if len(forwarded) != 0 {
 		t.Errorf("forwarded %v, want none", forwarded)
+	}
+}
+
+// The quota policies of the api values: produce and consumer fetch bytes
+// count against the byte rates, a follower's fetch does not (replication
+// is no client's traffic); requests that wait for others (acks=all, a
+// long-poll fetch, a rebalance) are not timed against request_percentage.
+func TestQuotaPolicyOfEveryAPI(t *testing.T) {
+	produce := func(acks int16) kmsg.Request { r := kmsg.NewPtrProduceRequest(); r.Acks = acks; return r }
+	fetch := func(replica int32, maxWait int32) kmsg.Request {
+		r := kmsg.NewPtrFetchRequest()
+		r.ReplicaID, r.ReplicaState.ID, r.MaxWaitMillis = replica, replica, maxWait
+		return r
+	}
+	type policy struct {
+		parks  bool
+		counts bool
+		kind   quota.Kind
+	}
+	cases := map[kmsg.Key][]struct {
+		req  kmsg.Request
+		want policy
+	}{
+		kmsg.Produce: {{produce(-1), policy{true, true, quota.Produce}}, {produce(1), policy{false, true, quota.Produce}}},
+		kmsg.Fetch: {{fetch(-1, 500), policy{true, true, quota.Fetch}}, {fetch(-1, 0), policy{false, true, quota.Fetch}},
+			{fetch(2, 500), policy{true, false, 0}}},
+		kmsg.JoinGroup:              {{kmsg.NewPtrJoinGroupRequest(), policy{parks: true}}},
+		kmsg.SyncGroup:              {{kmsg.NewPtrSyncGroupRequest(), policy{parks: true}}},
+		kmsg.ConsumerGroupHeartbeat: {{kmsg.NewPtrConsumerGroupHeartbeatRequest(), policy{parks: true}}},
+	}
+	for _, a := range allAPIs() {
+		cs, ok := cases[a.key]
+		if !ok {
+			cs = append(cs, struct {
+				req  kmsg.Request
+				want policy
+			}{kmsg.RequestForKey(int16(a.key)), policy{}})
+		}
+		for _, c := range cs {
+			got := policy{parks: a.parks != nil && a.parks(c.req), counts: a.bytes.counts(c.req)}
+			if got.counts {
+				got.kind = a.bytes.kind
+			}
+			if got != c.want {
+				t.Errorf("%s %+v: policy %+v, want %+v", kmsg.NameForKey(int16(a.key)), c.req, got, c.want)
+			}
+		}
 	}
 }
