@@ -24,7 +24,7 @@ import (
 )
 
 var createACLsAPI = api{key: kmsg.CreateACLs, min: 1, max: 3, serve: (*Handler).createACLs,
-	authz: authzFromTable, forward: forwardAlways}
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyCreateACLsItems}
 
 func (h *Handler) createACLs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.CreateACLsRequest)
@@ -69,4 +69,17 @@ func (h *Handler) storeACLs(ctx context.Context, acls []metadata.ACL) error {
 		return err
 	}
 	return sc.CreateACLs(ctx, acls)
+}
+
+// denyCreateACLsItems answers every item of a CreateACLs request refused
+// whole with code (api.denyItems).
+func denyCreateACLsItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.CreateACLsRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.CreateACLsResponse)
+	for range r.Creations {
+		res := kmsg.NewCreateACLsResponseResult()
+		res.ErrorCode, res.ErrorMessage = code.Code, msg
+		out.Results = append(out.Results, res)
+	}
 }

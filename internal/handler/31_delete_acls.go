@@ -24,7 +24,7 @@ import (
 )
 
 var deleteACLsAPI = api{key: kmsg.DeleteACLs, min: 1, max: 3, serve: (*Handler).deleteACLs,
-	authz: authzFromTable, forward: forwardAlways}
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyDeleteACLsItems}
 
 func (h *Handler) deleteACLs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DeleteACLsRequest)
@@ -84,4 +84,17 @@ func (h *Handler) deleteACLs(ctx context.Context, kreq kmsg.Request) kmsg.Respon
 		resp.Results[i] = r
 	}
 	return resp
+}
+
+// denyDeleteACLsItems answers every item of a DeleteACLs request refused
+// whole with code (api.denyItems).
+func denyDeleteACLsItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.DeleteACLsRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.DeleteACLsResponse)
+	for range r.Filters {
+		res := kmsg.NewDeleteACLsResponseResult()
+		res.ErrorCode, res.ErrorMessage = code.Code, msg
+		out.Results = append(out.Results, res)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
@@ -25,7 +26,7 @@ import (
 )
 
 var alterClientQuotasAPI = api{key: kmsg.AlterClientQuotas, min: 0, max: 1, serve: (*Handler).alterClientQuotas,
-	authz: authzFromTable, forward: forwardAlways}
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyAlterClientQuotasItems}
 
 func (h *Handler) alterClientQuotas(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.AlterClientQuotasRequest)
@@ -113,4 +114,22 @@ func quotaChange(e kmsg.AlterClientQuotasRequestEntry) (controller.QuotaChange, 
 		ch.Set[op.Key] = op.Value
 	}
 	return ch, nil
+}
+
+// denyAlterClientQuotasItems answers every item of an AlterClientQuotas
+// request refused whole with code (api.denyItems).
+func denyAlterClientQuotasItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.AlterClientQuotasRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.AlterClientQuotasResponse)
+	for _, e := range r.Entries {
+		res := kmsg.NewAlterClientQuotasResponseEntry()
+		res.ErrorCode, res.ErrorMessage = code.Code, msg
+		for _, ent := range e.Entity {
+			re := kmsg.NewAlterClientQuotasResponseEntryEntity()
+			re.Type, re.Name = ent.Type, ent.Name
+			res.Entity = append(res.Entity, re)
+		}
+		out.Entries = append(out.Entries, res)
+	}
 }

@@ -166,13 +166,13 @@ func authzInitProducerID(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg
 		if z.can(acl.OpWrite, acl.TransactionalID(*req.TransactionalID)) {
 			return nil, nil
 		}
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 	if z.can(acl.OpIdempotentWrite, acl.Cluster()) ||
 		z.h.authorizer.AuthorizeAny(z.im.ACLs, z.principal, z.host, acl.OpWrite, acl.ResourceTopic) {
 		return nil, nil
 	}
-	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
+	return nil, z.denyWhole(req, kerr.ClusterAuthorizationFailed)
 }
 
 // authzTxn is the hook of EndTxn: its row's operation on the
@@ -183,7 +183,7 @@ func authzTxn[T kmsg.Request](key kmsg.Key, id func(T) string) authzHook {
 		if z.can(op, acl.TransactionalID(id(req.(T)))) {
 			return nil, nil
 		}
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 }
 
@@ -192,10 +192,10 @@ func authzTxn[T kmsg.Request](key kmsg.Key, id func(T) string) authzHook {
 func authzAddOffsetsToTxn(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.AddOffsetsToTxnRequest)
 	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 	if !z.can(acl.OpRead, acl.Group(req.Group)) {
-		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 	}
 	return nil, nil
 }
@@ -207,10 +207,10 @@ func authzAddOffsetsToTxn(z *authz, kreq kmsg.Request) (func(kmsg.Response), kms
 func authzTxnOffsetCommit(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.TxnOffsetCommitRequest)
 	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 	if !z.can(acl.OpRead, acl.Group(req.Group)) {
-		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 	}
 	denied := splitAllowed(&req.Topics, func(t *kmsg.TxnOffsetCommitRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
 	return topicErrors(denied, func(r kmsg.Response, t kmsg.TxnOffsetCommitRequestTopic) {

@@ -191,8 +191,8 @@ func authzFromTable(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Respo
 }
 
 // refuse is the hook of an API without a row.
-func refuse(_ *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
-	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
+func refuse(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	return nil, z.denyWhole(req, kerr.ClusterAuthorizationFailed)
 }
 
 // tableOp is the operation on res that key's row for every request (case

@@ -38,13 +38,13 @@
 //     resources) decide alone.
 //   - forward: whether the request goes to the active controller.
 //   - parks and bytes: how it counts against client quotas.
+//   - denyItems: how a request refused whole answers each of its items,
+//     for the responses that carry errors per item.
 //
 // No other table keyed by API decides what happens to a request: to learn
 // everything about an API, read its file and follow the names in its api
 // value. The authorization table is the one list by API, a transcription of
-// Kafka's, and TestAuthzTable checks the hooks against it. (denyWhole's
-// per-request cases in authz.go are no policy: they are the wire form of an
-// error answer to a whole request, Kafka's getErrorResponse.)
+// Kafka's, and TestAuthzTable checks the hooks against it.
 //
 // # Adding an API
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/config"
@@ -38,6 +39,10 @@ type api struct {
 	// bytes is the byte-rate quota the API counts against
 	// (authz_admit.go); the zero value: none.
 	bytes byteRate
+	// denyItems answers each item of a request refused whole (denyWhole,
+	// authz.go) with the code, for the responses that carry errors per
+	// item; nil: the top-level error code says it all.
+	denyItems func(req kmsg.Request, resp kmsg.Response, code *kerr.Error)
 }
 
 // allAPIs is the one registry of served APIs; ApiVersions reports exactly
