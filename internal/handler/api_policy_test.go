@@ -21,9 +21,11 @@ func TestEveryAPINamesItsAuthorization(t *testing.T) {
 	}
 }
 
-// A broker that is not the active controller forwards exactly the admin
-// APIs Kafka's brokers forward (KIP-590), each as its api value says, and
-// serves every other API itself.
+// A broker that is not the active controller forwards the admin APIs only
+// the active controller can carry out (KIP-590), each as its api value
+// says, and serves every other API itself. Kafka's brokers also forward
+// ListPartitionReassignments and UpdateFeatures; Samsa answers them from
+// its own image, which every node holds, and its fixed feature levels.
 func TestForwardPolicyOfEveryAPI(t *testing.T) {
 	dp := newDataPath(t)
 	im := dpImage()
