@@ -1,4 +1,4 @@
 // Package archtest holds no code; its test enforces the direction of
-// imports described in ARCHITECTURE.md §2, so a layering mistake fails CI
+// imports described in docs/architecture.md §4, so a layering mistake fails CI
 // instead of growing quietly.
 package archtest

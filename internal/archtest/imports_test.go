@@ -44,7 +44,7 @@ func TestImportDirection(t *testing.T) {
 			for _, imp := range imports(t, f) {
 				for _, ban := range bans {
 					if imp == ban || strings.HasPrefix(imp, strings.TrimSuffix(ban, "/")+"/") {
-						t.Errorf("%s imports %s, which ARCHITECTURE.md forbids", filepath.Base(f), imp)
+						t.Errorf("%s imports %s, which docs/architecture.md §4 forbids", filepath.Base(f), imp)
 					}
 				}
 			}

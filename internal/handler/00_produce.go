@@ -35,7 +35,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var produceAPI = api{key: kmsg.Produce, min: 0, max: 11, serve: (*Handler).produce}
+var produceAPI = api{key: kmsg.Produce, min: 0, max: 11, serve: (*Handler).produce,
+	authz: authzProduce, parks: produceParks, bytes: produceByteRate}
 
 // ackWait is one appended partition an acks=-1 request waits for.
 type ackWait struct {

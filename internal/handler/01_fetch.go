@@ -41,7 +41,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var fetchAPI = api{key: kmsg.Fetch, min: 4, max: 16, serve: (*Handler).fetch}
+var fetchAPI = api{key: kmsg.Fetch, min: 4, max: 16, serve: (*Handler).fetch,
+	authz: authzFetch, parks: fetchParks, bytes: fetchByteRate}
 
 // fetchTarget is one requested partition resolved against the image.
 type fetchTarget struct {

@@ -20,7 +20,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var listOffsetsAPI = api{key: kmsg.ListOffsets, min: 1, max: 7, serve: (*Handler).listOffsets}
+var listOffsetsAPI = api{key: kmsg.ListOffsets, min: 1, max: 7, serve: (*Handler).listOffsets,
+	authz: authzListOffsets}
 
 const (
 	offsetLatest       = -1

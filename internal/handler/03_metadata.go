@@ -32,7 +32,8 @@ import (
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, serve: (*Handler).metadata}
+var metadataAPI = api{key: kmsg.Metadata, min: 0, max: 12, serve: (*Handler).metadata,
+	authz: withOpsFix(authzMetadata, metadataOps)}
 
 const authorizedOpsNotRequested = -2147483648
 

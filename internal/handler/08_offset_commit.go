@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var offsetCommitAPI = api{key: kmsg.OffsetCommit, min: 2, max: 9, serve: (*Handler).offsetCommit}
+var offsetCommitAPI = api{key: kmsg.OffsetCommit, min: 2, max: 9, serve: (*Handler).offsetCommit,
+	authz: authzOffsetCommit}
 
 func (h *Handler) offsetCommit(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.OffsetCommitRequest)

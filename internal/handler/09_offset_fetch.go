@@ -21,7 +21,8 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var offsetFetchAPI = api{key: kmsg.OffsetFetch, min: 1, max: 9, serve: (*Handler).offsetFetch}
+var offsetFetchAPI = api{key: kmsg.OffsetFetch, min: 1, max: 9, serve: (*Handler).offsetFetch,
+	authz: authzOffsetFetch, denyItems: denyOffsetFetchItems}
 
 func (h *Handler) offsetFetch(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.OffsetFetchRequest)
@@ -130,5 +131,25 @@ func (h *Handler) markUnstable(groupID string, topics []kmsg.OffsetFetchResponse
 				topics[i].Partitions[j].ErrorCode = kerr.UnstableOffsetCommit.Code
 			}
 		}
+	}
+}
+
+// denyOffsetFetchItems answers every item of an OffsetFetch request refused
+// whole with code (api.denyItems).
+func denyOffsetFetchItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.OffsetFetchRequest)
+	out := resp.(*kmsg.OffsetFetchResponse)
+	if r.Version >= 2 { // the top-level error code says it
+		return
+	}
+	for _, t := range r.Topics {
+		rt := kmsg.NewOffsetFetchResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := kmsg.NewOffsetFetchResponseTopicPartition()
+			rp.Partition, rp.Offset, rp.LeaderEpoch, rp.ErrorCode = p, -1, -1, code.Code
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		out.Topics = append(out.Topics, rt)
 	}
 }

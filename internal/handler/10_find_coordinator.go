@@ -40,7 +40,8 @@ import (
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 5, serve: (*Handler).findCoordinator}
+var findCoordinatorAPI = api{key: kmsg.FindCoordinator, min: 0, max: 5, serve: (*Handler).findCoordinator,
+	authz: authzFindCoordinator}
 
 // coordinator is one FindCoordinator answer.
 type coordinator struct {

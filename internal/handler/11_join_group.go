@@ -24,7 +24,10 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var joinGroupAPI = api{key: kmsg.JoinGroup, min: 0, max: 9, serve: (*Handler).joinGroup}
+var joinGroupAPI = api{key: kmsg.JoinGroup, min: 0, max: 9, serve: (*Handler).joinGroup,
+	authz: wholeGroup(kmsg.JoinGroup, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
+	parks: alwaysParks,
+}
 
 func (h *Handler) joinGroup(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.JoinGroupRequest)

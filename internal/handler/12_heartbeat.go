@@ -14,7 +14,8 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var heartbeatAPI = api{key: kmsg.Heartbeat, min: 0, max: 4, serve: (*Handler).heartbeat}
+var heartbeatAPI = api{key: kmsg.Heartbeat, min: 0, max: 4, serve: (*Handler).heartbeat,
+	authz: wholeGroup(kmsg.Heartbeat, func(r *kmsg.HeartbeatRequest) string { return r.Group })}
 
 func (h *Handler) heartbeat(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.HeartbeatRequest)

@@ -16,7 +16,8 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var leaveGroupAPI = api{key: kmsg.LeaveGroup, min: 0, max: 5, serve: (*Handler).leaveGroup}
+var leaveGroupAPI = api{key: kmsg.LeaveGroup, min: 0, max: 5, serve: (*Handler).leaveGroup,
+	authz: wholeGroup(kmsg.LeaveGroup, func(r *kmsg.LeaveGroupRequest) string { return r.Group })}
 
 func (h *Handler) leaveGroup(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.LeaveGroupRequest)

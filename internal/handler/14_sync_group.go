@@ -18,7 +18,10 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var syncGroupAPI = api{key: kmsg.SyncGroup, min: 0, max: 5, serve: (*Handler).syncGroup}
+var syncGroupAPI = api{key: kmsg.SyncGroup, min: 0, max: 5, serve: (*Handler).syncGroup,
+	authz: wholeGroup(kmsg.SyncGroup, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
+	parks: alwaysParks,
+}
 
 func (h *Handler) syncGroup(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.SyncGroupRequest)

@@ -15,7 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var describeGroupsAPI = api{key: kmsg.DescribeGroups, min: 0, max: 5, serve: (*Handler).describeGroups}
+var describeGroupsAPI = api{key: kmsg.DescribeGroups, min: 0, max: 5, serve: (*Handler).describeGroups,
+	authz: withOpsFix(authzDescribeGroups, describeGroupsOps)}
 
 // groupOperations is the ACL bit field of READ(3), DELETE(6), DESCRIBE(8).
 const groupOperations = 1<<3 | 1<<6 | 1<<8

@@ -16,7 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var listGroupsAPI = api{key: kmsg.ListGroups, min: 0, max: 5, serve: (*Handler).listGroups}
+var listGroupsAPI = api{key: kmsg.ListGroups, min: 0, max: 5, serve: (*Handler).listGroups,
+	authz: authzListGroups}
 
 func (h *Handler) listGroups(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ListGroupsRequest)

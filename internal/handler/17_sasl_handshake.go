@@ -1,3 +1,5 @@
+package handler
+
 // SaslHandshake, versions 0–1.
 //
 // Kafka: the client names a SASL mechanism; the broker answers with its
@@ -10,7 +12,6 @@
 // (internal/network, per connection) serves the handshake itself, before
 // and during re-authentication, so this handler only ever sees requests
 // from non-SASL listeners and answers ILLEGAL_SASL_STATE.
-package handler
 
 import (
 	"context"
@@ -19,7 +20,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var saslHandshakeAPI = api{key: kmsg.SASLHandshake, min: 0, max: 1, serve: (*Handler).saslHandshake}
+var saslHandshakeAPI = api{key: kmsg.SASLHandshake, min: 0, max: 1, serve: (*Handler).saslHandshake,
+	authz: authzFromTable}
 
 func (h *Handler) saslHandshake(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	resp := kreq.ResponseKind().(*kmsg.SASLHandshakeResponse)

@@ -21,7 +21,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var apiVersionsAPI = api{key: kmsg.ApiVersions, min: 0, max: 4, serve: (*Handler).apiVersions}
+var apiVersionsAPI = api{key: kmsg.ApiVersions, min: 0, max: 4, serve: (*Handler).apiVersions,
+	authz: authzFromTable}
 
 func (h *Handler) apiVersions(_ context.Context, req kmsg.Request) kmsg.Response {
 	resp := req.(*kmsg.ApiVersionsRequest).ResponseKind().(*kmsg.ApiVersionsResponse)

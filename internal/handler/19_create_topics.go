@@ -1,3 +1,5 @@
+package handler
+
 // CreateTopics, versions 2–7.
 //
 // Kafka: each topic is checked on its own and gets its own error. The name
@@ -18,7 +20,6 @@
 // (enough live brokers, a valid assignment) is the controller's, whose
 // messages are Kafka's. TimeoutMillis bounds the whole request; a
 // non-positive timeout leaves only the controller's own deadline.
-package handler
 
 import (
 	"context"
@@ -32,7 +33,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var createTopicsAPI = api{key: kmsg.CreateTopics, min: 2, max: 7, serve: (*Handler).createTopics}
+var createTopicsAPI = api{key: kmsg.CreateTopics, min: 2, max: 7, serve: (*Handler).createTopics,
+	authz: authzCreateTopics, forward: forwardAlways}
 
 func (h *Handler) createTopics(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.CreateTopicsRequest)

@@ -1,3 +1,5 @@
+package handler
+
 // DeleteTopics, versions 1–6.
 //
 // Kafka: topics are named in TopicNames (v0–v5) or, from v6, in Topics by
@@ -10,7 +12,6 @@
 // Samsa: the same. An ID is resolved to its name through the metadata
 // image, then the controller deletes by name and returns the ID it
 // removed. TimeoutMillis bounds the request.
-package handler
 
 import (
 	"context"
@@ -20,7 +21,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 1, max: 6, serve: (*Handler).deleteTopics}
+var deleteTopicsAPI = api{key: kmsg.DeleteTopics, min: 1, max: 6, serve: (*Handler).deleteTopics,
+	authz: authzDeleteTopics, forward: forwardAlways}
 
 func (h *Handler) deleteTopics(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DeleteTopicsRequest)

@@ -1,3 +1,5 @@
+package handler
+
 // DeleteRecords, versions 0–2.
 //
 // Kafka: for each partition, the leader advances the log start offset to
@@ -10,7 +12,6 @@
 // Samsa: the same. Leadership is read from the metadata image; the
 // partition itself checks the offset against its high watermark. The
 // deletion is local and immediate, so TimeoutMillis has nothing to bound.
-package handler
 
 import (
 	"context"
@@ -21,7 +22,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var deleteRecordsAPI = api{key: kmsg.DeleteRecords, min: 0, max: 2, serve: (*Handler).deleteRecords}
+var deleteRecordsAPI = api{key: kmsg.DeleteRecords, min: 0, max: 2, serve: (*Handler).deleteRecords,
+	authz: authzDeleteRecords}
 
 // recordDeleter is the part of a hosted partition DeleteRecords uses.
 type recordDeleter interface {

@@ -16,7 +16,7 @@ package handler
 // aborting an open transaction first; a timeout above
 // transaction.max.timeout.ms is INVALID_TRANSACTION_TIMEOUT. This file also
 // holds what the transactional APIs (24–28, 65, 66) share: the coordinator
-// interface and the mapping of its errors to Kafka codes.
+// interface (its errors become Kafka codes in errors.go, as all others).
 
 import (
 	"context"
@@ -25,11 +25,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 5, serve: (*Handler).initProducerID}
+var initProducerIDAPI = api{key: kmsg.InitProducerID, min: 0, max: 5, serve: (*Handler).initProducerID,
+	authz: authzInitProducerID}
 
 func (h *Handler) initProducerID(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.InitProducerIDRequest)
@@ -43,7 +43,7 @@ func (h *Handler) initProducerID(ctx context.Context, r kmsg.Request) kmsg.Respo
 		pid, epoch, err := h.Txn.InitProducerID(ctx, *req.TransactionalID, req.TransactionTimeoutMillis,
 			req.ProducerID, req.ProducerEpoch)
 		if err != nil {
-			resp.ErrorCode = fencedCode(txnErrorCode(err), req.Version, 4)
+			resp.ErrorCode = fencedCode(errorCode(err), req.Version, 4)
 			return resp
 		}
 		resp.ProducerID, resp.ProducerEpoch = pid, epoch
@@ -88,30 +88,3 @@ func (noTxn) AddPartitions(context.Context, string, int64, int16, []txn.TopicPar
 func (noTxn) EndTxn(context.Context, string, int64, int16, bool) error { return errNoTxnCoordinator }
 
 var errNoTxnCoordinator = errors.New("handler: no transaction coordinator")
-
-// txnErrors maps the transaction coordinator's errors; anything else goes
-// through errorCode.
-var txnErrors = []struct {
-	err  error
-	kerr *kerr.Error
-}{
-	{txn.ErrNotCoordinator, kerr.NotCoordinator},
-	{txn.ErrLoadInProgress, kerr.CoordinatorLoadInProgress},
-	{txn.ErrConcurrentTransactions, kerr.ConcurrentTransactions},
-	{txn.ErrProducerFenced, kerr.ProducerFenced},
-	{txn.ErrInvalidProducerIDMapping, kerr.InvalidProducerIDMapping},
-	{txn.ErrInvalidTxnState, kerr.InvalidTxnState},
-	{txn.ErrInvalidTimeout, kerr.InvalidTransactionTimeout},
-	{txn.ErrUnknownTransactionalID, kerr.TransactionalIDNotFound},
-	{group.ErrProducerFenced, kerr.ProducerFenced},
-	{errNoTxnCoordinator, kerr.CoordinatorNotAvailable},
-}
-
-func txnErrorCode(err error) int16 {
-	for _, m := range txnErrors {
-		if errors.Is(err, m.err) {
-			return m.kerr.Code
-		}
-	}
-	return errorCode(err)
-}

@@ -21,8 +21,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var offsetForLeaderEpochAPI = api{key: kmsg.OffsetForLeaderEpoch, min: 2, max: 4,
-	serve: (*Handler).offsetForLeaderEpoch}
+var offsetForLeaderEpochAPI = api{key: kmsg.OffsetForLeaderEpoch, min: 2, max: 4, serve: (*Handler).offsetForLeaderEpoch,
+	authz: authzOffsetForLeaderEpoch}
 
 func (h *Handler) offsetForLeaderEpoch(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.OffsetForLeaderEpochRequest)

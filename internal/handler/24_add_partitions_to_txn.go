@@ -37,7 +37,8 @@ import (
 	"github.com/samsa-io/samsa/protocol/txnstate"
 )
 
-var addPartitionsToTxnAPI = api{key: kmsg.AddPartitionsToTxn, min: 0, max: 5, serve: (*Handler).addPartitionsToTxn}
+var addPartitionsToTxnAPI = api{key: kmsg.AddPartitionsToTxn, min: 0, max: 5, serve: (*Handler).addPartitionsToTxn,
+	authz: authzAddPartitionsToTxn}
 
 // txnAddition is one transaction of a request: the v0–v3 top-level fields
 // or one v4+ Transactions entry.
@@ -120,7 +121,7 @@ func (h *Handler) addTxnPartitions(ctx context.Context, version int16, a txnAddi
 		code = h.verifyTxnPartitions(version, a, parts, codes)
 	default:
 		if err := h.Txn.AddPartitions(ctx, a.id, a.pid, a.epoch, parts); err != nil {
-			code = txnErrorCode(err)
+			code = errorCode(err)
 		}
 	}
 	code = fencedCode(code, version, 2)
@@ -136,7 +137,7 @@ func (h *Handler) verifyTxnPartitions(version int16, a txnAddition, parts []txn.
 	case errors.Is(err, txn.ErrUnknownTransactionalID):
 		return kerr.InvalidProducerIDMapping.Code
 	case err != nil:
-		return txnErrorCode(err)
+		return errorCode(err)
 	case info.ProducerID != a.pid:
 		return kerr.InvalidProducerIDMapping.Code
 	case info.Epoch != a.epoch:

@@ -17,7 +17,8 @@ import (
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var addOffsetsToTxnAPI = api{key: kmsg.AddOffsetsToTxn, min: 0, max: 4, serve: (*Handler).addOffsetsToTxn}
+var addOffsetsToTxnAPI = api{key: kmsg.AddOffsetsToTxn, min: 0, max: 4, serve: (*Handler).addOffsetsToTxn,
+	authz: authzAddOffsetsToTxn}
 
 func (h *Handler) addOffsetsToTxn(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.AddOffsetsToTxnRequest)
@@ -28,7 +29,7 @@ func (h *Handler) addOffsetsToTxn(ctx context.Context, r kmsg.Request) kmsg.Resp
 	}
 	tp := txn.TopicPartition{Topic: group.OffsetsTopic, Partition: h.Groups.PartitionFor(req.Group)}
 	if err := h.Txn.AddPartitions(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, []txn.TopicPartition{tp}); err != nil {
-		resp.ErrorCode = fencedCode(txnErrorCode(err), req.Version, 2)
+		resp.ErrorCode = fencedCode(errorCode(err), req.Version, 2)
 	}
 	return resp
 }

@@ -25,14 +25,15 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var endTxnAPI = api{key: kmsg.EndTxn, min: 0, max: 5, serve: (*Handler).endTxn}
+var endTxnAPI = api{key: kmsg.EndTxn, min: 0, max: 5, serve: (*Handler).endTxn,
+	authz: authzTxn(kmsg.EndTxn, func(r *kmsg.EndTxnRequest) string { return r.TransactionalID })}
 
 func (h *Handler) endTxn(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.EndTxnRequest)
 	resp := req.ResponseKind().(*kmsg.EndTxnResponse)
 	resp.ProducerID, resp.ProducerEpoch = -1, -1
 	if err := h.Txn.EndTxn(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, req.Commit); err != nil {
-		resp.ErrorCode = fencedCode(txnErrorCode(err), req.Version, 2)
+		resp.ErrorCode = fencedCode(errorCode(err), req.Version, 2)
 		return resp
 	}
 	// Echoed rather than read back: a concurrent InitProducerId may already

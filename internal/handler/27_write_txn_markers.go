@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var writeTxnMarkersAPI = api{key: kmsg.WriteTxnMarkers, min: 0, max: 1, serve: (*Handler).writeTxnMarkers}
+var writeTxnMarkersAPI = api{key: kmsg.WriteTxnMarkers, min: 0, max: 1, serve: (*Handler).writeTxnMarkers,
+	authz: authzFromTable, denyItems: denyWriteTxnMarkersItems}
 
 // txnGroups is the part of the group coordinator that takes part in
 // transactions (*group.Coordinator has it).
@@ -104,4 +105,26 @@ func waitReplicated(ctx context.Context, p *partition.Partition, target int64) e
 		}
 	}
 	return nil
+}
+
+// denyWriteTxnMarkersItems answers every item of a WriteTxnMarkers request
+// refused whole with code (api.denyItems).
+func denyWriteTxnMarkersItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.WriteTxnMarkersRequest)
+	out := resp.(*kmsg.WriteTxnMarkersResponse)
+	for _, m := range r.Markers {
+		rm := kmsg.NewWriteTxnMarkersResponseMarker()
+		rm.ProducerID = m.ProducerID
+		for _, t := range m.Topics {
+			rt := kmsg.NewWriteTxnMarkersResponseMarkerTopic()
+			rt.Topic = t.Topic
+			for _, p := range t.Partitions {
+				rp := kmsg.NewWriteTxnMarkersResponseMarkerTopicPartition()
+				rp.Partition, rp.ErrorCode = p, code.Code
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			rm.Topics = append(rm.Topics, rt)
+		}
+		out.Markers = append(out.Markers, rm)
+	}
 }

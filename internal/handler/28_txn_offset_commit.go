@@ -21,13 +21,15 @@ package handler
 import (
 	"context"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
-var txnOffsetCommitAPI = api{key: kmsg.TxnOffsetCommit, min: 0, max: 5, serve: (*Handler).txnOffsetCommit}
+var txnOffsetCommitAPI = api{key: kmsg.TxnOffsetCommit, min: 0, max: 5, serve: (*Handler).txnOffsetCommit,
+	authz: authzTxnOffsetCommit, denyItems: denyTxnOffsetCommitItems}
 
 func (h *Handler) txnOffsetCommit(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.TxnOffsetCommitRequest)
@@ -60,9 +62,9 @@ func (h *Handler) txnOffsetCommit(ctx context.Context, r kmsg.Request) kmsg.Resp
 			rp.Partition = p.Partition
 			switch {
 			case err != nil:
-				rp.ErrorCode = txnErrorCode(err)
+				rp.ErrorCode = errorCode(err)
 			case i < len(errs) && errs[i] != nil:
-				rp.ErrorCode = txnErrorCode(errs[i])
+				rp.ErrorCode = errorCode(errs[i])
 			}
 			i++
 			rt.Partitions = append(rt.Partitions, rp)
@@ -84,4 +86,14 @@ func (h *Handler) implicitAddOffsets(ctx context.Context, req *kmsg.TxnOffsetCom
 	}
 	tp := txn.TopicPartition{Topic: group.OffsetsTopic, Partition: h.Groups.PartitionFor(req.Group)}
 	return h.Txn.AddPartitions(ctx, req.TransactionalID, req.ProducerID, req.ProducerEpoch, []txn.TopicPartition{tp})
+}
+
+// denyTxnOffsetCommitItems answers every item of a TxnOffsetCommit request
+// refused whole with code (api.denyItems).
+func denyTxnOffsetCommitItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.TxnOffsetCommitRequest)
+	out := resp.(*kmsg.TxnOffsetCommitResponse)
+	for _, t := range r.Topics {
+		out.Topics = append(out.Topics, txnOffsetCommitErrors(t, code.Code))
+	}
 }

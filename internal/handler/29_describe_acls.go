@@ -1,3 +1,5 @@
+package handler
+
 // DescribeAcls, versions 1–3.
 //
 // Kafka: returns the bindings matching one filter, grouped by resource
@@ -8,7 +10,6 @@
 // Needs DESCRIBE on the cluster (authz_hooks.go).
 //
 // Samsa: the same, from this node's metadata image.
-package handler
 
 import (
 	"context"
@@ -22,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var describeACLsAPI = api{key: kmsg.DescribeACLs, min: 1, max: 3, serve: (*Handler).describeACLs}
+var describeACLsAPI = api{key: kmsg.DescribeACLs, min: 1, max: 3, serve: (*Handler).describeACLs,
+	authz: authzFromTable}
 
 // SecurityControl is what the ACL and client-quota APIs need from the
 // active controller; the controller package's *Controller satisfies it. A

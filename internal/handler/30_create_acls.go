@@ -1,3 +1,5 @@
+package handler
+
 // CreateAcls, versions 1–3.
 //
 // Kafka: each creation is answered on its own. A binding must name a
@@ -9,7 +11,6 @@
 //
 // Samsa: the valid bindings are written to the metadata log in one record
 // (forwarded to the active controller by forward.go when needed).
-package handler
 
 import (
 	"context"
@@ -22,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var createACLsAPI = api{key: kmsg.CreateACLs, min: 1, max: 3, serve: (*Handler).createACLs}
+var createACLsAPI = api{key: kmsg.CreateACLs, min: 1, max: 3, serve: (*Handler).createACLs,
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyCreateACLsItems}
 
 func (h *Handler) createACLs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.CreateACLsRequest)
@@ -67,4 +69,17 @@ func (h *Handler) storeACLs(ctx context.Context, acls []metadata.ACL) error {
 		return err
 	}
 	return sc.CreateACLs(ctx, acls)
+}
+
+// denyCreateACLsItems answers every item of a CreateACLs request refused
+// whole with code (api.denyItems).
+func denyCreateACLsItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.CreateACLsRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.CreateACLsResponse)
+	for range r.Creations {
+		res := kmsg.NewCreateACLsResponseResult()
+		res.ErrorCode, res.ErrorMessage = code.Code, msg
+		out.Results = append(out.Results, res)
+	}
 }

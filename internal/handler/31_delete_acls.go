@@ -1,3 +1,5 @@
+package handler
+
 // DeleteAcls, versions 1–3.
 //
 // Kafka: each filter (as DescribeAcls's) deletes every binding it matches
@@ -8,7 +10,6 @@
 //
 // Samsa: the matches are computed from the image and their removal
 // written in one record; a binding removed meanwhile is a no-op.
-package handler
 
 import (
 	"context"
@@ -22,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var deleteACLsAPI = api{key: kmsg.DeleteACLs, min: 1, max: 3, serve: (*Handler).deleteACLs}
+var deleteACLsAPI = api{key: kmsg.DeleteACLs, min: 1, max: 3, serve: (*Handler).deleteACLs,
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyDeleteACLsItems}
 
 func (h *Handler) deleteACLs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DeleteACLsRequest)
@@ -82,4 +84,17 @@ func (h *Handler) deleteACLs(ctx context.Context, kreq kmsg.Request) kmsg.Respon
 		resp.Results[i] = r
 	}
 	return resp
+}
+
+// denyDeleteACLsItems answers every item of a DeleteACLs request refused
+// whole with code (api.denyItems).
+func denyDeleteACLsItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.DeleteACLsRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.DeleteACLsResponse)
+	for range r.Filters {
+		res := kmsg.NewDeleteACLsResponseResult()
+		res.ErrorCode, res.ErrorMessage = code.Code, msg
+		out.Results = append(out.Results, res)
+	}
 }

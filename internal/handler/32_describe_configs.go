@@ -1,3 +1,5 @@
+package handler
+
 // DescribeConfigs, versions 1–4.
 //
 // Kafka: each resource is answered on its own. TOPIC lists every topic
@@ -19,7 +21,6 @@
 // the cluster-wide dynamic defaults only, as Kafka does. Another broker's
 // id is INVALID_REQUEST, with Kafka's message. BROKER_LOGGER answers an
 // empty list. Any other resource type is INVALID_REQUEST.
-package handler
 
 import (
 	"context"
@@ -36,7 +37,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var describeConfigsAPI = api{key: kmsg.DescribeConfigs, min: 1, max: 4, serve: (*Handler).describeConfigs}
+var describeConfigsAPI = api{key: kmsg.DescribeConfigs, min: 1, max: 4, serve: (*Handler).describeConfigs,
+	authz: authzDescribeConfigs}
 
 func (h *Handler) describeConfigs(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DescribeConfigsRequest)

@@ -1,3 +1,5 @@
+package handler
+
 // AlterConfigs, versions 0–2.
 //
 // Kafka: the legacy, non-incremental API: the configs given for a resource
@@ -12,7 +14,6 @@
 // controller replaces the topic's overrides (replaceAll). BROKER replaces
 // the resource's dynamic broker configs (broker_configs.go). BROKER_LOGGER
 // is INVALID_REQUEST, as on Kafka (legacy AlterConfigs has no loggers).
-package handler
 
 import (
 	"context"
@@ -24,7 +25,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var alterConfigsAPI = api{key: kmsg.AlterConfigs, min: 0, max: 2, serve: (*Handler).alterConfigs}
+var alterConfigsAPI = api{key: kmsg.AlterConfigs, min: 0, max: 2, serve: (*Handler).alterConfigs,
+	authz: authzAlterConfigs, forward: (*Handler).brokerResourcesForwardable}
 
 var (
 	errDynamicBrokerConfigs = fmt.Errorf("%w: dynamic broker configs are not supported yet", errInvalidRequest)

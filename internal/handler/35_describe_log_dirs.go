@@ -1,3 +1,5 @@
+package handler
+
 // DescribeLogDirs, versions 0–4.
 //
 // Kafka: lists the broker's log directories and, in each, the replicas of
@@ -10,7 +12,6 @@
 // Samsa: the same for every directory in log.dirs. Samsa never moves
 // replicas between directories, so OffsetLag is 0 and IsFuture false. A
 // directory Samsa cannot stat reports -1 for its byte counts.
-package handler
 
 import (
 	"context"
@@ -23,7 +24,8 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
-var describeLogDirsAPI = api{key: kmsg.DescribeLogDirs, min: 0, max: 4, serve: (*Handler).describeLogDirs}
+var describeLogDirsAPI = api{key: kmsg.DescribeLogDirs, min: 0, max: 4, serve: (*Handler).describeLogDirs,
+	authz: authzFromTable}
 
 func (h *Handler) describeLogDirs(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.DescribeLogDirsRequest)

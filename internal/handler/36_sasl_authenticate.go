@@ -1,3 +1,5 @@
+package handler
+
 // SaslAuthenticate, versions 0–2.
 //
 // Kafka: carries one SASL token each way after a v1 SaslHandshake; a
@@ -8,7 +10,6 @@
 //
 // Samsa: as for SaslHandshake, the network layer serves this API on SASL
 // listeners; the handler answers the non-SASL case.
-package handler
 
 import (
 	"context"
@@ -17,7 +18,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var saslAuthenticateAPI = api{key: kmsg.SASLAuthenticate, min: 0, max: 2, serve: (*Handler).saslAuthenticate}
+var saslAuthenticateAPI = api{key: kmsg.SASLAuthenticate, min: 0, max: 2, serve: (*Handler).saslAuthenticate,
+	authz: authzFromTable}
 
 func (h *Handler) saslAuthenticate(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	resp := kreq.ResponseKind().(*kmsg.SASLAuthenticateResponse)

@@ -1,3 +1,5 @@
+package handler
+
 // CreatePartitions, versions 0–3.
 //
 // Kafka: grows each topic to Count partitions. Count must exceed the
@@ -15,7 +17,6 @@
 // in every entry, CreateTopics' limit (maxPartitionsPerCreate): Kafka 4.0
 // bounds it only by its controller's 10,000 records per operation, with a
 // less clear error, and KAFKA-19673 gives it CreateTopics' limit.
-package handler
 
 import (
 	"context"
@@ -26,7 +27,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, serve: (*Handler).createPartitions}
+var createPartitionsAPI = api{key: kmsg.CreatePartitions, min: 0, max: 3, serve: (*Handler).createPartitions,
+	authz: authzCreatePartitions, forward: forwardAlways}
 
 func (h *Handler) createPartitions(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.CreatePartitionsRequest)

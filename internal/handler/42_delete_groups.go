@@ -12,7 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var deleteGroupsAPI = api{key: kmsg.DeleteGroups, min: 0, max: 2, serve: (*Handler).deleteGroups}
+var deleteGroupsAPI = api{key: kmsg.DeleteGroups, min: 0, max: 2, serve: (*Handler).deleteGroups,
+	authz: authzDeleteGroups}
 
 func (h *Handler) deleteGroups(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.DeleteGroupsRequest)

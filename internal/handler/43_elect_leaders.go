@@ -1,3 +1,5 @@
+package handler
+
 // ElectLeaders, versions 0–2 (KIP-183, KIP-460).
 //
 // Kafka: runs a leader election for each listed partition, or for every
@@ -11,18 +13,19 @@
 // partition in v0; Samsa sets both from v1).
 //
 // Samsa: the same; TimeoutMillis bounds the request.
-package handler
 
 import (
 	"context"
 	"errors"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var electLeadersAPI = api{key: kmsg.ElectLeaders, min: 0, max: 2, serve: (*Handler).electLeaders}
+var electLeadersAPI = api{key: kmsg.ElectLeaders, min: 0, max: 2, serve: (*Handler).electLeaders,
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyElectLeadersItems}
 
 func (h *Handler) electLeaders(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.ElectLeadersRequest)
@@ -81,4 +84,22 @@ func electionTopics(results []controller.ElectionResult) []kmsg.ElectLeadersResp
 		out[i].Partitions = append(out[i].Partitions, rp)
 	}
 	return out
+}
+
+// denyElectLeadersItems answers every item of an ElectLeaders request refused
+// whole with code (api.denyItems).
+func denyElectLeadersItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.ElectLeadersRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.ElectLeadersResponse)
+	for _, t := range r.Topics {
+		rt := kmsg.NewElectLeadersResponseTopic()
+		rt.Topic = t.Topic
+		for _, p := range t.Partitions {
+			rp := kmsg.NewElectLeadersResponseTopicPartition()
+			rp.Partition, rp.ErrorCode, rp.ErrorMessage = p, code.Code, msg
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		out.Topics = append(out.Topics, rt)
+	}
 }

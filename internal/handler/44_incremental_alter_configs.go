@@ -1,3 +1,5 @@
+package handler
+
 // IncrementalAlterConfigs, versions 0–1.
 //
 // Kafka: each config of a resource carries an operation: SET (0) a value,
@@ -19,7 +21,6 @@
 // deletes its replication throttles so). BROKER_LOGGER is INVALID_REQUEST
 // ("dynamic broker configs are not supported yet"): Samsa has no runtime
 // log levels.
-package handler
 
 import (
 	"context"
@@ -31,7 +32,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, serve: (*Handler).incrementalAlterConfigs}
+var incrementalAlterConfigsAPI = api{key: kmsg.IncrementalAlterConfigs, min: 0, max: 1, serve: (*Handler).incrementalAlterConfigs,
+	authz: authzIncrementalAlterConfigs, forward: (*Handler).brokerResourcesForwardable}
 
 func (h *Handler) incrementalAlterConfigs(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.IncrementalAlterConfigsRequest)

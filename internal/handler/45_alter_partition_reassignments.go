@@ -1,3 +1,5 @@
+package handler
+
 // AlterPartitionReassignments, version 0 (KIP-455).
 //
 // Kafka: for each partition, Replicas is the target replica list, or null
@@ -11,7 +13,6 @@
 //
 // Samsa: the same; TimeoutMillis bounds the request. Version 1's
 // AllowReplicationFactorChange (KIP-860) is not served.
-package handler
 
 import (
 	"context"
@@ -22,8 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var alterPartitionAssignmentsAPI = api{key: kmsg.AlterPartitionAssignments, min: 0, max: 0,
-	serve: (*Handler).alterPartitionAssignments}
+var alterPartitionAssignmentsAPI = api{key: kmsg.AlterPartitionAssignments, min: 0, max: 0, serve: (*Handler).alterPartitionAssignments,
+	authz: authzFromTable, forward: forwardAlways}
 
 func (h *Handler) alterPartitionAssignments(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.AlterPartitionAssignmentsRequest)

@@ -1,3 +1,5 @@
+package handler
+
 // ListPartitionReassignments, version 0 (KIP-455).
 //
 // Kafka: lists the reassignments in progress: for each partition the full
@@ -7,7 +9,6 @@
 //
 // Samsa: the same, answered from this node's metadata image, which every
 // node holds (no forwarding to the active controller is needed).
-package handler
 
 import (
 	"context"
@@ -18,8 +19,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var listPartitionReassignmentsAPI = api{key: kmsg.ListPartitionReassignments, min: 0, max: 0,
-	serve: (*Handler).listPartitionReassignments}
+var listPartitionReassignmentsAPI = api{key: kmsg.ListPartitionReassignments, min: 0, max: 0, serve: (*Handler).listPartitionReassignments,
+	authz: authzFromTable}
 
 func (h *Handler) listPartitionReassignments(_ context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.ListPartitionReassignmentsRequest)

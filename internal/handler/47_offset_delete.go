@@ -17,7 +17,8 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var offsetDeleteAPI = api{key: kmsg.OffsetDelete, min: 0, max: 0, serve: (*Handler).offsetDelete}
+var offsetDeleteAPI = api{key: kmsg.OffsetDelete, min: 0, max: 0, serve: (*Handler).offsetDelete,
+	authz: authzOffsetDelete}
 
 func (h *Handler) offsetDelete(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.OffsetDeleteRequest)

@@ -1,3 +1,5 @@
+package handler
+
 // DescribeClientQuotas, versions 0–1.
 //
 // Kafka (KIP-546): returns the quotas of every entity matching all the
@@ -11,7 +13,6 @@
 // client-id entities exist ("ip" quotas are not supported). No match is an
 // empty Entries array, never null: Entries is nullable (null only with an
 // error), and Kafka's ConfigCommand fails on a null one.
-package handler
 
 import (
 	"context"
@@ -25,7 +26,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var describeClientQuotasAPI = api{key: kmsg.DescribeClientQuotas, min: 0, max: 1, serve: (*Handler).describeClientQuotas}
+var describeClientQuotasAPI = api{key: kmsg.DescribeClientQuotas, min: 0, max: 1, serve: (*Handler).describeClientQuotas,
+	authz: authzFromTable}
 
 // Quota entity types as the protocol names them.
 const (

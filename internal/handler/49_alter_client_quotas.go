@@ -1,3 +1,5 @@
+package handler
+
 // AlterClientQuotas, versions 0–1.
 //
 // Kafka (KIP-546): each entry names an entity (user and/or client-id, a
@@ -10,12 +12,12 @@
 // Samsa: the keys are producer_byte_rate, consumer_byte_rate and
 // request_percentage; valid entries are written in one metadata record
 // (forwarded to the active controller by forward.go when needed).
-package handler
 
 import (
 	"context"
 	"fmt"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/controller"
@@ -23,7 +25,8 @@ import (
 	"github.com/samsa-io/samsa/internal/quota"
 )
 
-var alterClientQuotasAPI = api{key: kmsg.AlterClientQuotas, min: 0, max: 1, serve: (*Handler).alterClientQuotas}
+var alterClientQuotasAPI = api{key: kmsg.AlterClientQuotas, min: 0, max: 1, serve: (*Handler).alterClientQuotas,
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyAlterClientQuotasItems}
 
 func (h *Handler) alterClientQuotas(ctx context.Context, kreq kmsg.Request) kmsg.Response {
 	req := kreq.(*kmsg.AlterClientQuotasRequest)
@@ -111,4 +114,22 @@ func quotaChange(e kmsg.AlterClientQuotasRequestEntry) (controller.QuotaChange, 
 		ch.Set[op.Key] = op.Value
 	}
 	return ch, nil
+}
+
+// denyAlterClientQuotasItems answers every item of an AlterClientQuotas
+// request refused whole with code (api.denyItems).
+func denyAlterClientQuotasItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.AlterClientQuotasRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.AlterClientQuotasResponse)
+	for _, e := range r.Entries {
+		res := kmsg.NewAlterClientQuotasResponseEntry()
+		res.ErrorCode, res.ErrorMessage = code.Code, msg
+		for _, ent := range e.Entity {
+			re := kmsg.NewAlterClientQuotasResponseEntryEntity()
+			re.Type, re.Name = ent.Type, ent.Name
+			res.Entity = append(res.Entity, re)
+		}
+		out.Entries = append(out.Entries, res)
+	}
 }

@@ -1,3 +1,5 @@
+package handler
+
 // DescribeUserScramCredentials, version 0.
 //
 // Kafka: lists the SCRAM mechanisms and iteration counts of the named
@@ -8,7 +10,6 @@
 //
 // Samsa: the same, from the metadata image (credentials live in the Raft
 // metadata log, controller.ScramRecord).
-package handler
 
 import (
 	"context"
@@ -20,7 +21,8 @@ import (
 	authn "github.com/samsa-io/samsa/internal/security"
 )
 
-var describeUserScramAPI = api{key: kmsg.DescribeUserSCRAMCredentials, min: 0, max: 0, serve: (*Handler).describeUserScram}
+var describeUserScramAPI = api{key: kmsg.DescribeUserSCRAMCredentials, min: 0, max: 0, serve: (*Handler).describeUserScram,
+	authz: authzFromTable}
 
 // scramMechanisms maps Kafka's mechanism codes to names.
 var scramMechanisms = map[int8]string{1: authn.MechScramSHA256, 2: authn.MechScramSHA512}

@@ -1,3 +1,5 @@
+package handler
+
 // AlterUserScramCredentials, version 0.
 //
 // Kafka: upserts credentials given as (mechanism, iterations, salt,
@@ -12,7 +14,6 @@
 // Samsa: the broker derives the stored and server keys (RFC 5802) and
 // writes one controller.ScramRecord for all valid users; only the active
 // controller serves it (forwarded like other admin writes).
-package handler
 
 import (
 	"context"
@@ -27,7 +28,8 @@ import (
 	authn "github.com/samsa-io/samsa/internal/security"
 )
 
-var alterUserScramAPI = api{key: kmsg.AlterUserSCRAMCredentials, min: 0, max: 0, serve: (*Handler).alterUserScram}
+var alterUserScramAPI = api{key: kmsg.AlterUserSCRAMCredentials, min: 0, max: 0, serve: (*Handler).alterUserScram,
+	authz: authzFromTable, forward: forwardAlways, denyItems: denyAlterUserSCRAMCredentialsItems}
 
 // scramController is the part of the controller AlterUserScramCredentials
 // needs; *controller.Controller has it.
@@ -151,4 +153,28 @@ func keepOK[T any](xs []T, user func(T) string, errs map[string]*scramUserErr) [
 		}
 	}
 	return out
+}
+
+// denyAlterUserSCRAMCredentialsItems answers every item of an
+// AlterUserSCRAMCredentials request refused whole with code (api.denyItems).
+func denyAlterUserSCRAMCredentialsItems(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
+	r := req.(*kmsg.AlterUserSCRAMCredentialsRequest)
+	msg := &code.Description
+	out := resp.(*kmsg.AlterUserSCRAMCredentialsResponse)
+	seen := map[string]bool{}
+	add := func(user string) {
+		if seen[user] {
+			return
+		}
+		seen[user] = true
+		res := kmsg.NewAlterUserSCRAMCredentialsResponseResult()
+		res.User, res.ErrorCode, res.ErrorMessage = user, code.Code, msg
+		out.Results = append(out.Results, res)
+	}
+	for _, d := range r.Deletions {
+		add(d.Name)
+	}
+	for _, u := range r.Upsertions {
+		add(u.Name)
+	}
 }

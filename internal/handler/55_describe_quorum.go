@@ -1,3 +1,5 @@
+package handler
+
 // DescribeQuorum, versions 0–2.
 //
 // Kafka: describes the KRaft metadata quorum (topic __cluster_metadata,
@@ -29,7 +31,6 @@
 // first log dir), and an observer's entry carries it.
 // A single node without controller.quorum.voters lists its own controller
 // listeners, if it has any.
-package handler
 
 import (
 	"context"
@@ -41,7 +42,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 2, serve: (*Handler).describeQuorum}
+var describeQuorumAPI = api{key: kmsg.DescribeQuorum, min: 0, max: 2, serve: (*Handler).describeQuorum,
+	authz: authzFromTable, forward: forwardAlways}
 
 // metadataTopic is the name Kafka gives the metadata log.
 const metadataTopic = "__cluster_metadata"

@@ -22,7 +22,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var alterPartitionAPI = api{key: kmsg.AlterPartition, min: 0, max: 3, serve: (*Handler).alterPartition}
+var alterPartitionAPI = api{key: kmsg.AlterPartition, min: 0, max: 3, serve: (*Handler).alterPartition,
+	authz: authzFromTable}
 
 func (h *Handler) alterPartition(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.AlterPartitionRequest)

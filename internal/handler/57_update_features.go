@@ -29,7 +29,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var updateFeaturesAPI = api{key: kmsg.UpdateFeatures, min: 0, max: 2, serve: (*Handler).updateFeatures}
+var updateFeaturesAPI = api{key: kmsg.UpdateFeatures, min: 0, max: 2, serve: (*Handler).updateFeatures,
+	authz: authzFromTable}
 
 // The upgrade types of an update (KIP-778).
 const (

@@ -1,3 +1,5 @@
+package handler
+
 // DescribeCluster, versions 0–1.
 //
 // Kafka: the cluster ID, the controller ID and the live brokers with their
@@ -13,7 +15,6 @@
 // active Raft controller's node ID (-1 while there is none). Requested
 // operations are all of Kafka's cluster operations, narrowed to the
 // principal's by the authorization hook when ACLs are on (authz_ops.go).
-package handler
 
 import (
 	"context"
@@ -21,9 +22,12 @@ import (
 	"math"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/acl"
 )
 
-var describeClusterAPI = api{key: kmsg.DescribeCluster, min: 0, max: 1, serve: (*Handler).describeCluster}
+var describeClusterAPI = api{key: kmsg.DescribeCluster, min: 0, max: 1, serve: (*Handler).describeCluster,
+	authz: withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps)}
 
 // Kafka's ACL operation codes allowed on the cluster resource, as bits of
 // ClusterAuthorizedOperations: CREATE (5), ALTER (7), DESCRIBE (8),

@@ -15,7 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var describeProducersAPI = api{key: kmsg.DescribeProducers, min: 0, max: 0, serve: (*Handler).describeProducers}
+var describeProducersAPI = api{key: kmsg.DescribeProducers, min: 0, max: 0, serve: (*Handler).describeProducers,
+	authz: authzDescribeProducers}
 
 func (h *Handler) describeProducers(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.DescribeProducersRequest)

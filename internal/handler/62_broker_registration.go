@@ -31,7 +31,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var brokerRegistrationAPI = api{key: kmsg.BrokerRegistration, min: 0, max: 4, serve: (*Handler).brokerRegistration}
+var brokerRegistrationAPI = api{key: kmsg.BrokerRegistration, min: 0, max: 4, serve: (*Handler).brokerRegistration,
+	authz: authzFromTable}
 
 func (h *Handler) brokerRegistration(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.BrokerRegistrationRequest)

@@ -23,7 +23,8 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 )
 
-var brokerHeartbeatAPI = api{key: kmsg.BrokerHeartbeat, min: 0, max: 1, serve: (*Handler).brokerHeartbeat}
+var brokerHeartbeatAPI = api{key: kmsg.BrokerHeartbeat, min: 0, max: 1, serve: (*Handler).brokerHeartbeat,
+	authz: authzFromTable}
 
 func (h *Handler) brokerHeartbeat(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.BrokerHeartbeatRequest)

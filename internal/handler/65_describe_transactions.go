@@ -14,7 +14,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var describeTransactionsAPI = api{key: kmsg.DescribeTransactions, min: 0, max: 0, serve: (*Handler).describeTransactions}
+var describeTransactionsAPI = api{key: kmsg.DescribeTransactions, min: 0, max: 0, serve: (*Handler).describeTransactions,
+	authz: authzDescribeTransactions}
 
 func (h *Handler) describeTransactions(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.DescribeTransactionsRequest)
@@ -24,7 +25,7 @@ func (h *Handler) describeTransactions(_ context.Context, r kmsg.Request) kmsg.R
 		st.TransactionalID, st.ProducerID, st.ProducerEpoch, st.StartTimestamp = id, -1, -1, -1
 		info, err := h.Txn.Describe(id)
 		if err != nil {
-			st.ErrorCode = txnErrorCode(err)
+			st.ErrorCode = errorCode(err)
 			resp.TransactionStates = append(resp.TransactionStates, st)
 			continue
 		}

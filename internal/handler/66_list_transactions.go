@@ -17,7 +17,8 @@ import (
 	"github.com/samsa-io/samsa/protocol/txnstate"
 )
 
-var listTransactionsAPI = api{key: kmsg.ListTransactions, min: 0, max: 1, serve: (*Handler).listTransactions}
+var listTransactionsAPI = api{key: kmsg.ListTransactions, min: 0, max: 1, serve: (*Handler).listTransactions,
+	authz: authzListTransactions}
 
 func (h *Handler) listTransactions(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ListTransactionsRequest)

@@ -25,8 +25,8 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 )
 
-var consumerGroupHeartbeatAPI = api{key: kmsg.ConsumerGroupHeartbeat, min: 0, max: 1,
-	serve: (*Handler).consumerGroupHeartbeat}
+var consumerGroupHeartbeatAPI = api{key: kmsg.ConsumerGroupHeartbeat, min: 0, max: 1, serve: (*Handler).consumerGroupHeartbeat,
+	authz: authzConsumerGroupHeartbeat, parks: alwaysParks}
 
 func (h *Handler) consumerGroupHeartbeat(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ConsumerGroupHeartbeatRequest)

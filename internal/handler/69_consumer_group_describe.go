@@ -15,8 +15,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var consumerGroupDescribeAPI = api{key: kmsg.ConsumerGroupDescribe, min: 0, max: 1,
-	serve: (*Handler).consumerGroupDescribe}
+var consumerGroupDescribeAPI = api{key: kmsg.ConsumerGroupDescribe, min: 0, max: 1, serve: (*Handler).consumerGroupDescribe,
+	authz: authzConsumerGroupDescribe}
 
 func (h *Handler) consumerGroupDescribe(_ context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ConsumerGroupDescribeRequest)

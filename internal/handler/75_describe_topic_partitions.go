@@ -38,8 +38,8 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 )
 
-var describeTopicPartitionsAPI = api{key: kmsg.DescribeTopicPartitions, min: 0, max: 0,
-	serve: (*Handler).describeTopicPartitions}
+var describeTopicPartitionsAPI = api{key: kmsg.DescribeTopicPartitions, min: 0, max: 0, serve: (*Handler).describeTopicPartitions,
+	authz: withOpsFix(authzDescribeTopicPartitions, describeTopicPartitionsOps)}
 
 // maxDescribedPartitions is Kafka's max.request.partition.size.limit
 // default: the most partitions one DescribeTopicPartitions answer holds.

@@ -1,8 +1,11 @@
 package handler
 
-// Authorization (ACLs): one hook per API key, run at the single dispatch
-// point (Handle) before the request is served, so the serve functions stay
-// free of security checks.
+// Authorization (ACLs): one hook per API key, named by the API's api value
+// (its authz field) and run at the single dispatch point (Handle) before
+// the request is served, so the serve functions stay free of security
+// checks. The hooks shared by several APIs are here; the others are in
+// authz_hooks.go, authz_admin.go, authz_groups.go, authz_ops.go and
+// authz_describe_topic_partitions.go (and 24_add_partitions_to_txn.go).
 //
 // A hook either denies the whole request (it returns the response to send,
 // usually the API's error code at the top level) or removes from the
@@ -38,18 +41,15 @@ type authz struct {
 // authzHook checks one request; see the file comment.
 type authzHook func(z *authz, req kmsg.Request) (fix func(kmsg.Response), deny kmsg.Response)
 
-// authorize runs the request's hook. Both results are nil when the request
-// is to be served as it is.
-func (h *Handler) authorize(req *protocol.Request) (fix func(kmsg.Response), deny kmsg.Response) {
+// authorize runs the hook a's value names. Both results are nil when the
+// request is to be served as it is.
+func (h *Handler) authorize(a api, req *protocol.Request) (fix func(kmsg.Response), deny kmsg.Response) {
 	if h.authorizer == nil || req.Principal == "" || authzExempt[kmsg.Key(req.Key)] {
 		return nil, nil
 	}
 	z := &authz{h: h, principal: req.Principal, host: req.ClientHost, im: h.Image()}
-	hook, ok := authzHooks[kmsg.Key(req.Key)]
-	if !ok {
-		hook, ok = tableHooks[kmsg.Key(req.Key)]
-	}
-	if !ok {
+	hook := a.authz
+	if hook == nil {
 		hook = refuse
 	}
 	return hook(z, req.Body)
@@ -91,8 +91,11 @@ func (z *authz) canTopicOrID(op acl.Operation, name string, id [16]byte) bool {
 }
 
 // denyWhole returns req's response kind with code at its top-level error
-// code (and message, when the response has one).
-func denyWhole(req kmsg.Request, code *kerr.Error) kmsg.Response {
+// code (and message, when the response has one) and, through the API's
+// denyItems, at each item of the responses that carry errors per item, as
+// Kafka's error responses do: an empty result list would read as "nothing
+// was asked" (clients report "received 0 results" and carry on).
+func (z *authz) denyWhole(req kmsg.Request, code *kerr.Error) kmsg.Response {
 	resp := req.ResponseKind()
 	resp.SetVersion(req.GetVersion())
 	v := reflect.ValueOf(resp).Elem()
@@ -103,111 +106,10 @@ func denyWhole(req kmsg.Request, code *kerr.Error) kmsg.Response {
 		msg := code.Description
 		f.Set(reflect.ValueOf(&msg))
 	}
-	denyEachItem(req, resp, code)
-	return resp
-}
-
-// denyEachItem answers every item of req with code, in the responses that
-// carry their errors per item, as Kafka's error responses do: an empty
-// result list would read as "nothing was asked" (clients report "received
-// 0 results" and carry on).
-func denyEachItem(req kmsg.Request, resp kmsg.Response, code *kerr.Error) {
-	msg := &code.Description
-	switch r := req.(type) {
-	case *kmsg.TxnOffsetCommitRequest:
-		out := resp.(*kmsg.TxnOffsetCommitResponse)
-		for _, t := range r.Topics {
-			out.Topics = append(out.Topics, txnOffsetCommitErrors(t, code.Code))
-		}
-	case *kmsg.CreateACLsRequest:
-		out := resp.(*kmsg.CreateACLsResponse)
-		for range r.Creations {
-			res := kmsg.NewCreateACLsResponseResult()
-			res.ErrorCode, res.ErrorMessage = code.Code, msg
-			out.Results = append(out.Results, res)
-		}
-	case *kmsg.DeleteACLsRequest:
-		out := resp.(*kmsg.DeleteACLsResponse)
-		for range r.Filters {
-			res := kmsg.NewDeleteACLsResponseResult()
-			res.ErrorCode, res.ErrorMessage = code.Code, msg
-			out.Results = append(out.Results, res)
-		}
-	case *kmsg.AlterUserSCRAMCredentialsRequest:
-		out := resp.(*kmsg.AlterUserSCRAMCredentialsResponse)
-		seen := map[string]bool{}
-		add := func(user string) {
-			if seen[user] {
-				return
-			}
-			seen[user] = true
-			res := kmsg.NewAlterUserSCRAMCredentialsResponseResult()
-			res.User, res.ErrorCode, res.ErrorMessage = user, code.Code, msg
-			out.Results = append(out.Results, res)
-		}
-		for _, d := range r.Deletions {
-			add(d.Name)
-		}
-		for _, u := range r.Upsertions {
-			add(u.Name)
-		}
-	case *kmsg.AlterClientQuotasRequest:
-		out := resp.(*kmsg.AlterClientQuotasResponse)
-		for _, e := range r.Entries {
-			res := kmsg.NewAlterClientQuotasResponseEntry()
-			res.ErrorCode, res.ErrorMessage = code.Code, msg
-			for _, ent := range e.Entity {
-				re := kmsg.NewAlterClientQuotasResponseEntryEntity()
-				re.Type, re.Name = ent.Type, ent.Name
-				res.Entity = append(res.Entity, re)
-			}
-			out.Entries = append(out.Entries, res)
-		}
-	case *kmsg.WriteTxnMarkersRequest:
-		out := resp.(*kmsg.WriteTxnMarkersResponse)
-		for _, m := range r.Markers {
-			rm := kmsg.NewWriteTxnMarkersResponseMarker()
-			rm.ProducerID = m.ProducerID
-			for _, t := range m.Topics {
-				rt := kmsg.NewWriteTxnMarkersResponseMarkerTopic()
-				rt.Topic = t.Topic
-				for _, p := range t.Partitions {
-					rp := kmsg.NewWriteTxnMarkersResponseMarkerTopicPartition()
-					rp.Partition, rp.ErrorCode = p, code.Code
-					rt.Partitions = append(rt.Partitions, rp)
-				}
-				rm.Topics = append(rm.Topics, rt)
-			}
-			out.Markers = append(out.Markers, rm)
-		}
-	case *kmsg.ElectLeadersRequest:
-		out := resp.(*kmsg.ElectLeadersResponse)
-		for _, t := range r.Topics {
-			rt := kmsg.NewElectLeadersResponseTopic()
-			rt.Topic = t.Topic
-			for _, p := range t.Partitions {
-				rp := kmsg.NewElectLeadersResponseTopicPartition()
-				rp.Partition, rp.ErrorCode, rp.ErrorMessage = p, code.Code, msg
-				rt.Partitions = append(rt.Partitions, rp)
-			}
-			out.Topics = append(out.Topics, rt)
-		}
-	case *kmsg.OffsetFetchRequest:
-		out := resp.(*kmsg.OffsetFetchResponse)
-		if r.Version >= 2 { // the top-level error code says it
-			return
-		}
-		for _, t := range r.Topics {
-			rt := kmsg.NewOffsetFetchResponseTopic()
-			rt.Topic = t.Topic
-			for _, p := range t.Partitions {
-				rp := kmsg.NewOffsetFetchResponseTopicPartition()
-				rp.Partition, rp.Offset, rp.LeaderEpoch, rp.ErrorCode = p, -1, -1, code.Code
-				rt.Partitions = append(rt.Partitions, rp)
-			}
-			out.Topics = append(out.Topics, rt)
-		}
+	if a, ok := z.h.apis[int16(req.Key())]; ok && a.denyItems != nil {
+		a.denyItems(req, resp, code)
 	}
+	return resp
 }
 
 // wholeCluster is the hook of APIs that need op on the cluster resource.
@@ -216,7 +118,7 @@ func wholeCluster(op acl.Operation) authzHook {
 		if z.can(op, acl.Cluster()) {
 			return nil, nil
 		}
-		return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.ClusterAuthorizationFailed)
 	}
 }
 
@@ -228,7 +130,7 @@ func wholeGroup[T kmsg.Request](key kmsg.Key, group func(T) string) authzHook {
 		if z.can(op, acl.Group(group(req.(T)))) {
 			return nil, nil
 		}
-		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 	}
 }
 

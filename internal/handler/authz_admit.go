@@ -65,9 +65,9 @@ type guard struct {
 
 // admit authorizes req and waits out a quota hold. A non-nil response is
 // the answer to send instead of serving the request.
-func (h *Handler) admit(ctx context.Context, req *protocol.Request) (guard, kmsg.Response) {
+func (h *Handler) admit(ctx context.Context, a api, req *protocol.Request) (guard, kmsg.Response) {
 	g := guard{started: time.Now()}
-	fix, deny := h.authorize(req)
+	fix, deny := h.authorize(a, req)
 	if deny != nil {
 		return g, deny
 	}
@@ -79,8 +79,8 @@ func (h *Handler) admit(ctx context.Context, req *protocol.Request) (guard, kmsg
 	g.client = quota.ClientOf(req.Principal, req.ClientID)
 	im := h.Image()
 	wait := h.quotas.HeldFor(im, quota.Request, g.client)
-	if k, ok := byteKind(req.Body); ok {
-		wait = max(wait, h.quotas.HeldFor(im, k, g.client))
+	if a.bytes.counts(req.Body) {
+		wait = max(wait, h.quotas.HeldFor(im, a.bytes.kind, g.client))
 	}
 	if wait > 0 {
 		sleep(ctx, wait)
@@ -91,7 +91,7 @@ func (h *Handler) admit(ctx context.Context, req *protocol.Request) (guard, kmsg
 
 // complete adds the authorization errors to resp, records the request
 // against the client's quotas and applies the throttle time.
-func (h *Handler) complete(ctx context.Context, req *protocol.Request, g guard, resp kmsg.Response) kmsg.Response {
+func (h *Handler) complete(ctx context.Context, a api, req *protocol.Request, g guard, resp kmsg.Response) kmsg.Response {
 	if resp == nil {
 		return nil
 	}
@@ -103,13 +103,13 @@ func (h *Handler) complete(ctx context.Context, req *protocol.Request, g guard, 
 	}
 	im := h.Image()
 	var throttle time.Duration
-	if !parks(req.Body) {
+	if a.parks == nil || !a.parks(req.Body) {
 		throttle = h.quotas.Record(im, quota.Request, g.client, float64(time.Since(g.started)))
 	}
-	kind, metered := byteKind(req.Body)
+	metered := a.bytes.counts(req.Body)
 	if metered {
-		if n := meteredBytes(req.Body, resp); n > 0 {
-			throttle = max(throttle, h.quotas.Record(im, kind, g.client, float64(n)))
+		if n := a.bytes.count(req.Body, resp); n > 0 {
+			throttle = max(throttle, h.quotas.Record(im, a.bytes.kind, g.client, float64(n)))
 		}
 	}
 	st, ok := resp.(kmsg.ThrottleResponse)
@@ -123,7 +123,7 @@ func (h *Handler) complete(ctx context.Context, req *protocol.Request, g guard, 
 	if _, afterResponse := st.Throttle(); afterResponse {
 		h.quotas.Hold(im, quota.Request, g.client, throttle)
 		if metered {
-			h.quotas.Hold(im, kind, g.client, throttle)
+			h.quotas.Hold(im, a.bytes.kind, g.client, throttle)
 		}
 		return resp
 	}
@@ -131,50 +131,59 @@ func (h *Handler) complete(ctx context.Context, req *protocol.Request, g guard, 
 	return resp
 }
 
-// parks reports whether a request may wait for others (a long-poll
-// fetch, acks=all, a rebalance): its wall time is not handling time, which
-// request_percentage limits (Kafka counts thread time, not purgatory), so
-// it is not recorded.
-func parks(body kmsg.Request) bool {
-	switch r := body.(type) {
-	case *kmsg.FetchRequest:
-		return r.MaxWaitMillis > 0
-	case *kmsg.ProduceRequest:
-		return r.Acks == -1
-	case *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest, *kmsg.ConsumerGroupHeartbeatRequest:
-		return true
-	}
-	return false
+// The parks policies (api.parks): a request that may wait for others (a
+// long-poll fetch, acks=all, a rebalance) has wall time that is not
+// handling time, which request_percentage limits (Kafka counts thread
+// time, not purgatory), so it is not recorded.
+
+func produceParks(req kmsg.Request) bool { return req.(*kmsg.ProduceRequest).Acks == -1 }
+func fetchParks(req kmsg.Request) bool   { return req.(*kmsg.FetchRequest).MaxWaitMillis > 0 }
+func alwaysParks(kmsg.Request) bool      { return true }
+
+// byteRate is the byte-rate quota an API's requests count against
+// (api.bytes); the zero value counts nothing.
+type byteRate struct {
+	kind quota.Kind
+	// applies reports whether a request counts; nil: every request.
+	applies func(req kmsg.Request) bool
+	// count is the record bytes a request carried or its response returns.
+	count func(req kmsg.Request, resp kmsg.Response) int
 }
 
-// byteKind reports which byte-rate quota a request counts against.
-func byteKind(body kmsg.Request) (quota.Kind, bool) {
-	switch r := body.(type) {
-	case *kmsg.ProduceRequest:
-		return quota.Produce, true
-	case *kmsg.FetchRequest:
-		return quota.Fetch, r.ReplicaID < 0 && r.ReplicaState.ID < 0
-	}
-	return 0, false
+// counts reports whether req counts against the byte-rate quota.
+func (b byteRate) counts(req kmsg.Request) bool {
+	return b.count != nil && (b.applies == nil || b.applies(req))
 }
 
-// meteredBytes is the record bytes a produce request carried or a fetch
-// response returns.
-func meteredBytes(body kmsg.Request, resp kmsg.Response) int {
+var (
+	produceByteRate = byteRate{kind: quota.Produce, count: producedBytes}
+	// A follower's fetches are replication, which client quotas leave alone.
+	fetchByteRate = byteRate{kind: quota.Fetch, applies: consumerFetch, count: fetchedBytes}
+)
+
+func consumerFetch(req kmsg.Request) bool {
+	r := req.(*kmsg.FetchRequest)
+	return r.ReplicaID < 0 && r.ReplicaState.ID < 0
+}
+
+// producedBytes is the record bytes a produce request carried.
+func producedBytes(req kmsg.Request, _ kmsg.Response) int {
 	n := 0
-	switch r := body.(type) {
-	case *kmsg.ProduceRequest:
-		for _, t := range r.Topics {
-			for _, p := range t.Partitions {
-				n += len(p.Records)
-			}
+	for _, t := range req.(*kmsg.ProduceRequest).Topics {
+		for _, p := range t.Partitions {
+			n += len(p.Records)
 		}
-	case *kmsg.FetchRequest:
-		if fr, ok := resp.(*kmsg.FetchResponse); ok {
-			for _, t := range fr.Topics {
-				for _, p := range t.Partitions {
-					n += len(p.RecordBatches)
-				}
+	}
+	return n
+}
+
+// fetchedBytes is the record bytes a fetch response returns.
+func fetchedBytes(_ kmsg.Request, resp kmsg.Response) int {
+	n := 0
+	if fr, ok := resp.(*kmsg.FetchResponse); ok {
+		for _, t := range fr.Topics {
+			for _, p := range t.Partitions {
+				n += len(p.RecordBatches)
 			}
 		}
 	}

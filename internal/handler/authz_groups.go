@@ -27,7 +27,7 @@ func authzFindCoordinator(z *authz, kreq kmsg.Request) (func(kmsg.Response), kms
 	}
 	if req.Version < 4 {
 		if ok, code := allowed(req.CoordinatorKey); !ok {
-			return nil, denyWhole(req, code)
+			return nil, z.denyWhole(req, code)
 		}
 		return nil, nil
 	}
@@ -74,7 +74,7 @@ func authzOffsetFetch(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Re
 	canTopic := z.canTopic(acl.OpDescribe)
 	if req.Version < 8 {
 		if !z.can(acl.OpDescribe, acl.Group(req.Group)) {
-			return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+			return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 		}
 		denied := splitAllowed(&req.Topics, func(t *kmsg.OffsetFetchRequestTopic) bool { return canTopic(t.Topic) })
 		all := req.Topics == nil && denied == nil
@@ -194,7 +194,7 @@ func authzListGroups(z *authz, _ kmsg.Request) (func(kmsg.Response), kmsg.Respon
 func authzOffsetDelete(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.OffsetDeleteRequest)
 	if !z.can(acl.OpDelete, acl.Group(req.Group)) {
-		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 	}
 	denied := splitAllowed(&req.Topics, func(t *kmsg.OffsetDeleteRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
 	return topicErrors(denied, func(r kmsg.Response, t kmsg.OffsetDeleteRequestTopic) {
@@ -216,11 +216,11 @@ func authzOffsetDelete(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.R
 func authzConsumerGroupHeartbeat(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.ConsumerGroupHeartbeatRequest)
 	if !z.can(acl.OpRead, acl.Group(req.Group)) {
-		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 	}
 	for _, name := range req.SubscribedTopicNames {
 		if !z.can(acl.OpDescribe, acl.Topic(name)) {
-			return nil, denyWhole(req, kerr.TopicAuthorizationFailed)
+			return nil, z.denyWhole(req, kerr.TopicAuthorizationFailed)
 		}
 	}
 	return nil, nil

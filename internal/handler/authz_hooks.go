@@ -1,8 +1,9 @@
 package handler
 
-// The per-API authorization rules, Kafka's (KafkaApis and KIP-679):
-// each hook names the operation and resource its API needs and the error
-// an item or the whole request gets without it.
+// The authorization hooks of the data-path and transaction APIs, Kafka's
+// rules (KafkaApis and KIP-679): each hook names the operation and resource
+// its API needs and the error an item or the whole request gets without
+// it. The API's api value names its hook (its authz field).
 
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -11,44 +12,6 @@ import (
 	"github.com/samsa-io/samsa/internal/acl"
 	"github.com/samsa-io/samsa/protocol/records"
 )
-
-var authzHooks = map[kmsg.Key]authzHook{
-	kmsg.Produce:                 authzProduce,
-	kmsg.Fetch:                   authzFetch,
-	kmsg.ListOffsets:             authzListOffsets,
-	kmsg.Metadata:                withOpsFix(authzMetadata, metadataOps),
-	kmsg.DescribeTopicPartitions: withOpsFix(authzDescribeTopicPartitions, describeTopicPartitionsOps),
-	kmsg.OffsetForLeaderEpoch:    authzOffsetForLeaderEpoch,
-	kmsg.CreateTopics:            authzCreateTopics,
-	kmsg.DeleteTopics:            authzDeleteTopics,
-	kmsg.DeleteRecords:           authzDeleteRecords,
-	kmsg.CreatePartitions:        authzCreatePartitions,
-	kmsg.InitProducerID:          authzInitProducerID,
-	kmsg.DescribeConfigs:         authzDescribeConfigs,
-	kmsg.AlterConfigs:            authzAlterConfigs,
-	kmsg.IncrementalAlterConfigs: authzIncrementalAlterConfigs,
-	kmsg.FindCoordinator:         authzFindCoordinator,
-	kmsg.JoinGroup:               wholeGroup(kmsg.JoinGroup, func(r *kmsg.JoinGroupRequest) string { return r.Group }),
-	kmsg.SyncGroup:               wholeGroup(kmsg.SyncGroup, func(r *kmsg.SyncGroupRequest) string { return r.Group }),
-	kmsg.Heartbeat:               wholeGroup(kmsg.Heartbeat, func(r *kmsg.HeartbeatRequest) string { return r.Group }),
-	kmsg.LeaveGroup:              wholeGroup(kmsg.LeaveGroup, func(r *kmsg.LeaveGroupRequest) string { return r.Group }),
-	kmsg.OffsetDelete:            authzOffsetDelete,
-	kmsg.ConsumerGroupHeartbeat:  authzConsumerGroupHeartbeat,
-	kmsg.OffsetCommit:            authzOffsetCommit,
-	kmsg.OffsetFetch:             authzOffsetFetch,
-	kmsg.DescribeGroups:          withOpsFix(authzDescribeGroups, describeGroupsOps),
-	kmsg.ConsumerGroupDescribe:   authzConsumerGroupDescribe,
-	kmsg.DeleteGroups:            authzDeleteGroups,
-	kmsg.ListGroups:              authzListGroups,
-	kmsg.DescribeCluster:         withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps),
-	kmsg.AddPartitionsToTxn:      authzAddPartitionsToTxn, // 24_add_partitions_to_txn.go
-	kmsg.AddOffsetsToTxn:         authzAddOffsetsToTxn,
-	kmsg.EndTxn:                  authzTxn(kmsg.EndTxn, func(r *kmsg.EndTxnRequest) string { return r.TransactionalID }),
-	kmsg.TxnOffsetCommit:         authzTxnOffsetCommit,
-	kmsg.DescribeTransactions:    authzDescribeTransactions,
-	kmsg.ListTransactions:        authzListTransactions,
-	kmsg.DescribeProducers:       authzDescribeProducers,
-}
 
 func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.ProduceRequest)
@@ -203,13 +166,13 @@ func authzInitProducerID(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg
 		if z.can(acl.OpWrite, acl.TransactionalID(*req.TransactionalID)) {
 			return nil, nil
 		}
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 	if z.can(acl.OpIdempotentWrite, acl.Cluster()) ||
 		z.h.authorizer.AuthorizeAny(z.im.ACLs, z.principal, z.host, acl.OpWrite, acl.ResourceTopic) {
 		return nil, nil
 	}
-	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
+	return nil, z.denyWhole(req, kerr.ClusterAuthorizationFailed)
 }
 
 // authzTxn is the hook of EndTxn: its row's operation on the
@@ -220,7 +183,7 @@ func authzTxn[T kmsg.Request](key kmsg.Key, id func(T) string) authzHook {
 		if z.can(op, acl.TransactionalID(id(req.(T)))) {
 			return nil, nil
 		}
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 }
 
@@ -229,10 +192,10 @@ func authzTxn[T kmsg.Request](key kmsg.Key, id func(T) string) authzHook {
 func authzAddOffsetsToTxn(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.AddOffsetsToTxnRequest)
 	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 	if !z.can(acl.OpRead, acl.Group(req.Group)) {
-		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 	}
 	return nil, nil
 }
@@ -244,10 +207,10 @@ func authzAddOffsetsToTxn(z *authz, kreq kmsg.Request) (func(kmsg.Response), kms
 func authzTxnOffsetCommit(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.TxnOffsetCommitRequest)
 	if !z.can(acl.OpWrite, acl.TransactionalID(req.TransactionalID)) {
-		return nil, denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.TransactionalIDAuthorizationFailed)
 	}
 	if !z.can(acl.OpRead, acl.Group(req.Group)) {
-		return nil, denyWhole(req, kerr.GroupAuthorizationFailed)
+		return nil, z.denyWhole(req, kerr.GroupAuthorizationFailed)
 	}
 	denied := splitAllowed(&req.Topics, func(t *kmsg.TxnOffsetCommitRequestTopic) bool { return z.can(acl.OpRead, acl.Topic(t.Topic)) })
 	return topicErrors(denied, func(r kmsg.Response, t kmsg.TxnOffsetCommitRequestTopic) {

@@ -5,7 +5,7 @@ package handler
 // (KIP-11, with KIP-679's idempotent-producer and KIP-664's transaction
 // tooling rules). The hooks (authz_hooks.go and its siblings) implement
 // the rows: the APIs whose rows are one operation on the cluster have no
-// hook of their own (tableHooks serves them from the rows), the
+// hook of their own (their api value names authzFromTable), the
 // whole-group and EndTxn hooks take their operation from their row, and
 // the others are checked against their rows by TestAuthzTable, which
 // drives every row of every served API with a principal that holds the
@@ -160,8 +160,8 @@ var authzTable = []authzRule{
 	rule(kmsg.AlterUserSCRAMCredentials, resCluster, acl.OpAlter, clusterDenied),
 }
 
-// tableHooks are the hooks of the APIs without their own (authzHooks):
-// the operation on the cluster their rows need.
+// tableHooks are the hooks authzFromTable serves: for each API whose rows
+// are all one operation on the cluster, that operation.
 var tableHooks = func() map[kmsg.Key]authzHook {
 	ops := map[kmsg.Key]acl.Operation{}
 	mixed := map[kmsg.Key]bool{}
@@ -180,9 +180,19 @@ var tableHooks = func() map[kmsg.Key]authzHook {
 	return out
 }()
 
+// authzFromTable is the hook of the APIs without their own: their rows
+// decide alone. An API whose rows are not one operation on the cluster
+// needs a hook of its own; without one it is refused.
+func authzFromTable(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	if hook, ok := tableHooks[kmsg.Key(req.Key())]; ok {
+		return hook(z, req)
+	}
+	return refuse(z, req)
+}
+
 // refuse is the hook of an API without a row.
-func refuse(_ *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
-	return nil, denyWhole(req, kerr.ClusterAuthorizationFailed)
+func refuse(z *authz, req kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	return nil, z.denyWhole(req, kerr.ClusterAuthorizationFailed)
 }
 
 // tableOp is the operation on res that key's row for every request (case

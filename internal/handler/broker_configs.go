@@ -170,8 +170,9 @@ func (h *Handler) checkAlterBrokerResource(name string) error {
 
 // brokerResourcesForwardable reports whether every BROKER resource of an
 // AlterConfigs or IncrementalAlterConfigs request names "" or this broker,
-// the check Kafka's broker makes before forwarding. If one does not, the
-// request is served here, which refuses it with Kafka's message.
+// the check Kafka's broker makes before forwarding: the forward policy of
+// both APIs. If one does not, the request is served here, which refuses it
+// with Kafka's message.
 func (h *Handler) brokerResourcesForwardable(req kmsg.Request) bool {
 	var names []string
 	switch r := req.(type) {

@@ -11,15 +11,28 @@ import (
 	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/storage"
+	"github.com/samsa-io/samsa/internal/txn"
 	"github.com/samsa-io/samsa/protocol/records"
 )
 
 // errorMapping is the one place where domain errors become Kafka error
-// codes. Order matters only where one error wraps another.
+// codes. Order matters only where one error wraps another: the transaction
+// coordinator's come first, so that an error of its that wraps another
+// domain error answers as the transaction's.
 var errorMapping = []struct {
 	err  error
 	kerr *kerr.Error
 }{
+	{txn.ErrNotCoordinator, kerr.NotCoordinator},
+	{txn.ErrLoadInProgress, kerr.CoordinatorLoadInProgress},
+	{txn.ErrConcurrentTransactions, kerr.ConcurrentTransactions},
+	{txn.ErrProducerFenced, kerr.ProducerFenced},
+	{txn.ErrInvalidProducerIDMapping, kerr.InvalidProducerIDMapping},
+	{txn.ErrInvalidTxnState, kerr.InvalidTxnState},
+	{txn.ErrInvalidTimeout, kerr.InvalidTransactionTimeout},
+	{txn.ErrUnknownTransactionalID, kerr.TransactionalIDNotFound},
+	{group.ErrProducerFenced, kerr.ProducerFenced}, // a TxnOffsetCommit's
+	{errNoTxnCoordinator, kerr.CoordinatorNotAvailable},
 	{records.ErrCorrupt, kerr.CorruptMessage},
 	{records.ErrTooLarge, kerr.MessageTooLarge},
 	{records.ErrUnsupportedMagic, kerr.UnsupportedForMessageFormat},

@@ -20,19 +20,15 @@ import (
 // forwarding.
 type Forwarder func(ctx context.Context, req kmsg.Request) (kmsg.Response, error)
 
-// forwardedKeys are the admin APIs only the active controller can carry
-// out. Clients may send them to any broker (franz-go and the Java client
-// send AlterConfigs, for one, to a random broker), so a broker that is not
-// the active controller passes them on instead of answering NOT_CONTROLLER.
-var forwardedKeys = map[kmsg.Key]bool{
-	kmsg.CreateTopics: true, kmsg.DeleteTopics: true, kmsg.CreatePartitions: true,
-	kmsg.AlterConfigs: true, kmsg.IncrementalAlterConfigs: true, kmsg.ElectLeaders: true,
-	kmsg.AlterPartitionAssignments: true, kmsg.CreateACLs: true, kmsg.DeleteACLs: true,
-	kmsg.AlterClientQuotas: true, kmsg.AlterUserSCRAMCredentials: true,
-	// Not a change, but Kafka's brokers forward it too: the answer is the
-	// Raft leader's view, the only one with the leader's log end offset.
-	kmsg.DescribeQuorum: true,
-}
+// forwardAlways is the forward policy of the admin APIs only the active
+// controller can carry out. Clients may send them to any broker (franz-go
+// and the Java client send AlterConfigs, for one, to a random broker), so a
+// broker that is not the active controller passes them on instead of
+// answering NOT_CONTROLLER. DescribeQuorum names it too although it changes
+// nothing: Kafka's brokers forward it, since the answer is the Raft
+// leader's view, the only one with the leader's log end offset. Each API's
+// api value names its policy (its forward field).
+func forwardAlways(*Handler, kmsg.Request) bool { return true }
 
 // forwardedCtx marks a request that was already forwarded once: the
 // controller link may hand it to this node's own handler when leadership
@@ -40,17 +36,17 @@ var forwardedKeys = map[kmsg.Key]bool{
 type forwardedCtx struct{}
 
 // forward passes req to the active controller when this node is not it.
-// ok is false when the request is to be served here: not a forwarded API,
-// this node is the controller, or forwarding failed (the local path then
-// answers NOT_CONTROLLER, which clients retry).
-func (h *Handler) forward(ctx context.Context, req *protocol.Request) (kmsg.Response, bool) {
-	if h.Forward == nil || !forwardedKeys[kmsg.Key(req.Key)] || ctx.Value(forwardedCtx{}) != nil {
+// ok is false when the request is to be served here: a's forward policy
+// keeps it here, this node is the controller, or forwarding failed (the
+// local path then answers NOT_CONTROLLER, which clients retry).
+func (h *Handler) forward(ctx context.Context, a api, req *protocol.Request) (kmsg.Response, bool) {
+	if h.Forward == nil || a.forward == nil || ctx.Value(forwardedCtx{}) != nil {
 		return nil, false
 	}
 	if im := h.Image(); im.ControllerID == h.NodeID {
 		return nil, false
 	}
-	if !h.brokerResourcesForwardable(req.Body) {
+	if !a.forward(h, req.Body) {
 		return nil, false
 	}
 	resp, err := h.Forward(context.WithValue(ctx, forwardedCtx{}, true), req.Body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/config"
@@ -13,12 +14,35 @@ import (
 	"github.com/samsa-io/samsa/protocol"
 )
 
-// api describes one served API key: the versions we accept and advertise,
-// and the function that serves it. Each NN_name.go file defines one.
+// api describes one served API key. Each NN_name.go file defines one, and
+// it is the API's index: besides the versions we accept and advertise and
+// the function that serves them, it names every per-API policy Handle
+// applies around serve (the rule of doc.go), so that nothing about an API
+// is decided by a table keyed by API elsewhere. The policies' functions may
+// live with their kind in a shared file, named in the comments below.
 type api struct {
 	key      kmsg.Key
 	min, max int16
 	serve    func(h *Handler, ctx context.Context, req kmsg.Request) kmsg.Response
+
+	// authz authorizes a request before it is served (authz.go; the hooks
+	// are in authz_*.go). authzFromTable: the API's rows in the
+	// authorization table (authz_table.go) decide alone. nil refuses every
+	// request, as an API without rows is.
+	authz authzHook
+	// forward reports whether a request is passed to the active controller
+	// when this node is not it (forward.go); nil: it is always served here.
+	forward func(h *Handler, req kmsg.Request) bool
+	// parks reports whether a request may wait for others, so its wall time
+	// is not counted against the request quota (authz_admit.go); nil: never.
+	parks func(req kmsg.Request) bool
+	// bytes is the byte-rate quota the API counts against
+	// (authz_admit.go); the zero value: none.
+	bytes byteRate
+	// denyItems answers each item of a request refused whole (denyWhole,
+	// authz.go) with the code, for the responses that carry errors per
+	// item; nil: the top-level error code says it all.
+	denyItems func(req kmsg.Request, resp kmsg.Response, code *kerr.Error)
 }
 
 // allAPIs is the one registry of served APIs; ApiVersions reports exactly
@@ -104,12 +128,12 @@ func (h *Handler) Handle(ctx context.Context, req *protocol.Request) kmsg.Respon
 	if !ok {
 		return nil
 	}
-	g, deny := h.admit(ctx, req) // ACLs and quota holds (authz.go, authz_admit.go)
+	g, deny := h.admit(ctx, a, req) // ACLs and quota holds (authz.go, authz_admit.go)
 	if deny != nil {
 		return deny
 	}
-	if resp, ok := h.forward(ctx, req); ok {
-		return h.complete(ctx, req, g, resp)
+	if resp, ok := h.forward(ctx, a, req); ok {
+		return h.complete(ctx, a, req, g, resp)
 	}
-	return h.complete(ctx, req, g, a.serve(h, withClient(ctx, req.ClientID, req.ClientHost, req.Listener), req.Body))
+	return h.complete(ctx, a, req, g, a.serve(h, withClient(ctx, req.ClientID, req.ClientHost, req.Listener), req.Body))
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // One TCP port can carry both Raft and the Kafka protocol (the controller
-// listener, ARCHITECTURE.md §5, and a broker-only node's inter-broker
+// listener, docs/architecture.md §3, and a broker-only node's inter-broker
 // listener, which receives the metadata log as a Raft non-voter). The
 // dialing side of a Raft connection writes RaftMagic before Raft's own
 // bytes; the accepting Mux reads one byte of every new connection and
