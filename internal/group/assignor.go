@@ -1,6 +1,9 @@
 package group
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Server-side assignors of the KIP-848 consumer group protocol. Both are
 // deterministic functions of the members' subscriptions, the partition
@@ -47,12 +50,20 @@ func assignRange(members []assignMember, counts map[string]int32) map[string]par
 // assignUniform spreads all subscribed partitions evenly, keeping each
 // partition with its current owner while that owner is subscribed and
 // under its fair share (sticky), and giving the rest to the least-loaded
-// subscribed member.
+// subscribed member. Topics with fewer subscribers go first, so that with
+// different subscriptions (a regex and a name list, say) a member keeps the
+// partitions only it can take and gives up those others can take too.
 func assignUniform(members []assignMember, counts map[string]int32) map[string]partitionSet {
 	out := emptyTargets(members)
 	var all []TopicPartition
-	for _, topic := range sortedTopics(counts) {
-		if len(subscribersOf(members, topic)) == 0 {
+	topics := sortedTopics(counts)
+	subscribers := make(map[string]int, len(topics))
+	for _, topic := range topics {
+		subscribers[topic] = len(subscribersOf(members, topic))
+	}
+	slices.SortStableFunc(topics, func(a, b string) int { return subscribers[a] - subscribers[b] })
+	for _, topic := range topics {
+		if subscribers[topic] == 0 {
 			continue
 		}
 		for p := int32(0); p < counts[topic]; p++ {

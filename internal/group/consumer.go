@@ -25,9 +25,15 @@ type ConsumerHeartbeat struct {
 	MemberEpoch                         int32 // 0 join, -1 leave, -2 static leave
 	RebalanceTimeout                    time.Duration
 	Subscribed                          []string // nil: unchanged
+	SubscribedRegex                     *string  // nil: unchanged; "": none (regex.go)
 	Assignor                            string   // "": unchanged / default
 	Owned                               []TopicPartition
 	OwnedSent                           bool // Owned is meaningful (the request carried Topics)
+	// Topics lists the cluster's topics for resolving regular expressions
+	// and CanDescribe says whether this member may see a topic (nil: it may
+	// see all); see regex.go.
+	Topics      TopicLister
+	CanDescribe func(topic string) bool
 }
 
 // ConsumerHeartbeatResult answers a ConsumerHeartbeat.
@@ -47,6 +53,7 @@ type consumerGroup struct {
 	counts          map[string]int32 // partition counts the target was computed with
 	members         map[string]*consumerMember
 	target          map[string]partitionSet
+	regexes         regexState
 }
 
 type consumerMember struct {
@@ -54,6 +61,7 @@ type consumerMember struct {
 	clientID, clientHost   string
 	epoch, prevEpoch       int32
 	subscribed             []string
+	regex                  string // SubscribedTopicRegex, "" if none
 	rebalanceTimeout       time.Duration
 	assigned               partitionSet // includes partitions being revoked
 	timer                  Timer
@@ -74,6 +82,11 @@ func (c *Coordinator) ConsumerHeartbeat(_ context.Context, req ConsumerHeartbeat
 	}
 	if req.Assignor != "" && req.Assignor != "uniform" && req.Assignor != "range" {
 		return fail(ErrUnsupportedAssignor)
+	}
+	if req.SubscribedRegex != nil && *req.SubscribedRegex != "" {
+		if _, err := compileTopicRegex(*req.SubscribedRegex); err != nil {
+			return fail(err)
+		}
 	}
 	if req.MemberID == "" {
 		if req.MemberEpoch != 0 {
@@ -140,9 +153,13 @@ func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) Consume
 			m.subscribed, changed = subs, true
 		}
 	}
+	if req.SubscribedRegex != nil && *req.SubscribedRegex != m.regex {
+		m.regex, changed = *req.SubscribedRegex, true
+	}
 	if req.Assignor != "" && req.Assignor != cg.assignor {
 		cg.assignor, changed = req.Assignor, true
 	}
+	g.refreshRegexes(c, req)
 	if counts := g.subscribedCounts(c); changed || !sameCounts(counts, cg.counts) {
 		cg.epoch++
 		g.computeTarget(counts)
@@ -158,7 +175,7 @@ func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) Consume
 func (g *Group) subscribedCounts(c *Coordinator) map[string]int32 {
 	counts := make(map[string]int32)
 	for _, m := range g.cg.members {
-		for _, t := range m.subscribed {
+		for _, t := range g.cg.memberTopics(m) {
 			if _, done := counts[t]; done || c.cfg.PartitionCount == nil {
 				continue
 			}
@@ -193,8 +210,9 @@ func (g *Group) computeTarget(counts map[string]int32) {
 	in := make([]assignMember, 0, len(ids))
 	for _, id := range ids {
 		m := cg.members[id]
-		subs := make(map[string]bool, len(m.subscribed))
-		for _, t := range m.subscribed {
+		topics := cg.memberTopics(m)
+		subs := make(map[string]bool, len(topics))
+		for _, t := range topics {
 			subs[t] = true
 		}
 		in = append(in, assignMember{id: id, subscribed: subs, current: sortedPartitions(m.assigned)})
@@ -352,7 +370,7 @@ func (g *Group) checkConsumerCommit(req CommitRequest, simple bool) error {
 func (g *Group) consumerSubscribed() map[string]bool {
 	out := make(map[string]bool)
 	for _, m := range g.cg.members {
-		for _, t := range m.subscribed {
+		for _, t := range g.cg.memberTopics(m) {
 			out[t] = true
 		}
 	}
@@ -371,6 +389,7 @@ type ConsumerMemberDescription struct {
 	MemberID, InstanceID, RackID, ClientID, ClientHost string
 	MemberEpoch                                        int32
 	Subscribed                                         []string
+	SubscribedRegex                                    string
 	Assignment, Target                                 []TopicPartition
 }
 
@@ -401,7 +420,7 @@ func (c *Coordinator) DescribeConsumerGroup(id string) (ConsumerDescription, err
 		m := cg.members[mid]
 		d.Members = append(d.Members, ConsumerMemberDescription{MemberID: m.id, InstanceID: m.instanceID,
 			RackID: m.rackID, ClientID: m.clientID, ClientHost: m.clientHost, MemberEpoch: m.epoch,
-			Subscribed: slices.Clone(m.subscribed), Assignment: g.visibleAssignment(m),
+			Subscribed: slices.Clone(m.subscribed), SubscribedRegex: m.regex, Assignment: g.visibleAssignment(m),
 			Target: sortedPartitions(cg.target[m.id])})
 	}
 	return d, nil

@@ -135,3 +135,18 @@ func TestConsumerThatNeverRevokesIsRemoved(t *testing.T) {
 		t.Fatalf("group after removal = %+v", d)
 	}
 }
+
+func TestAssignUniformMovesSharedTopicsToNarrowSubscribers(t *testing.T) {
+	var all []TopicPartition
+	for p := int32(0); p < 4; p++ {
+		all = append(all, TopicPartition{"t", p}, TopicPartition{"u", p})
+	}
+	ms := []assignMember{
+		{id: "a", subscribed: map[string]bool{"t": true, "u": true}, current: all},
+		{id: "b", subscribed: map[string]bool{"t": true}},
+	}
+	got := assignUniform(ms, map[string]int32{"t": 4, "u": 4})
+	if len(got["a"]) != 4 || len(got["b"]) != 4 {
+		t.Fatalf("a %v, b %v: b can take only t, so a must keep u and give t up", sortedPartitions(got["a"]), sortedPartitions(got["b"]))
+	}
+}

@@ -152,7 +152,9 @@ func (h *Handler) metadataTopics(ctx context.Context, req *kmsg.MetadataRequest,
 
 func (h *Handler) metadataTopic(ctx context.Context, im *metadata.Image, rt kmsg.MetadataRequestTopic,
 	autoCreate bool) kmsg.MetadataResponseTopic {
-	if rt.Topic == nil {
+	// By id when the name is null or, as the Java client sends it when it
+	// looks up the topic ids of a KIP-848 assignment, empty.
+	if rt.Topic == nil || (*rt.Topic == "" && rt.TopicID != [16]byte{}) {
 		if t, ok := im.TopicByID(rt.TopicID); ok {
 			return h.describeTopic(im, t)
 		}

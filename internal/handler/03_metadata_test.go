@@ -141,10 +141,15 @@ func TestMetadataLeaderNotOpenYet(t *testing.T) {
 func TestMetadataByTopicID(t *testing.T) {
 	dp := newMetadataPath(t)
 	req := metadataReq(12, false, nil)
-	req.Topics = []kmsg.MetadataRequestTopic{{TopicID: [16]byte{0xD0, 2}}, {TopicID: [16]byte{0xEE}}}
+	empty := "" // the Java client sends an empty name with the id
+	req.Topics = []kmsg.MetadataRequestTopic{{TopicID: [16]byte{0xD0, 2}}, {TopicID: [16]byte{0xEE}},
+		{Topic: &empty, TopicID: [16]byte{0xD0, 2}}}
 	resp := dp.metadata(req)
-	if len(resp.Topics) != 2 {
-		t.Fatalf("%d topics answered, want 2", len(resp.Topics))
+	if len(resp.Topics) != 3 {
+		t.Fatalf("%d topics answered, want 3", len(resp.Topics))
+	}
+	if got := resp.Topics[2]; got.ErrorCode != 0 || msgOf(got.Topic) != "b" {
+		t.Errorf("known id with an empty name: %+v", got)
 	}
 	if got := resp.Topics[0]; got.ErrorCode != 0 || msgOf(got.Topic) != "b" || len(got.Partitions) != 2 {
 		t.Errorf("known id: %+v", got)

@@ -11,7 +11,8 @@ package handler
 // on their first heartbeat. Topics travel as topic ids both ways. The full
 // current assignment is sent in every response (Kafka sends it only when it
 // changed; clients accept both). Regex subscriptions (v1
-// SubscribedTopicRegex) are not supported yet and get INVALID_REQUEST.
+// SubscribedTopicRegex) are resolved by the coordinator against the image's
+// topics, filtered by the member's DESCRIBE right (group/regex.go).
 // Membership is not persisted: after a coordinator restart members get
 // UNKNOWN_MEMBER_ID and rejoin; committed offsets are kept.
 
@@ -19,10 +20,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/acl"
 	"github.com/samsa-io/samsa/internal/group"
+	"github.com/samsa-io/samsa/internal/metadata"
 )
 
 var consumerGroupHeartbeatAPI = api{key: kmsg.ConsumerGroupHeartbeat, min: 0, max: 1, serve: (*Handler).consumerGroupHeartbeat,
@@ -31,18 +33,14 @@ var consumerGroupHeartbeatAPI = api{key: kmsg.ConsumerGroupHeartbeat, min: 0, ma
 func (h *Handler) consumerGroupHeartbeat(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ConsumerGroupHeartbeatRequest)
 	resp := req.ResponseKind().(*kmsg.ConsumerGroupHeartbeatResponse)
-	if req.SubscribedTopicRegex != nil && *req.SubscribedTopicRegex != "" {
-		resp.ErrorCode = kerr.InvalidRequest.Code
-		msg := "regular expression subscriptions are not supported by this broker"
-		resp.ErrorMessage = &msg
-		return resp
-	}
 	im := h.Image()
 	ci := clientOf(ctx)
 	hb := group.ConsumerHeartbeat{Group: req.Group, MemberID: req.MemberID, MemberEpoch: req.MemberEpoch,
 		InstanceID: deref(req.InstanceID), RackID: deref(req.RackID), ClientID: ci.id, ClientHost: "/" + ci.host,
 		RebalanceTimeout: time.Duration(req.RebalanceTimeoutMillis) * time.Millisecond,
-		Subscribed:       req.SubscribedTopicNames, Assignor: deref(req.ServerAssignor), OwnedSent: req.Topics != nil}
+		Subscribed:       req.SubscribedTopicNames, SubscribedRegex: req.SubscribedTopicRegex,
+		Assignor: deref(req.ServerAssignor), OwnedSent: req.Topics != nil,
+		Topics: imageTopics{im}, CanDescribe: h.describeFilter(im, principalOf(ctx), ci.host)}
 	for _, t := range req.Topics {
 		if topic, ok := im.TopicByID(t.TopicID); ok {
 			hb.Owned = appendTPs(hb.Owned, topic.Name, t.Partitions)
@@ -81,4 +79,28 @@ func (h *Handler) consumerGroupHeartbeat(ctx context.Context, r kmsg.Request) km
 	}
 	resp.Assignment = &a
 	return resp
+}
+
+// imageTopics lists an image's topics for regex subscriptions.
+type imageTopics struct{ im *metadata.Image }
+
+func (t imageTopics) TopicsVersion() uint64 { return t.im.AppliedIndex }
+
+func (t imageTopics) TopicNames() []string {
+	names := make([]string, 0, len(t.im.Topics))
+	for name := range t.im.Topics {
+		names = append(names, name)
+	}
+	return names
+}
+
+// describeFilter is the principal's DESCRIBE right on topics, or nil when
+// every topic may be seen (no authorizer, or an in-process request).
+func (h *Handler) describeFilter(im *metadata.Image, principal, host string) func(string) bool {
+	if h.authorizer == nil || principal == "" {
+		return nil
+	}
+	return func(topic string) bool {
+		return h.authorizer.Authorize(im.ACLs, principal, host, acl.OpDescribe, acl.Topic(topic))
+	}
 }

@@ -23,9 +23,24 @@ func TestConsumerGroupHeartbeatAndDescribe(t *testing.T) {
 	}
 	req.Version, req.MemberID, req.MemberEpoch = 1, *resp.MemberID, 9
 	code(t, "fenced epoch", serve[*kmsg.ConsumerGroupHeartbeatResponse](f, req).ErrorCode, kerr.FencedMemberEpoch)
-	regex := "t.*"
-	req.SubscribedTopicRegex = &regex
-	code(t, "regex", serve[*kmsg.ConsumerGroupHeartbeatResponse](f, req).ErrorCode, kerr.InvalidRequest)
+	bad := "t["
+	req.SubscribedTopicRegex = &bad
+	code(t, "invalid regex", serve[*kmsg.ConsumerGroupHeartbeatResponse](f, req).ErrorCode, kerr.InvalidRegularExpression)
+
+	rj := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	regex := "t|nothing.*"
+	rj.Version, rj.Group, rj.MemberID, rj.MemberEpoch, rj.SubscribedTopicRegex = 1, "rg", "m1", 0, &regex
+	rj.RebalanceTimeoutMillis, rj.Topics = 1000, []kmsg.ConsumerGroupHeartbeatRequestTopic{}
+	rr := serve[*kmsg.ConsumerGroupHeartbeatResponse](f, rj)
+	code(t, "regex join", rr.ErrorCode, nil)
+	if a := rr.Assignment; a == nil || len(a.Topics) != 1 || a.Topics[0].TopicID != [16]byte{0xD0, 7} || len(a.Topics[0].Partitions) != 3 {
+		t.Fatalf("regex assignment = %+v", rr.Assignment)
+	}
+	rd := kmsg.NewPtrConsumerGroupDescribeRequest()
+	rd.Version, rd.Groups = 1, []string{"rg"}
+	if m := serve[*kmsg.ConsumerGroupDescribeResponse](f, rd).Groups[0].Members; len(m) != 1 || deref(m[0].SubscribedTopicRegex) != regex {
+		t.Fatalf("regex member described as %+v", m)
+	}
 
 	desc := kmsg.NewPtrConsumerGroupDescribeRequest()
 	desc.Version, desc.Groups = 1, []string{"ng", "missing"}
@@ -39,7 +54,7 @@ func TestConsumerGroupHeartbeatAndDescribe(t *testing.T) {
 
 	list := kmsg.NewPtrListGroupsRequest()
 	list.Version, list.TypesFilter = 5, []string{"consumer"}
-	if lr := serve[*kmsg.ListGroupsResponse](f, list); len(lr.Groups) != 1 || lr.Groups[0].GroupType != "consumer" {
+	if lr := serve[*kmsg.ListGroupsResponse](f, list); len(lr.Groups) != 2 || lr.Groups[0].GroupType != "consumer" {
 		t.Fatalf("list consumer groups = %+v", lr.Groups)
 	}
 }

@@ -39,6 +39,7 @@ func (h *Handler) consumerGroupDescribe(_ context.Context, r kmsg.Request) kmsg.
 			rm := kmsg.NewConsumerGroupDescribeResponseGroupMember()
 			rm.MemberID, rm.InstanceID, rm.RackID = m.MemberID, nullable(m.InstanceID), nullable(m.RackID)
 			rm.MemberEpoch, rm.ClientID, rm.ClientHost, rm.SubscribedTopics = m.MemberEpoch, m.ClientID, m.ClientHost, m.Subscribed
+			rm.SubscribedTopicRegex = nullable(m.SubscribedRegex)
 			rm.Assignment, rm.TargetAssignment = describeAssignment(im, m.Assignment), describeAssignment(im, m.Target)
 			rm.MemberType = 1 // consumer protocol
 			rg.Members = append(rg.Members, rm)

@@ -96,6 +96,7 @@ var errorMapping = []struct {
 	{group.ErrUnsupportedAssignor, kerr.UnsupportedAssignor},
 	{group.ErrFencedMemberEpoch, kerr.FencedMemberEpoch},
 	{group.ErrStaleMemberEpoch, kerr.StaleMemberEpoch},
+	{group.ErrInvalidRegularExpression, kerr.InvalidRegularExpression},
 	{context.DeadlineExceeded, kerr.RequestTimedOut},
 }
 

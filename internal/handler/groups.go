@@ -81,6 +81,20 @@ func withClient(ctx context.Context, clientID, host, listener string) context.Co
 	return context.WithValue(ctx, clientKey{}, clientInfo{id: clientID, host: host, listener: listener})
 }
 
+type principalKey struct{}
+
+// withPrincipal records the request's authenticated principal ("" in-process
+// or without authentication) for the few APIs that filter what they serve
+// by ACLs after the request's hook has run (regex subscriptions).
+func withPrincipal(ctx context.Context, principal string) context.Context {
+	return context.WithValue(ctx, principalKey{}, principal)
+}
+
+func principalOf(ctx context.Context) string {
+	p, _ := ctx.Value(principalKey{}).(string)
+	return p
+}
+
 func clientOf(ctx context.Context) clientInfo {
 	ci, _ := ctx.Value(clientKey{}).(clientInfo)
 	return ci

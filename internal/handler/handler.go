@@ -135,5 +135,5 @@ func (h *Handler) Handle(ctx context.Context, req *protocol.Request) kmsg.Respon
 	if resp, ok := h.forward(ctx, a, req); ok {
 		return h.complete(ctx, a, req, g, resp)
 	}
-	return h.complete(ctx, a, req, g, a.serve(h, withClient(ctx, req.ClientID, req.ClientHost, req.Listener), req.Body))
+	return h.complete(ctx, a, req, g, a.serve(h, withPrincipal(withClient(ctx, req.ClientID, req.ClientHost, req.Listener), req.Principal), req.Body))
 }

@@ -31,6 +31,7 @@ var inMakeTest = []string{
 	"AdminTest",
 	"AdminOpsTest",
 	"FeaturesTest",
+	"RegexSubscriptionTest",
 }
 
 // inMakeTestCluster is the Surefire -Dtest filter for the 3-node clusters:
