@@ -52,26 +52,61 @@ func authzMetadata(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Respo
 	}, nil
 }
 
+// authzCreateTopics needs CREATE on the cluster or on each topic. As Kafka,
+// the v5+ answer for a created topic the principal may not DESCRIBE_CONFIGS
+// carries no configs, partition count or replication factor, only
+// TOPIC_AUTHORIZATION_FAILED as its TopicConfigErrorCode.
 func authzCreateTopics(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.CreateTopicsRequest)
-	if z.can(acl.OpCreate, acl.Cluster()) {
-		return nil, nil
+	var denied []kmsg.CreateTopicsRequestTopic
+	if !z.can(acl.OpCreate, acl.Cluster()) {
+		denied = splitAllowed(&req.Topics, func(t *kmsg.CreateTopicsRequestTopic) bool { return z.canTopic(acl.OpCreate)(t.Topic) })
 	}
-	denied := splitAllowed(&req.Topics, func(t *kmsg.CreateTopicsRequestTopic) bool { return z.canTopic(acl.OpCreate)(t.Topic) })
-	return topicErrors(denied, func(r kmsg.Response, t kmsg.CreateTopicsRequestTopic) {
+	addDenied, _ := topicErrors(denied, func(r kmsg.Response, t kmsg.CreateTopicsRequestTopic) {
 		resp := r.(*kmsg.CreateTopicsResponse)
 		rt := kmsg.NewCreateTopicsResponseTopic()
 		rt.Topic, rt.ErrorCode = t.Topic, kerr.TopicAuthorizationFailed.Code
 		rt.NumPartitions, rt.ReplicationFactor = -1, -1
 		resp.Topics = append(resp.Topics, rt)
 	})
+	return func(r kmsg.Response) {
+		resp := r.(*kmsg.CreateTopicsResponse)
+		for i := range resp.Topics {
+			rt := &resp.Topics[i]
+			if req.Version >= 5 && rt.ErrorCode == 0 && !z.can(acl.OpDescribeConfigs, acl.Topic(rt.Topic)) {
+				rt.Configs, rt.NumPartitions, rt.ReplicationFactor = nil, -1, -1
+				rt.ConfigErrorCode = kerr.TopicAuthorizationFailed.Code
+			}
+		}
+		if addDenied != nil {
+			addDenied(r)
+		}
+	}, nil
 }
 
+// authzDeleteTopics needs DELETE on the cluster or on each topic. As Kafka,
+// a topic named by id that the principal may not delete is answered by
+// id, with its name only when the principal may DESCRIBE it, and a topic
+// named by name that does not exist is UNKNOWN_TOPIC_OR_PARTITION (served
+// as usual) when the principal may DESCRIBE it.
 func authzDeleteTopics(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
 	req := kreq.(*kmsg.DeleteTopicsRequest)
-	deniedNames := splitAllowed(&req.TopicNames, func(n *string) bool { return z.canTopic(acl.OpDelete)(*n) })
+	if z.can(acl.OpDelete, acl.Cluster()) {
+		return nil, nil
+	}
+	byName := func(name string) bool {
+		if z.can(acl.OpDelete, acl.Topic(name)) {
+			return true
+		}
+		_, exists := z.im.Topic(name)
+		return !exists && z.can(acl.OpDescribe, acl.Topic(name))
+	}
+	deniedNames := splitAllowed(&req.TopicNames, func(n *string) bool { return byName(*n) })
 	denied := splitAllowed(&req.Topics, func(t *kmsg.DeleteTopicsRequestTopic) bool {
-		name := z.topicName(deref(t.Topic), t.TopicID)
+		if deref(t.Topic) != "" {
+			return byName(*t.Topic)
+		}
+		name := z.topicName("", t.TopicID)
 		return name == "" || z.can(acl.OpDelete, acl.Topic(name))
 	})
 	for _, n := range deniedNames {
@@ -83,6 +118,11 @@ func authzDeleteTopics(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.R
 		resp := r.(*kmsg.DeleteTopicsResponse)
 		rt := kmsg.NewDeleteTopicsResponseTopic()
 		rt.Topic, rt.TopicID, rt.ErrorCode = t.Topic, t.TopicID, kerr.TopicAuthorizationFailed.Code
+		if deref(t.Topic) == "" {
+			if name := z.topicName("", t.TopicID); name != "" && z.can(acl.OpDescribe, acl.Topic(name)) {
+				rt.Topic = &name
+			}
+		}
 		resp.Topics = append(resp.Topics, rt)
 	})
 }
