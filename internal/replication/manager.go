@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
@@ -30,7 +31,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Dial opens connections to leaders (nil: plain TCP); tests inject
 	// network faults through it.
-	Dial DialFunc
+	Dial network.DialFunc
 }
 
 func (c *Config) clientID() string { return "samsa-replica-" + strconv.Itoa(int(c.NodeID)) }

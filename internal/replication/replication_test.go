@@ -14,6 +14,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/handler"
+	"github.com/samsa-io/samsa/internal/interbroker"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
@@ -95,7 +96,7 @@ func batch(n int, base int64, epoch int32, value string) []byte {
 	return rb.AppendTo(nil)
 }
 
-func produce(t *testing.T, c *Client, acks int16, b []byte) kmsg.ProduceResponseTopicPartition {
+func produce(t *testing.T, c *interbroker.Client, acks int16, b []byte) kmsg.ProduceResponseTopicPartition {
 	t.Helper()
 	req := kmsg.NewPtrProduceRequest()
 	req.SetVersion(9)
@@ -141,7 +142,7 @@ func TestAcksAllCompletesThroughFollowerFetch(t *testing.T) {
 	follower.apply(t, im)
 	repl := startReplication(t, follower)
 	repl.Apply(im)
-	c := NewClient(leader.ln.Addr().String(), "test")
+	c := interbroker.NewClient(leader.ln.Addr().String(), "test")
 	defer c.Close()
 	for i := 0; i < 5; i++ {
 		sp := produce(t, c, -1, batch(2, 0, 0, "v"))

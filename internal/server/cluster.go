@@ -32,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -42,10 +41,10 @@ import (
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/handler"
+	"github.com/samsa-io/samsa/internal/interbroker"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/replication"
-	"github.com/samsa-io/samsa/protocol"
 )
 
 // isrQueue bounds queued ISR proposals; a dropped one is proposed again
@@ -90,7 +89,7 @@ func (s *Server) newCluster() *cluster {
 	}
 	c := &cluster{s: s, isrCh: make(chan partition.ISRChange, isrQueue)}
 	c.repl = replication.New(replication.Config{NodeID: s.cfg.NodeID, Partitions: s.parts,
-		Dial: replication.DialFunc(s.interDial), Logger: s.logger.With("component", "replication")})
+		Dial: s.interDial, Logger: s.logger.With("component", "replication")})
 	s.parts.OnISRChange(func(ch partition.ISRChange) {
 		select {
 		case c.isrCh <- ch:
@@ -113,7 +112,7 @@ func (c *cluster) applyImage(im *metadata.Image) {
 // starts the background loops.
 func (c *cluster) start(ctx context.Context, h *handler.Handler, adv config.Listener, caughtUp func()) error {
 	c.h = h
-	c.s.link.setHandler(h)
+	c.s.link.SetLocal(h)
 	loopCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	regCtx, stop := context.WithTimeout(ctx, 60*time.Second)
@@ -396,25 +395,30 @@ func (c *cluster) alterPartition(ctx context.Context, ch partition.ISRChange) er
 }
 
 func (c *cluster) toController(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
-	return c.s.link.send(ctx, req)
+	return c.s.link.Send(ctx, req)
 }
 
-// controllerLink sends broker-to-controller requests to the active
-// controller: the local handler when this node is it, else the active
-// controller's controller listener, or every voter in turn while the
-// active controller is unknown. It keeps one connection per voter.
+// controllerLink is this broker's registration with the active
+// controller: the broker epoch of its latest registration, over the
+// interbroker.ControllerLink that carries every broker-to-controller
+// request.
 type controllerLink struct {
 	s *Server
+	*interbroker.ControllerLink
 
-	mu      sync.Mutex
-	h       *handler.Handler
-	clients map[string]*replication.Client
-	closed  bool
-	epoch   int64 // broker epoch of our latest registration; -1 before one
+	mu    sync.Mutex
+	epoch int64 // broker epoch of our latest registration; -1 before one
 }
 
 func newControllerLink(s *Server) *controllerLink {
-	return &controllerLink{s: s, clients: map[string]*replication.Client{}, epoch: -1}
+	voters := make([]interbroker.Voter, 0, len(s.cfg.ControllerQuorumVoters))
+	for _, v := range s.cfg.ControllerQuorumVoters {
+		voters = append(voters, interbroker.Voter{ID: v.ID, Addr: v.Addr()})
+	}
+	return &controllerLink{s: s, epoch: -1, ControllerLink: interbroker.NewControllerLink(interbroker.ControllerLinkConfig{
+		NodeID: s.cfg.NodeID, Voters: voters, Dial: s.ctrlDial,
+		LeaderID: func() int32 { return s.ctrl.LeaderID() },
+	})}
 }
 
 // brokerEpoch is the epoch the controller gave our latest registration,
@@ -423,12 +427,6 @@ func (l *controllerLink) brokerEpoch() int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.epoch
-}
-
-func (l *controllerLink) setHandler(h *handler.Handler) {
-	l.mu.Lock()
-	l.h = h
-	l.mu.Unlock()
 }
 
 // register sends BrokerRegistration with every advertised non-controller
@@ -449,7 +447,7 @@ func (l *controllerLink) register(ctx context.Context, adv config.Listener) erro
 	if l.s.cfg.BrokerRack != "" {
 		req.Rack = &l.s.cfg.BrokerRack
 	}
-	r, err := l.send(ctx, req)
+	r, err := l.Send(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -462,106 +460,4 @@ func (l *controllerLink) register(ctx context.Context, adv config.Listener) erro
 	l.mu.Unlock()
 	l.s.logger.Info("broker registered", "epoch", resp.BrokerEpoch)
 	return nil
-}
-
-// send delivers req to the active controller. With no known leader it
-// tries each voter, passing over NOT_CONTROLLER answers and unreachable
-// voters; it returns the last answer or error.
-func (l *controllerLink) send(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if leader := l.s.ctrl.LeaderID(); leader >= 0 {
-		return l.sendTo(rctx, leader, req)
-	}
-	var lastResp kmsg.Response
-	lastErr := errors.New("no controller voters configured")
-	for _, v := range l.s.cfg.ControllerQuorumVoters {
-		resp, err := l.sendTo(rctx, v.ID, req)
-		if err == nil && topErrorCode(resp) != kerr.NotController.Code {
-			return resp, nil
-		}
-		lastResp, lastErr = resp, err
-		if rctx.Err() != nil {
-			break
-		}
-	}
-	if lastErr == nil {
-		return lastResp, nil
-	}
-	return nil, lastErr
-}
-
-func (l *controllerLink) sendTo(ctx context.Context, id int32, req kmsg.Request) (kmsg.Response, error) {
-	if id == l.s.cfg.NodeID {
-		l.mu.Lock()
-		h := l.h
-		l.mu.Unlock()
-		if h == nil {
-			return nil, errors.New("local handler not started yet")
-		}
-		resp := h.Handle(ctx, &protocol.Request{Header: protocol.Header{Key: req.Key(),
-			Version: req.GetVersion(), ClientID: "samsa-broker"}, Body: req})
-		if resp == nil {
-			return nil, errors.New("local handler gave no response")
-		}
-		return resp, nil
-	}
-	addr, ok := l.voterAddr(id)
-	if !ok {
-		return nil, fmt.Errorf("active controller %d is not in controller.quorum.voters", id)
-	}
-	cl, err := l.clientFor(addr)
-	if err != nil {
-		return nil, err
-	}
-	return cl.Request(ctx, req)
-}
-
-func (l *controllerLink) voterAddr(id int32) (string, bool) {
-	for _, v := range l.s.cfg.ControllerQuorumVoters {
-		if v.ID == id {
-			return v.Addr(), true
-		}
-	}
-	return "", false
-}
-
-func (l *controllerLink) clientFor(addr string) (*replication.Client, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil, replication.ErrClientClosed
-	}
-	cl, ok := l.clients[addr]
-	if !ok {
-		cl = replication.NewClientDial(addr, "samsa-broker-"+strconv.Itoa(int(l.s.cfg.NodeID)),
-			replication.DialFunc(l.s.ctrlDial))
-		l.clients[addr] = cl
-	}
-	return cl, nil
-}
-
-// close closes every connection and fails later requests.
-func (l *controllerLink) close() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.closed = true
-	for addr, cl := range l.clients {
-		cl.Close()
-		delete(l.clients, addr)
-	}
-}
-
-// topErrorCode is the top-level error code of a broker-to-controller
-// response.
-func topErrorCode(resp kmsg.Response) int16 {
-	switch r := resp.(type) {
-	case *kmsg.BrokerRegistrationResponse:
-		return r.ErrorCode
-	case *kmsg.BrokerHeartbeatResponse:
-		return r.ErrorCode
-	case *kmsg.AlterPartitionResponse:
-		return r.ErrorCode
-	}
-	return 0
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/handler"
+	"github.com/samsa-io/samsa/internal/interbroker"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/metrics"
 	"github.com/samsa-io/samsa/internal/network"
@@ -43,7 +44,7 @@ type Server struct {
 	parts      *partition.Manager
 	groups     *group.Coordinator
 	txns       *txn.Coordinator // transaction coordinator (txn.go)
-	txnMarkers *txnMarkers
+	txnMarkers *interbroker.MarkerWriter
 	pids       txn.NodeProducerIDs
 	// dirIDs are the directory.id of the metadata log dir, then of the
 	// other log dirs (meta_properties.go).
@@ -175,7 +176,7 @@ func (s *Server) start(ctx context.Context) error {
 	h := handler.New(handler.Deps{
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl, Cluster: s.ctrl,
 		Partitions: s.parts, ProducerIDs: s.pids, Groups: s.groups, Txn: s.txns, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
-		Forward: s.link.send,
+		Forward: s.link.Send,
 	})
 	s.registerMetrics()
 	if err := checkDescriptorHeadroom(); err != nil {
@@ -655,7 +656,7 @@ func (s *Server) Close() error {
 	s.ready.Store(false)
 	s.cluster.shutdown() // leadership moves away while we still serve
 	if s.link != nil {
-		s.link.close()
+		s.link.Close()
 	}
 	var errs []error
 	for _, l := range slices.Concat(s.listeners, s.ctrlListeners) {

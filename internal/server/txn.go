@@ -4,18 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
-	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kmsg"
-
 	"github.com/samsa-io/samsa/internal/group"
+	"github.com/samsa-io/samsa/internal/interbroker"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/partition"
-	"github.com/samsa-io/samsa/internal/replication"
 	"github.com/samsa-io/samsa/internal/txn"
 	"github.com/samsa-io/samsa/protocol/records"
 	"github.com/samsa-io/samsa/protocol/txnstate"
@@ -25,7 +19,7 @@ import (
 // __transaction_state replicas; the metadata loop keeps its leadership in
 // step with the image (applyTxnLeadership).
 func (s *Server) startTxn(pids txn.NodeProducerIDs) {
-	s.txnMarkers = &txnMarkers{s: s, clients: make(map[int32]*replication.Client)}
+	s.txnMarkers = interbroker.NewMarkerWriter(func() *metadata.Image { return s.ctrl.Image() }, s.interDial, s.logger.With("component", "transactions"))
 	s.txns = txn.New(txn.Config{
 		NumPartitions:  s.cfg.TransactionStateLogNumPartitions,
 		MaxTimeout:     time.Duration(s.cfg.TransactionMaxTimeoutMs) * time.Millisecond,
@@ -58,7 +52,7 @@ func (s *Server) closeTxn() error {
 		return nil
 	}
 	err := s.txns.Close()
-	s.txnMarkers.close()
+	s.txnMarkers.Close()
 	return err
 }
 
@@ -154,142 +148,6 @@ func (l offsetsLog) AppendTxn(ctx context.Context, p int32, pid int64, epoch int
 		return fmt.Errorf("%w: %w", group.ErrProducerFenced, err)
 	}
 	return err
-}
-
-// txnMarkers sends WriteTxnMarkers to partition leaders (this node
-// included, through its own listener, so that every marker takes the same
-// path) and retries partitions whose leader moved.
-type txnMarkers struct {
-	s *Server
-
-	mu      sync.Mutex
-	clients map[int32]*replication.Client
-}
-
-func (m *txnMarkers) client(b metadata.Broker) *replication.Client {
-	addr := net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := m.clients[b.ID]
-	if c == nil || c.Addr() != addr {
-		if c != nil {
-			c.Close()
-		}
-		c = replication.NewClientDial(addr, "samsa-txn-markers", replication.DialFunc(m.s.interDial))
-		m.clients[b.ID] = c
-	}
-	return c
-}
-
-func (m *txnMarkers) close() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for id, c := range m.clients {
-		c.Close()
-		delete(m.clients, id)
-	}
-}
-
-// Write implements txn.Markers.
-func (m *txnMarkers) Write(ctx context.Context, pid int64, epoch int16, cepoch int32, commit bool,
-	parts []txn.TopicPartition) error {
-	backoff := 50 * time.Millisecond
-	for {
-		failed, lastErr := m.writeOnce(ctx, pid, epoch, cepoch, commit, parts)
-		if len(failed) == 0 {
-			return nil
-		}
-		parts = failed
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("markers for producer %d: %w (last: %w)", pid, ctx.Err(), lastErr)
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, time.Second)
-	}
-}
-
-// writeOnce sends one request per leader and returns the partitions that
-// failed.
-func (m *txnMarkers) writeOnce(ctx context.Context, pid int64, epoch int16, cepoch int32, commit bool,
-	parts []txn.TopicPartition) ([]txn.TopicPartition, error) {
-	im := m.s.ctrl.Image()
-	byLeader := make(map[int32][]txn.TopicPartition)
-	var failed []txn.TopicPartition
-	var lastErr error
-	for _, tp := range parts {
-		pm, ok := im.PartitionOf(tp.Topic, tp.Partition)
-		if !ok {
-			continue // deleted: nothing to mark
-		}
-		if b, ok := im.Brokers[pm.Leader]; !ok || b.Fenced {
-			failed, lastErr = append(failed, tp), fmt.Errorf("%s-%d has no live leader", tp.Topic, tp.Partition)
-			continue
-		}
-		byLeader[pm.Leader] = append(byLeader[pm.Leader], tp)
-	}
-	for leader, tps := range byLeader {
-		f, err := m.send(ctx, im.Brokers[leader], pid, epoch, cepoch, commit, tps)
-		failed = append(failed, f...)
-		if err != nil {
-			lastErr = err
-		}
-	}
-	return failed, lastErr
-}
-
-func (m *txnMarkers) send(ctx context.Context, b metadata.Broker, pid int64, epoch int16, cepoch int32, commit bool,
-	tps []txn.TopicPartition) ([]txn.TopicPartition, error) {
-	req := kmsg.NewPtrWriteTxnMarkersRequest()
-	req.Version = 1
-	mk := kmsg.NewWriteTxnMarkersRequestMarker()
-	mk.ProducerID, mk.ProducerEpoch, mk.Committed, mk.CoordinatorEpoch = pid, epoch, commit, cepoch
-	index := make(map[string]int)
-	for _, tp := range tps {
-		i, ok := index[tp.Topic]
-		if !ok {
-			i = len(mk.Topics)
-			index[tp.Topic] = i
-			t := kmsg.NewWriteTxnMarkersRequestMarkerTopic()
-			t.Topic = tp.Topic
-			mk.Topics = append(mk.Topics, t)
-		}
-		mk.Topics[i].Partitions = append(mk.Topics[i].Partitions, tp.Partition)
-	}
-	req.Markers = append(req.Markers, mk)
-	rctx, cancel := context.WithTimeout(ctx, 35*time.Second)
-	defer cancel()
-	r, err := m.client(b).Request(rctx, req)
-	if err != nil {
-		return tps, err
-	}
-	resp := r.(*kmsg.WriteTxnMarkersResponse)
-	var failed []txn.TopicPartition
-	var lastErr error
-	for _, rm := range resp.Markers {
-		for _, rt := range rm.Topics {
-			for _, rp := range rt.Partitions {
-				if rp.ErrorCode == 0 {
-					continue
-				}
-				if rp.ErrorCode == kerr.InvalidProducerEpoch.Code {
-					// The partition saw a newer epoch: a later marker
-					// already ended this transaction there.
-					continue
-				}
-				if rp.ErrorCode == kerr.TransactionCoordinatorFenced.Code {
-					// A newer coordinator has written markers there: this
-					// one lost the transaction, and retrying cannot help.
-					m.s.logger.Warn("transaction marker refused: a newer coordinator owns the producer",
-						"producer_id", pid, "topic", rt.Topic, "partition", rp.Partition, "coordinator_epoch", cepoch)
-					continue
-				}
-				failed = append(failed, txn.TopicPartition{Topic: rt.Topic, Partition: rp.Partition})
-				lastErr = fmt.Errorf("marker on %s-%d at node %d: %w", rt.Topic, rp.Partition, b.ID, kerr.ErrorForCode(rp.ErrorCode))
-			}
-		}
-	}
-	return failed, lastErr
 }
 
 // replayMarker reports a transaction marker to a replay (the group
