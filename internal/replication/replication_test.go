@@ -141,7 +141,7 @@ func TestAcksAllCompletesThroughFollowerFetch(t *testing.T) {
 	leader.apply(t, im)
 	follower.apply(t, im)
 	repl := startReplication(t, follower)
-	repl.Apply(im)
+	repl.ApplyMetadata(context.Background(), im)
 	c := interbroker.NewClient(leader.ln.Addr().String(), "test")
 	defer c.Close()
 	for i := 0; i < 5; i++ {
@@ -158,7 +158,7 @@ func TestAcksAllCompletesThroughFollowerFetch(t *testing.T) {
 	if got := repl.Sources(); len(got) != 1 || got[0] != 1 {
 		t.Fatalf("fetching from %v, want [1]", got)
 	}
-	repl.Apply(metadata.Empty())
+	repl.ApplyMetadata(context.Background(), metadata.Empty())
 	if got := repl.Sources(); len(got) != 0 {
 		t.Fatalf("fetchers left after the partition went away: %v", got)
 	}
@@ -191,7 +191,7 @@ func TestDivergentFollowerTruncatesByLeaderEpoch(t *testing.T) {
 	}
 	old.apply(t, im)
 	repl := startReplication(t, old)
-	repl.Apply(im)
+	repl.ApplyMetadata(context.Background(), im)
 	waitFor(t, "the old leader to match the new one", func() bool {
 		return op.LogEndOffset() == 4 && op.EpochOf(2) == 1 && op.EpochOf(3) == 1
 	})
@@ -218,7 +218,7 @@ func TestFollowerFollowsLogStartOffset(t *testing.T) {
 		}
 	}
 	repl := startReplication(t, follower)
-	repl.Apply(im)
+	repl.ApplyMetadata(context.Background(), im)
 	fp := follower.parts.Partition("t", 0)
 	waitFor(t, "the follower to catch up", func() bool { return fp.HighWatermark() == 6 })
 	if _, err := lp.DeleteRecordsBefore(4); err != nil {

@@ -42,7 +42,6 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/handler"
 	"github.com/samsa-io/samsa/internal/interbroker"
-	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/replication"
 )
@@ -97,13 +96,6 @@ func (s *Server) newCluster() *cluster {
 		}
 	})
 	return c
-}
-
-// applyImage follows the image's leaders (after the partitions did).
-func (c *cluster) applyImage(im *metadata.Image) {
-	if c != nil {
-		c.repl.Apply(im)
-	}
 }
 
 // start registers this broker through the active controller (waiting up to

@@ -4,13 +4,12 @@ import (
 	"time"
 
 	"github.com/samsa-io/samsa/internal/group"
-	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/topiclog"
 )
 
 // startGroups builds the group coordinator over this node's
 // __consumer_offsets replicas. The metadata loop keeps its leadership in
-// step with the image (applyGroupLeadership).
+// step with the image (metadataPipeline).
 func (s *Server) startGroups() {
 	s.groups = group.New(group.Config{
 		NumPartitions:         s.cfg.OffsetsTopicNumPartitions,
@@ -26,14 +25,4 @@ func (s *Server) startGroups() {
 		},
 		Logger: s.logger.With("component", "groups"),
 	}, topiclog.Offsets(s.parts))
-}
-
-// groupLeadership keeps the group coordinator's leadership in step with
-// the image.
-func (s *Server) groupLeadership() topiclog.Leadership {
-	return topiclog.Leadership{Topic: group.OffsetsTopic, NodeID: s.cfg.NodeID, Parts: s.parts, Set: s.groups.SetLeaders}
-}
-
-func (s *Server) applyGroupLeadership(im *metadata.Image) {
-	_ = s.groupLeadership().ApplyMetadata(s.loops, im)
 }

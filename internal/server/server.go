@@ -27,6 +27,7 @@ import (
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/security"
 	"github.com/samsa-io/samsa/internal/storage"
+	"github.com/samsa-io/samsa/internal/topiclog"
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
@@ -341,37 +342,46 @@ func (s *Server) followMetadata() {
 	if s.opts.firstImage != nil {
 		s.opts.firstImage(im)
 	}
-	if err := s.parts.ApplyImage(im); err != nil {
-		// The partitions that failed are offline (KAFKA_STORAGE_ERROR);
-		// the others serve.
-		s.logger.Error("open partitions", "err", err)
-	}
-	s.cluster.applyImage(im)
-	s.parts.RemoveOrphans(im)
-	s.parts.Start()
-	s.applyGroupLeadership(im)
-	s.applyTxnLeadership(im)
-	loopCtx := s.loops
+	pipe := s.metadataPipeline()
+	pipe.Apply(s.loops, im)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer unsubscribe()
-		for {
-			select {
-			case <-loopCtx.Done():
-				return
-			case im := <-updates:
-				// Cancelled at Close: a topic of thousands of partitions
-				// still opening must not hold up the shutdown.
-				if err := s.parts.ApplyImageContext(loopCtx, im); err != nil && loopCtx.Err() == nil {
-					s.logger.Error("apply metadata image", "err", err)
-				}
-				s.cluster.applyImage(im)
-				s.applyGroupLeadership(im)
-				s.applyTxnLeadership(im)
-			}
-		}
+		pipe.Run(s.loops, updates)
 	}()
+}
+
+// metadataPipeline is what happens when metadata changes, in order: the
+// partitions open, close and reconfigure replicas (at the first image they
+// also remove orphaned replica dirs and start their background work:
+// retention, cleaning, high watermark checkpoints, which must not run
+// before every replica has opened); the replica fetchers follow the
+// leaders; then the group and transaction coordinators take or give up
+// their internal topics' partitions, which they can load only once hosted.
+// The pipeline's context is the node's: cancelled at Close, so a topic of
+// thousands of partitions still opening does not hold up the shutdown.
+func (s *Server) metadataPipeline() *metadata.Pipeline {
+	started := false // the pipeline's goroutine alone reads and writes it
+	partitions := metadata.ListenerFunc(func(ctx context.Context, im *metadata.Image) error {
+		err := s.parts.ApplyImageContext(ctx, im)
+		if !started {
+			started = true
+			s.parts.RemoveOrphans(im)
+			s.parts.Start()
+		}
+		return err
+	})
+	stages := []metadata.Stage{{Name: "partitions", Listener: partitions}}
+	if s.cluster != nil {
+		stages = append(stages, metadata.Stage{Name: "replication", Listener: s.cluster.repl})
+	}
+	stages = append(stages,
+		metadata.Stage{Name: "groups", Listener: topiclog.Leadership{Topic: group.OffsetsTopic, NodeID: s.cfg.NodeID,
+			Parts: s.parts, Set: s.groups.SetLeaders}},
+		metadata.Stage{Name: "transactions", Listener: topiclog.Leadership{Topic: txn.StateTopic, NodeID: s.cfg.NodeID,
+			Parts: s.parts, Set: s.txns.SetLeaders}})
+	return metadata.NewPipeline(s.logger, stages...)
 }
 
 // clientListener is the advertised listener clients and other brokers use:

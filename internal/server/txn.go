@@ -11,7 +11,7 @@ import (
 
 // startTxn builds the transaction coordinator over this node's
 // __transaction_state replicas; the metadata loop keeps its leadership in
-// step with the image (applyTxnLeadership).
+// step with the image (metadataPipeline).
 func (s *Server) startTxn(pids txn.NodeProducerIDs) {
 	s.txnMarkers = interbroker.NewMarkerWriter(func() *metadata.Image { return s.ctrl.Image() }, s.interDial, s.logger.With("component", "transactions"))
 	s.txns = txn.New(txn.Config{
@@ -23,16 +23,6 @@ func (s *Server) startTxn(pids txn.NodeProducerIDs) {
 		NextProducerID: pids.Next,
 		Logger:         s.logger.With("component", "transactions"),
 	}, topiclog.TxnState(s.parts, s.opts.txnStateAppend), s.txnMarkers)
-}
-
-// txnLeadership keeps the transaction coordinator's leadership in step
-// with the image.
-func (s *Server) txnLeadership() topiclog.Leadership {
-	return topiclog.Leadership{Topic: txn.StateTopic, NodeID: s.cfg.NodeID, Parts: s.parts, Set: s.txns.SetLeaders}
-}
-
-func (s *Server) applyTxnLeadership(im *metadata.Image) {
-	_ = s.txnLeadership().ApplyMetadata(s.loops, im)
 }
 
 // closeTxn stops the coordinator and the marker connections.
