@@ -13,7 +13,7 @@ import (
 // __transaction_state replicas; the metadata loop keeps its leadership in
 // step with the image (metadataPipeline).
 func (s *Server) startTxn(pids txn.NodeProducerIDs) {
-	s.txnMarkers = interbroker.NewMarkerWriter(func() *metadata.Image { return s.ctrl.Image() }, s.interDial, s.logger.With("component", "transactions"))
+	s.txnMarkers = interbroker.NewMarkerWriter(func() *metadata.Image { return s.ctrl.Image() }, s.dial.Inter, s.logger.With("component", "transactions"))
 	s.txns = txn.New(txn.Config{
 		NumPartitions:  s.cfg.TransactionStateLogNumPartitions,
 		MaxTimeout:     time.Duration(s.cfg.TransactionMaxTimeoutMs) * time.Millisecond,
