@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +21,6 @@ import (
 	"github.com/samsa-io/samsa/internal/listeners"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/metrics"
-	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/nodedir"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/replication"
@@ -50,7 +47,7 @@ type Server struct {
 	txnMarkers *interbroker.MarkerWriter
 	pids       txn.NodeProducerIDs
 	// dirIDs are the directory.id of the metadata log dir, then of the
-	// other log dirs (meta_properties.go).
+	// other log dirs (nodedir.WriteMetaProperties).
 	dirIDs [][16]byte
 	// link carries every broker-to-controller request (registration,
 	// heartbeats, AlterPartition, forwarded admin requests).
@@ -257,8 +254,12 @@ func (s *Server) startController(ctx context.Context) error {
 	for _, v := range s.cfg.ControllerQuorumVoters {
 		cc.Voters = append(cc.Voters, controller.Voter{ID: v.ID, Addr: v.Addr()})
 	}
-	if err := s.raftTransport(&cc); err != nil {
+	raft, ok, err := s.net.RaftTransport(s.dial.Raft)
+	if err != nil {
 		return err
+	}
+	if ok {
+		cc.RaftListener, cc.RaftDial, cc.NonVoter, cc.AdvertiseAddr = raft.Listener, raft.Dial, raft.NonVoter, raft.AdvertiseAddr
 	}
 	if len(cc.Voters) == 0 {
 		// A lone in-memory voter has no peers to hear from; short timeouts
@@ -382,7 +383,7 @@ func (s *Server) followMetadata() {
 // The pipeline's context is the node's: cancelled at Close, so a topic of
 // thousands of partitions still opening does not hold up the shutdown.
 func (s *Server) metadataPipeline() *metadata.Pipeline {
-	started := false // the pipeline's goroutine alone reads and writes it
+	started := false // read and written by one image application at a time (metadata.Listener)
 	partitions := metadata.ListenerFunc(func(ctx context.Context, im *metadata.Image) error {
 		err := s.parts.ApplyImageContext(ctx, im)
 		if !started {
@@ -413,53 +414,6 @@ func (s *Server) brokerRegistration(adv config.Listener) metadata.Broker {
 		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
 	}
 	return b
-}
-
-// raftTransport gives Raft a port shared with the Kafka protocol: the
-// controller listener on a voter, the inter-broker listener on a
-// broker-only node. A single node without voters needs no port.
-func (s *Server) raftTransport(cc *controller.Config) error {
-	if len(s.cfg.ControllerQuorumVoters) == 0 {
-		return nil
-	}
-	var name string
-	if s.cfg.IsController() {
-		for _, l := range s.cfg.Listeners {
-			if slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
-				name = l.Name
-				break
-			}
-		}
-	} else {
-		adv, ok := listeners.ClientListener(s.cfg)
-		if !ok {
-			return errors.New("broker-only node has no inter-broker listener")
-		}
-		name, cc.NonVoter = adv.Name, true
-	}
-	if name == "" {
-		return errors.New("no controller listener configured (controller.listener.names)")
-	}
-	m, err := s.net.Mux(name)
-	if err != nil {
-		return err
-	}
-	cc.RaftListener = m.Raft()
-	// Raft dials peers' controller listeners (or, for a non-voter, is
-	// dialed on its inter-broker listener): the controller listener's
-	// TLS applies.
-	dial := s.dial.Raft
-	cc.RaftDial = func(addr string, timeout time.Duration) (net.Conn, error) {
-		return network.DialRaft(dial, addr, timeout)
-	}
-	if cc.NonVoter {
-		adv, _ := listeners.ClientListener(s.cfg)
-		if adv.Port == 0 {
-			adv.Port = m.Addr().(*net.TCPAddr).Port
-		}
-		cc.AdvertiseAddr = net.JoinHostPort(adv.Host, strconv.Itoa(adv.Port))
-	}
-	return nil
 }
 
 // imageScram finds SCRAM credentials for SASL listeners in the current

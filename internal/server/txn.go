@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/samsa-io/samsa/internal/interbroker"
-	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/topiclog"
 	"github.com/samsa-io/samsa/internal/txn"
 )
@@ -13,7 +12,7 @@ import (
 // __transaction_state replicas; the metadata loop keeps its leadership in
 // step with the image (metadataPipeline).
 func (s *Server) startTxn(pids txn.NodeProducerIDs) {
-	s.txnMarkers = interbroker.NewMarkerWriter(func() *metadata.Image { return s.ctrl.Image() }, s.dial.Inter, s.logger.With("component", "transactions"))
+	s.txnMarkers = interbroker.NewMarkerWriter(s.ctrl.Image, s.dial.Inter, s.logger.With("component", "transactions"))
 	s.txns = txn.New(txn.Config{
 		NumPartitions:  s.cfg.TransactionStateLogNumPartitions,
 		MaxTimeout:     time.Duration(s.cfg.TransactionMaxTimeoutMs) * time.Millisecond,
