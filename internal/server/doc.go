@@ -1,6 +1,7 @@
 // Package server is the composition root: it builds every part of a node
 // from its config, starts them in dependency order and shuts them down in
-// reverse. It holds no runtime of its own; the parts are:
+// reverse. Its only goroutines run the metadata pipeline and the ISR
+// change metrics; everything else runs in the parts:
 //
 //   - nodedir: the data dirs' locks and meta.properties;
 //   - listeners: the bound listeners (Raft/Kafka Muxes included) and the
