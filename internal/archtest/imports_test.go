@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,8 +26,65 @@ var forbidden = map[string][]string{
 	"internal/txn":        {"github.com/twmb/franz-go/pkg/kmsg", module + "internal/handler", module + "internal/server"},
 	"internal/config":     {module + "internal/", "github.com/twmb/franz-go/"},
 	"internal/network":    {module + "internal/handler", module + "internal/server", module + "internal/partition", module + "internal/controller"},
-	"internal/handler":    {module + "internal/server", module + "internal/network", module + "internal/cli"},
+	"internal/handler":    {module + "internal/server", module + "internal/network", module + "internal/cli", module + "internal/lifecycle", module + "internal/listeners", module + "internal/topiclog", module + "internal/interbroker", module + "internal/nodedir"},
 	"internal/server":     {module + "internal/cli"},
+
+	// The node's runtime, split out of server (issue 13). Each may use the
+	// layers below it, never server, handler or a sibling above it.
+	"internal/interbroker": {module + "internal/server", module + "internal/handler", module + "internal/partition", module + "internal/group", module + "internal/controller", module + "internal/storage", module + "internal/replication", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/listeners"},
+	"internal/replication": {module + "internal/server", module + "internal/handler", module + "internal/controller", module + "internal/group", module + "internal/txn", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/listeners"},
+	"internal/topiclog":    {"github.com/twmb/franz-go/pkg/kmsg", "github.com/twmb/franz-go/pkg/kerr", module + "internal/server", module + "internal/handler", module + "internal/network", module + "internal/controller", module + "internal/interbroker", module + "internal/replication", module + "internal/lifecycle", module + "internal/listeners"},
+	"internal/lifecycle":   {module + "internal/server", module + "internal/handler", module + "internal/group", module + "internal/txn", module + "internal/storage", module + "internal/replication", module + "internal/topiclog", module + "internal/listeners"},
+	"internal/listeners":   {"github.com/twmb/franz-go/pkg/kmsg", module + "internal/server", module + "internal/handler", module + "internal/partition", module + "internal/controller", module + "internal/group", module + "internal/txn", module + "internal/storage", module + "internal/replication", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/interbroker"},
+	"internal/nodedir":     {"github.com/twmb/franz-go/", module + "internal/server", module + "internal/handler", module + "internal/network", module + "internal/partition", module + "internal/controller", module + "internal/group", module + "internal/txn", module + "internal/replication", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/listeners", module + "internal/interbroker", module + "internal/metadata"},
+}
+
+// onlyImportedBy maps a package to the only packages (besides its own
+// tests) that may import it: the runtime parts a node is wired from are
+// wired in one place, server, so none of them grows a second composition
+// root.
+var onlyImportedBy = map[string][]string{
+	"internal/lifecycle":   {"internal/server"},
+	"internal/listeners":   {"internal/server"},
+	"internal/nodedir":     {"internal/server"},
+	"internal/topiclog":    {"internal/server"},
+	"internal/interbroker": {"internal/server", "internal/replication", "internal/lifecycle"},
+}
+
+func TestOnlyServerWiresTheRuntime(t *testing.T) {
+	root := filepath.Join("..", "..")
+	var dirs []string
+	for _, top := range []string{"internal", "pkg", "cmd"} {
+		filepath.WalkDir(filepath.Join(root, top), func(path string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs = append(dirs, path)
+			}
+			return nil
+		})
+	}
+	if len(dirs) == 0 {
+		t.Fatal("found no package directories")
+	}
+	for _, dir := range dirs {
+		rel, _ := filepath.Rel(root, dir)
+		pkg := filepath.ToSlash(rel)
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			for _, imp := range imports(t, f) {
+				target, ok := strings.CutPrefix(imp, module)
+				if !ok || target == pkg {
+					continue
+				}
+				allowed, restricted := onlyImportedBy[target]
+				if restricted && !slices.Contains(allowed, pkg) {
+					t.Errorf("%s (%s) imports %s, which only %v may import", filepath.Base(f), pkg, target, allowed)
+				}
+			}
+		}
+	}
 }
 
 func TestImportDirection(t *testing.T) {

@@ -6,6 +6,5 @@
 // Before fetching from a new leader (or a new leader epoch) a partition is
 // truncated by leader epoch with OffsetForLeaderEpoch, never by the high
 // watermark alone. The Manager adds and removes partitions as the metadata
-// image changes. Client is a minimal Kafka-protocol connection used for
-// these and other broker-to-broker requests.
+// image changes. The fetchers' connections are interbroker.Clients.
 package replication

@@ -9,6 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 
+	"github.com/samsa-io/samsa/internal/interbroker"
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
@@ -30,7 +31,7 @@ type fetcher struct {
 	source int32
 	addr   string
 	cfg    *Config
-	client *Client
+	client *interbroker.Client
 	logger *slog.Logger
 
 	mu    sync.Mutex
@@ -43,7 +44,7 @@ type fetcher struct {
 
 func startFetcher(source int32, addr string, cfg *Config) *fetcher {
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &fetcher{source: source, addr: addr, cfg: cfg, client: NewClientDial(addr, cfg.clientID(), cfg.Dial),
+	f := &fetcher{source: source, addr: addr, cfg: cfg, client: interbroker.NewClientDial(addr, cfg.clientID(), cfg.Dial),
 		logger: cfg.Logger.With("source_broker", source), parts: make(map[partition.TopicPartition]*followed),
 		wake: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{})}
 	go f.run(ctx)

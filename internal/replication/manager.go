@@ -1,6 +1,7 @@
 package replication
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/samsa-io/samsa/internal/metadata"
+	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
 )
 
@@ -30,7 +32,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Dial opens connections to leaders (nil: plain TCP); tests inject
 	// network faults through it.
-	Dial DialFunc
+	Dial network.DialFunc
 }
 
 func (c *Config) clientID() string { return "samsa-replica-" + strconv.Itoa(int(c.NodeID)) }
@@ -66,9 +68,9 @@ func orDefaultInt(n, def int32) int32 {
 // Manager runs one fetcher per source broker for the partitions this node
 // follows, and keeps that assignment in step with the metadata image.
 //
-// Threading: Apply is called from one goroutine (the server's metadata
-// loop), after the partition manager applied the same image; Close once at
-// shutdown. Each fetcher is owned by the Manager and stopped by it.
+// Threading: ApplyMetadata is called from one goroutine (the server's
+// metadata pipeline), after the partition manager applied the same image;
+// Close once at shutdown. Each fetcher is owned by the Manager and stopped by it.
 type Manager struct {
 	cfg Config
 
@@ -77,7 +79,7 @@ type Manager struct {
 	closed   bool
 }
 
-// New makes a Manager; it starts fetchers on the first Apply.
+// New makes a Manager; it starts fetchers on the first ApplyMetadata.
 func New(cfg Config) *Manager {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -85,14 +87,15 @@ func New(cfg Config) *Manager {
 	return &Manager{cfg: cfg, fetchers: make(map[int32]*fetcher)}
 }
 
-// Apply assigns every hosted follower replica to the fetcher of its
-// leader, starting, re-pointing and stopping fetchers as needed.
-func (m *Manager) Apply(im *metadata.Image) {
+// ApplyMetadata assigns every hosted follower replica to the fetcher of
+// its leader, starting, re-pointing and stopping fetchers as needed
+// (metadata.Listener, after the partition manager). It never fails.
+func (m *Manager) ApplyMetadata(_ context.Context, im *metadata.Image) error {
 	want := m.plan(im)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
-		return
+		return nil
 	}
 	for source, f := range m.fetchers {
 		addr, ok := brokerAddr(im, source)
@@ -114,6 +117,7 @@ func (m *Manager) Apply(im *metadata.Image) {
 		}
 		f.setPartitions(parts)
 	}
+	return nil
 }
 
 // plan groups the followed partitions by leader.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/config"
 	"github.com/samsa-io/samsa/internal/handler"
+	"github.com/samsa-io/samsa/internal/interbroker"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/internal/partition"
@@ -95,7 +96,7 @@ func batch(n int, base int64, epoch int32, value string) []byte {
 	return rb.AppendTo(nil)
 }
 
-func produce(t *testing.T, c *Client, acks int16, b []byte) kmsg.ProduceResponseTopicPartition {
+func produce(t *testing.T, c *interbroker.Client, acks int16, b []byte) kmsg.ProduceResponseTopicPartition {
 	t.Helper()
 	req := kmsg.NewPtrProduceRequest()
 	req.SetVersion(9)
@@ -140,8 +141,8 @@ func TestAcksAllCompletesThroughFollowerFetch(t *testing.T) {
 	leader.apply(t, im)
 	follower.apply(t, im)
 	repl := startReplication(t, follower)
-	repl.Apply(im)
-	c := NewClient(leader.ln.Addr().String(), "test")
+	repl.ApplyMetadata(context.Background(), im)
+	c := interbroker.NewClient(leader.ln.Addr().String(), "test")
 	defer c.Close()
 	for i := 0; i < 5; i++ {
 		sp := produce(t, c, -1, batch(2, 0, 0, "v"))
@@ -157,7 +158,7 @@ func TestAcksAllCompletesThroughFollowerFetch(t *testing.T) {
 	if got := repl.Sources(); len(got) != 1 || got[0] != 1 {
 		t.Fatalf("fetching from %v, want [1]", got)
 	}
-	repl.Apply(metadata.Empty())
+	repl.ApplyMetadata(context.Background(), metadata.Empty())
 	if got := repl.Sources(); len(got) != 0 {
 		t.Fatalf("fetchers left after the partition went away: %v", got)
 	}
@@ -190,7 +191,7 @@ func TestDivergentFollowerTruncatesByLeaderEpoch(t *testing.T) {
 	}
 	old.apply(t, im)
 	repl := startReplication(t, old)
-	repl.Apply(im)
+	repl.ApplyMetadata(context.Background(), im)
 	waitFor(t, "the old leader to match the new one", func() bool {
 		return op.LogEndOffset() == 4 && op.EpochOf(2) == 1 && op.EpochOf(3) == 1
 	})
@@ -217,7 +218,7 @@ func TestFollowerFollowsLogStartOffset(t *testing.T) {
 		}
 	}
 	repl := startReplication(t, follower)
-	repl.Apply(im)
+	repl.ApplyMetadata(context.Background(), im)
 	fp := follower.parts.Partition("t", 0)
 	waitFor(t, "the follower to catch up", func() bool { return fp.HighWatermark() == 6 })
 	if _, err := lp.DeleteRecordsBefore(4); err != nil {

@@ -51,7 +51,7 @@ func TestClusterFormerLeaderTruncatesDivergentRecords(t *testing.T) {
 	// The followers stop copying; the leader writes records only it has.
 	for id := int32(1); id <= 3; id++ {
 		if id != leader {
-			tc.nodes[id-1].cluster.repl.Apply(metadata.Empty())
+			tc.nodes[id-1].repl.ApplyMetadata(context.Background(), metadata.Empty())
 		}
 	}
 	lp := tc.nodes[leader-1].parts.Partition("ha", 0)

@@ -185,7 +185,8 @@ func (tc *testCluster) liveAddrs() []string {
 func (tc *testCluster) stop(id int32, crash bool) {
 	s := tc.nodes[id-1]
 	if crash {
-		s.cluster.close() // stop heartbeats and fetchers first: no controlled shutdown
+		s.life.Close() // stop heartbeats and fetchers first: no controlled shutdown
+		s.repl.Close()
 	}
 	if err := s.Close(); err != nil {
 		tc.t.Logf("close node %d: %v", id, err)

@@ -72,11 +72,7 @@ func (s *Server) openConnections() int {
 	if !s.ready.Load() {
 		return 0
 	}
-	n := 0
-	for _, l := range s.listeners {
-		n += l.Connections()
-	}
-	return n
+	return s.net.Connections()
 }
 
 // startupSummary is the attributes of the one start-up line an operator
@@ -91,9 +87,17 @@ func (s *Server) startupSummary() []any {
 	return attrs
 }
 
+func (s *Server) listenerAddrs() []string {
+	var out []string
+	for _, a := range s.Addrs() {
+		out = append(out, a.String())
+	}
+	return out
+}
+
 // serving is /readyz: the node has started and, as a broker in a cluster,
 // is not fenced now (a broker the controller fenced, for a lost session or
 // a re-registration, gets no new leadership and should get no traffic).
 func (s *Server) serving() bool {
-	return s.ready.Load() && (s.cluster == nil || !s.cluster.isFenced())
+	return s.ready.Load() && (s.fencing == nil || !s.fencing.Fenced())
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/samsa-io/samsa/internal/interbroker"
 	"github.com/samsa-io/samsa/internal/netfault"
-	"github.com/samsa-io/samsa/internal/replication"
 )
 
 // startNetCluster is startCluster with every inter-node dial going through
@@ -211,7 +211,7 @@ type tcPartition struct{ leader, epoch int32 }
 // with no client-side retry or re-routing, and returns the partition's
 // error code.
 func produceRaw(ctx context.Context, addr, topic string, batch []byte) (int16, error) {
-	c := replication.NewClient(addr, "netsplit-probe")
+	c := interbroker.NewClient(addr, "netsplit-probe")
 	defer c.Close()
 	req := kmsg.NewPtrProduceRequest()
 	req.SetVersion(8)

@@ -2,6 +2,12 @@ package server
 
 import "testing"
 
+// fencingFlag is a broker life cycle's fencing as the controller last
+// answered it.
+type fencingFlag bool
+
+func (f *fencingFlag) Fenced() bool { return bool(*f) }
+
 // /readyz follows the controller's fencing: a started broker that the
 // controller fenced (lost session, re-registration) is not ready.
 func TestServingFollowsFencing(t *testing.T) {
@@ -13,11 +19,12 @@ func TestServingFollowsFencing(t *testing.T) {
 	if !s.serving() {
 		t.Fatal("a started single node is not ready")
 	}
-	s.cluster = &cluster{s: s, fenced: true}
+	fenced := fencingFlag(true)
+	s.fencing = &fenced
 	if s.serving() {
 		t.Fatal("a fenced broker reports ready")
 	}
-	s.cluster.fenced = false
+	fenced = false
 	if !s.serving() {
 		t.Fatal("an unfenced broker is not ready")
 	}

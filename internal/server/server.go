@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,12 +16,17 @@ import (
 	"github.com/samsa-io/samsa/internal/controller"
 	"github.com/samsa-io/samsa/internal/group"
 	"github.com/samsa-io/samsa/internal/handler"
+	"github.com/samsa-io/samsa/internal/interbroker"
+	"github.com/samsa-io/samsa/internal/lifecycle"
+	"github.com/samsa-io/samsa/internal/listeners"
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/metrics"
-	"github.com/samsa-io/samsa/internal/network"
+	"github.com/samsa-io/samsa/internal/nodedir"
 	"github.com/samsa-io/samsa/internal/partition"
+	"github.com/samsa-io/samsa/internal/replication"
 	"github.com/samsa-io/samsa/internal/security"
 	"github.com/samsa-io/samsa/internal/storage"
+	"github.com/samsa-io/samsa/internal/topiclog"
 	"github.com/samsa-io/samsa/internal/txn"
 )
 
@@ -43,30 +44,24 @@ type Server struct {
 	parts      *partition.Manager
 	groups     *group.Coordinator
 	txns       *txn.Coordinator // transaction coordinator (txn.go)
-	txnMarkers *txnMarkers
+	txnMarkers *interbroker.MarkerWriter
 	pids       txn.NodeProducerIDs
 	// dirIDs are the directory.id of the metadata log dir, then of the
-	// other log dirs (meta_properties.go).
-	dirIDs        [][16]byte
-	cluster       *cluster        // replication and broker lifecycle (cluster.go); nil on a single node
-	link          *controllerLink // broker-to-controller requests (cluster.go)
-	listeners     []*network.Listener
-	listenerNames []string
-	// muxes share a port between Raft and the Kafka protocol: the
-	// controller listener, and a broker-only node's inter-broker listener.
-	muxes         map[string]*network.Mux
-	limits        *network.ConnLimits // every listener's and Mux's connection limits
-	ctrlListeners []*network.Listener // Kafka side of the controller listener
-	opts          Options
-	// interDial and ctrlDial open this node's connections to other nodes'
-	// inter-broker and controller listeners (and, for transaction markers,
-	// to its own inter-broker listener), with TLS and SASL when those
-	// listeners are secured (security.DialerFor).
-	interDial, ctrlDial network.DialFunc
-	// raftDial is ctrlDial without SASL: Raft speaks its own protocol
-	// after the Mux's magic byte, so it gets the controller listener's TLS
-	// (and mTLS) but cannot run a Kafka SASL exchange.
-	raftDial network.DialFunc
+	// other log dirs (nodedir.WriteMetaProperties).
+	dirIDs [][16]byte
+	// link carries every broker-to-controller request (registration,
+	// heartbeats, AlterPartition, forwarded admin requests).
+	link      *interbroker.ControllerLink
+	registrar *lifecycle.Registrar
+	// life (the broker's life cycle against the controller) and repl (the
+	// replica fetchers) run on a multi-node cluster only; nil on a single
+	// node. fencing is life, or nil: a single node is never fenced.
+	life    *lifecycle.Broker
+	repl    *replication.Manager
+	fencing interface{ Fenced() bool }
+	net     *listeners.Set    // every bound listener
+	dial    listeners.Dialers // connections to other nodes' listeners
+	opts    Options
 
 	// dirLocks are the .lock files of every log dir and the metadata dir,
 	// taken before anything in them is opened and released last.
@@ -129,12 +124,13 @@ func StartWithOptions(ctx context.Context, cfg *config.Broker, logger *slog.Logg
 	if !cfg.IsController() && len(cfg.ControllerQuorumVoters) == 0 {
 		return nil, errors.New("process.roles=broker (a broker-only node) needs controller.quorum.voters listing the controllers")
 	}
-	s := &Server{cfg: cfg, logger: logger, opts: opts, muxes: map[string]*network.Mux{}}
+	s := &Server{cfg: cfg, logger: logger, opts: opts}
 	s.loops, s.cancel = context.WithCancel(context.Background())
-	if err := s.initDials(); err != nil {
+	dial, err := listeners.NewDialers(cfg, opts.Dial, s.clustered(), logger)
+	if err != nil {
 		return nil, err
 	}
-	s.link = newControllerLink(s)
+	s.dial = dial
 	if err := s.start(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -143,11 +139,13 @@ func StartWithOptions(ctx context.Context, cfg *config.Broker, logger *slog.Logg
 }
 
 func (s *Server) start(ctx context.Context) error {
-	if err := s.lockDirs(); err != nil {
+	locks, err := nodedir.Lock(s.cfg.LogDirs, s.metadataDir())
+	if err != nil {
 		return err
 	}
+	s.dirLocks = locks
 	s.registry = metrics.NewRegistry()
-	s.limits = s.connLimits()
+	s.net = listeners.New(s.cfg, s.logger)
 	if s.cfg.MetricsListener != "" {
 		ms, err := metrics.Listen(s.cfg.MetricsListener, s.registry, s.serving, s.cfg.MetricsPprof, s.logger)
 		if err != nil {
@@ -158,7 +156,7 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.startController(ctx); err != nil {
 		return err
 	}
-	ids, err := writeMetaProperties(s.cfg, s.ctrl.Image().ClusterID, s.metadataDir())
+	ids, err := nodedir.WriteMetaProperties(s.cfg, s.ctrl.Image().ClusterID, s.metadataDir())
 	if err != nil {
 		return err
 	}
@@ -175,30 +173,28 @@ func (s *Server) start(ctx context.Context) error {
 	h := handler.New(handler.Deps{
 		NodeID: s.cfg.NodeID, Config: s.cfg, Image: s.ctrl.Image, Controller: s.ctrl, Cluster: s.ctrl,
 		Partitions: s.parts, ProducerIDs: s.pids, Groups: s.groups, Txn: s.txns, Metrics: metrics.NewBrokerTopic(s.registry), Logger: s.logger,
-		Forward: s.link.send,
+		Forward: s.link.Send,
 	})
+	s.link.SetLocal(h) // broker-to-controller requests while this node is the active controller
 	s.registerMetrics()
-	if err := checkDescriptorHeadroom(); err != nil {
-		return err
-	}
-	if err := s.startListeners(h); err != nil {
+	if err := s.net.Serve(s.requests.Wrap(h), h.Versions(), imageScram{s.ctrl.Image}); err != nil {
 		return err
 	}
 	if !s.brokerRole() {
 		// A controller-only node registers no broker: it is in no
 		// Metadata broker list and gets no replicas.
 		s.followMetadata() // it hosts nothing; the image's loop runs all the same
-		s.cluster.startController()
+		s.life.StartController()
 		s.ready.Store(true)
 		s.logger.Info("samsa node started", s.startupSummary()...)
 		return nil
 	}
-	adv, _ := s.clientListener()
+	adv, _ := listeners.ClientListener(s.cfg)
 	if adv.Port == 0 { // bound to port 0: advertise the port we got
-		adv.Port = s.boundPort(adv.Name)
+		adv.Port = s.net.BoundPort(adv.Name)
 	}
-	if s.cluster != nil {
-		if err := s.cluster.start(ctx, h, adv, s.followMetadata); err != nil {
+	if s.life != nil {
+		if err := s.life.Start(ctx, adv, s.followMetadata); err != nil {
 			return err
 		}
 	} else if err := s.ctrl.RegisterBroker(ctx, s.brokerRegistration(adv)); err != nil {
@@ -206,32 +202,6 @@ func (s *Server) start(ctx context.Context) error {
 	}
 	s.ready.Store(true)
 	s.logger.Info("samsa node started", s.startupSummary()...)
-	return nil
-}
-
-// lockDirs creates every log dir and the metadata dir and locks each
-// (storage.LockDir) before anything in them is opened: a second process
-// on the same directories fails here at once, naming the locked file,
-// instead of blocking on the metadata store's own lock.
-func (s *Server) lockDirs() error {
-	// One lock a directory: flock conflicts between two descriptors of the
-	// same process too, so "/data" and "/data/" must not both be locked.
-	var dirs []string
-	for _, dir := range append(slices.Clone(s.cfg.LogDirs), s.metadataDir()) {
-		if dir = filepath.Clean(dir); !slices.Contains(dirs, dir) {
-			dirs = append(dirs, dir)
-		}
-	}
-	for _, dir := range dirs {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("create log dir: %w", err)
-		}
-		l, err := storage.LockDir(dir)
-		if err != nil {
-			return err
-		}
-		s.dirLocks = append(s.dirLocks, l)
-	}
 	return nil
 }
 
@@ -284,8 +254,12 @@ func (s *Server) startController(ctx context.Context) error {
 	for _, v := range s.cfg.ControllerQuorumVoters {
 		cc.Voters = append(cc.Voters, controller.Voter{ID: v.ID, Addr: v.Addr()})
 	}
-	if err := s.raftTransport(&cc); err != nil {
+	raft, ok, err := s.net.RaftTransport(s.dial.Raft)
+	if err != nil {
 		return err
+	}
+	if ok {
+		cc.RaftListener, cc.RaftDial, cc.NonVoter, cc.AdvertiseAddr = raft.Listener, raft.Dial, raft.NonVoter, raft.AdvertiseAddr
 	}
 	if len(cc.Voters) == 0 {
 		// A lone in-memory voter has no peers to hear from; short timeouts
@@ -297,6 +271,7 @@ func (s *Server) startController(ctx context.Context) error {
 		return fmt.Errorf("start controller: %w", err)
 	}
 	s.ctrl = ctrl
+	s.startControllerLink()
 	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if !s.controllerRole() {
@@ -308,16 +283,64 @@ func (s *Server) startController(ctx context.Context) error {
 	return nil
 }
 
-// startPartitions builds the partition manager, the replication side and
-// the group and transaction coordinators. Nothing opens yet: followMetadata
-// applies the image once it can be trusted.
+// startControllerLink builds the link every broker-to-controller request
+// takes and the registration that goes over it.
+func (s *Server) startControllerLink() {
+	voters := make([]interbroker.Voter, 0, len(s.cfg.ControllerQuorumVoters))
+	for _, v := range s.cfg.ControllerQuorumVoters {
+		voters = append(voters, interbroker.Voter{ID: v.ID, Addr: v.Addr()})
+	}
+	s.link = interbroker.NewControllerLink(interbroker.ControllerLinkConfig{
+		NodeID: s.cfg.NodeID, Voters: voters, LeaderID: s.ctrl.LeaderID, Dial: s.dial.Controller})
+	s.registrar = lifecycle.NewRegistrar(lifecycle.RegistrarDeps{NodeID: s.cfg.NodeID, Rack: s.cfg.BrokerRack,
+		Link: s.link, Image: s.ctrl.Image, Endpoints: s.net.AdvertisedEndpoints, Logger: s.logger,
+		// Written by start before any registration but a broker-only
+		// node's first (joinQuorum), which goes without them.
+		DirIDs: func() [][16]byte { return s.dirIDs }})
+}
+
+// joinQuorum registers this broker-only node until the active controller
+// has added it to the metadata quorum and it has caught up with the log.
+func (s *Server) joinQuorum(ctx context.Context) error {
+	adv, ok := listeners.ClientListener(s.cfg)
+	if !ok {
+		return errors.New("broker-only node has no inter-broker listener")
+	}
+	if adv.Port == 0 {
+		adv.Port = s.net.BoundPort(adv.Name)
+	}
+	if err := s.registrar.JoinQuorum(ctx, adv, s.ctrl.WaitReady); err != nil {
+		return err
+	}
+	s.logger.Info("joined the metadata quorum as a non-voter", "leader", s.ctrl.LeaderID())
+	return nil
+}
+
+// clustered reports whether this node runs in a multi-node cluster: more
+// than one voter, or a node with only one of the two roles (a broker-only
+// node following the voters, or a controller-only voter serving brokers
+// elsewhere).
+func (s *Server) clustered() bool {
+	return len(s.cfg.ControllerQuorumVoters) > 1 || !s.controllerRole() || !s.brokerRole()
+}
+
+// startPartitions builds the partition manager, on a cluster the replica
+// fetchers and the broker's life cycle, and the group and transaction
+// coordinators. Nothing opens yet: followMetadata applies the image once
+// it can be trusted.
 func (s *Server) startPartitions() {
 	s.parts = partition.NewManager(s.cfg, s.logger.With("component", "partitions"))
 	// Kafka sizes the cleaner's offset map by log.cleaner.dedupe.buffer.size
 	// at 24 bytes an entry (16-byte key hash and 8-byte offset).
 	s.parts.SetCleaner(time.Duration(s.cfg.LogCleanerBackoffMs)*time.Millisecond,
 		int(s.cfg.LogCleanerDedupeBufferSize/24), s.cfg.LogCleanerEnable)
-	s.cluster = s.newCluster()
+	if s.clustered() {
+		s.repl = replication.New(replication.Config{NodeID: s.cfg.NodeID, Partitions: s.parts,
+			Dial: s.dial.Inter, Logger: s.logger.With("component", "replication")})
+		s.life = lifecycle.New(lifecycle.Deps{Config: s.cfg, Controller: s.ctrl, Link: s.link, Registrar: s.registrar,
+			Partitions: s.parts, ProbeDial: s.opts.Dial, Logger: s.logger})
+		s.fencing = s.life
+	}
 	s.startGroups()
 	s.startTxn(s.pids)
 }
@@ -340,71 +363,46 @@ func (s *Server) followMetadata() {
 	if s.opts.firstImage != nil {
 		s.opts.firstImage(im)
 	}
-	if err := s.parts.ApplyImage(im); err != nil {
-		// The partitions that failed are offline (KAFKA_STORAGE_ERROR);
-		// the others serve.
-		s.logger.Error("open partitions", "err", err)
-	}
-	s.cluster.applyImage(im)
-	s.parts.RemoveOrphans(im)
-	s.parts.Start()
-	s.applyGroupLeadership(im)
-	s.applyTxnLeadership(im)
-	loopCtx := s.loops
+	pipe := s.metadataPipeline()
+	pipe.Apply(s.loops, im)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer unsubscribe()
-		for {
-			select {
-			case <-loopCtx.Done():
-				return
-			case im := <-updates:
-				// Cancelled at Close: a topic of thousands of partitions
-				// still opening must not hold up the shutdown.
-				if err := s.parts.ApplyImageContext(loopCtx, im); err != nil && loopCtx.Err() == nil {
-					s.logger.Error("apply metadata image", "err", err)
-				}
-				s.cluster.applyImage(im)
-				s.applyGroupLeadership(im)
-				s.applyTxnLeadership(im)
-			}
-		}
+		pipe.Run(s.loops, updates)
 	}()
 }
 
-// clientListener is the advertised listener clients and other brokers use:
-// inter.broker.listener.name if set, else the first non-controller one.
-func (s *Server) clientListener() (config.Listener, bool) {
-	if name := s.cfg.InterBrokerListenerName; name != "" {
-		if l, ok := s.cfg.AdvertisedListener(name); ok {
-			return l, true
+// metadataPipeline is what happens when metadata changes, in order: the
+// partitions open, close and reconfigure replicas (at the first image they
+// also remove orphaned replica dirs and start their background work:
+// retention, cleaning, high watermark checkpoints, which must not run
+// before every replica has opened); the replica fetchers follow the
+// leaders; then the group and transaction coordinators take or give up
+// their internal topics' partitions, which they can load only once hosted.
+// The pipeline's context is the node's: cancelled at Close, so a topic of
+// thousands of partitions still opening does not hold up the shutdown.
+func (s *Server) metadataPipeline() *metadata.Pipeline {
+	started := false // read and written by one image application at a time (metadata.Listener)
+	partitions := metadata.ListenerFunc(func(ctx context.Context, im *metadata.Image) error {
+		err := s.parts.ApplyImageContext(ctx, im)
+		if !started {
+			started = true
+			s.parts.RemoveOrphans(im)
+			s.parts.Start()
 		}
+		return err
+	})
+	stages := []metadata.Stage{{Name: "partitions", Listener: partitions}}
+	if s.repl != nil {
+		stages = append(stages, metadata.Stage{Name: "replication", Listener: s.repl})
 	}
-	for _, l := range s.cfg.AdvertisedListeners {
-		if !slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
-			return l, true
-		}
-	}
-	return config.Listener{}, false
-}
-
-// advertisedEndpoints returns every advertised non-controller listener,
-// the inter-broker one (primary) first, with a port of 0 replaced by the
-// port bound: the endpoints a broker registers so that clients are
-// answered with the addresses of the listener they came in on.
-func (s *Server) advertisedEndpoints(primary config.Listener) []config.Listener {
-	out := []config.Listener{primary}
-	for _, l := range s.cfg.AdvertisedListeners {
-		if l.Name == primary.Name || slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
-			continue
-		}
-		if l.Port == 0 {
-			l.Port = s.boundPort(l.Name)
-		}
-		out = append(out, l)
-	}
-	return out
+	stages = append(stages,
+		metadata.Stage{Name: "groups", Listener: topiclog.Leadership{Topic: group.OffsetsTopic, NodeID: s.cfg.NodeID,
+			Parts: s.parts, Set: s.groups.SetLeaders}},
+		metadata.Stage{Name: "transactions", Listener: topiclog.Leadership{Topic: txn.StateTopic, NodeID: s.cfg.NodeID,
+			Parts: s.parts, Set: s.txns.SetLeaders}})
+	return metadata.NewPipeline(s.logger, stages...)
 }
 
 // brokerRegistration is this node's registration for the single-node
@@ -412,98 +410,14 @@ func (s *Server) advertisedEndpoints(primary config.Listener) []config.Listener 
 func (s *Server) brokerRegistration(adv config.Listener) metadata.Broker {
 	b := metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host, Port: int32(adv.Port), ListenerName: adv.Name,
 		Rack: s.cfg.BrokerRack, MetadataDirectoryID: s.dirIDs[0]}
-	for _, l := range s.advertisedEndpoints(adv) {
+	for _, l := range s.net.AdvertisedEndpoints(adv) {
 		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
 	}
 	return b
 }
 
-// raftTransport gives Raft a port shared with the Kafka protocol: the
-// controller listener on a voter, the inter-broker listener on a
-// broker-only node. A single node without voters needs no port.
-func (s *Server) raftTransport(cc *controller.Config) error {
-	if len(s.cfg.ControllerQuorumVoters) == 0 {
-		return nil
-	}
-	var name string
-	if s.cfg.IsController() {
-		for _, l := range s.cfg.Listeners {
-			if slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
-				name = l.Name
-				break
-			}
-		}
-	} else {
-		adv, ok := s.clientListener()
-		if !ok {
-			return errors.New("broker-only node has no inter-broker listener")
-		}
-		name, cc.NonVoter = adv.Name, true
-	}
-	if name == "" {
-		return errors.New("no controller listener configured (controller.listener.names)")
-	}
-	m, err := s.listenMux(name)
-	if err != nil {
-		return err
-	}
-	cc.RaftListener = m.Raft()
-	// Raft dials peers' controller listeners (or, for a non-voter, is
-	// dialed on its inter-broker listener): the controller listener's
-	// TLS applies.
-	dial := s.raftDial
-	cc.RaftDial = func(addr string, timeout time.Duration) (net.Conn, error) {
-		return network.DialRaft(dial, addr, timeout)
-	}
-	if cc.NonVoter {
-		adv, _ := s.clientListener()
-		if adv.Port == 0 {
-			adv.Port = m.Addr().(*net.TCPAddr).Port
-		}
-		cc.AdvertiseAddr = net.JoinHostPort(adv.Host, strconv.Itoa(adv.Port))
-	}
-	return nil
-}
-
-// initDials builds the dialers to other nodes' inter-broker and
-// controller listeners.
-func (s *Server) initDials() error {
-	inter, err := security.DialerFor(s.cfg.ListenerSecurity(s.cfg.InterBrokerListenerName))
-	if !s.clustered() {
-		// A single node dials no other node, but its transaction
-		// coordinator sends WriteTxnMarkers to its own inter-broker
-		// listener, with TLS and SASL like any broker. Without usable
-		// credentials it still starts (it serves everything but
-		// transactions), and says why transactions cannot complete.
-		s.ctrlDial, s.raftDial = s.opts.Dial, s.opts.Dial
-		if err != nil {
-			s.logger.Warn("no inter-broker credentials: transactions cannot complete, their markers cannot reach this node's own inter-broker listener",
-				"listener", s.cfg.InterBrokerListenerName, "err", err)
-			s.interDial = s.opts.Dial
-			return nil
-		}
-		s.interDial = network.SecureDial(s.opts.Dial, inter.TLS, inter.SASL)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	ctrl := inter
-	if len(s.cfg.ControllerListenerNames) > 0 {
-		if ctrl, err = security.DialerFor(s.cfg.ListenerSecurity(s.cfg.ControllerListenerNames[0])); err != nil {
-			return err
-		}
-	}
-	s.interDial = network.SecureDial(s.opts.Dial, inter.TLS, inter.SASL)
-	s.ctrlDial = network.SecureDial(s.opts.Dial, ctrl.TLS, ctrl.SASL)
-	s.raftDial = network.SecureDial(s.opts.Dial, ctrl.TLS, nil)
-	return nil
-}
-
-// scramLookup finds SCRAM credentials for SASL listeners in the current
+// imageScram finds SCRAM credentials for SASL listeners in the current
 // metadata image (AlterUserScramCredentials writes them there).
-func (s *Server) scramLookup() security.ScramLookup { return imageScram{s.ctrl.Image} }
-
 type imageScram struct{ image func() *metadata.Image }
 
 func (i imageScram) ScramCredential(mechanism, user string) (security.ScramCredential, bool) {
@@ -511,140 +425,8 @@ func (i imageScram) ScramCredential(mechanism, user string) (security.ScramCrede
 	return security.ScramCredential{Salt: c.Salt, StoredKey: c.StoredKey, ServerKey: c.ServerKey, Iterations: c.Iterations}, ok
 }
 
-// listenMux binds listener name as a Raft/Kafka mux and starts routing
-// connections; its Kafka side is served once the handler exists.
-func (s *Server) listenMux(name string) (*network.Mux, error) {
-	for _, l := range s.cfg.Listeners {
-		if l.Name != name {
-			continue
-		}
-		m, err := network.ListenMux(name, net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
-			s.logger.With("component", "network", "listener", name))
-		if err != nil {
-			return nil, err
-		}
-		sec, err := security.ForListener(s.cfg.ListenerSecurity(name), nil)
-		if err != nil {
-			m.Close()
-			return nil, err
-		}
-		if sec.TLS != nil {
-			m.UseTLS(sec.TLS)
-		}
-		m.Limit(s.limits)
-		m.Serve()
-		s.muxes[name] = m
-		return m, nil
-	}
-	return nil, fmt.Errorf("listener %s is not in listeners", name)
-}
-
-// connLimits builds the connection limits every listener shares
-// (max.connections and friends).
-func (s *Server) connLimits() *network.ConnLimits {
-	perListener := map[string]int{}
-	for name, n := range s.cfg.ListenerMaxConnections {
-		perListener[name] = int(n)
-	}
-	// Controller listeners are never held to the broker-wide limit (Kafka
-	// counts them apart). The inter-broker listener is exempt only when
-	// clients have a listener of their own, as in Kafka: when it is the
-	// only one, exempting it would leave clients unbounded.
-	exempt := slices.Clone(s.cfg.ControllerListenerNames)
-	clientListeners := 0
-	for _, l := range s.cfg.Listeners {
-		if !slices.Contains(s.cfg.ControllerListenerNames, l.Name) {
-			clientListeners++
-		}
-	}
-	if clientListeners > 1 {
-		exempt = append(exempt, s.cfg.InterBrokerListenerName)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return network.NewConnLimits(network.LimitsConfig{
-		MaxConnections:  int(s.cfg.MaxConnections),
-		ListenerMax:     perListener,
-		ExemptListeners: exempt,
-		MaxPerIP:        int(s.cfg.MaxConnectionsPerIP),
-		PerIPOverrides:  network.ResolveOverrides(ctx, s.cfg.MaxConnectionsPerIPOverrides, s.logger),
-	})
-}
-
-func (s *Server) startListeners(h *handler.Handler) error {
-	limits := s.limits
-	for _, l := range s.cfg.Listeners {
-		nc := network.Config{
-			Name: l.Name, Addr: net.JoinHostPort(l.Host, strconv.Itoa(l.Port)),
-			MaxRequestBytes: s.cfg.SocketRequestMaxBytes, Versions: h.Versions(), Handler: s.requests.Wrap(h),
-			Logger:              s.logger.With("component", "network", "listener", l.Name),
-			SASLMaxReceiveBytes: s.cfg.SaslServerMaxReceiveSize,
-			MaxIdle:             time.Duration(s.cfg.ConnectionsMaxIdleMs) * time.Millisecond,
-			FailedAuthDelay:     time.Duration(s.cfg.ConnectionFailedAuthenticationDelayMs) * time.Millisecond,
-			Limits:              limits,
-		}
-		sec, err := security.ForListener(s.cfg.ListenerSecurity(l.Name), s.scramLookup())
-		if err != nil {
-			return err
-		}
-		nc.TLS, nc.PrincipalMapper, nc.SASL = sec.TLS, sec.Mapper, sec.SASL
-		nc.MaxReauthMs = s.cfg.ConnectionsMaxReauthMs
-		isCtrl := slices.Contains(s.cfg.ControllerListenerNames, l.Name)
-		var nl *network.Listener
-		if m, ok := s.muxes[l.Name]; ok {
-			nc.TLS = nil                // the Mux does the TLS handshake
-			nc.IPCountedUpstream = true // and counts max.connections.per.ip
-			nl = network.NewListener(nc, m.Kafka())
-		} else if isCtrl {
-			continue // a single node's controller listener: nothing to serve
-		} else {
-			var err error
-			if nl, err = network.Listen(nc); err != nil {
-				return err
-			}
-		}
-		nl.Serve()
-		if isCtrl {
-			s.ctrlListeners = append(s.ctrlListeners, nl)
-			continue
-		}
-		s.listeners = append(s.listeners, nl)
-		s.listenerNames = append(s.listenerNames, l.Name)
-	}
-	if len(s.listeners) == 0 && s.brokerRole() {
-		return errors.New("no client listener configured (listeners has only controller listeners)")
-	}
-	return nil
-}
-
-func (s *Server) boundPort(name string) int {
-	if m, ok := s.muxes[name]; ok {
-		return m.Addr().(*net.TCPAddr).Port
-	}
-	for i, l := range s.listeners {
-		if s.listenerNames[i] == name {
-			return l.Addr().(*net.TCPAddr).Port
-		}
-	}
-	return 0
-}
-
-func (s *Server) listenerAddrs() []string {
-	var out []string
-	for _, l := range s.listeners {
-		out = append(out, l.Addr().String())
-	}
-	return out
-}
-
 // Addrs are the bound client listener addresses.
-func (s *Server) Addrs() []net.Addr {
-	var out []net.Addr
-	for _, l := range s.listeners {
-		out = append(out, l.Addr())
-	}
-	return out
-}
+func (s *Server) Addrs() []net.Addr { return s.net.Addrs() }
 
 // Close stops listeners first (no new work), then the metadata loop, the
 // group coordinator (it writes to partitions), partitions (logs flushed and
@@ -653,13 +435,18 @@ func (s *Server) Close() error {
 	s.logger.Info("shutting down", "node", s.cfg.NodeID)
 	defer s.logger.Info("shut down", "node", s.cfg.NodeID)
 	s.ready.Store(false)
-	s.cluster.shutdown() // leadership moves away while we still serve
+	if s.life != nil {
+		s.life.Shutdown() // leadership moves away while we still serve
+	}
+	if s.repl != nil {
+		s.repl.Close()
+	}
 	if s.link != nil {
-		s.link.close()
+		s.link.Close()
 	}
 	var errs []error
-	for _, l := range slices.Concat(s.listeners, s.ctrlListeners) {
-		errs = append(errs, l.Close())
+	if s.net != nil {
+		errs = append(errs, s.net.CloseListeners())
 	}
 	s.cancel()
 	s.wg.Wait()
@@ -673,15 +460,13 @@ func (s *Server) Close() error {
 	if s.ctrl != nil {
 		errs = append(errs, s.ctrl.Close())
 	}
-	for _, m := range s.muxes { // after Raft, which accepts through them
-		errs = append(errs, m.Close())
+	if s.net != nil {
+		errs = append(errs, s.net.CloseMuxes()) // after Raft, which accepts through them
 	}
 	if s.metrics != nil {
 		errs = append(errs, s.metrics.Close())
 	}
-	for _, l := range s.dirLocks { // last: nothing in the dirs is open any more
-		errs = append(errs, l.Release())
-	}
+	errs = append(errs, nodedir.Release(s.dirLocks)) // last: nothing in the dirs is open any more
 	s.dirLocks = nil
 	return errors.Join(errs...)
 }

@@ -1,31 +1,18 @@
 package server
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"net"
-	"strconv"
-	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kmsg"
-
-	"github.com/samsa-io/samsa/internal/group"
-	"github.com/samsa-io/samsa/internal/metadata"
-	"github.com/samsa-io/samsa/internal/partition"
-	"github.com/samsa-io/samsa/internal/replication"
+	"github.com/samsa-io/samsa/internal/interbroker"
+	"github.com/samsa-io/samsa/internal/topiclog"
 	"github.com/samsa-io/samsa/internal/txn"
-	"github.com/samsa-io/samsa/protocol/records"
-	"github.com/samsa-io/samsa/protocol/txnstate"
 )
 
 // startTxn builds the transaction coordinator over this node's
 // __transaction_state replicas; the metadata loop keeps its leadership in
-// step with the image (applyTxnLeadership).
+// step with the image (metadataPipeline).
 func (s *Server) startTxn(pids txn.NodeProducerIDs) {
-	s.txnMarkers = &txnMarkers{s: s, clients: make(map[int32]*replication.Client)}
+	s.txnMarkers = interbroker.NewMarkerWriter(s.ctrl.Image, s.dial.Inter, s.logger.With("component", "transactions"))
 	s.txns = txn.New(txn.Config{
 		NumPartitions:  s.cfg.TransactionStateLogNumPartitions,
 		MaxTimeout:     time.Duration(s.cfg.TransactionMaxTimeoutMs) * time.Millisecond,
@@ -34,22 +21,7 @@ func (s *Server) startTxn(pids txn.NodeProducerIDs) {
 		ExpireInterval: time.Duration(s.cfg.TransactionRemoveExpiredIntervalMs) * time.Millisecond,
 		NextProducerID: pids.Next,
 		Logger:         s.logger.With("component", "transactions"),
-	}, txnStateLog{parts: s.parts, hook: s.opts.txnStateAppend}, s.txnMarkers)
-}
-
-// applyTxnLeadership tells the coordinator which transaction state
-// partitions this node leads, with their leader epochs (the coordinator
-// epoch of the markers it writes).
-func (s *Server) applyTxnLeadership(im *metadata.Image) {
-	led := make(map[int32]int32)
-	if t, ok := im.Topic(txn.StateTopic); ok {
-		for _, p := range t.Partitions {
-			if p.Leader == s.cfg.NodeID && s.parts.Partition(t.Name, p.Index) != nil {
-				led[p.Index] = p.LeaderEpoch
-			}
-		}
-	}
-	s.txns.SetLeaders(led)
+	}, topiclog.TxnState(s.parts, s.opts.txnStateAppend), s.txnMarkers)
 }
 
 // closeTxn stops the coordinator and the marker connections.
@@ -58,253 +30,6 @@ func (s *Server) closeTxn() error {
 		return nil
 	}
 	err := s.txns.Close()
-	s.txnMarkers.close()
+	s.txnMarkers.Close()
 	return err
-}
-
-// txnStateLog is txn.Log over the __transaction_state replicas.
-type txnStateLog struct {
-	parts *partition.Manager
-	hook  func(ctx context.Context, recs []txn.Record, appended bool) error // Options.txnStateAppend; nil in production
-}
-
-func (l txnStateLog) partition(p int32) (*partition.Partition, error) {
-	part := l.parts.Partition(txn.StateTopic, p)
-	if part == nil {
-		return nil, fmt.Errorf("%s-%d not hosted: %w", txn.StateTopic, p, txn.ErrNotCoordinator)
-	}
-	return part, nil
-}
-
-func (l txnStateLog) Append(ctx context.Context, p int32, recs []txn.Record) error {
-	part, err := l.partition(p)
-	if err != nil {
-		return err
-	}
-	rs := make([]records.Record, len(recs))
-	for i, r := range recs {
-		rs[i] = records.Record{OffsetDelta: int32(i), Key: r.Key, Value: r.Value, ValueNull: r.Value == nil}
-	}
-	h := records.Header{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1, BaseTimestamp: time.Now().UnixMilli()}
-	if l.hook == nil {
-		return appendAndWait(ctx, part, h, rs, nil)
-	}
-	if err := l.hook(ctx, recs, false); err != nil {
-		return err
-	}
-	return appendAndWait(ctx, part, h, rs, func() error { return l.hook(ctx, recs, true) })
-}
-
-// appendAndWait writes rs as one uncompressed batch to an internal topic's
-// partition and waits until the high watermark covers it (acks=all).
-// appended, when set, runs in between (a test hook).
-func appendAndWait(ctx context.Context, part *partition.Partition, h records.Header, rs []records.Record,
-	appended func() error) error {
-	batch, err := records.AppendBatch(nil, h, rs, records.None)
-	if err != nil {
-		return err
-	}
-	res, err := part.Append(batch)
-	if err != nil {
-		return fmt.Errorf("append to %s-%d: %w", part.Topic, part.Index, err)
-	}
-	if appended != nil {
-		if err := appended(); err != nil {
-			return err
-		}
-	}
-	return waitHighWatermark(ctx, part, res.LastOffset+1)
-}
-
-// Replay reads p to its log end offset, not just to the high watermark, as
-// Kafka's coordinator loads it: a new leader's high watermark can lag
-// records it already holds (it learns the old leader's high watermark one
-// fetch late), and those records become committed under it. A coordinator
-// that loaded only up to the high watermark could miss a transaction's
-// CompleteCommit and the next transaction's start, and then re-send the
-// finished transaction's markers, which would commit the next
-// transaction's data (issue 11, defect 10).
-func (l txnStateLog) Replay(ctx context.Context, p int32, fn func(txn.Record) error) error {
-	if _, err := l.partition(p); err != nil {
-		return err
-	}
-	return replayTopic(ctx, l.parts, txn.StateTopic, p, func(r group.Record) error {
-		if r.Marker != group.NoMarker {
-			return nil
-		}
-		return fn(txn.Record{Key: r.Key, Value: r.Value})
-	})
-}
-
-// AppendTxn writes a group's transactional offset commit: one
-// transactional batch of the producer, without a sequence.
-func (l offsetsLog) AppendTxn(ctx context.Context, p int32, pid int64, epoch int16, recs []group.Record) error {
-	part, err := l.partition(p)
-	if err != nil {
-		return err
-	}
-	rs := make([]records.Record, len(recs))
-	for i, r := range recs {
-		rs[i] = records.Record{OffsetDelta: int32(i), Key: r.Key, Value: r.Value, ValueNull: r.Value == nil}
-	}
-	h := records.Header{Attributes: 0x10, ProducerID: pid, ProducerEpoch: epoch, BaseSequence: -1,
-		BaseTimestamp: time.Now().UnixMilli()}
-	err = appendAndWait(ctx, part, h, rs, nil)
-	if errors.Is(err, partition.ErrInvalidProducerEpoch) {
-		return fmt.Errorf("%w: %w", group.ErrProducerFenced, err)
-	}
-	return err
-}
-
-// txnMarkers sends WriteTxnMarkers to partition leaders (this node
-// included, through its own listener, so that every marker takes the same
-// path) and retries partitions whose leader moved.
-type txnMarkers struct {
-	s *Server
-
-	mu      sync.Mutex
-	clients map[int32]*replication.Client
-}
-
-func (m *txnMarkers) client(b metadata.Broker) *replication.Client {
-	addr := net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := m.clients[b.ID]
-	if c == nil || c.Addr() != addr {
-		if c != nil {
-			c.Close()
-		}
-		c = replication.NewClientDial(addr, "samsa-txn-markers", replication.DialFunc(m.s.interDial))
-		m.clients[b.ID] = c
-	}
-	return c
-}
-
-func (m *txnMarkers) close() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for id, c := range m.clients {
-		c.Close()
-		delete(m.clients, id)
-	}
-}
-
-// Write implements txn.Markers.
-func (m *txnMarkers) Write(ctx context.Context, pid int64, epoch int16, cepoch int32, commit bool,
-	parts []txn.TopicPartition) error {
-	backoff := 50 * time.Millisecond
-	for {
-		failed, lastErr := m.writeOnce(ctx, pid, epoch, cepoch, commit, parts)
-		if len(failed) == 0 {
-			return nil
-		}
-		parts = failed
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("markers for producer %d: %w (last: %w)", pid, ctx.Err(), lastErr)
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, time.Second)
-	}
-}
-
-// writeOnce sends one request per leader and returns the partitions that
-// failed.
-func (m *txnMarkers) writeOnce(ctx context.Context, pid int64, epoch int16, cepoch int32, commit bool,
-	parts []txn.TopicPartition) ([]txn.TopicPartition, error) {
-	im := m.s.ctrl.Image()
-	byLeader := make(map[int32][]txn.TopicPartition)
-	var failed []txn.TopicPartition
-	var lastErr error
-	for _, tp := range parts {
-		pm, ok := im.PartitionOf(tp.Topic, tp.Partition)
-		if !ok {
-			continue // deleted: nothing to mark
-		}
-		if b, ok := im.Brokers[pm.Leader]; !ok || b.Fenced {
-			failed, lastErr = append(failed, tp), fmt.Errorf("%s-%d has no live leader", tp.Topic, tp.Partition)
-			continue
-		}
-		byLeader[pm.Leader] = append(byLeader[pm.Leader], tp)
-	}
-	for leader, tps := range byLeader {
-		f, err := m.send(ctx, im.Brokers[leader], pid, epoch, cepoch, commit, tps)
-		failed = append(failed, f...)
-		if err != nil {
-			lastErr = err
-		}
-	}
-	return failed, lastErr
-}
-
-func (m *txnMarkers) send(ctx context.Context, b metadata.Broker, pid int64, epoch int16, cepoch int32, commit bool,
-	tps []txn.TopicPartition) ([]txn.TopicPartition, error) {
-	req := kmsg.NewPtrWriteTxnMarkersRequest()
-	req.Version = 1
-	mk := kmsg.NewWriteTxnMarkersRequestMarker()
-	mk.ProducerID, mk.ProducerEpoch, mk.Committed, mk.CoordinatorEpoch = pid, epoch, commit, cepoch
-	index := make(map[string]int)
-	for _, tp := range tps {
-		i, ok := index[tp.Topic]
-		if !ok {
-			i = len(mk.Topics)
-			index[tp.Topic] = i
-			t := kmsg.NewWriteTxnMarkersRequestMarkerTopic()
-			t.Topic = tp.Topic
-			mk.Topics = append(mk.Topics, t)
-		}
-		mk.Topics[i].Partitions = append(mk.Topics[i].Partitions, tp.Partition)
-	}
-	req.Markers = append(req.Markers, mk)
-	rctx, cancel := context.WithTimeout(ctx, 35*time.Second)
-	defer cancel()
-	r, err := m.client(b).Request(rctx, req)
-	if err != nil {
-		return tps, err
-	}
-	resp := r.(*kmsg.WriteTxnMarkersResponse)
-	var failed []txn.TopicPartition
-	var lastErr error
-	for _, rm := range resp.Markers {
-		for _, rt := range rm.Topics {
-			for _, rp := range rt.Partitions {
-				if rp.ErrorCode == 0 {
-					continue
-				}
-				if rp.ErrorCode == kerr.InvalidProducerEpoch.Code {
-					// The partition saw a newer epoch: a later marker
-					// already ended this transaction there.
-					continue
-				}
-				if rp.ErrorCode == kerr.TransactionCoordinatorFenced.Code {
-					// A newer coordinator has written markers there: this
-					// one lost the transaction, and retrying cannot help.
-					m.s.logger.Warn("transaction marker refused: a newer coordinator owns the producer",
-						"producer_id", pid, "topic", rt.Topic, "partition", rp.Partition, "coordinator_epoch", cepoch)
-					continue
-				}
-				failed = append(failed, txn.TopicPartition{Topic: rt.Topic, Partition: rp.Partition})
-				lastErr = fmt.Errorf("marker on %s-%d at node %d: %w", rt.Topic, rp.Partition, b.ID, kerr.ErrorForCode(rp.ErrorCode))
-			}
-		}
-	}
-	return failed, lastErr
-}
-
-// replayMarker reports a transaction marker to a replay (the group
-// coordinator applies or drops the producer's pending offsets).
-func replayMarker(batch []byte, h records.Header, from int64, fn func(group.Record) error) error {
-	if !h.IsTransactional() || h.BaseOffset < from {
-		return nil
-	}
-	commit, ok := txnstate.MarkerType(batch)
-	if !ok {
-		return nil
-	}
-	m := group.AbortMarker
-	if commit {
-		m = group.CommitMarker
-	}
-	return fn(group.Record{ProducerID: h.ProducerID, Marker: m})
 }

@@ -1,4 +1,4 @@
-package server
+package nodedir
 
 import (
 	"crypto/rand"
@@ -14,7 +14,7 @@ import (
 	"github.com/samsa-io/samsa/internal/config"
 )
 
-// writeMetaProperties writes Kafka's meta.properties into each log dir and
+// WriteMetaProperties writes Kafka's meta.properties into each log dir and
 // the metadata log dir on first start, and refuses to start on a dir that
 // belongs to another cluster or node (a mis-pointed log.dirs must not mix
 // data). Every dir gets a directory.id, as Kafka gives each one; a file
@@ -22,7 +22,7 @@ import (
 // missing id at start-up. It returns the ids, the metadata log dir's first
 // and then the other log dirs' in order: a broker registers them, and
 // DescribeQuorum reports the first for an observer as Kafka does.
-func writeMetaProperties(cfg *config.Broker, clusterID, metadataDir string) ([][16]byte, error) {
+func WriteMetaProperties(cfg *config.Broker, clusterID, metadataDir string) ([][16]byte, error) {
 	dirs := []string{metadataDir}
 	for _, d := range cfg.LogDirs {
 		if !slices.Contains(dirs, d) {

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package server
+package listeners
 
 // checkDescriptorHeadroom cannot count descriptors on this platform.
 func checkDescriptorHeadroom() error { return nil }

@@ -1,4 +1,4 @@
-package server
+package nodedir
 
 import (
 	"encoding/base64"
@@ -24,7 +24,7 @@ func TestMetaPropertiesDirectoryIDs(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(data, "meta.properties"), []byte(old), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ids, err := writeMetaProperties(cfg, "c1", meta)
+	ids, err := WriteMetaProperties(cfg, "c1", meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,17 +43,17 @@ func TestMetaPropertiesDirectoryIDs(t *testing.T) {
 		}
 	}
 	// The ids persist across restarts.
-	again, err := writeMetaProperties(cfg, "c1", meta)
+	again, err := WriteMetaProperties(cfg, "c1", meta)
 	if err != nil || len(again) != 2 || again[0] != ids[0] || again[1] != ids[1] {
 		t.Fatalf("second start: %x, %v; want %x", again, err, ids)
 	}
 	// With the metadata log in the first log dir, it is one dir, one id.
-	ids, err = writeMetaProperties(cfg, "c1", data)
+	ids, err = WriteMetaProperties(cfg, "c1", data)
 	if err != nil || len(ids) != 1 || ids[0] != again[1] {
 		t.Fatalf("metadata in the log dir: %x, %v; want [%x]", ids, err, again[1])
 	}
 	// Another node's dir, or a broken id, is refused.
-	if _, err := writeMetaProperties(&config.Broker{NodeID: 4, LogDirs: []string{data}}, "c1", data); err == nil {
+	if _, err := WriteMetaProperties(&config.Broker{NodeID: 4, LogDirs: []string{data}}, "c1", data); err == nil {
 		t.Error("another node's dir accepted")
 	}
 	bad := filepath.Join(base, "bad")
@@ -63,7 +63,7 @@ func TestMetaPropertiesDirectoryIDs(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bad, "meta.properties"), []byte(old+"directory.id=nope\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := writeMetaProperties(cfg, "c1", bad); err == nil {
+	if _, err := WriteMetaProperties(cfg, "c1", bad); err == nil {
 		t.Error("a directory.id that is no Uuid accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package topiclog
 
 import (
 	"context"
@@ -93,7 +93,7 @@ func TestTxnCoordinatorLoadsStateAboveHighWatermark(t *testing.T) {
 	}
 
 	c := txn.New(txn.Config{NumPartitions: 1, NextProducerID: func() (int64, error) { return 100, nil }},
-		txnStateLog{parts: parts}, refusedMarkers{})
+		TxnState(parts, nil), refusedMarkers{})
 	defer c.Close()
 	c.SetLeaders(map[int32]int32{0: 3})
 	deadline := time.Now().Add(10 * time.Second)

@@ -1,4 +1,4 @@
-package server
+package topiclog
 
 import (
 	"log/slog"
@@ -74,7 +74,7 @@ func TestGroupCoordinatorLoadsOffsetsAboveHighWatermark(t *testing.T) {
 		t.Fatalf("high watermark %d, log end %d; want 3 and 6", hw, leo)
 	}
 
-	c := group.New(group.Config{NumPartitions: 1}, offsetsLog{parts: parts})
+	c := group.New(group.Config{NumPartitions: 1}, Offsets(parts))
 	defer c.Close()
 	c.SetLeaders(map[int32]int32{0: 3})
 	deadline := time.Now().Add(10 * time.Second)

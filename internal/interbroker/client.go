@@ -1,4 +1,4 @@
-package replication
+package interbroker
 
 import (
 	"bufio"
@@ -12,13 +12,15 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-io/samsa/internal/network"
 )
 
 // maxResponseBytes bounds a response frame read from a peer.
 const maxResponseBytes = 256 << 20
 
 // ErrClientClosed is returned by a Client after Close.
-var ErrClientClosed = errors.New("replication: client closed")
+var ErrClientClosed = errors.New("interbroker: client closed")
 
 // Client is one Kafka-protocol connection to a peer broker, opened lazily
 // and reopened after any error. Requests are sent one at a time (the
@@ -28,7 +30,7 @@ var ErrClientClosed = errors.New("replication: client closed")
 type Client struct {
 	addr string
 	fmt  *kmsg.RequestFormatter
-	dial DialFunc
+	dial network.DialFunc
 
 	mu     sync.Mutex // serializes requests
 	conn   net.Conn   // read under mu; written under mu and connMu
@@ -53,15 +55,12 @@ type Client struct {
 // connection before the broker closes it.
 const clientMaxIdle = 540000 * time.Millisecond
 
-// DialFunc opens a connection like (*net.Dialer).DialContext.
-type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
 // NewClient returns a client for the broker at addr ("host:port").
 func NewClient(addr, clientID string) *Client { return NewClientDial(addr, clientID, nil) }
 
 // NewClientDial is NewClient with connections opened by dial (nil: plain
 // TCP); a test passes a dialer that injects network faults.
-func NewClientDial(addr, clientID string, dial DialFunc) *Client {
+func NewClientDial(addr, clientID string, dial network.DialFunc) *Client {
 	return &Client{addr: addr, fmt: kmsg.NewRequestFormatter(kmsg.FormatterClientID(clientID)),
 		dial: dial, closed: make(chan struct{}), maxIdle: clientMaxIdle}
 }

@@ -1,4 +1,4 @@
-package replication
+package interbroker
 
 import (
 	"context"
