@@ -29,7 +29,7 @@ var forbidden = map[string][]string{
 	"internal/handler":    {module + "internal/server", module + "internal/network", module + "internal/cli", module + "internal/lifecycle", module + "internal/listeners", module + "internal/topiclog", module + "internal/interbroker", module + "internal/nodedir"},
 	"internal/server":     {module + "internal/cli"},
 
-	// The node's runtime, split out of server (issue 13). Each may use the
+	// The node's runtime, split out of server. Each may use the
 	// layers below it, never server, handler or a sibling above it.
 	"internal/interbroker": {module + "internal/server", module + "internal/handler", module + "internal/partition", module + "internal/group", module + "internal/controller", module + "internal/storage", module + "internal/replication", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/listeners"},
 	"internal/replication": {module + "internal/server", module + "internal/handler", module + "internal/controller", module + "internal/group", module + "internal/txn", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/listeners"},

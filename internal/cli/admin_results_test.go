@@ -9,7 +9,7 @@ import (
 )
 
 // A broker that answers an admin write with fewer results than asked (as
-// Samsa did when it refused one, issue 11 defect 9) did not say the write
+// Samsa did when it refused one) did not say the write
 // happened: the command fails with one line instead of reporting success.
 func TestAdminWritesFailWithoutResults(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1))

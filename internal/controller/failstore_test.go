@@ -25,7 +25,7 @@ func logWritesFail(full *atomic.Bool) func(op string) error {
 // A metadata log that cannot be appended to (ENOSPC, injected) at
 // start-up makes WaitReady fail with the write's error instead of waiting
 // while Raft retries every election timeout; the failure is also delivered
-// on Fatal. Issue 11, defect 7.
+// on Fatal.
 func TestMetadataStoreWriteFailureAtStartIsFatal(t *testing.T) {
 	cfg := testConfig(1, t.TempDir())
 	c := startController(t, cfg)

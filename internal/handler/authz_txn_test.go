@@ -51,7 +51,7 @@ func (s *securedTxn) as(principal string, body kmsg.Request) kmsg.Response {
 		ClientID: "test-client"}, Body: body, Principal: principal, ClientHost: "127.0.0.1"})
 }
 
-// issue 11, defect 2: WRITE and DESCRIBE on a transactional id do not let
+// WRITE and DESCRIBE on a transactional id do not let
 // a producer commit offsets into a group it may not READ, nor for topics
 // it may not READ.
 func TestAuthzTxnOffsetsNeedGroupAndTopicRead(t *testing.T) {
@@ -114,7 +114,7 @@ func TestAuthzTxnOffsetsNeedGroupAndTopicRead(t *testing.T) {
 	}
 }
 
-// issue 11, defect 9: a denied admin write answers every requested item
+// a denied admin write answers every requested item
 // with the error, as Kafka does; an empty result list reads as "nothing
 // asked" and clients went on as if it had worked.
 func TestAuthzDeniedAdminWritesAnswerEachItem(t *testing.T) {

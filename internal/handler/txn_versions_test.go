@@ -233,7 +233,7 @@ func (f *txnFixture) committed(g string) int64 {
 	return resp.Topics[0].Partitions[0].Offset
 }
 
-// The advertised ranges are issue 6's, within the codec's.
+// The advertised ranges lie within the codec's.
 func TestTxnAPIVersionRanges(t *testing.T) {
 	want := map[kmsg.Key][2]int16{kmsg.InitProducerID: {0, 5}, kmsg.AddPartitionsToTxn: {0, 5},
 		kmsg.AddOffsetsToTxn: {0, 4}, kmsg.EndTxn: {0, 5}, kmsg.TxnOffsetCommit: {0, 5}}

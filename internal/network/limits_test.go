@@ -126,7 +126,7 @@ func expectServerClosed(t *testing.T, c net.Conn, what string) {
 	}
 }
 
-// Issue 11 #3: before SASL authentication a frame may be at most
+// before SASL authentication a frame may be at most
 // sasl.server.max.receive.size; a larger size prefix closes the connection
 // at once, before the frame is read. After authentication the limit is
 // socket.request.max.bytes again.
@@ -168,7 +168,7 @@ func (h *blockingHandler) Handle(ctx context.Context, _ *protocol.Request) kmsg.
 	return kmsg.NewPtrMetadataResponse()
 }
 
-// Issue 11 #3: connections.max.idle.ms closes a silent connection and a
+// connections.max.idle.ms closes a silent connection and a
 // half-sent frame, but not a connection waiting on its own request.
 func TestIdleConnectionIsClosed(t *testing.T) {
 	const idle = 300 * time.Millisecond
@@ -204,7 +204,7 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 	}
 }
 
-// Issue 11 #3: max.connections.per.ip closes a connection over the limit
+// max.connections.per.ip closes a connection over the limit
 // at once while other addresses still connect; the override replaces the
 // default for its address; closing a connection frees its place.
 func TestMaxConnectionsPerIP(t *testing.T) {
@@ -238,7 +238,7 @@ func TestMaxConnectionsPerIP(t *testing.T) {
 	}
 }
 
-// Issue 11 #3: at max.connections the listener stops accepting until a
+// at max.connections the listener stops accepting until a
 // connection closes; an exempt (inter-broker) listener still accepts.
 func TestMaxConnectionsMakesTheAcceptorWait(t *testing.T) {
 	limits := NewConnLimits(LimitsConfig{MaxConnections: 2, MaxPerIP: 100, ExemptListeners: []string{"INTERNAL"}})
@@ -289,7 +289,7 @@ func (f *emfileListener) Close() error { f.once.Do(func() { close(f.done) }); re
 
 func (f *emfileListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
 
-// Issue 11 #4: out of file descriptors, the accept loop backs off (5 ms
+// out of file descriptors, the accept loop backs off (5 ms
 // doubling to 1 s) instead of spinning and logging each failure. Without
 // backoff this window sees hundreds of thousands of calls; with it, about
 // ten.
@@ -339,7 +339,7 @@ func saslFail(t *testing.T, addr string) time.Duration {
 	return took
 }
 
-// Issue 11 #8: a failed SASL authentication is answered only after
+// a failed SASL authentication is answered only after
 // connection.failed.authentication.delay.ms, and failures are logged at a
 // bounded rate.
 func TestFailedSASLAuthenticationIsDelayed(t *testing.T) {

@@ -126,7 +126,7 @@ func startLimitedMux(t *testing.T, limits *ConnLimits) (*Mux, *countingListener)
 	return m, counting
 }
 
-// Issue 11 #3: a Mux (the controller listener, a broker-only node's
+// a Mux (the controller listener, a broker-only node's
 // inter-broker listener) applies max.connections.per.ip as it accepts,
 // before the connection's first byte, and gives the place back on close.
 func TestMuxMaxConnectionsPerIP(t *testing.T) {
@@ -195,7 +195,7 @@ func TestMuxSilentConnectionsDoNotStallRaft(t *testing.T) {
 	}
 }
 
-// Issue 11 #3: when the Kafka side waits at its connection limit, the Mux
+// when the Kafka side waits at its connection limit, the Mux
 // holds at most muxMaxPending connections for it (a descriptor and a
 // goroutine each) and closes the ones after, and it keeps accepting, so
 // Raft connections on the same port still get through.

@@ -11,7 +11,7 @@ import (
 // BenchmarkApplyImageManyPartitions measures opening every partition of a
 // new topic, what one CreateTopics of many partitions costs a broker, by
 // number of partitions opened at once (defaultOpenWorkers), and the
-// 10,000 partitions of issue 11 with the default.
+// 10,000 partitions with the default.
 func BenchmarkApplyImageManyPartitions(b *testing.B) {
 	cases := []struct{ partitions, workers int }{{2000, 1}, {2000, 2}, {2000, 4}, {2000, 8}, {10_000, defaultOpenWorkers}}
 	for _, c := range cases {

@@ -157,8 +157,7 @@ func TestMarkerFromOlderCoordinatorFenced(t *testing.T) {
 // it, stays open until its own marker, and its abort covers all of its
 // records, also after a reopen. (A repeated marker arriving after the next
 // transaction's first batch cannot be told apart from that transaction's
-// own: the transaction coordinator must never send one, issue 11 defect
-// 10.)
+// own: the transaction coordinator must never send one.)
 func TestMarkerWithoutOpenTransactionEndsNothingLater(t *testing.T) {
 	cfg := config.Default()
 	cfg.NodeID = 1

@@ -136,7 +136,7 @@ func (r *killRig) options(id int32) Options {
 // still stops at N's PrepareCommit. The producer aborts N+1. A
 // read_committed consumer must see every record of N once and none of N+1.
 // A coordinator that loaded only to the high watermark saw N prepared and
-// re-sent its COMMIT markers, which committed N+1 (issue 11, defect 10).
+// re-sent its COMMIT markers, which committed N+1.
 // The first failover alone does not show that: the new coordinator may
 // finish N again, but N+1 cannot begin before it has (the retry waits for
 // the entry), so re-sent markers find nothing of N+1 yet.

@@ -165,7 +165,7 @@ func waitHighWatermark(ctx context.Context, part *partition.Partition, target in
 // completions the old leader acknowledged, and the markers ending
 // transactional offset commits. Loaded only to the high watermark, a new
 // coordinator lost such commits, or missed a transaction's completion and
-// re-sent its markers into the next transaction (issue 11, defect 10).
+// re-sent its markers into the next transaction.
 func (l *Log[R]) Replay(ctx context.Context, p int32, fn func(R) error) error {
 	part, err := l.partition(p)
 	if err != nil {

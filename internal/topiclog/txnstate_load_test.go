@@ -59,7 +59,7 @@ func (refusedMarkers) Write(context.Context, int64, int16, int32, bool, []txn.To
 // coordinator must load the whole log, as Kafka's does: N+1 is ongoing and
 // nothing is left to finish. Loaded only to the high watermark, it saw N
 // as prepared and re-sent its COMMIT markers, which committed N+1's data
-// where it was already written (issue 11, defect 10).
+// where it was already written.
 func TestTxnCoordinatorLoadsStateAboveHighWatermark(t *testing.T) {
 	cfg := config.Default()
 	cfg.NodeID = 1

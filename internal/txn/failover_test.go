@@ -50,7 +50,7 @@ func waitLoaded(t *testing.T, c *Coordinator, p int32) {
 // record N's completion over N+1 in the log nor report success: its view
 // of the id is stale. Before entries were tied to their load, it wrote
 // CompleteCommit over the ongoing N+1, so the next coordinator forgot N+1
-// (issue 11, defect 10).
+// .
 func TestStaleCompletionAfterFailoverWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	log := &memLog{recs: map[int32][]Record{}}

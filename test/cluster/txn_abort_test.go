@@ -112,7 +112,7 @@ func oneWorkloadTxn(ctx context.Context, cl *kgo.Client, out *txnOutcomes) error
 // acknowledged commit exactly once and no record of an aborted
 // transaction. A coordinator that took over used to re-send the markers
 // of a transaction its predecessor had completed, committing the next
-// (aborted) transaction's records (issue 11, defect 10).
+// (aborted) transaction's records.
 func TestTxnAbortsStayInvisibleAcrossKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long multi-process test")

@@ -249,7 +249,7 @@ func mustBe(t *testing.T, what string, err error, want ...error) {
 	t.Fatalf("%s: got %v, want %s", what, err, fmt.Sprint(want))
 }
 
-// issue 11, defect 9: an admin write the broker refuses makes the command
+// an admin write the broker refuses makes the command
 // fail with a one-line message, and changes nothing.
 func TestACLDeniedAdminCommandsFail(t *testing.T) {
 	b := startACLBroker(t)

@@ -41,7 +41,7 @@ func servedFrom(t *testing.T, src, addr string) *rawConn {
 	}
 }
 
-// Issue 11 #3 through the real binary: max.connections.per.ip and
+// Through the real binary: max.connections.per.ip and
 // connections.max.idle.ms from server.properties take effect.
 func TestConnectionLimitsFromServerProperties(t *testing.T) {
 	b := harness.Start(t, map[string]string{
@@ -60,7 +60,7 @@ func TestConnectionLimitsFromServerProperties(t *testing.T) {
 	idle.expectClosed("a connection idle past connections.max.idle.ms")
 }
 
-// Issue 11 #3 through the real binary: at max.connections the broker stops
+// Through the real binary: at max.connections the broker stops
 // accepting until a connection closes. PLAINTEXT is also the inter-broker
 // listener here, but as the only listener it is not exempt (as in Kafka).
 func TestMaxConnectionsFromServerProperties(t *testing.T) {

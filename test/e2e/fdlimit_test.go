@@ -10,7 +10,7 @@ import (
 	"github.com/samsa-io/samsa/test/internal/harness"
 )
 
-// Issue 11 #4: started with too few file descriptors to serve, the
+// started with too few file descriptors to serve, the
 // broker used to open its port and then fail every Accept (EMFILE),
 // answering nothing. It must refuse to start and say why. `ulimit -n`
 // lowers the soft and hard limits together, so Go's start-up raise of

@@ -17,7 +17,7 @@ import (
 	"github.com/samsa-io/samsa/test/internal/harness"
 )
 
-// TestFailedOpenKeepsAcknowledgedData is issue 11's first defect: a
+// TestFailedOpenKeepsAcknowledgedData is a defect an outside attack found: a
 // partition whose log cannot be opened at start-up (here a directory where
 // a segment file should be; EMFILE and EIO take the same path) must go
 // offline, answering KAFKA_STORAGE_ERROR, while every other partition
@@ -215,7 +215,7 @@ func TestSecondServerOnSameDirsFails(t *testing.T) {
 	produceRoundRobin(t, b, "still-serving", 1, 10)
 }
 
-// TestTooFewFileDescriptorsDeleteNothing is the EMFILE form of issue 11's
+// TestTooFewFileDescriptorsDeleteNothing is the EMFILE form of that
 // first defect: a start with `ulimit -n` below what the partitions need
 // must leave the partitions that could not open offline, not try to remove
 // them as orphans; a normal restart then serves every acknowledged record.
