@@ -93,6 +93,13 @@ func checkMetaProperties(content string, nodeID int32, clusterID, path string) (
 			if v != strconv.Itoa(int(nodeID)) {
 				return id, false, fmt.Errorf("%s: node.id %s does not match configured node.id %d", path, v, nodeID)
 			}
+		case "version":
+			// Kafka writes 0 (ZooKeeper brokers) or 1 (KRaft). A newer
+			// version comes from a newer binary: refuse it rather than
+			// rewrite a file whose meaning we do not know.
+			if v != "0" && v != "1" {
+				return id, false, fmt.Errorf("%s: meta.properties version %s is newer than this binary understands (0 and 1)", path, v)
+			}
 		case "cluster.id":
 			if clusterID != "" && v != clusterID {
 				return id, false, fmt.Errorf("%s: cluster.id %s does not match the metadata log's cluster id %s", path, v, clusterID)

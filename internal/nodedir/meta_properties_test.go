@@ -67,3 +67,32 @@ func TestMetaPropertiesDirectoryIDs(t *testing.T) {
 		t.Error("a directory.id that is no Uuid accepted")
 	}
 }
+
+// A directory written by another cluster, another node or a newer binary is
+// refused with a message naming both sides, and left as it was.
+func TestMetaPropertiesRefusesForeignAndNewerDirs(t *testing.T) {
+	cases := []struct {
+		name, content, want string
+	}{
+		{"other cluster", "node.id=3\nversion=1\ncluster.id=other\n", "cluster.id other does not match the metadata log's cluster id c1"},
+		{"other node", "node.id=7\nversion=1\ncluster.id=c1\n", "node.id 7 does not match configured node.id 3"},
+		{"newer version", "node.id=3\nversion=2\ncluster.id=c1\n", "version 2 is newer than this binary understands"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "meta.properties")
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg := &config.Broker{NodeID: 3, LogDirs: []string{dir}}
+			_, err := WriteMetaProperties(cfg, "c1", dir)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.want)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tc.content {
+				t.Fatalf("the file was rewritten:\n%s", b)
+			}
+		})
+	}
+}
