@@ -184,18 +184,22 @@ func (g *groupsRun) listGroups(ctx context.Context) error {
 	return nil
 }
 
-// groupIDs returns --group, or every consumer group with --all-groups.
+// groupIDs returns --group, or every consumer group with --all-groups,
+// once each has a coordinator (see waitGroupCoordinators).
 func (g *groupsRun) groupIDs(ctx context.Context) ([]string, error) {
-	if !g.o.allGroups {
-		return dedupe(g.o.groups), nil
+	ids := dedupe(g.o.groups)
+	if g.o.allGroups {
+		listed, err := g.listedConsumerGroups(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		ids = make([]string, len(listed))
+		for i, lg := range listed {
+			ids[i] = lg.Group
+		}
 	}
-	listed, err := g.listedConsumerGroups(ctx, nil)
-	if err != nil {
+	if err := waitGroupCoordinators(ctx, g.cl, ids); err != nil {
 		return nil, err
-	}
-	ids := make([]string, len(listed))
-	for i, lg := range listed {
-		ids[i] = lg.Group
 	}
 	return ids, nil
 }
