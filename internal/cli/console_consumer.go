@@ -162,6 +162,16 @@ func (o *consoleConsumerOptions) run(ctx context.Context, stdout, stderr io.Writ
 		return err
 	}
 	defer cl.Close()
+	stderr = &lockedWriter{w: stderr}
+	if o.topic != "" {
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			warnWhileTopicsMissing(watchCtx, cl, []string{o.topic}, !strings.EqualFold(props["allow.auto.create.topics"], "false"), stderr)
+		}()
+		defer func() { stopWatching(); <-watched }()
+	}
 	n, err := o.consume(ctx, cl, newMessageFormatter(fprops), stdout, stderr)
 	if cerr := o.commitOnExit(cl, props, cc.timeout); err == nil {
 		err = cerr

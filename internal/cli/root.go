@@ -50,7 +50,7 @@ func NewRootCommand(version string) *cobra.Command {
 		Short: "Samsa: a Kafka-compatible broker and its tools in one binary",
 		Long: `Samsa is a Kafka-compatible broker in one binary. Its tools take the same flags as
 the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topics.sh.`,
-		Example: `  samsa server config/server.properties
+		Example: `  samsa server configs/server.properties
   samsa topics --bootstrap-server localhost:9092 --create --topic t --partitions 3
   samsa install-links /usr/local/bin   # then: kafka-topics.sh --list --bootstrap-server localhost:9092`,
 		Version:           version,
@@ -74,7 +74,15 @@ the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topic
 }
 
 // flagError turns a flag parsing failure into one line that points at --help.
+// On a command that only holds subcommands, a word before the bad flag is
+// a mistyped command ("samsa topic --bootstrap-server ..."): that is the
+// error to report, not the flag, which belongs to the command meant.
 func flagError(cmd *cobra.Command, err error) error {
+	if cmd.HasSubCommands() {
+		if words := cmd.Flags().Args(); len(words) > 0 {
+			return unknownCommand(cmd, words)
+		}
+	}
 	return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
 }
 

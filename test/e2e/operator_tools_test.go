@@ -20,10 +20,11 @@ import (
 // for the group coordinator instead of failing, a keyed line the producer
 // cannot parse keeps the lines before it, a record the broker refuses is
 // reported with its partition and cause, and Ctrl-C on a group consumer
-// commits, leaves the group and prints Kafka's total. The subtests run in
-// order on one broker: the first needs it fresh.
+// commits, leaves the group and prints Kafka's total; a consumer of a topic
+// that does not exist says so. The subtests run in order on one broker: the
+// first needs it fresh.
 func TestOperatorToolsOnFreshBroker(t *testing.T) {
-	b := startGroupBroker(t, nil)
+	b := startGroupBroker(t, map[string]string{"auto.create.topics.enable": "false"})
 
 	t.Run("describe waits for the coordinator", func(t *testing.T) {
 		// The first FindCoordinator on a fresh broker creates
@@ -86,6 +87,15 @@ func TestOperatorToolsOnFreshBroker(t *testing.T) {
 		d, err := b.Admin().DescribeGroups(context.Background(), group)
 		if err != nil || d[group].State != "Empty" {
 			t.Errorf("group after SIGINT: state %q (err %v), want Empty", d[group].State, err)
+		}
+	})
+
+	t.Run("missing topic is reported", func(t *testing.T) {
+		r := harness.Tool(t, cliTimeout, "", "console-consumer", "--bootstrap-server", b.Addr, "--topic", "op-nosuch",
+			"--timeout-ms", "1000")
+		want := "WARN [Consumer clientId=console-consumer] The metadata response from the cluster reported a recoverable issue : {op-nosuch=UNKNOWN_TOPIC_OR_PARTITION}"
+		if r.Err != nil || !strings.Contains(r.Stderr, want) || !strings.Contains(r.Stderr, "Processed a total of 0 messages") {
+			t.Fatalf("console-consumer of a missing topic: want %q, got %s", want, r)
 		}
 	})
 }
