@@ -29,6 +29,7 @@ type consumerGroupsOptions struct {
 
 	members, offsets, verbose bool
 	state                     string // "" unset; stateAll for a bare --state
+	groupType                 string // --type: "" unset; stateAll when bare
 
 	toEarliest, toLatest, toCurrent bool
 	toOffset, shiftBy               int64
@@ -88,6 +89,8 @@ func (o *consumerGroupsOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.verbose, "verbose", false, "with --describe: more detail (assignments of --members)")
 	f.StringVar(&o.state, "state", "", "with --describe: show the group's state; with --list: show states, or only groups in these comma-separated states (--state=Stable,Empty)")
 	f.Lookup("state").NoOptDefVal = stateAll
+	f.StringVar(&o.groupType, "type", "", "with --list: show group types, or only groups of these comma-separated types (--type=classic,consumer)")
+	f.Lookup("type").NoOptDefVal = stateAll
 	f.BoolVar(&o.toEarliest, "to-earliest", false, "reset offsets to the earliest offset")
 	f.BoolVar(&o.toLatest, "to-latest", false, "reset offsets to the latest offset")
 	f.BoolVar(&o.toCurrent, "to-current", false, "reset offsets to the current committed offset")
@@ -102,8 +105,12 @@ func (o *consumerGroupsOptions) addFlags(cmd *cobra.Command) {
 // args accepts Kafka's "--list --state Stable": pflag gives an optional-value
 // flag its value only with "=", so the states arrive as a positional word.
 func (o *consumerGroupsOptions) args(cmd *cobra.Command, args []string) error {
-	if len(args) == 1 && o.list && o.state == stateAll {
+	if len(args) == 1 && o.list && o.state == stateAll && o.groupType != stateAll {
 		o.state = args[0]
+		return nil
+	}
+	if len(args) == 1 && o.list && o.groupType == stateAll && o.state != stateAll {
+		o.groupType = args[0]
 		return nil
 	}
 	return requireNoArgs(cmd, args)
@@ -126,6 +133,8 @@ func (o *consumerGroupsOptions) run(ctx context.Context, stdout, stderr io.Write
 	defer cancel()
 	g := &groupsRun{o: o, cc: cc, cl: cl, adm: kadm.NewClient(cl), out: stdout, errOut: stderr}
 	switch {
+	case o.list && o.groupType != "":
+		err = g.listTypedGroups(ctx)
 	case o.list:
 		err = g.listGroups(ctx)
 	case o.describe:

@@ -65,6 +65,7 @@ func (o *consumerGroupsOptions) checkOnlyWith() error {
 	}{
 		{[]string{"members", "offsets", "verbose"}, o.describe, "--describe"},
 		{[]string{"state"}, o.describe || o.list, "--describe or --list"},
+		{[]string{"type"}, o.list, "--list"},
 		{[]string{"topic"}, o.resetOffsets || o.deleteOffsets, "--reset-offsets or --delete-offsets"},
 		{append([]string{"all-topics", "execute", "dry-run"}, resetScenarios...), o.resetOffsets, "--reset-offsets"},
 	}
@@ -77,6 +78,9 @@ func (o *consumerGroupsOptions) checkOnlyWith() error {
 	}
 	if o.list {
 		if _, err := parseGroupStates(o.state); err != nil {
+			return err
+		}
+		if _, err := parseChoices(o.groupType, "type", groupTypes); err != nil {
 			return err
 		}
 	}

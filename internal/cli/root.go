@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -96,11 +97,11 @@ func ResolveArgs(argv []string) ([]string, error) {
 	}
 	base := strings.TrimSuffix(filepath.Base(argv[0]), ".sh")
 	if !strings.HasPrefix(base, "kafka-") {
-		return fixDaemonFlag(argv[1:]), nil
+		return joinOptionalValues(fixDaemonFlag(argv[1:])), nil
 	}
 	for _, t := range tools() {
 		if t.kafka == base {
-			return fixDaemonFlag(append([]string{t.name}, argv[1:]...)), nil
+			return joinOptionalValues(fixDaemonFlag(append([]string{t.name}, argv[1:]...))), nil
 		}
 	}
 	return nil, usageErrorf("samsa has no tool named %s (run 'samsa --help' for the list)", base)
@@ -119,6 +120,37 @@ func fixDaemonFlag(args []string) []string {
 			a = "--daemon"
 		}
 		out[i] = a
+	}
+	return out
+}
+
+// optionalValueFlags are, per tool, the flags whose value Kafka's option
+// parser makes optional but takes from the next word when there is one
+// ("--list --type classic --state"). pflag takes an optional value only
+// after "=", so joinOptionalValues writes them that way.
+var optionalValueFlags = map[string][]string{
+	"consumer-groups":       {"--state", "--type"},
+	"kafka-consumer-groups": {"--state", "--type"},
+}
+
+// joinOptionalValues rewrites "--flag word" into "--flag=word" for the
+// tool's optionalValueFlags, when word is not itself a flag.
+func joinOptionalValues(args []string) []string {
+	if len(args) == 0 {
+		return args
+	}
+	flags := optionalValueFlags[args[0]]
+	if len(flags) == 0 {
+		return args
+	}
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if slices.Contains(flags, a) && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			a += "=" + args[i+1]
+			i++
+		}
+		out = append(out, a)
 	}
 	return out
 }
