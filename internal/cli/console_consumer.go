@@ -36,8 +36,8 @@ type consoleConsumerOptions struct {
 	// The deprecated spellings: one slice per flag, because pflag resets a
 	// flag's slice at its first use.
 	oldProperties, oldConsumerProps []string
-	keyDeserializer           string
-	valueDeserializer         string
+	keyDeserializer                 string
+	valueDeserializer               string
 }
 
 func newConsoleConsumerCmd() *cobra.Command {

@@ -35,6 +35,8 @@ type consumerGroupsOptions struct {
 	toOffset, shiftBy               int64
 	toDatetime, byDuration          string
 	execute, dryRun                 bool
+	export                          bool
+	fromFile                        string
 
 	set map[string]bool // flags given on the command line
 }
@@ -100,6 +102,8 @@ func (o *consumerGroupsOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.byDuration, "by-duration", "", "reset offsets to the first offset at or after now minus a duration PnDTnHnMnS")
 	f.BoolVar(&o.execute, "execute", false, "with --reset-offsets: commit the new offsets")
 	f.BoolVar(&o.dryRun, "dry-run", false, "with --reset-offsets: only print the new offsets (the default)")
+	f.BoolVar(&o.export, "export", false, "with --reset-offsets: print the plan as CSV (topic,partition,offset; with the group first unless one --group), for --from-file")
+	f.StringVar(&o.fromFile, "from-file", "", "with --reset-offsets: reset to the offsets in this CSV file (as --export writes it)")
 }
 
 // args accepts Kafka's "--list --state Stable": pflag gives an optional-value
@@ -152,6 +156,7 @@ func (o *consumerGroupsOptions) run(ctx context.Context, stdout, stderr io.Write
 // groupsRun is one execution of the consumer-groups tool.
 type groupsRun struct {
 	o           *consumerGroupsOptions
+	resetPlan   resetPlanFile // --from-file, read on first use
 	cc          *clientConfig
 	cl          *kgo.Client
 	adm         *kadm.Client
