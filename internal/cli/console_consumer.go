@@ -283,6 +283,9 @@ func (o *consoleConsumerOptions) consume(ctx context.Context, cl *kgo.Client, f 
 			if formatErr != nil {
 				return
 			}
+			// Counted before it is formatted, as Kafka's tool counts it;
+			// a record that fails to format prints nothing of itself.
+			n++
 			line.Reset()
 			if err := f.format(&line, r); err != nil {
 				if !o.skipOnError {
@@ -290,9 +293,9 @@ func (o *consoleConsumerOptions) consume(ctx context.Context, cl *kgo.Client, f 
 					return
 				}
 				fmt.Fprintf(stderr, "ERROR Error processing message, skipping this message: %v\n", err)
+				return
 			}
 			w.Write(line.Bytes())
-			n++
 		})
 		if formatErr != nil {
 			_ = w.Flush()
