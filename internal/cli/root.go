@@ -40,6 +40,7 @@ func tools() []tool {
 		{"log-dirs", "kafka-log-dirs", func(string) *cobra.Command { return newLogDirsCmd() }},
 		{"metadata-quorum", "kafka-metadata-quorum", func(string) *cobra.Command { return newMetadataQuorumCmd() }},
 		{"transactions", "kafka-transactions", func(string) *cobra.Command { return newTransactionsCmd() }},
+		{"cluster", "kafka-cluster", func(string) *cobra.Command { return newClusterCmd() }},
 	}
 }
 

@@ -90,6 +90,19 @@ func TestOperatorToolsOnFreshBroker(t *testing.T) {
 		}
 	})
 
+	t.Run("cluster tool", func(t *testing.T) {
+		r := harness.MustTool(t, cliTimeout, "", "cluster", "cluster-id", "--bootstrap-server", b.Addr)
+		if !strings.HasPrefix(r.Stdout, "Cluster ID: ") || len(strings.TrimSpace(r.Stdout)) <= len("Cluster ID: ") {
+			t.Errorf("cluster-id: %s", r)
+		}
+		// Samsa has no UnregisterBroker: a broker's registration ends with
+		// its session. Kafka's tool says this of such a cluster.
+		r = harness.MustTool(t, cliTimeout, "", "cluster", "unregister", "--bootstrap-server", b.Addr, "--id", "7")
+		if r.Stdout != "The target cluster does not support the broker unregistration API.\n" {
+			t.Errorf("unregister: %s", r)
+		}
+	})
+
 	t.Run("missing topic is reported", func(t *testing.T) {
 		r := harness.Tool(t, cliTimeout, "", "console-consumer", "--bootstrap-server", b.Addr, "--topic", "op-nosuch",
 			"--timeout-ms", "1000")

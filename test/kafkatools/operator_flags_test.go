@@ -39,6 +39,7 @@ func TestOperatorFlagParity(t *testing.T) {
 		{"console-consumer formatters", (*parity).consoleFormatters},
 		{"reset-offsets export and from-file", (*parity).resetExport},
 		{"acls user principal", (*parity).aclsUserPrincipal},
+		{"cluster tool", (*parity).clusterTool},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sub := *p
@@ -251,11 +252,11 @@ func (p *parity) resetExport() {
 	}
 }
 
-// withoutLogLines is sortedLines without log4j's WARN lines.
+// withoutLogLines is sortedLines without log4j's WARN and ERROR lines.
 func withoutLogLines(s string) string {
 	var keep []string
 	for _, l := range strings.Split(s, "\n") {
-		if !strings.Contains(l, "] WARN ") {
+		if !strings.Contains(l, "] WARN ") && !strings.Contains(l, "] ERROR ") {
 			keep = append(keep, l)
 		}
 	}
@@ -278,5 +279,25 @@ func (p *parity) aclsUserPrincipal() {
 		"--operation", "Read", "--user-principal", "User:alice")
 	if k.Err == nil || s.Err == nil || !strings.Contains(s.Stderr, "ResourceType USER only supports operations") {
 		p.t.Errorf("Read on a user principal: kafka %s\nsamsa %s", k, s)
+	}
+}
+
+// clusterTool compares kafka-cluster.sh: cluster-id, and unregister of a
+// broker id the cluster never had (refused by both).
+func (p *parity) clusterTool() {
+	runBoth := func(args ...string) (harness.Result, harness.Result) {
+		jargs := append(append(append([]string{}, jvmFlags...), "-cp", p.cp, clusterCmd), args...)
+		return harness.Run(toolTimeout, "", "java", jargs...), harness.Tool(p.t, toolTimeout, "", append([]string{"cluster"}, args...)...)
+	}
+	k, s := runBoth("cluster-id", bsFlag, p.bs)
+	if k.Err != nil || s.Err != nil || k.Stdout != s.Stdout || !strings.HasPrefix(k.Stdout, "Cluster ID: ") {
+		p.t.Errorf("cluster-id:\n--- kafka:\n%s\n--- samsa:\n%s", k, s)
+	}
+	k, s = runBoth("unregister", bsFlag, p.bs, "--id", "42")
+	// Kafka's tool logs the refusal through log4j (stdout on the test's
+	// classpath, stderr under kafka-cluster.sh); Samsa's prints it on stderr.
+	if k.Err == nil || s.Err == nil || withoutLogLines(k.Stdout) != withoutLogLines(s.Stdout) ||
+		!strings.Contains(s.Stderr, "Broker ID 42 is not currently registered") {
+		p.t.Errorf("unregister of an unknown broker: both should fail alike\n--- kafka: %q %v\n--- samsa: %q %v", k.Stdout, k.Err, s.Stdout, s.Err)
 	}
 }
