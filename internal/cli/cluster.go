@@ -105,4 +105,3 @@ func (o *clusterOptions) unregister(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "Broker %d is no longer registered.\n", o.id)
 	return nil
 }
-
