@@ -7,8 +7,10 @@
 # (configs/server.properties) with the overrides in CMD: inside a container the
 # listener must bind 0.0.0.0 rather than localhost, and clients outside must be
 # told an address they can reach (advertised.listeners; localhost:9092 fits
-# `-p 9092:9092`). Pass your own arguments to replace CMD, e.g.
-#   docker run samsa /etc/samsa/server.properties --override node.id=2
+# `-p 9092:9092`). Pass your own arguments to replace CMD; the image holds no
+# properties file, so mount yours (its listeners must bind 0.0.0.0 and its
+# log.dirs lie under /var/lib/samsa, as CMD's overrides arrange), e.g.
+#   docker run -v "$PWD/my-samsa:/etc/samsa:ro" samsa /etc/samsa/server.properties
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

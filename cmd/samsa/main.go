@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/samsa-io/samsa/internal/cli"
 )
@@ -17,7 +19,19 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(run(interruptible(), os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM,
+// so that every tool ends as Kafka's do on Ctrl-C: a consumer commits,
+// leaves its group and prints its total, a producer delivers what it read.
+// The first signal also restores the default handling, so a second one
+// ends a stuck process at once. The process exits when run returns, so
+// the registration needs no other release.
+func interruptible() context.Context {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	return ctx
 }
 
 // run executes the command line argv and returns the process exit code.

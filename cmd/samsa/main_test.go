@@ -40,6 +40,9 @@ func TestRunDispatch(t *testing.T) {
 		{[]string{"kafka-topics.sh", "--list"}, 1, "", "Error: missing required argument --bootstrap-server"},
 		{[]string{"kafka-nonsense.sh"}, 1, "", "Error: samsa has no tool named kafka-nonsense"},
 		{[]string{"samsa", "nosuchcommand"}, 1, "", "Error: unknown command"},
+		{[]string{"samsa", "nosuchcommand", "--bootstrap-server", "127.0.0.1:1"}, 1, "", `Error: unknown command "nosuchcommand"`},
+		{[]string{"samsa", "topic", "--bootstrap-server", "127.0.0.1:1", "--list"}, 1, "", `Error: unknown command "topic" (did you mean topics?`},
+		{[]string{"samsa", "server", "/nonexistent/server.properties"}, 1, "", "Error: invalid configuration (/nonexistent/server.properties): read config: open /nonexistent/server.properties: no such file"},
 		{[]string{"samsa", "topics", "--bootstrap-server", "127.0.0.1:1", "--list"}, 1, "", "Error: cannot reach 127.0.0.1:1"},
 	}
 	for _, tt := range tests {

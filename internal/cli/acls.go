@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ type aclsOptions struct {
 	principals                      []string
 	operations                      []string
 	topics, groups, txnIDs          []string
+	userPrincipals                  []string
 	cluster                         bool
 	patternType                     string
 	producer, consumer, idempotent  bool
@@ -64,6 +66,7 @@ topics and READ on the group. The broker needs authorizer.class.name set.`,
 	f.StringArrayVar(&o.groups, "group", nil, "consumer group (repeatable; * for all)")
 	f.StringArrayVar(&o.txnIDs, "transactional-id", nil, "transactional id (repeatable; * for all)")
 	f.BoolVar(&o.cluster, "cluster", false, "the cluster resource")
+	f.StringArrayVar(&o.userPrincipals, "user-principal", nil, "a user principal as the resource, e.g. User:alice, for CreateTokens and DescribeTokens (repeatable)")
 	f.StringVar(&o.patternType, "resource-pattern-type", "literal", "literal or prefixed; with --list/--remove also any or match")
 	f.BoolVar(&o.producer, "producer", false, "the ACLs a producer needs (with --topic)")
 	f.BoolVar(&o.consumer, "consumer", false, "the ACLs a consumer needs (with --topic and --group)")
@@ -90,6 +93,9 @@ func (o *aclsOptions) resources() []aclResource {
 	}
 	if o.cluster {
 		out = append(out, aclResource{acl.ResourceCluster, acl.ClusterName})
+	}
+	for _, u := range o.userPrincipals {
+		out = append(out, aclResource{acl.ResourceUser, strings.TrimSpace(u)})
 	}
 	return out
 }
@@ -121,7 +127,7 @@ func (o *aclsOptions) validate() (acl.PatternType, error) {
 		return 0, usageErrorf("--add needs --allow-principal or --deny-principal")
 	}
 	if (o.add || o.remove) && len(o.resources()) == 0 {
-		return 0, usageErrorf("a resource is required: --topic, --group, --transactional-id or --cluster")
+		return 0, usageErrorf("a resource is required: --topic, --group, --transactional-id, --cluster or --user-principal")
 	}
 	return pt, nil
 }
@@ -145,6 +151,8 @@ func (o *aclsOptions) run(ctx context.Context, in io.Reader, out io.Writer) erro
 		if err := createACLs(ctx, cl, out, bindings); err != nil {
 			return cc.timeoutError("create acls", err)
 		}
+		// Kafka 4's tool prints what it adds and no listing after it.
+		return nil
 	case o.remove:
 		if err := o.removeACLs(ctx, cl, in, out, pt); err != nil {
 			return cc.timeoutError("delete acls", err)

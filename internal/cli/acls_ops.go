@@ -54,6 +54,11 @@ func (o *aclsOptions) operationsFor(res aclResource) ([]acl.Operation, error) {
 			return nil, usageErrorf("--operation %q: want Read, Write, Create, Delete, Alter, Describe, ClusterAction, "+
 				"DescribeConfigs, AlterConfigs, IdempotentWrite or All", s)
 		}
+		// As Kafka's tool: a user principal resource takes only the
+		// delegation token operations.
+		if res.typ == acl.ResourceUser && op != acl.OpCreateTokens && op != acl.OpDescribeTokens && op != acl.OpAll {
+			return nil, usageErrorf("ResourceType USER only supports operations CreateTokens, DescribeTokens, All (got %s)", s)
+		}
 		ops = append(ops, op)
 	}
 	return dedupOps(ops), nil

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,12 @@ type consoleConsumerOptions struct {
 	isolationLevel            string
 	skipOnError               bool
 	formatter                 string
+	formatterConfig           string
+	// The deprecated spellings: one slice per flag, because pflag resets a
+	// flag's slice at its first use.
+	oldProperties, oldConsumerProps []string
+	keyDeserializer                 string
+	valueDeserializer               string
 }
 
 func newConsoleConsumerCmd() *cobra.Command {
@@ -62,13 +69,19 @@ read by direct assignment. At exit it prints "Processed a total of N messages" t
 	f.Int32Var(&o.partition, "partition", 0, "consume only this partition (starts at the end unless --from-beginning or --offset)")
 	f.StringVar(&o.offset, "offset", "", "with --partition: 'earliest', 'latest' or an offset to start from")
 	f.IntVar(&o.timeoutMs, "timeout-ms", 0, "exit if no message arrives for this many milliseconds (0: wait forever)")
-	f.StringArrayVar(&o.properties, "property", nil, "formatter property: print.key, print.value, print.timestamp, print.offset, print.partition, print.headers, key.separator, line.separator, headers.separator, null.literal (repeatable)")
-	f.StringArrayVar(&o.consumerProps, "consumer-property", nil, "a consumer property key=value (repeatable)")
-	f.StringVar(&o.consumerConfig, "consumer.config", "", "consumer properties file (--consumer-property wins)")
+	f.StringArrayVar(&o.properties, "formatter-property", nil, "formatter property: print.key, print.value, print.timestamp, print.offset, print.partition, print.headers, key.separator, line.separator, headers.separator, null.literal, key.deserializer, value.deserializer, headers.deserializer (repeatable)")
+	f.StringArrayVar(&o.oldProperties, "property", nil, "DEPRECATED, use --formatter-property")
+	f.StringVar(&o.formatterConfig, "formatter-config", "", "formatter properties file (--formatter-property wins)")
+	f.StringVar(&o.keyDeserializer, "key-deserializer", "", "how keys are printed: org.apache.kafka.common.serialization.{String,Long,Integer,Short,Double,Float,Boolean,UUID,Bytes}Deserializer")
+	f.StringVar(&o.valueDeserializer, "value-deserializer", "", "how values are printed (as --key-deserializer)")
+	f.StringArrayVar(&o.consumerProps, "command-property", nil, "a consumer property key=value (repeatable): group.protocol, group.instance.id, partition.assignment.strategy, ...")
+	f.StringArrayVar(&o.oldConsumerProps, "consumer-property", nil, "DEPRECATED, use --command-property")
+	f.StringVar(&o.consumerConfig, "command-config", "", "consumer properties file (--command-property wins)")
+	f.StringVar(&o.consumerConfig, "consumer.config", "", "DEPRECATED, use --command-config")
 	f.StringVar(&o.group, "group", "", "consumer group id (default: read every partition directly, commit nothing)")
 	f.StringVar(&o.isolationLevel, "isolation-level", "read_uncommitted", "read_committed or read_uncommitted")
 	f.BoolVar(&o.skipOnError, "skip-message-on-error", false, "skip a message that cannot be printed instead of stopping")
-	f.StringVar(&o.formatter, "formatter", "", "only the default formatter (kafka.tools.DefaultMessageFormatter) is supported")
+	f.StringVar(&o.formatter, "formatter", "", "formatter class: org.apache.kafka.tools.consumer.DefaultMessageFormatter (default), LoggingMessageFormatter or NoOpMessageFormatter")
 	return cmd
 }
 
@@ -103,9 +116,6 @@ func (o *consoleConsumerOptions) clientOpts(props map[string]string) ([]kgo.Opt,
 	if (o.topic == "") == (o.include == "") {
 		return nil, usageErrorf("exactly one of --topic or --include is required")
 	}
-	if o.formatter != "" && !strings.HasSuffix(o.formatter, ".DefaultMessageFormatter") {
-		return nil, usageErrorf("--formatter %s is not supported: only DefaultMessageFormatter", o.formatter)
-	}
 	if o.group == "" {
 		o.group = props["group.id"]
 	}
@@ -124,7 +134,11 @@ func (o *consoleConsumerOptions) clientOpts(props map[string]string) ([]kgo.Opt,
 	if err != nil {
 		return nil, err
 	}
-	opts := append([]kgo.Opt{iso}, copts...)
+	gopts, err := groupPropertyOpts(props)
+	if err != nil {
+		return nil, err
+	}
+	opts := append(append([]kgo.Opt{iso}, copts...), gopts...)
 	switch {
 	case o.partitionSet:
 		return append(opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{o.topic: {o.partition: start}})), nil
@@ -145,7 +159,7 @@ func (o *consoleConsumerOptions) run(ctx context.Context, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	fprops, err := parseKVs("--property", o.properties)
+	formatter, err := o.messageFormatter(stderr)
 	if err != nil {
 		return err
 	}
@@ -153,6 +167,7 @@ func (o *consoleConsumerOptions) run(ctx context.Context, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
+	warnUnusedConsumerProps(props, stderr)
 	cc, err := newClientConfig(o.bootstrap, "", props)
 	if err != nil {
 		return err
@@ -162,7 +177,18 @@ func (o *consoleConsumerOptions) run(ctx context.Context, stdout, stderr io.Writ
 		return err
 	}
 	defer cl.Close()
-	n, err := o.consume(ctx, cl, newMessageFormatter(fprops), stdout, stderr)
+	stderr = &lockedWriter{w: stderr}
+	if o.topic != "" {
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			warnWhileTopicsMissing(watchCtx, cl, []string{o.topic}, !strings.EqualFold(props["allow.auto.create.topics"], "false"), stderr)
+		}()
+		defer func() { stopWatching(); <-watched }()
+	}
+	formatter.log = stderr
+	n, err := o.consume(ctx, cl, formatter, stdout, stderr)
 	if cerr := o.commitOnExit(cl, props, cc.timeout); err == nil {
 		err = cerr
 	}
@@ -186,6 +212,30 @@ func (o *consoleConsumerOptions) commitOnExit(cl *kgo.Client, props map[string]s
 	return nil
 }
 
+// messageFormatter builds --formatter from --formatter-config, then the
+// deserializer flags, then --formatter-property, each winning over the
+// one before, as Kafka's tool merges them.
+func (o *consoleConsumerOptions) messageFormatter(log io.Writer) (*messageFormatter, error) {
+	props := map[string]string{}
+	if o.formatterConfig != "" {
+		var err error
+		if props, err = loadProperties(o.formatterConfig); err != nil {
+			return nil, err
+		}
+	}
+	if o.keyDeserializer != "" {
+		props["key.deserializer"] = o.keyDeserializer
+	}
+	if o.valueDeserializer != "" {
+		props["value.deserializer"] = o.valueDeserializer
+	}
+	extra, err := parseKVs("--formatter-property", append(append([]string{}, o.oldProperties...), o.properties...))
+	if err != nil {
+		return nil, err
+	}
+	return newMessageFormatter(o.formatter, mergeProps(props, extra), log)
+}
+
 func (o *consoleConsumerOptions) consumerProperties() (map[string]string, error) {
 	props := map[string]string{}
 	if o.consumerConfig != "" {
@@ -194,7 +244,7 @@ func (o *consoleConsumerOptions) consumerProperties() (map[string]string, error)
 			return nil, err
 		}
 	}
-	extra, err := parseKVs("--consumer-property", o.consumerProps)
+	extra, err := parseKVs("--command-property", append(append([]string{}, o.oldConsumerProps...), o.consumerProps...))
 	if err != nil {
 		return nil, err
 	}
@@ -206,6 +256,7 @@ func (o *consoleConsumerOptions) consumerProperties() (map[string]string, error)
 // number of messages printed.
 func (o *consoleConsumerOptions) consume(ctx context.Context, cl *kgo.Client, f *messageFormatter, stdout, stderr io.Writer) (int, error) {
 	w := bufio.NewWriterSize(stdout, 64<<10)
+	var line bytes.Buffer
 	n := 0
 	for o.maxMessages <= 0 || n < o.maxMessages {
 		pollCtx, cancel := ctx, context.CancelFunc(func() {})
@@ -227,10 +278,29 @@ func (o *consoleConsumerOptions) consume(ctx context.Context, cl *kgo.Client, f 
 				fmt.Fprintf(stderr, "Error consuming %s[%d]: %v\n", fe.Topic, fe.Partition, fe.Err)
 			}
 		}
+		var formatErr error
 		fetches.EachRecord(func(r *kgo.Record) {
-			f.write(w, r)
+			if formatErr != nil {
+				return
+			}
+			// Counted before it is formatted, as Kafka's tool counts it;
+			// a record that fails to format prints nothing of itself.
 			n++
+			line.Reset()
+			if err := f.format(&line, r); err != nil {
+				if !o.skipOnError {
+					formatErr = err
+					return
+				}
+				fmt.Fprintf(stderr, "ERROR Error processing message, skipping this message: %v\n", err)
+				return
+			}
+			w.Write(line.Bytes())
 		})
+		if formatErr != nil {
+			_ = w.Flush()
+			return n, formatErr
+		}
 		if err := w.Flush(); err != nil {
 			if errors.Is(err, syscall.EPIPE) {
 				return n, nil

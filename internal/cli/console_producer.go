@@ -141,12 +141,13 @@ func (o *consoleProducerOptions) run(ctx context.Context, fs *pflag.FlagSet, in 
 	if err != nil {
 		return err
 	}
-	cl, err := cc.connect(ctx, append(popts, kgo.DefaultProduceTopic(o.topic))...)
+	causes := newProducePartitionCauses()
+	cl, err := cc.connect(ctx, append(popts, kgo.DefaultProduceTopic(o.topic), kgo.WithLogger(causes))...)
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	return o.produceLines(ctx, cl, reader, in, stderr, cc.timeout)
+	return o.produceLines(ctx, cl, reader, in, stderr, deliveryTimeout(props), causes)
 }
 
 // lineReader builds the line parser from --reader-config and --property.
@@ -165,19 +166,25 @@ func (o *consoleProducerOptions) lineReader() (*lineReader, error) {
 	return newLineReader(mergeProps(props, flagProps)), nil
 }
 
-// produceLines reads stdin until EOF (or ctx is cancelled), produces each
-// line, then flushes within flushTimeout. Delivery errors are printed as they
-// happen; the returned error counts them.
-func (o *consoleProducerOptions) produceLines(ctx context.Context, cl *kgo.Client, lr *lineReader, in io.Reader, stderr io.Writer, flushTimeout time.Duration) error {
-	lines, readErr := readLines(ctx, in)
+// produceLines reads stdin until EOF, a line it cannot parse, or ctx
+// cancellation; produces each line; then, as Kafka's producer close does,
+// waits for every record read to be delivered or to fail within
+// deliveryTimeout. Each failed record is printed with its partition and
+// cause; the returned error is the parse error, else a count of the failures.
+func (o *consoleProducerOptions) produceLines(ctx context.Context, cl *kgo.Client, lr *lineReader, in io.Reader, stderr io.Writer, deliveryTimeout time.Duration, causes *producePartitionCauses) error {
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	lines, readErr := readLines(readCtx, in)
 	var failed, sent atomic.Int64
 	promise := func(r *kgo.Record, err error) {
 		if err != nil {
 			failed.Add(1)
-			fmt.Fprintf(stderr, "Error when sending message to topic %s with key: %s, value: %d bytes with error: %v\n",
-				r.Topic, describeKey(r.Key), len(r.Value), err)
+			err = causes.explain(r, err)
+			fmt.Fprintf(stderr, "Error when sending message to topic %s %s with key: %s, value: %d bytes with error: %v\n",
+				r.Topic, describePartition(r.Partition), describeKey(r.Key), len(r.Value), err)
 		}
 	}
+	var parseErr error
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
@@ -189,8 +196,12 @@ func (o *consoleProducerOptions) produceLines(ctx context.Context, cl *kgo.Clien
 			}
 			rec, err := lr.parse(line.text, line.number)
 			if err != nil {
-				return err
+				parseErr, done = err, true
+				break
 			}
+			// The partitioner sets the partition; -1 until then names a
+			// record that failed before it had one.
+			rec.Partition = -1
 			sent.Add(1)
 			if o.sync {
 				promise(rec, cl.ProduceSync(ctx, rec).FirstErr())
@@ -199,11 +210,14 @@ func (o *consoleProducerOptions) produceLines(ctx context.Context, cl *kgo.Clien
 			}
 		}
 	}
-	// Deliver what was read even after Ctrl-C, as Kafka's producer close does.
-	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
-	defer cancel()
-	if err := cl.Flush(flushCtx); err != nil {
-		return fmt.Errorf("flush: %w", err)
+	stopReading()
+	// Deliver what was read even after Ctrl-C or a bad line: the lines
+	// before it were accepted and belong in the topic.
+	if err := o.flush(ctx, cl, deliveryTimeout); err != nil {
+		return err
+	}
+	if parseErr != nil {
+		return parseErr
 	}
 	if ctx.Err() == nil {
 		if err := <-readErr; err != nil {
@@ -214,6 +228,29 @@ func (o *consoleProducerOptions) produceLines(ctx context.Context, cl *kgo.Clien
 		return fmt.Errorf("%d of %d messages were not delivered", n, sent.Load())
 	}
 	return nil
+}
+
+// flush waits for every buffered record to be delivered or failed. Records
+// fail by themselves once deliveryTimeout passes; the extra minute only
+// guards against a client that never settles them, whose records are then
+// failed (and printed) here.
+func (o *consoleProducerOptions) flush(ctx context.Context, cl *kgo.Client, deliveryTimeout time.Duration) error {
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout+time.Minute)
+	defer cancel()
+	if err := cl.Flush(flushCtx); err != nil {
+		n := cl.BufferedProduceRecords()
+		cl.UnsafeAbortBufferedRecords()
+		return fmt.Errorf("%d messages were neither delivered nor failed a minute after delivery.timeout.ms (%v): abandoned", n, deliveryTimeout)
+	}
+	return nil
+}
+
+// describePartition names a record's partition, or says it had none.
+func describePartition(p int32) string {
+	if p < 0 {
+		return "(no partition assigned)"
+	}
+	return fmt.Sprintf("partition %d", p)
 }
 
 func describeKey(k []byte) string {

@@ -29,11 +29,14 @@ type consumerGroupsOptions struct {
 
 	members, offsets, verbose bool
 	state                     string // "" unset; stateAll for a bare --state
+	groupType                 string // --type: "" unset; stateAll when bare
 
 	toEarliest, toLatest, toCurrent bool
 	toOffset, shiftBy               int64
 	toDatetime, byDuration          string
 	execute, dryRun                 bool
+	export                          bool
+	fromFile                        string
 
 	set map[string]bool // flags given on the command line
 }
@@ -88,6 +91,8 @@ func (o *consumerGroupsOptions) addFlags(cmd *cobra.Command) {
 	f.BoolVar(&o.verbose, "verbose", false, "with --describe: more detail (assignments of --members)")
 	f.StringVar(&o.state, "state", "", "with --describe: show the group's state; with --list: show states, or only groups in these comma-separated states (--state=Stable,Empty)")
 	f.Lookup("state").NoOptDefVal = stateAll
+	f.StringVar(&o.groupType, "type", "", "with --list: show group types, or only groups of these comma-separated types (--type=classic,consumer)")
+	f.Lookup("type").NoOptDefVal = stateAll
 	f.BoolVar(&o.toEarliest, "to-earliest", false, "reset offsets to the earliest offset")
 	f.BoolVar(&o.toLatest, "to-latest", false, "reset offsets to the latest offset")
 	f.BoolVar(&o.toCurrent, "to-current", false, "reset offsets to the current committed offset")
@@ -97,13 +102,19 @@ func (o *consumerGroupsOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.byDuration, "by-duration", "", "reset offsets to the first offset at or after now minus a duration PnDTnHnMnS")
 	f.BoolVar(&o.execute, "execute", false, "with --reset-offsets: commit the new offsets")
 	f.BoolVar(&o.dryRun, "dry-run", false, "with --reset-offsets: only print the new offsets (the default)")
+	f.BoolVar(&o.export, "export", false, "with --reset-offsets: print the plan as CSV (topic,partition,offset; with the group first unless one --group), for --from-file")
+	f.StringVar(&o.fromFile, "from-file", "", "with --reset-offsets: reset to the offsets in this CSV file (as --export writes it)")
 }
 
 // args accepts Kafka's "--list --state Stable": pflag gives an optional-value
 // flag its value only with "=", so the states arrive as a positional word.
 func (o *consumerGroupsOptions) args(cmd *cobra.Command, args []string) error {
-	if len(args) == 1 && o.list && o.state == stateAll {
+	if len(args) == 1 && o.list && o.state == stateAll && o.groupType != stateAll {
 		o.state = args[0]
+		return nil
+	}
+	if len(args) == 1 && o.list && o.groupType == stateAll && o.state != stateAll {
+		o.groupType = args[0]
 		return nil
 	}
 	return requireNoArgs(cmd, args)
@@ -126,6 +137,8 @@ func (o *consumerGroupsOptions) run(ctx context.Context, stdout, stderr io.Write
 	defer cancel()
 	g := &groupsRun{o: o, cc: cc, cl: cl, adm: kadm.NewClient(cl), out: stdout, errOut: stderr}
 	switch {
+	case o.list && o.groupType != "":
+		err = g.listTypedGroups(ctx)
 	case o.list:
 		err = g.listGroups(ctx)
 	case o.describe:
@@ -143,6 +156,7 @@ func (o *consumerGroupsOptions) run(ctx context.Context, stdout, stderr io.Write
 // groupsRun is one execution of the consumer-groups tool.
 type groupsRun struct {
 	o           *consumerGroupsOptions
+	resetPlan   resetPlanFile // --from-file, read on first use
 	cc          *clientConfig
 	cl          *kgo.Client
 	adm         *kadm.Client
@@ -184,18 +198,22 @@ func (g *groupsRun) listGroups(ctx context.Context) error {
 	return nil
 }
 
-// groupIDs returns --group, or every consumer group with --all-groups.
+// groupIDs returns --group, or every consumer group with --all-groups,
+// once each has a coordinator (see waitGroupCoordinators).
 func (g *groupsRun) groupIDs(ctx context.Context) ([]string, error) {
-	if !g.o.allGroups {
-		return dedupe(g.o.groups), nil
+	ids := dedupe(g.o.groups)
+	if g.o.allGroups {
+		listed, err := g.listedConsumerGroups(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		ids = make([]string, len(listed))
+		for i, lg := range listed {
+			ids[i] = lg.Group
+		}
 	}
-	listed, err := g.listedConsumerGroups(ctx, nil)
-	if err != nil {
+	if err := waitGroupCoordinators(ctx, g.cl, ids); err != nil {
 		return nil, err
-	}
-	ids := make([]string, len(listed))
-	for i, lg := range listed {
-		ids[i] = lg.Group
 	}
 	return ids, nil
 }

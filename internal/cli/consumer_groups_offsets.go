@@ -128,6 +128,9 @@ func countPartitions(s kadm.TopicsSet) int {
 // per-partition status table.
 func (g *groupsRun) deleteGroupOffsets(ctx context.Context) error {
 	group := g.o.groups[0]
+	if err := waitGroupCoordinators(ctx, g.cl, []string{group}); err != nil {
+		return err
+	}
 	tps, rows, err := g.resolvePartitions(ctx, g.o.topics)
 	if err != nil {
 		return err

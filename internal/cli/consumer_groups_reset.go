@@ -46,7 +46,10 @@ func (g *groupsRun) resetOffsets(ctx context.Context) error {
 			rows = append(rows, resetRow{group: id, topic: o.Topic, partition: o.Partition, offset: o.At})
 		})
 	}
-	if len(planned) > 0 {
+	switch {
+	case g.o.export:
+		fmt.Fprint(g.out, exportResetPlan(rows, len(g.o.groups) == 1 && !g.o.allGroups))
+	case len(planned) > 0:
 		fmt.Fprint(g.out, formatResetPlan(planned, rows))
 	}
 	return errors.Join(refused...)
@@ -65,6 +68,9 @@ func (g *groupsRun) commitPlan(ctx context.Context, group string, plan kadm.Offs
 
 // planReset computes the new offset of every partition in scope.
 func (g *groupsRun) planReset(ctx context.Context, group string) (kadm.Offsets, error) {
+	if g.o.set["from-file"] {
+		return g.planFromFile(ctx, group)
+	}
 	committed, err := g.committedOffsets(ctx, group)
 	if err != nil {
 		return nil, err

@@ -5,7 +5,7 @@ import (
 )
 
 // resetScenarios are the --reset-offsets strategies, one of which is needed.
-var resetScenarios = []string{"to-earliest", "to-latest", "to-current", "to-offset", "to-datetime", "shift-by", "by-duration"}
+var resetScenarios = []string{"to-earliest", "to-latest", "to-current", "to-offset", "to-datetime", "shift-by", "by-duration", "from-file"}
 
 // validate checks the flag combinations Kafka's ConsumerGroupCommand checks.
 func (o *consumerGroupsOptions) validate() error {
@@ -65,8 +65,9 @@ func (o *consumerGroupsOptions) checkOnlyWith() error {
 	}{
 		{[]string{"members", "offsets", "verbose"}, o.describe, "--describe"},
 		{[]string{"state"}, o.describe || o.list, "--describe or --list"},
+		{[]string{"type"}, o.list, "--list"},
 		{[]string{"topic"}, o.resetOffsets || o.deleteOffsets, "--reset-offsets or --delete-offsets"},
-		{append([]string{"all-topics", "execute", "dry-run"}, resetScenarios...), o.resetOffsets, "--reset-offsets"},
+		{append([]string{"all-topics", "execute", "dry-run", "export"}, resetScenarios...), o.resetOffsets, "--reset-offsets"},
 	}
 	for _, r := range rules {
 		for _, f := range r.flags {
@@ -77,6 +78,9 @@ func (o *consumerGroupsOptions) checkOnlyWith() error {
 	}
 	if o.list {
 		if _, err := parseGroupStates(o.state); err != nil {
+			return err
+		}
+		if _, err := parseChoices(o.groupType, "type", groupTypes); err != nil {
 			return err
 		}
 	}
@@ -112,7 +116,8 @@ func (o *consumerGroupsOptions) checkReset() error {
 	if len(given) != 1 {
 		return usageErrorf("option --reset-offsets takes exactly one of --%s (got %d)", strings.Join(resetScenarios, ", --"), len(given))
 	}
-	if (len(o.topics) > 0) == o.allTopics {
+	// A plan from a file names its own partitions.
+	if (len(o.topics) > 0) == o.allTopics && !o.set["from-file"] {
 		return usageErrorf("one of the reset scopes should be defined: --all-topics, --topic")
 	}
 	if o.execute && o.dryRun {

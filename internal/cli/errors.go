@@ -33,9 +33,11 @@ func ExitCode(err error) int {
 	return 1
 }
 
-// ErrorLines returns the lines to print for err: one per problem. Most errors
-// are one line; a joined error (errors.Join, e.g. every invalid key found by
-// config validation) gives one line per problem.
+// ErrorLines returns the lines to print for err: one per problem, each
+// starting "Error: ". An error whose first line is a heading ending in ":"
+// (such as "invalid configuration (FILE):" over errors.Join'd problems) is
+// one report: "Error: " heads it once and its problems follow indented, or
+// on the same line when there is only one.
 func ErrorLines(err error) []string {
 	if err == nil {
 		return nil
@@ -43,8 +45,24 @@ func ErrorLines(err error) []string {
 	var lines []string
 	for _, l := range strings.Split(err.Error(), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, "Error: "+l)
+			lines = append(lines, l)
 		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	if len(lines) > 1 && strings.HasSuffix(lines[0], ":") {
+		if len(lines) == 2 {
+			return []string{"Error: " + lines[0] + " " + lines[1]}
+		}
+		out := []string{"Error: " + lines[0]}
+		for _, l := range lines[1:] {
+			out = append(out, "  "+l)
+		}
+		return out
+	}
+	for i, l := range lines {
+		lines[i] = "Error: " + l
 	}
 	return lines
 }

@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -78,9 +78,13 @@ func TestMessageFormatter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
-		w := bufio.NewWriter(&buf)
-		newMessageFormatter(tt.props).write(w, tt.rec)
-		w.Flush()
+		f, err := newMessageFormatter("", tt.props, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.format(&buf, tt.rec); err != nil {
+			t.Fatal(err)
+		}
 		if buf.String() != tt.want {
 			t.Errorf("props %v: got %q, want %q", tt.props, buf.String(), tt.want)
 		}

@@ -13,6 +13,18 @@ import (
 // equivalents) to franz-go options. Properties Samsa's tools do not use are
 // ignored, as the Java clients ignore unknown ones.
 
+// defaultDeliveryTimeout is Kafka's delivery.timeout.ms default.
+const defaultDeliveryTimeout = 2 * time.Minute
+
+// deliveryTimeout is delivery.timeout.ms from props (validated by
+// producerOpts), else Kafka's default.
+func deliveryTimeout(props map[string]string) time.Duration {
+	if v, ok, err := intProp(props, "delivery.timeout.ms"); ok && err == nil && v > 0 {
+		return time.Duration(v) * time.Millisecond
+	}
+	return defaultDeliveryTimeout
+}
+
 // producerOpts maps Kafka producer properties to kgo options. Where kgo's
 // defaults differ from Kafka's, Kafka's win: no compression unless
 // compression.type asks for it (kgo prefers snappy), and a record that
@@ -20,7 +32,7 @@ import (
 // being retried forever (kgo has no delivery timeout by default), so a
 // tool reports NOT_ENOUGH_REPLICAS and the like rather than hanging.
 func producerOpts(props map[string]string) ([]kgo.Opt, error) {
-	opts := []kgo.Opt{kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.RecordDeliveryTimeout(2 * time.Minute)}
+	opts := []kgo.Opt{kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.RecordDeliveryTimeout(defaultDeliveryTimeout)}
 	acks, err := parseAcks(props["acks"])
 	if err != nil {
 		return nil, err

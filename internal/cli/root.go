@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,6 +40,7 @@ func tools() []tool {
 		{"log-dirs", "kafka-log-dirs", func(string) *cobra.Command { return newLogDirsCmd() }},
 		{"metadata-quorum", "kafka-metadata-quorum", func(string) *cobra.Command { return newMetadataQuorumCmd() }},
 		{"transactions", "kafka-transactions", func(string) *cobra.Command { return newTransactionsCmd() }},
+		{"cluster", "kafka-cluster", func(string) *cobra.Command { return newClusterCmd() }},
 	}
 }
 
@@ -50,7 +52,7 @@ func NewRootCommand(version string) *cobra.Command {
 		Short: "Samsa: a Kafka-compatible broker and its tools in one binary",
 		Long: `Samsa is a Kafka-compatible broker in one binary. Its tools take the same flags as
 the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topics.sh.`,
-		Example: `  samsa server config/server.properties
+		Example: `  samsa server configs/server.properties
   samsa topics --bootstrap-server localhost:9092 --create --topic t --partitions 3
   samsa install-links /usr/local/bin   # then: kafka-topics.sh --list --bootstrap-server localhost:9092`,
 		Version:           version,
@@ -74,7 +76,15 @@ the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topic
 }
 
 // flagError turns a flag parsing failure into one line that points at --help.
+// On a command that only holds subcommands, a word before the bad flag is
+// a mistyped command ("samsa topic --bootstrap-server ..."): that is the
+// error to report, not the flag, which belongs to the command meant.
 func flagError(cmd *cobra.Command, err error) error {
+	if cmd.HasSubCommands() {
+		if words := cmd.Flags().Args(); len(words) > 0 {
+			return unknownCommand(cmd, words)
+		}
+	}
 	return usageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
 }
 
@@ -88,11 +98,11 @@ func ResolveArgs(argv []string) ([]string, error) {
 	}
 	base := strings.TrimSuffix(filepath.Base(argv[0]), ".sh")
 	if !strings.HasPrefix(base, "kafka-") {
-		return fixDaemonFlag(argv[1:]), nil
+		return joinOptionalValues(fixDaemonFlag(argv[1:])), nil
 	}
 	for _, t := range tools() {
 		if t.kafka == base {
-			return fixDaemonFlag(append([]string{t.name}, argv[1:]...)), nil
+			return joinOptionalValues(fixDaemonFlag(append([]string{t.name}, argv[1:]...))), nil
 		}
 	}
 	return nil, usageErrorf("samsa has no tool named %s (run 'samsa --help' for the list)", base)
@@ -111,6 +121,37 @@ func fixDaemonFlag(args []string) []string {
 			a = "--daemon"
 		}
 		out[i] = a
+	}
+	return out
+}
+
+// optionalValueFlags are, per tool, the flags whose value Kafka's option
+// parser makes optional but takes from the next word when there is one
+// ("--list --type classic --state"). pflag takes an optional value only
+// after "=", so joinOptionalValues writes them that way.
+var optionalValueFlags = map[string][]string{
+	"consumer-groups":       {"--state", "--type"},
+	"kafka-consumer-groups": {"--state", "--type"},
+}
+
+// joinOptionalValues rewrites "--flag word" into "--flag=word" for the
+// tool's optionalValueFlags, when word is not itself a flag.
+func joinOptionalValues(args []string) []string {
+	if len(args) == 0 {
+		return args
+	}
+	flags := optionalValueFlags[args[0]]
+	if len(flags) == 0 {
+		return args
+	}
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if slices.Contains(flags, a) && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			a += "=" + args[i+1]
+			i++
+		}
+		out = append(out, a)
 	}
 	return out
 }

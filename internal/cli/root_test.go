@@ -79,7 +79,11 @@ func TestErrorLinesAndExitCode(t *testing.T) {
 		{nil, nil, 0},
 		{errors.New("boom"), []string{"Error: boom"}, 1},
 		{fmt.Errorf("invalid configuration:\n%w", errors.Join(errors.New("a bad"), errors.New("b bad"))),
-			[]string{"Error: invalid configuration:", "Error: a bad", "Error: b bad"}, 1},
+			[]string{"Error: invalid configuration:", "  a bad", "  b bad"}, 1},
+		{fmt.Errorf("invalid configuration (f):\n%w", errors.New("read f: no such file")),
+			[]string{"Error: invalid configuration (f): read f: no such file"}, 1},
+		{errors.Join(errors.New("group a is missing"), errors.New("group b is missing")),
+			[]string{"Error: group a is missing", "Error: group b is missing"}, 1},
 		{&ExitError{Code: 3, Err: errors.New("x")}, []string{"Error: x"}, 3},
 	}
 	for _, tt := range tests {

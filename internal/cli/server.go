@@ -36,9 +36,9 @@ Without FILE the built-in single-node configuration is used. The node runs until
 SIGINT or SIGTERM, then shuts down cleanly. Keys Samsa does not use are logged
 once as ignored; invalid values stop start-up with one line per problem.`,
 		Example: `  samsa server
-  samsa server config/server.properties
-  samsa server config/server.properties --override node.id=2 --override listeners=PLAINTEXT://:9093
-  SAMSA_LOG_LEVEL=debug samsa server --log-format json config/server.properties`,
+  samsa server configs/server.properties
+  samsa server configs/server.properties --override node.id=2 --override listeners=PLAINTEXT://:9093
+  SAMSA_LOG_LEVEL=debug samsa server --log-format json configs/server.properties`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.daemon {

@@ -28,8 +28,8 @@ func newStorageCmd() *cobra.Command {
 initialises its log directories on first start. It exists so that scripts written for
 kafka-storage.sh keep working.`,
 		Example: `  samsa storage random-uuid
-  samsa storage format -t $(samsa storage random-uuid) -c config/server.properties
-  samsa storage info -c config/server.properties`,
+  samsa storage format -t $(samsa storage random-uuid) -c configs/server.properties
+  samsa storage info -c configs/server.properties`,
 	}
 	asCommandGroup(cmd)
 	cmd.AddCommand(newRandomUUIDCmd(), newStorageFormatCmd(), newStorageInfoCmd())
@@ -93,7 +93,7 @@ func newStorageFormatCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "format -t CLUSTER_ID -c FILE",
 		Short:   "Write meta.properties into every log directory of a node",
-		Example: `  samsa storage format -t $(samsa storage random-uuid) -c config/server.properties --ignore-formatted`,
+		Example: `  samsa storage format -t $(samsa storage random-uuid) -c configs/server.properties --ignore-formatted`,
 		Args:    requireNoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.OutOrStdout())
@@ -190,7 +190,7 @@ func newStorageInfoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "info -c FILE",
 		Short:   "Show the meta.properties found in a node's log directories",
-		Example: `  samsa storage info -c config/server.properties`,
+		Example: `  samsa storage info -c configs/server.properties`,
 		Args:    requireNoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if configFile == "" {

@@ -28,6 +28,8 @@ type topicsOptions struct {
 	withOverrides         bool
 	underReplicated       bool
 	unavailable           bool
+	underMinISR           bool
+	atMinISR              bool
 
 	partitionsSet, rfSet bool
 }
@@ -74,6 +76,8 @@ func newTopicsCmd() *cobra.Command {
 	f.BoolVar(&o.withOverrides, "topics-with-overrides", false, "with --describe: only show topics that have overridden configs")
 	f.BoolVar(&o.underReplicated, "under-replicated-partitions", false, "with --describe: only show under-replicated partitions")
 	f.BoolVar(&o.unavailable, "unavailable-partitions", false, "with --describe: only show partitions whose leader is not available")
+	f.BoolVar(&o.underMinISR, "under-min-isr-partitions", false, "with --describe: only show partitions whose ISR is smaller than their min.insync.replicas")
+	f.BoolVar(&o.atMinISR, "at-min-isr-partitions", false, "with --describe: only show partitions whose ISR is exactly their min.insync.replicas")
 	return cmd
 }
 
@@ -108,6 +112,18 @@ func (o *topicsOptions) validate() error {
 	}
 	if o.ifNotExists && !o.create {
 		return usageErrorf("option --if-not-exists is only valid with --create")
+	}
+	for _, r := range []struct {
+		set  bool
+		name string
+	}{{o.underReplicated, "under-replicated-partitions"}, {o.unavailable, "unavailable-partitions"},
+		{o.underMinISR, "under-min-isr-partitions"}, {o.atMinISR, "at-min-isr-partitions"}} {
+		if r.set && !o.describe {
+			return usageErrorf("option --%s is only valid with --describe", r.name)
+		}
+		if r.set && o.withOverrides {
+			return usageErrorf("option --%s can't be used with --topics-with-overrides", r.name)
+		}
 	}
 	return nil
 }

@@ -58,52 +58,67 @@ func (t *topicsRun) describeTopics(ctx context.Context) error {
 	if err := t.requireTopics(topics); err != nil {
 		return err
 	}
-	configs, err := t.overrides(ctx, topics)
+	configs, minISR, err := t.topicConfigs(ctx, topics)
 	if err != nil {
 		return err
 	}
-	onlyPartitions := t.o.underReplicated || t.o.unavailable
+	// As Kafka's tool: a report flag drops the topic lines, and a partition
+	// is shown when it matches any of the report flags given.
+	report := t.o.underReplicated || t.o.unavailable || t.o.underMinISR || t.o.atMinISR
 	for _, d := range topics {
-		if !onlyPartitions && (!t.o.withOverrides || len(configs[d.Topic]) > 0) {
+		if !report && (!t.o.withOverrides || len(configs[d.Topic]) > 0) {
 			fmt.Fprintln(t.out, formatTopicLine(d, configs[d.Topic]))
 		}
 		if t.o.withOverrides {
 			continue
 		}
 		for _, p := range d.Partitions.Sorted() {
-			if t.o.underReplicated && len(p.ISR) >= len(p.Replicas) {
-				continue
+			if !report || t.reported(p, minISR[d.Topic]) {
+				fmt.Fprintln(t.out, formatPartitionLine(p))
 			}
-			if t.o.unavailable && p.Leader >= 0 {
-				continue
-			}
-			fmt.Fprintln(t.out, formatPartitionLine(p))
 		}
 	}
 	return nil
 }
 
-// overrides returns, per topic, the "k=v" configs whose source is not the
-// built-in default, sorted by key: what Kafka shows after "Configs:".
-func (t *topicsRun) overrides(ctx context.Context, topics []kadm.TopicDetail) (map[string][]string, error) {
+// reported says whether a partition matches one of the report flags given;
+// minISR is its topic's min.insync.replicas (0 if unknown).
+func (t *topicsRun) reported(p kadm.PartitionDetail, minISR int) bool {
+	noLeader := p.Leader < 0
+	return (t.o.underReplicated && len(p.ISR) < len(p.Replicas)) ||
+		(t.o.unavailable && noLeader) ||
+		(t.o.underMinISR && (noLeader || len(p.ISR) < minISR)) ||
+		(t.o.atMinISR && len(p.ISR) == minISR)
+}
+
+// topicConfigs returns, per topic, the "k=v" configs whose source is not
+// the built-in default, sorted by key (what Kafka shows after "Configs:"),
+// and the effective min.insync.replicas.
+func (t *topicsRun) topicConfigs(ctx context.Context, topics []kadm.TopicDetail) (map[string][]string, map[string]int, error) {
 	names := make([]string, 0, len(topics))
 	for _, d := range topics {
 		names = append(names, d.Topic)
 	}
-	out := map[string][]string{}
+	out, minISR := map[string][]string{}, map[string]int{}
 	if len(names) == 0 {
-		return out, nil
+		return out, minISR, nil
 	}
 	rcs, err := t.adm.DescribeTopicConfigs(ctx, names...)
 	if err != nil {
-		return nil, t.cc.timeoutError("describe topic configs", err)
+		return nil, nil, t.cc.timeoutError("describe topic configs", err)
 	}
 	for _, rc := range rcs {
-		if rc.Err == nil {
-			out[rc.Name] = nonDefaultConfigs(rc.Configs)
+		if rc.Err != nil {
+			continue
+		}
+		out[rc.Name] = nonDefaultConfigs(rc.Configs)
+		for _, c := range rc.Configs {
+			if c.Key == "min.insync.replicas" {
+				minISR[rc.Name], _ = strconv.Atoi(c.MaybeValue())
+			}
 		}
 	}
-	return out, nil
+	return out, minISR, nil
 }
 
 // nonDefaultConfigs formats the configs not at their built-in default.

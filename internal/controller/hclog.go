@@ -5,28 +5,34 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 )
 
 // hclogAdapter routes hashicorp/raft's hclog output to slog. Raft is chatty
 // at Info (every election, every snapshot), so its Info and below become
-// slog Debug; Warn and Error keep their level.
+// slog Debug; Warn and Error keep their level, but for an expected election
+// (Info) and repeated lines about one peer (rate-limited), see
+// hclog_quiet.go.
 type hclogAdapter struct {
 	logger *slog.Logger
 	name   string
 	args   []any
+	// limit rate-limits repeated lines about a peer (hclog_quiet.go); the
+	// adapters derived by With and Named share it.
+	limit *repeatLimiter
 }
 
 var _ hclog.Logger = (*hclogAdapter)(nil)
 
 func newHclog(logger *slog.Logger, name string) hclog.Logger {
-	return &hclogAdapter{logger: logger, name: name}
+	return &hclogAdapter{logger: logger, name: name, limit: newRepeatLimiter(raftRepeatInterval, time.Now)}
 }
 
 func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
-	lvl := slogLevel(level)
-	if !a.logger.Enabled(context.Background(), lvl) {
+	lvl, args, ok := quietRaftLine(a.limit, slogLevel(level), msg, args)
+	if !ok || !a.logger.Enabled(context.Background(), lvl) {
 		return
 	}
 	attrs := append([]any{"component", a.name}, a.args...)
@@ -64,7 +70,7 @@ func (a *hclogAdapter) SetLevel(hclog.Level)          {}
 func (a *hclogAdapter) GetLevel() hclog.Level         { return hclog.Warn }
 
 func (a *hclogAdapter) With(args ...any) hclog.Logger {
-	return &hclogAdapter{logger: a.logger, name: a.name, args: append(append([]any{}, a.args...), args...)}
+	return &hclogAdapter{logger: a.logger, name: a.name, args: append(append([]any{}, a.args...), args...), limit: a.limit}
 }
 
 func (a *hclogAdapter) Named(name string) hclog.Logger {
@@ -75,7 +81,7 @@ func (a *hclogAdapter) Named(name string) hclog.Logger {
 }
 
 func (a *hclogAdapter) ResetNamed(name string) hclog.Logger {
-	return &hclogAdapter{logger: a.logger, name: name, args: a.args}
+	return &hclogAdapter{logger: a.logger, name: name, args: a.args, limit: a.limit}
 }
 
 func (a *hclogAdapter) StandardLogger(opts *hclog.StandardLoggerOptions) *log.Logger {

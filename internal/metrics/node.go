@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -31,6 +32,11 @@ type NodeCollector struct {
 	groupLag, groupLagSum, groupOffset           *prometheus.Desc
 	raftState, raftTerm, raftLastIndex           *prometheus.Desc
 	raftCommitIndex, raftAppliedIndex, openConns *prometheus.Desc
+	underMinISR, atMinISR, offlineReplicas       *prometheus.Desc
+	preferredImbalance, groupLagSeconds          *prometheus.Desc
+	handlerIdle, networkIdle                     *prometheus.Desc
+
+	idle idleMeter
 }
 
 // raftStates are hashicorp/raft's state names, each a series of
@@ -67,6 +73,17 @@ func NewNodeCollector(src Sources) *NodeCollector {
 		raftCommitIndex:   d("samsa_raft_commit_index", "Highest metadata log index known committed."),
 		raftAppliedIndex:  d("samsa_raft_applied_index", "Highest metadata log index applied to the metadata image."),
 		openConns:         d("samsa_network_open_connections", "Open client connections."),
+		underMinISR:       d("kafka_server_replicamanager_underminisrpartitioncount", "Partitions led here whose ISR is smaller than their min.insync.replicas: acks=all produce is refused."),
+		atMinISR:          d("kafka_server_replicamanager_atminisrpartitioncount", "Partitions led here whose ISR is exactly their min.insync.replicas: one more replica lost refuses acks=all produce."),
+		offlineReplicas:   d("kafka_server_replicamanager_offlinereplicacount", "Replicas assigned here whose log is offline (failed to open or to write)."),
+		preferredImbalance: d("kafka_controller_kafkacontroller_preferredreplicaimbalancecount",
+			"Partitions not led by their preferred (first) replica (active controller only)."),
+		groupLagSeconds: d("kafka_consumergroup_lag_seconds",
+			"Seconds since the first record a group has not consumed was appended (0 without lag), for groups coordinated here.", gtp...),
+		handlerIdle: d("kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent",
+			"Fraction (0-1) of the process's CPU capacity (GOMAXPROCS) left unused since the previous scrape; Go has no request handler pool, see README."),
+		networkIdle: d("kafka_network_socketserver_networkprocessoravgidle_percent",
+			"Same measure as kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent: one scheduler runs both network and request work."),
 	}
 }
 
@@ -75,7 +92,9 @@ func (c *NodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.underReplicated, c.partitionCount, c.leaderCount,
 		c.activeController, c.offlinePartitions, c.globalPartitions, c.globalTopics,
 		c.logSize, c.segments, c.currentOffset, c.oldest, c.groupLag, c.groupLagSum, c.groupOffset,
-		c.raftState, c.raftTerm, c.raftLastIndex, c.raftCommitIndex, c.raftAppliedIndex, c.openConns} {
+		c.raftState, c.raftTerm, c.raftLastIndex, c.raftCommitIndex, c.raftAppliedIndex, c.openConns,
+		c.underMinISR, c.atMinISR, c.offlineReplicas, c.preferredImbalance, c.groupLagSeconds,
+		c.handlerIdle, c.networkIdle} {
 		ch <- d
 	}
 }
@@ -94,12 +113,24 @@ func (c *NodeCollector) Collect(ch chan<- prometheus.Metric) {
 		raft = c.src.Raft()
 		c.collectRaft(ch, raft)
 	}
-	c.collectReplicas(ch, im)
+	var stats []PartitionStats
+	if c.src.Partitions != nil {
+		stats = c.src.Partitions()
+	}
+	now := time.Now
+	if c.src.Now != nil {
+		now = c.src.Now
+	}
+	c.collectReplicas(ch, im, stats)
 	c.collectController(ch, im, raft.State == "Leader")
-	hw := c.collectLogs(ch, im)
-	c.collectGroups(ch, hw)
+	logs := c.collectLogs(ch, im, stats)
+	c.collectGroups(ch, logs, now())
 	if c.src.Connections != nil {
 		ch <- gauge(c.openConns, float64(c.src.Connections()))
+	}
+	if idle, ok := c.idle.sample(time.Now()); ok {
+		ch <- gauge(c.handlerIdle, idle)
+		ch <- gauge(c.networkIdle, idle)
 	}
 }
 
@@ -121,30 +152,50 @@ func (c *NodeCollector) collectRaft(ch chan<- prometheus.Metric, r RaftStats) {
 	ch <- gauge(c.raftAppliedIndex, float64(r.AppliedIndex))
 }
 
-// collectReplicas counts, from the image, the replicas assigned here, the
-// partitions led here and those of them with a short ISR.
-func (c *NodeCollector) collectReplicas(ch chan<- prometheus.Metric, im *metadata.Image) {
-	var hosted, led, under int
+// collectReplicas counts, from the image, the replicas assigned here (and
+// those of them offline), the partitions led here and those of them with a
+// short ISR, below or at their min.insync.replicas (known from the hosted
+// replica's stats).
+func (c *NodeCollector) collectReplicas(ch chan<- prometheus.Metric, im *metadata.Image, stats []PartitionStats) {
+	minISR := make(map[topicPartition]int, len(stats))
+	for _, p := range stats {
+		minISR[topicPartition{p.Topic, p.Partition}] = p.MinISR
+	}
+	var hosted, offline, led, under, underMin, atMin int
 	for _, t := range im.Topics {
 		for _, p := range t.Partitions {
 			if contains(p.Replicas, c.src.NodeID) {
 				hosted++
-			}
-			if p.Leader == c.src.NodeID {
-				led++
-				if len(p.ISR) < len(p.Replicas) {
-					under++
+				if c.src.Offline != nil && c.src.Offline(t.Name, p.Index) {
+					offline++
 				}
+			}
+			if p.Leader != c.src.NodeID {
+				continue
+			}
+			led++
+			if len(p.ISR) < len(p.Replicas) {
+				under++
+			}
+			switch m := minISR[topicPartition{t.Name, p.Index}]; {
+			case m <= 0:
+			case len(p.ISR) < m:
+				underMin++
+			case len(p.ISR) == m:
+				atMin++
 			}
 		}
 	}
 	ch <- gauge(c.partitionCount, float64(hosted))
 	ch <- gauge(c.leaderCount, float64(led))
 	ch <- gauge(c.underReplicated, float64(under))
+	ch <- gauge(c.underMinISR, float64(underMin))
+	ch <- gauge(c.atMinISR, float64(atMin))
+	ch <- gauge(c.offlineReplicas, float64(offline))
 }
 
 func (c *NodeCollector) collectController(ch chan<- prometheus.Metric, im *metadata.Image, active bool) {
-	var topics, parts, offline int
+	var topics, parts, offline, imbalanced int
 	if active {
 		topics = len(im.Topics)
 		for _, t := range im.Topics {
@@ -153,9 +204,15 @@ func (c *NodeCollector) collectController(ch chan<- prometheus.Metric, im *metad
 				if b, ok := im.Brokers[p.Leader]; !ok || b.Fenced {
 					offline++
 				}
+				// As Kafka counts it: a partition without a leader is
+				// not led by its preferred replica either.
+				if len(p.Replicas) > 0 && p.Leader != p.Replicas[0] {
+					imbalanced++
+				}
 			}
 		}
 	}
+	ch <- gauge(c.preferredImbalance, float64(imbalanced))
 	ch <- gauge(c.activeController, boolFloat(active))
 	ch <- gauge(c.offlinePartitions, float64(offline))
 	ch <- gauge(c.globalPartitions, float64(parts))
@@ -167,31 +224,36 @@ type topicPartition struct {
 	partition int32
 }
 
-// collectLogs exports per-replica log metrics and returns the high
-// watermark of every hosted replica, for the lag computation.
-func (c *NodeCollector) collectLogs(ch chan<- prometheus.Metric, im *metadata.Image) map[topicPartition]int64 {
-	if c.src.Partitions == nil {
-		return nil
-	}
-	stats := c.src.Partitions()
-	hw := make(map[topicPartition]int64, len(stats))
+// hostedLog is what lag needs of a hosted replica.
+type hostedLog struct {
+	highWatermark, logStart int64
+}
+
+// collectLogs exports per-replica log metrics and returns the offsets of
+// every hosted replica, for the lag computation.
+func (c *NodeCollector) collectLogs(ch chan<- prometheus.Metric, im *metadata.Image, stats []PartitionStats) map[topicPartition]hostedLog {
+	logs := make(map[topicPartition]hostedLog, len(stats))
 	for _, p := range stats {
 		part := strconv.Itoa(int(p.Partition))
 		ch <- gauge(c.logSize, float64(p.LogSize), p.Topic, part)
 		ch <- gauge(c.segments, float64(p.Segments), p.Topic, part)
-		hw[topicPartition{p.Topic, p.Partition}] = p.HighWatermark
+		logs[topicPartition{p.Topic, p.Partition}] = hostedLog{highWatermark: p.HighWatermark, logStart: p.LogStartOffset}
 		if pm, ok := im.PartitionOf(p.Topic, p.Partition); ok && pm.Leader == c.src.NodeID {
 			ch <- gauge(c.currentOffset, float64(p.HighWatermark), p.Topic, part)
 			ch <- gauge(c.oldest, float64(p.LogStartOffset), p.Topic, part)
 		}
 	}
-	return hw
+	return logs
 }
 
-// collectGroups exports committed offsets and lag. Lag needs the
-// partition's high watermark, so it is reported only for partitions with
-// a replica here; on a single node that is every partition.
-func (c *NodeCollector) collectGroups(ch chan<- prometheus.Metric, hw map[topicPartition]int64) {
+// collectGroups exports committed offsets and lag, in records and in
+// seconds. Lag needs the partition's high watermark, so it is reported
+// only for partitions with a replica here; on a single node that is every
+// partition. Lag in seconds is the age of the first record the group has
+// not consumed (the one at its committed offset, or at the log start if
+// retention removed that): one batch header read per lagging partition
+// and scrape, none for a group that is caught up.
+func (c *NodeCollector) collectGroups(ch chan<- prometheus.Metric, logs map[topicPartition]hostedLog, now time.Time) {
 	if c.src.Committed == nil {
 		return
 	}
@@ -200,13 +262,20 @@ func (c *NodeCollector) collectGroups(ch chan<- prometheus.Metric, hw map[topicP
 	for _, o := range c.src.Committed() {
 		part := strconv.Itoa(int(o.Partition))
 		ch <- gauge(c.groupOffset, float64(o.Offset), o.Group, o.Topic, part)
-		end, ok := hw[topicPartition{o.Topic, o.Partition}]
+		l, ok := logs[topicPartition{o.Topic, o.Partition}]
 		if !ok {
 			continue
 		}
-		lag := max(end-o.Offset, 0)
+		lag := max(l.highWatermark-o.Offset, 0)
 		ch <- gauge(c.groupLag, float64(lag), o.Group, o.Topic, part)
 		sums[groupTopic{o.Group, o.Topic}] += lag
+		if lag == 0 {
+			ch <- gauge(c.groupLagSeconds, 0, o.Group, o.Topic, part)
+		} else if c.src.AppendTime != nil {
+			if at, ok := c.src.AppendTime(o.Topic, o.Partition, max(o.Offset, l.logStart)); ok {
+				ch <- gauge(c.groupLagSeconds, max(now.Sub(at).Seconds(), 0), o.Group, o.Topic, part)
+			}
+		}
 	}
 	for k, v := range sums {
 		ch <- gauge(c.groupLagSum, float64(v), k.group, k.topic)

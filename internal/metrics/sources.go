@@ -1,6 +1,10 @@
 package metrics
 
-import "github.com/samsa-io/samsa/internal/metadata"
+import (
+	"time"
+
+	"github.com/samsa-io/samsa/internal/metadata"
+)
 
 // Sources is where the node collector reads state at scrape time. The
 // server adapts its parts to these functions so that this package needs
@@ -21,6 +25,16 @@ type Sources struct {
 	Committed func() []CommittedOffset
 	// Connections is the number of open client connections.
 	Connections func() int
+	// Offline reports whether this node's replica of a partition is
+	// offline (its log failed to open or to write).
+	Offline func(topic string, partition int32) bool
+	// AppendTime returns when the record at offset of a replica hosted
+	// here was appended: the batch holding it says (its log append time,
+	// else its first record's create time). ok is false when the replica
+	// is not here or holds no such offset.
+	AppendTime func(topic string, partition int32, offset int64) (at time.Time, ok bool)
+	// Now is the clock for lag in seconds; nil is time.Now.
+	Now func() time.Time
 }
 
 // PartitionStats is one hosted replica.
@@ -34,6 +48,8 @@ type PartitionStats struct {
 	LogStartOffset int64
 	LogEndOffset   int64
 	HighWatermark  int64
+	// MinISR is the replica's effective min.insync.replicas (0: unknown).
+	MinISR int
 }
 
 // RaftStats is the metadata quorum as this node sees it.

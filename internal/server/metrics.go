@@ -2,8 +2,10 @@ package server
 
 import (
 	"strings"
+	"time"
 
 	"github.com/samsa-io/samsa/internal/metrics"
+	"github.com/samsa-io/samsa/protocol/records"
 )
 
 // registerMetrics registers the scrape-time node collector, the request
@@ -19,6 +21,8 @@ func (s *Server) registerMetrics() {
 		Raft:        s.raftStats,
 		Committed:   s.committedOffsets,
 		Connections: s.openConnections,
+		Offline:     func(topic string, partition int32) bool { return s.parts.Offline(topic, partition) != nil },
+		AppendTime:  s.appendTime,
 	}))
 	s.parts.ObserveFsync(metrics.NewFsyncObserver(s.registry))
 	isr := metrics.NewISRChanges(s.registry, s.cfg.NodeID)
@@ -38,9 +42,32 @@ func (s *Server) partitionStats() []metrics.PartitionStats {
 		out = append(out, metrics.PartitionStats{
 			Topic: p.Topic, Partition: p.Index, LogSize: p.Size(), Segments: p.NumSegments(),
 			LogStartOffset: p.LogStartOffset(), LogEndOffset: p.LogEndOffset(), HighWatermark: p.HighWatermark(),
+			MinISR: int(p.Config().MinInsyncReplicas),
 		})
 	}
 	return out
+}
+
+// appendTime reads the header of the batch holding offset: its log append
+// time, else its first record's create time (for lag in seconds).
+func (s *Server) appendTime(topic string, partition int32, offset int64) (time.Time, bool) {
+	p := s.parts.Partition(topic, partition)
+	if p == nil {
+		return time.Time{}, false
+	}
+	batch, err := p.Read(offset, records.HeaderSize)
+	if err != nil {
+		return time.Time{}, false
+	}
+	h, err := records.ParseHeader(batch)
+	if err != nil || h.LastOffset() < offset {
+		return time.Time{}, false
+	}
+	ms := h.BaseTimestamp
+	if h.LogAppendTime() {
+		ms = h.MaxTimestamp
+	}
+	return time.UnixMilli(ms), true
 }
 
 func (s *Server) raftStats() metrics.RaftStats {
