@@ -36,6 +36,7 @@ var forbidden = map[string][]string{
 	"internal/topiclog":    {"github.com/twmb/franz-go/pkg/kmsg", "github.com/twmb/franz-go/pkg/kerr", module + "internal/server", module + "internal/handler", module + "internal/network", module + "internal/controller", module + "internal/interbroker", module + "internal/replication", module + "internal/lifecycle", module + "internal/listeners"},
 	"internal/lifecycle":   {module + "internal/server", module + "internal/handler", module + "internal/group", module + "internal/txn", module + "internal/storage", module + "internal/replication", module + "internal/topiclog", module + "internal/listeners"},
 	"internal/listeners":   {"github.com/twmb/franz-go/pkg/kmsg", module + "internal/server", module + "internal/handler", module + "internal/partition", module + "internal/controller", module + "internal/group", module + "internal/txn", module + "internal/storage", module + "internal/replication", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/interbroker"},
+	"internal/nodemetrics": {"github.com/twmb/franz-go/", module + "internal/server", module + "internal/handler", module + "internal/network", module + "internal/replication", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/listeners", module + "internal/interbroker", module + "internal/nodedir"},
 	"internal/nodedir":     {"github.com/twmb/franz-go/", module + "internal/server", module + "internal/handler", module + "internal/network", module + "internal/partition", module + "internal/controller", module + "internal/group", module + "internal/txn", module + "internal/replication", module + "internal/lifecycle", module + "internal/topiclog", module + "internal/listeners", module + "internal/interbroker", module + "internal/metadata"},
 }
 
@@ -47,6 +48,7 @@ var onlyImportedBy = map[string][]string{
 	"internal/lifecycle":   {"internal/server"},
 	"internal/listeners":   {"internal/server"},
 	"internal/nodedir":     {"internal/server"},
+	"internal/nodemetrics": {"internal/server"},
 	"internal/topiclog":    {"internal/server"},
 	"internal/interbroker": {"internal/server", "internal/replication", "internal/lifecycle"},
 }

@@ -2,10 +2,9 @@ package server
 
 import (
 	"strings"
-	"time"
 
 	"github.com/samsa-io/samsa/internal/metrics"
-	"github.com/samsa-io/samsa/protocol/records"
+	"github.com/samsa-io/samsa/internal/nodemetrics"
 )
 
 // registerMetrics registers the scrape-time node collector, the request
@@ -14,16 +13,8 @@ import (
 // listeners start (the request metrics wrap the handler they serve).
 func (s *Server) registerMetrics() {
 	s.requests = metrics.NewRequests(s.registry)
-	s.registry.MustRegister(metrics.NewNodeCollector(metrics.Sources{
-		NodeID:      s.cfg.NodeID,
-		Image:       s.ctrl.Image,
-		Partitions:  s.partitionStats,
-		Raft:        s.raftStats,
-		Committed:   s.committedOffsets,
-		Connections: s.openConnections,
-		Offline:     func(topic string, partition int32) bool { return s.parts.Offline(topic, partition) != nil },
-		AppendTime:  s.appendTime,
-	}))
+	s.registry.MustRegister(metrics.NewNodeCollector(nodemetrics.Parts{NodeID: s.cfg.NodeID, Controller: s.ctrl,
+		Partitions: s.parts, Groups: s.groups, Connections: s.openConnections}.Sources()))
 	s.parts.ObserveFsync(metrics.NewFsyncObserver(s.registry))
 	isr := metrics.NewISRChanges(s.registry, s.cfg.NodeID)
 	updates, unsubscribe := s.ctrl.Subscribe()
@@ -33,64 +24,6 @@ func (s *Server) registerMetrics() {
 		defer unsubscribe()
 		isr.Run(s.loops, s.ctrl.Image(), updates)
 	}()
-}
-
-func (s *Server) partitionStats() []metrics.PartitionStats {
-	parts := s.parts.Partitions()
-	out := make([]metrics.PartitionStats, 0, len(parts))
-	for _, p := range parts {
-		out = append(out, metrics.PartitionStats{
-			Topic: p.Topic, Partition: p.Index, LogSize: p.Size(), Segments: p.NumSegments(),
-			LogStartOffset: p.LogStartOffset(), LogEndOffset: p.LogEndOffset(), HighWatermark: p.HighWatermark(),
-			MinISR: int(p.Config().MinInsyncReplicas),
-		})
-	}
-	return out
-}
-
-// appendTime reads the header of the batch holding offset: its log append
-// time, else its first record's create time (for lag in seconds).
-func (s *Server) appendTime(topic string, partition int32, offset int64) (time.Time, bool) {
-	p := s.parts.Partition(topic, partition)
-	if p == nil {
-		return time.Time{}, false
-	}
-	batch, err := p.Read(offset, records.HeaderSize)
-	if err != nil {
-		return time.Time{}, false
-	}
-	h, err := records.ParseHeader(batch)
-	if err != nil || h.LastOffset() < offset {
-		return time.Time{}, false
-	}
-	ms := h.BaseTimestamp
-	if h.LogAppendTime() {
-		ms = h.MaxTimestamp
-	}
-	return time.UnixMilli(ms), true
-}
-
-func (s *Server) raftStats() metrics.RaftStats {
-	q := s.ctrl.RaftState()
-	return metrics.RaftStats{State: q.State, Term: q.Term, LastLogIndex: q.LastLogIndex,
-		CommitIndex: q.CommitIndex, AppliedIndex: q.AppliedIndex}
-}
-
-func (s *Server) committedOffsets() []metrics.CommittedOffset {
-	groups, _ := s.groups.ListGroups()
-	var out []metrics.CommittedOffset
-	for _, g := range groups {
-		offs, err := s.groups.FetchOffsets(g.ID, nil)
-		if err != nil {
-			continue // moved away or loading since ListGroups
-		}
-		for _, o := range offs {
-			if o.Offset >= 0 {
-				out = append(out, metrics.CommittedOffset{Group: g.ID, Topic: o.Topic, Partition: o.Partition, Offset: o.Offset})
-			}
-		}
-	}
-	return out
 }
 
 // openConnections reads the listeners only once the node is ready: the
