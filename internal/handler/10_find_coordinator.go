@@ -29,7 +29,11 @@ package handler
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strconv"
+	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -123,6 +127,27 @@ func coordinatorAt(ctx context.Context, b metadata.Broker) coordinator {
 
 var errNoOffsetsTopic = errors.New("handler: offsets topic cannot be created yet")
 
+// tooFewBrokersEvery is how often at most the reason an internal topic
+// cannot be created is logged.
+const tooFewBrokersEvery = 30 * time.Second
+
+// tooFewBrokersLog says in the server log, as Kafka does, why clients see
+// only COORDINATOR_NOT_AVAILABLE: an internal topic needs more live brokers
+// than there are. At most once per tooFewBrokersEvery; safe for concurrent
+// use.
+type tooFewBrokersLog struct{ last atomic.Int64 }
+
+func (l *tooFewBrokersLog) warn(logger *slog.Logger, topic, setting string, live, rf int) {
+	now := time.Now().UnixNano()
+	last := l.last.Load()
+	if (last != 0 && now-last < int64(tooFewBrokersEvery)) || !l.last.CompareAndSwap(last, now) {
+		return
+	}
+	logger.Warn(fmt.Sprintf("cannot create %s: %d live brokers, fewer than its replication factor %d (%s); "+
+		"its coordinators stay unavailable until enough brokers are up or the setting is lowered",
+		topic, live, rf, setting), "topic", topic, "live_brokers", live, "replication_factor", rf)
+}
+
 // offsetsTopic returns __consumer_offsets, creating it on first use.
 func (h *Handler) offsetsTopic(ctx context.Context) (*metadata.Topic, error) {
 	im := h.Image()
@@ -130,7 +155,8 @@ func (h *Handler) offsetsTopic(ctx context.Context) (*metadata.Topic, error) {
 		return t, nil
 	}
 	rf := h.Config.OffsetsTopicReplicationFactor
-	if len(im.LiveBrokers()) < int(rf) {
+	if live := len(im.LiveBrokers()); live < int(rf) {
+		h.tooFewBrokers.warn(h.Logger, group.OffsetsTopic, "offsets.topic.replication.factor", live, int(rf))
 		return nil, errNoOffsetsTopic
 	}
 	t, err := h.createTopicOnController(ctx, controller.CreateTopicRequest{
@@ -177,7 +203,8 @@ func (h *Handler) txnStateTopic(ctx context.Context) (*metadata.Topic, error) {
 		return t, nil
 	}
 	rf := h.Config.TransactionStateLogReplicationFactor
-	if len(im.LiveBrokers()) < int(rf) {
+	if live := len(im.LiveBrokers()); live < int(rf) {
+		h.tooFewBrokers.warn(h.Logger, txn.StateTopic, "transaction.state.log.replication.factor", live, int(rf))
 		return nil, errNoOffsetsTopic
 	}
 	t, err := h.createTopicOnController(ctx, controller.CreateTopicRequest{

@@ -1,8 +1,11 @@
 package handler
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -49,10 +52,20 @@ func TestFindCoordinatorCreatesOffsetsTopic(t *testing.T) {
 	}
 	f.h.Config.OffsetsTopicReplicationFactor = 3 // more than the two live brokers
 	f.ctl.creates = nil
-	resp = serve[*kmsg.FindCoordinatorResponse](f, req)
-	code(t, "replication factor not satisfiable", resp.Coordinators[0].ErrorCode, kerr.CoordinatorNotAvailable)
+	var logged bytes.Buffer
+	f.h.Logger = slog.New(slog.NewTextHandler(&logged, nil))
+	for range 2 {
+		resp = serve[*kmsg.FindCoordinatorResponse](f, req)
+		code(t, "replication factor not satisfiable", resp.Coordinators[0].ErrorCode, kerr.CoordinatorNotAvailable)
+	}
 	if len(f.ctl.creates) != 0 {
 		t.Fatal("created a topic that cannot be placed")
+	}
+	// The client sees only COORDINATOR_NOT_AVAILABLE: the server log says
+	// why, once, as Kafka's does.
+	want := "cannot create __consumer_offsets: 2 live brokers, fewer than its replication factor 3 (offsets.topic.replication.factor)"
+	if n := strings.Count(logged.String(), want); n != 1 {
+		t.Fatalf("logged %d times, want once:\n%s", n, logged.String())
 	}
 }
 

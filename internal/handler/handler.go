@@ -97,7 +97,8 @@ type Handler struct {
 	Deps
 	apis          map[int16]api
 	versions      *protocol.Versions
-	accessControl // authorizer and client quotas (authz_admit.go)
+	accessControl                  // authorizer and client quotas (authz_admit.go)
+	tooFewBrokers tooFewBrokersLog // 10_find_coordinator.go
 }
 
 // New builds a Handler with every API registered.
