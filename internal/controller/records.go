@@ -27,6 +27,7 @@ const (
 	RecordQuotas           RecordType = 12 // QuotasRecord (quota.go)
 	RecordScram            RecordType = 13 // ScramRecord (scram.go)
 	RecordBrokerConfig     RecordType = 14 // BrokerConfigRecord (broker_configs.go)
+	RecordUnregisterBroker RecordType = 15 // UnregisterBrokerRecord (unregister.go)
 )
 
 // Record payloads. Each is JSON-encoded after the two header bytes.
@@ -128,6 +129,7 @@ var handlers = map[recordKey]handler{
 	{RecordQuotas, 1}:           {"Quotas", decoded(applyQuotas)},
 	{RecordScram, 1}:            {"Scram", decoded(applyScram)},
 	{RecordBrokerConfig, 1}:     {"BrokerConfig", decoded(applyBrokerConfig)},
+	{RecordUnregisterBroker, 1}: {"UnregisterBroker", decoded(applyUnregisterBroker)},
 }
 
 // recordVersions gives the version that encodeRecord writes for each type.
@@ -136,7 +138,7 @@ var recordVersions = map[RecordType]uint8{
 	RecordCreateTopic: 1, RecordRemoveTopic: 1, RecordCreatePartitions: 1,
 	RecordConfigChange: 1, RecordPartitionChange: 1, RecordClusterID: 1,
 	RecordCreateACLs: 1, RecordRemoveACLs: 1, RecordQuotas: 1,
-	RecordScram: 1, RecordBrokerConfig: 1,
+	RecordScram: 1, RecordBrokerConfig: 1, RecordUnregisterBroker: 1,
 }
 
 // decodeError marks a payload that does not parse: fatal, like an unknown

@@ -40,7 +40,7 @@ func TestForwardPolicyOfEveryAPI(t *testing.T) {
 		kmsg.CreateTopics, kmsg.DeleteTopics, kmsg.CreatePartitions, kmsg.AlterConfigs,
 		kmsg.IncrementalAlterConfigs, kmsg.ElectLeaders, kmsg.AlterPartitionAssignments,
 		kmsg.CreateACLs, kmsg.DeleteACLs, kmsg.AlterClientQuotas, kmsg.AlterUserSCRAMCredentials,
-		kmsg.DescribeQuorum,
+		kmsg.DescribeQuorum, kmsg.UnregisterBroker,
 	}
 	for _, a := range allAPIs() {
 		req := kmsg.RequestForKey(int16(a.key))

@@ -145,6 +145,7 @@ var authzTable = []authzRule{
 	rule(kmsg.DescribeLogDirs, resCluster, acl.OpDescribe, clusterDenied).versions(3, allVersions),
 	rule(kmsg.DescribeQuorum, resCluster, acl.OpDescribe, clusterDenied),
 	rule(kmsg.UpdateFeatures, resCluster, acl.OpAlter, clusterDenied),
+	rule(kmsg.UnregisterBroker, resCluster, acl.OpAlter, clusterDenied),
 	rule(kmsg.ListPartitionReassignments, resCluster, acl.OpDescribe, clusterDenied),
 	rule(kmsg.AlterPartitionAssignments, resCluster, acl.OpAlter, clusterDenied),
 	rule(kmsg.ElectLeaders, resCluster, acl.OpAlter, clusterDenied),

@@ -111,6 +111,10 @@ func authzSample(dp *dataPath, key kmsg.Key, v int16, c string) kmsg.Request {
 			r.Topics = []kmsg.DescribeTopicPartitionsRequestTopic{{Topic: tabTopic}}
 		}
 		req = r
+	case kmsg.UnregisterBroker:
+		r := kmsg.NewPtrUnregisterBrokerRequest()
+		r.BrokerID = 1
+		req = r
 	case kmsg.UpdateFeatures:
 		r := kmsg.NewPtrUpdateFeaturesRequest()
 		r.FeatureUpdates = []kmsg.UpdateFeaturesRequestFeatureUpdate{{Feature: "group.version", MaxVersionLevel: 1, UpgradeType: 1}}

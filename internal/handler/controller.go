@@ -19,4 +19,6 @@ type Controller interface {
 	AlterPartitionReassignment(ctx context.Context, topic string, partition int32, replicas []int32) error
 	// ElectLeaders runs leader elections; nil parts means every partition.
 	ElectLeaders(ctx context.Context, typ controller.ElectionType, parts []controller.TopicPartition) ([]controller.ElectionResult, error)
+	// UnregisterBroker removes a broker's registration (UnregisterBroker).
+	UnregisterBroker(ctx context.Context, id int32) error
 }

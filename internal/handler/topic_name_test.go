@@ -109,15 +109,16 @@ type partitionsCall struct {
 // errs (by topic name) is returned instead of doing the work; block makes
 // calls wait for their context.
 type adminController struct {
-	mu       sync.Mutex
-	errs     map[string]error
-	block    bool
-	creates  []controller.CreateTopicRequest
-	deletes  []string
-	parts    []partitionsCall
-	alters   []alterCall
-	ids      map[string][16]byte
-	deadline bool // the last call's context had a deadline
+	unregistered []int32 // UnregisterBroker calls (64_unregister_broker_test.go)
+	mu           sync.Mutex
+	errs         map[string]error
+	block        bool
+	creates      []controller.CreateTopicRequest
+	deletes      []string
+	parts        []partitionsCall
+	alters       []alterCall
+	ids          map[string][16]byte
+	deadline     bool // the last call's context had a deadline
 	// brokerCfgs are the dynamic broker configs AlterBrokerConfig stored
 	// (broker_configs_test.go).
 	brokerCfgs map[string]map[string]string
