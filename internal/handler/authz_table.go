@@ -146,6 +146,7 @@ var authzTable = []authzRule{
 	rule(kmsg.DescribeQuorum, resCluster, acl.OpDescribe, clusterDenied),
 	rule(kmsg.UpdateFeatures, resCluster, acl.OpAlter, clusterDenied),
 	rule(kmsg.UnregisterBroker, resCluster, acl.OpAlter, clusterDenied),
+	rule(kmsg.ListConfigResources, resCluster, acl.OpDescribeConfigs, clusterDenied),
 	rule(kmsg.ListPartitionReassignments, resCluster, acl.OpDescribe, clusterDenied),
 	rule(kmsg.AlterPartitionAssignments, resCluster, acl.OpAlter, clusterDenied),
 	rule(kmsg.ElectLeaders, resCluster, acl.OpAlter, clusterDenied),

@@ -111,6 +111,8 @@ func authzSample(dp *dataPath, key kmsg.Key, v int16, c string) kmsg.Request {
 			r.Topics = []kmsg.DescribeTopicPartitionsRequestTopic{{Topic: tabTopic}}
 		}
 		req = r
+	case kmsg.ListConfigResources:
+		req = kmsg.NewPtrListConfigResourcesRequest()
 	case kmsg.UnregisterBroker:
 		r := kmsg.NewPtrUnregisterBrokerRequest()
 		r.BrokerID = 1

@@ -64,7 +64,7 @@ func allAPIs() []api {
 		describeProducersAPI, describeTransactionsAPI, listTransactionsAPI,
 		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramAPI, alterUserScramAPI,
 		describeACLsAPI, createACLsAPI, deleteACLsAPI, describeClientQuotasAPI, alterClientQuotasAPI,
-		updateFeaturesAPI, describeTopicPartitionsAPI, unregisterBrokerAPI,
+		updateFeaturesAPI, describeTopicPartitionsAPI, unregisterBrokerAPI, listConfigResourcesAPI,
 	}
 }
 

@@ -32,6 +32,7 @@ var inMakeTest = []string{
 	"AdminOpsTest",
 	"FeaturesTest",
 	"RegexSubscriptionTest",
+	"ListConfigResourcesTest",
 }
 
 // inMakeTestCluster is the Surefire -Dtest filter for the 3-node clusters:
