@@ -139,6 +139,8 @@ func parks(body kmsg.Request) bool {
 	switch r := body.(type) {
 	case *kmsg.FetchRequest:
 		return r.MaxWaitMillis > 0
+	case *kmsg.ShareFetchRequest:
+		return r.MaxWaitMillis > 0
 	case *kmsg.ProduceRequest:
 		return r.Acks == -1
 	case *kmsg.JoinGroupRequest, *kmsg.SyncGroupRequest, *kmsg.ConsumerGroupHeartbeatRequest:

@@ -48,6 +48,10 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.DescribeTransactions:    authzDescribeTransactions,
 	kmsg.ListTransactions:        authzListTransactions,
 	kmsg.DescribeProducers:       authzDescribeProducers,
+	kmsg.ShareGroupHeartbeat:     authzShareGroupHeartbeat, // authz_share_groups.go
+	kmsg.ShareGroupDescribe:      authzShareGroupDescribe,
+	kmsg.ShareFetch:              authzShareFetch,
+	kmsg.ShareAcknowledge:        authzShareAcknowledge,
 }
 
 func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {

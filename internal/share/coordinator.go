@@ -342,7 +342,7 @@ func (c *Coordinator) Describe(id string, now time.Time) (GroupDescription, erro
 	c.expire(now)
 	g := c.groups[id]
 	if g == nil {
-		return GroupDescription{}, fmt.Errorf("%w: group %s", ErrGroupNotFound, id)
+		return GroupDescription{}, fmt.Errorf("%w: Group %s not found.", ErrGroupNotFound, id)
 	}
 	d := GroupDescription{GroupID: id, State: g.state(), Epoch: g.epoch, AssignmentEpoch: g.assignmentEpoch}
 	for _, mid := range slices.Sorted(maps.Keys(g.members)) {
@@ -391,9 +391,9 @@ func (c *Coordinator) Delete(id string, now time.Time) error {
 	g := c.groups[id]
 	switch {
 	case g == nil:
-		return fmt.Errorf("%w: group %s", ErrGroupNotFound, id)
+		return fmt.Errorf("%w: Group %s not found.", ErrGroupNotFound, id)
 	case len(g.members) > 0:
-		return fmt.Errorf("%w: group %s has %d members", ErrNonEmptyGroup, id, len(g.members))
+		return fmt.Errorf("%w: Group %s is not empty.", ErrNonEmptyGroup, id)
 	}
 	delete(c.groups, id)
 	return nil
