@@ -31,6 +31,7 @@ var inMakeTest = []string{
 	"AdminTest",
 	"AdminOpsTest",
 	"FeaturesTest",
+	"ShareConsumerTest",
 }
 
 // inMakeTestCluster is the Surefire -Dtest filter for the 3-node clusters:
