@@ -31,6 +31,11 @@ var consumerGroupHeartbeatAPI = api{key: kmsg.ConsumerGroupHeartbeat, min: 0, ma
 func (h *Handler) consumerGroupHeartbeat(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ConsumerGroupHeartbeatRequest)
 	resp := req.ResponseKind().(*kmsg.ConsumerGroupHeartbeatResponse)
+	if h.Share.Coordinator().Has(req.Group) { // a share group's id (KIP-932)
+		resp.ErrorCode = kerr.GroupIDNotFound.Code
+		resp.ErrorMessage = kmsg.StringPtr("Group " + req.Group + " is not a consumer group.")
+		return resp
+	}
 	if req.SubscribedTopicRegex != nil && *req.SubscribedTopicRegex != "" {
 		resp.ErrorCode = kerr.InvalidRequest.Code
 		msg := "regular expression subscriptions are not supported by this broker"

@@ -128,6 +128,29 @@ func TestShareGroupProtocol(t *testing.T) {
 	if r := w.heartbeat("m1", 7, nil); r.ErrorCode != kerr.FencedMemberEpoch.Code {
 		t.Fatalf("m1 at a wrong epoch: %v, want FENCED_MEMBER_EPOCH", kerr.ErrorForCode(r.ErrorCode))
 	}
+	// A share group's id is no consumer or classic group's, and the other
+	// way round.
+	cg := kmsg.NewPtrConsumerGroupHeartbeatRequest()
+	cg.Group, cg.MemberID, cg.RebalanceTimeoutMillis, cg.SubscribedTopicNames = w.group, "c1", 10000, []string{topic}
+	if r := w.request(cg).(*kmsg.ConsumerGroupHeartbeatResponse); r.ErrorCode != kerr.GroupIDNotFound.Code {
+		t.Fatalf("ConsumerGroupHeartbeat to a share group: %v, want GROUP_ID_NOT_FOUND", kerr.ErrorForCode(r.ErrorCode))
+	}
+	jg := kmsg.NewPtrJoinGroupRequest()
+	jg.Group, jg.ProtocolType, jg.SessionTimeoutMillis, jg.RebalanceTimeoutMillis = w.group, "consumer", 10000, 10000
+	jg.Protocols = []kmsg.JoinGroupRequestProtocol{{Name: "range"}}
+	if r := w.request(jg).(*kmsg.JoinGroupResponse); r.ErrorCode != kerr.GroupIDNotFound.Code {
+		t.Fatalf("JoinGroup to a share group: %v, want GROUP_ID_NOT_FOUND", kerr.ErrorForCode(r.ErrorCode))
+	}
+	commit := kmsg.NewPtrOffsetCommitRequest()
+	commit.Group, commit.Generation = "classic-wire", -1
+	commit.Topics = []kmsg.OffsetCommitRequestTopic{{Topic: topic, Partitions: []kmsg.OffsetCommitRequestTopicPartition{{Partition: 0, Offset: 0, LeaderEpoch: -1}}}}
+	if r := w.request(commit).(*kmsg.OffsetCommitResponse); r.Topics[0].Partitions[0].ErrorCode != 0 {
+		t.Fatalf("commit for a classic group: %v", kerr.ErrorForCode(r.Topics[0].Partitions[0].ErrorCode))
+	}
+	classic := shareWire{t: t, cl: cl, group: "classic-wire", topicID: w.topicID}
+	if r := classic.heartbeat("m1", 0, []string{topic}); r.ErrorCode != kerr.GroupIDNotFound.Code {
+		t.Fatalf("ShareGroupHeartbeat to a classic group: %v, want GROUP_ID_NOT_FOUND", kerr.ErrorForCode(r.ErrorCode))
+	}
 	produceBatch(t, b, topic, 10)
 
 	// Two members hold disjoint records of the one partition.
