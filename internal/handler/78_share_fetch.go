@@ -22,7 +22,8 @@ package handler
 // (ShareAcquireMode 0) the last batch is acquired whole, in record-limit
 // mode (1) never more than MaxRecords. Control batches are never
 // delivered. With nothing to acquire the request waits up to
-// MaxWaitMillis for new records or an expiring acquisition lock. A
+// MaxWaitMillis for new records, an expiring acquisition lock or records
+// another member releases. A
 // ShareFetch carrying RENEW acknowledgements (IsRenewAck) acquires
 // nothing. Only read_uncommitted is served: the group config
 // share.isolation.level is not supported yet.
@@ -37,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -136,6 +138,7 @@ func (h *Handler) shareFetch(ctx context.Context, r kmsg.Request) kmsg.Response 
 	}()
 	deadline := now.Add(time.Duration(max(req.MaxWaitMillis, 0)) * time.Millisecond)
 	for {
+		released := h.Share.Released() // taken before reading: a release after this wakes the wait
 		got := false
 		var nextLock time.Time
 		for _, tp := range parts {
@@ -166,6 +169,7 @@ func (h *Handler) shareFetch(ctx context.Context, r kmsg.Request) kmsg.Response 
 		timer := time.NewTimer(wake.Sub(now))
 		select {
 		case <-w:
+		case <-released:
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
@@ -315,8 +319,22 @@ func (h *Handler) acknowledgeShare(im *metadata.Image, groupID, memberID string,
 		code, msg := shareError(fmt.Errorf("%w: no records of this partition are acquired", share.ErrInvalidRecordState))
 		return code, msg, pm
 	}
-	code, msg := shareError(sp.Acknowledge(memberID, now, batches))
+	err := sp.Acknowledge(memberID, now, batches)
+	if err == nil && releases(batches) {
+		h.Share.Notify() // wake ShareFetches waiting for records
+	}
+	code, msg := shareError(err)
 	return code, msg, pm
+}
+
+// releases reports whether batches release any record.
+func releases(batches []share.AckBatch) bool {
+	for _, b := range batches {
+		if slices.Contains(b.Types, share.AckRelease) {
+			return true
+		}
+	}
+	return false
 }
 
 // shareFetchAnswer collects a ShareFetch response's partitions in the

@@ -70,12 +70,35 @@ type Manager struct {
 	mu         sync.Mutex
 	partitions map[PartitionKey]*Partition
 	sessions   map[[2]string]*Session // by group, member
+	released   chan struct{}          // closed (and replaced) when records become available again
 }
 
 // NewManager returns a Manager with no state.
 func NewManager(cfg Config) *Manager {
 	return &Manager{cfg: cfg, coord: NewCoordinator(cfg.Coordinator),
-		partitions: make(map[PartitionKey]*Partition), sessions: make(map[[2]string]*Session)}
+		partitions: make(map[PartitionKey]*Partition), sessions: make(map[[2]string]*Session),
+		released: make(chan struct{})}
+}
+
+// Released returns a channel closed the next time records are released
+// (Notify): a ShareFetch waiting for records waits on it too.
+func (m *Manager) Released() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.released
+}
+
+// Notify wakes the waiters of Released: records became available again
+// (an acknowledgement released them).
+func (m *Manager) Notify() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.notifyLocked()
+}
+
+func (m *Manager) notifyLocked() {
+	close(m.released)
+	m.released = make(chan struct{})
 }
 
 // Coordinator is the share-group coordinator.
@@ -185,10 +208,14 @@ func (m *Manager) ReleaseSession(group, member string, now time.Time) {
 // releaseLocked releases s's member's records in every share-partition of
 // its group. m.mu is held.
 func (m *Manager) releaseLocked(s *Session, now time.Time) {
+	n := 0
 	for k, p := range m.partitions {
 		if k.Group == s.Group {
-			p.ReleaseMember(s.MemberID, now)
+			n += p.ReleaseMember(s.MemberID, now)
 		}
+	}
+	if n > 0 {
+		m.notifyLocked()
 	}
 }
 

@@ -28,13 +28,22 @@ type shareWire struct {
 
 func (w shareWire) request(req kmsg.Request) kmsg.Response {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	resp, err := w.send(req, 10*time.Second)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return resp
+}
+
+// send is request for any goroutine: it returns the error.
+func (w shareWire) send(req kmsg.Request, timeout time.Duration) (kmsg.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	resp, err := w.cl.Request(ctx, req)
 	if err != nil {
-		w.t.Fatalf("%s: %v", kmsg.NameForKey(req.Key()), err)
+		return nil, fmt.Errorf("%s: %w", kmsg.NameForKey(req.Key()), err)
 	}
-	return resp
+	return resp, nil
 }
 
 func (w shareWire) heartbeat(member string, epoch int32, topics []string) *kmsg.ShareGroupHeartbeatResponse {
@@ -50,16 +59,23 @@ type ack struct {
 }
 
 func (w shareWire) fetch(member string, epoch int32, maxRecords int32, acks ...ack) *kmsg.ShareFetchResponse {
+	return w.request(w.fetchRequest(member, epoch, maxRecords, 200*time.Millisecond, acks...)).(*kmsg.ShareFetchResponse)
+}
+
+// fetchRequest is a ShareFetch of partition 0 with a MaxWait of wait, in
+// record-limit mode.
+func (w shareWire) fetchRequest(member string, epoch int32, maxRecords int32, wait time.Duration, acks ...ack) *kmsg.ShareFetchRequest {
 	req := kmsg.NewPtrShareFetchRequest()
 	req.GroupID, req.MemberID, req.ShareSessionEpoch = &w.group, &member, epoch
-	req.MaxRecords, req.BatchSize, req.ShareAcquireMode, req.MaxWaitMillis = maxRecords, maxRecords, 1, 200
+	req.MaxRecords, req.BatchSize, req.ShareAcquireMode = maxRecords, maxRecords, 1
+	req.MaxWaitMillis = int32(wait.Milliseconds())
 	p := kmsg.ShareFetchRequestTopicPartition{Partition: 0, PartitionMaxBytes: 1 << 20}
 	for _, a := range acks {
 		p.AcknowledgementBatches = append(p.AcknowledgementBatches, kmsg.ShareFetchRequestTopicPartitionAcknowledgementBatch{
 			FirstOffset: a.first, LastOffset: a.last, AcknowledgeTypes: []int8{a.typ}})
 	}
 	req.Topics = []kmsg.ShareFetchRequestTopic{{TopicID: w.topicID, Partitions: []kmsg.ShareFetchRequestTopicPartition{p}}}
-	return w.request(req).(*kmsg.ShareFetchResponse)
+	return req
 }
 
 func (w shareWire) acknowledge(member string, epoch int32, acks ...ack) *kmsg.ShareAcknowledgeResponse {
@@ -101,7 +117,7 @@ func acquired(t *testing.T, resp *kmsg.ShareFetchResponse) []string {
 }
 
 func TestShareGroupProtocol(t *testing.T) {
-	b := startShareBroker(t)
+	b := startGroupBroker(t, nil) // Kafka's 30 s acquisition locks: none expires during the test
 	const topic = "share-wire"
 	b.CreateTopic(topic, 1, nil)
 	cl := b.Client()
@@ -179,15 +195,35 @@ func TestShareGroupProtocol(t *testing.T) {
 	if got := acquired(t, w.fetch("m1", 1, 5, ack{0, 4, 1})); len(got) != 0 {
 		t.Fatalf("m1 acquired %v while m2 holds the rest", got)
 	}
-	// m2 closes its session: its records go back, delivered a second time.
-	if r := w.acknowledge("m2", 2, ack{5, 5, 1}); r.ErrorCode != 0 {
-		t.Fatalf("m2 accepts 5: %v", kerr.ErrorForCode(r.ErrorCode))
+	// m1 waits for records (up to 10 s, well inside m2's 30 s locks); m2
+	// accepts 5 and releases 6-9, which m1's fetch then acquires, delivered
+	// a second time. (The release wakes the fetch at once; without that it
+	// would answer the same at its MaxWait, so only the answer is checked.)
+	type answer struct {
+		resp kmsg.Response
+		err  error
+	}
+	waiting := make(chan answer, 1)
+	go func() {
+		resp, err := w.send(w.fetchRequest("m1", 2, 10, 10*time.Second), 30*time.Second)
+		waiting <- answer{resp, err}
+	}()
+	// Give the fetch time to park, so that the release finds it waiting;
+	// had the release come first, the fetch would get the same records.
+	time.Sleep(300 * time.Millisecond)
+	r = w.acknowledge("m2", 2, ack{5, 5, 1}, ack{6, 9, 2})
+	if r.ErrorCode != 0 || r.Topics[0].Partitions[0].ErrorCode != 0 {
+		t.Fatalf("m2 accepts 5, releases 6-9: %v / %v", kerr.ErrorForCode(r.ErrorCode), kerr.ErrorForCode(r.Topics[0].Partitions[0].ErrorCode))
+	}
+	a := <-waiting // bounded by send's 30 s
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	if got := acquired(t, a.resp.(*kmsg.ShareFetchResponse)); fmt.Sprint(got) != "[6-9/2]" {
+		t.Fatalf("m1's waiting fetch acquired %v, want [6-9/2]", got)
 	}
 	if r := w.acknowledge("m2", -1); r.ErrorCode != 0 {
 		t.Fatalf("m2 closes its session: %v", kerr.ErrorForCode(r.ErrorCode))
-	}
-	if got := acquired(t, w.fetch("m1", 2, 10)); fmt.Sprint(got) != "[6-9/2]" {
-		t.Fatalf("after m2 left, m1 acquired %v, want [6-9/2]", got)
 	}
 
 	// The group as ShareGroupDescribe and DeleteGroups see it.
