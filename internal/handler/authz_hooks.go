@@ -52,6 +52,8 @@ var authzHooks = map[kmsg.Key]authzHook{
 	kmsg.ShareGroupDescribe:      authzShareGroupDescribe,
 	kmsg.ShareFetch:              authzShareFetch,
 	kmsg.ShareAcknowledge:        authzShareAcknowledge,
+
+	kmsg.DescribeShareGroupOffsets: authzDescribeShareGroupOffsets,
 }
 
 func authzProduce(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {

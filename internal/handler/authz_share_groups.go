@@ -6,7 +6,8 @@ package handler
 // GROUP_AUTHORIZATION_FAILED), DESCRIBE on each subscribed topic for
 // ShareGroupHeartbeat (TOPIC_AUTHORIZATION_FAILED for the whole request),
 // READ on each fetched or acknowledged topic (TOPIC_AUTHORIZATION_FAILED
-// for its partitions), and DESCRIBE on each described group.
+// for its partitions), DESCRIBE on each described group, and for
+// DescribeShareGroupOffsets DESCRIBE on each group and each named topic.
 
 import (
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -82,4 +83,48 @@ func authzShareAcknowledge(z *authz, kreq kmsg.Request) (func(kmsg.Response), km
 		}
 		resp.Topics = append(resp.Topics, rt)
 	})
+}
+
+func authzDescribeShareGroupOffsets(z *authz, kreq kmsg.Request) (func(kmsg.Response), kmsg.Response) {
+	req := kreq.(*kmsg.DescribeShareGroupOffsetsRequest)
+	deniedGroups := splitAllowed(&req.Groups, func(g *kmsg.DescribeShareGroupOffsetsRequestGroup) bool {
+		return z.can(acl.OpDescribe, acl.Group(g.GroupID))
+	})
+	deniedTopics := make(map[string][]kmsg.DescribeShareGroupOffsetsRequestGroupTopic)
+	for i := range req.Groups {
+		g := &req.Groups[i]
+		if g.Topics == nil {
+			continue
+		}
+		if d := splitAllowed(&g.Topics, func(t *kmsg.DescribeShareGroupOffsetsRequestGroupTopic) bool {
+			return z.can(acl.OpDescribe, acl.Topic(t.Topic))
+		}); d != nil {
+			deniedTopics[g.GroupID] = d
+		}
+	}
+	if deniedGroups == nil && len(deniedTopics) == 0 {
+		return nil, nil
+	}
+	return func(r kmsg.Response) {
+		resp := r.(*kmsg.DescribeShareGroupOffsetsResponse)
+		for i := range resp.Groups {
+			rg := &resp.Groups[i]
+			for _, t := range deniedTopics[rg.GroupID] {
+				rt := kmsg.NewDescribeShareGroupOffsetsResponseGroupTopic()
+				rt.Topic = t.Topic
+				for _, p := range t.Partitions {
+					rp := kmsg.NewDescribeShareGroupOffsetsResponseGroupTopicPartition()
+					rp.Partition, rp.StartOffset, rp.LeaderEpoch = p, -1, -1
+					rp.ErrorCode = kerr.TopicAuthorizationFailed.Code
+					rt.Partitions = append(rt.Partitions, rp)
+				}
+				rg.Topics = append(rg.Topics, rt)
+			}
+		}
+		for _, g := range deniedGroups {
+			rg := kmsg.NewDescribeShareGroupOffsetsResponseGroup()
+			rg.GroupID, rg.ErrorCode = g.GroupID, kerr.GroupAuthorizationFailed.Code
+			resp.Groups = append(resp.Groups, rg)
+		}
+	}, nil
 }

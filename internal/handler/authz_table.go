@@ -144,6 +144,8 @@ var authzTable = []authzRule{
 	rule(kmsg.ShareFetch, resTopic, acl.OpRead, topicDenied),
 	rule(kmsg.ShareAcknowledge, resGroup, acl.OpRead, groupDenied),
 	rule(kmsg.ShareAcknowledge, resTopic, acl.OpRead, topicDenied),
+	rule(kmsg.DescribeShareGroupOffsets, resGroup, acl.OpDescribe, groupDenied),
+	rule(kmsg.DescribeShareGroupOffsets, resTopic, acl.OpDescribe, topicDenied),
 	rule(kmsg.ListGroups, resCluster, acl.OpDescribe, nil).anyOf(),
 	rule(kmsg.ListGroups, resGroup, acl.OpDescribe, nil).anyOf(),
 

@@ -43,6 +43,7 @@ func allAPIs() []api {
 		describeACLsAPI, createACLsAPI, deleteACLsAPI, describeClientQuotasAPI, alterClientQuotasAPI,
 		updateFeaturesAPI, describeTopicPartitionsAPI,
 		shareGroupHeartbeatAPI, shareGroupDescribeAPI, shareFetchAPI, shareAcknowledgeAPI, // share_groups.go
+		describeShareGroupOffsetsAPI,
 	}
 }
 

@@ -21,6 +21,11 @@ func shareAuthzSample(key kmsg.Key, topicID [16]byte) kmsg.Request {
 		r.GroupID, r.MemberID, r.MaxRecords = kmsg.StringPtr(tabGroup), kmsg.StringPtr("m"), 10
 		r.Topics = []kmsg.ShareFetchRequestTopic{{TopicID: topicID, Partitions: []kmsg.ShareFetchRequestTopicPartition{{Partition: 0}}}}
 		return r
+	case kmsg.DescribeShareGroupOffsets:
+		r := kmsg.NewPtrDescribeShareGroupOffsetsRequest()
+		r.Groups = []kmsg.DescribeShareGroupOffsetsRequestGroup{{GroupID: tabGroup,
+			Topics: []kmsg.DescribeShareGroupOffsetsRequestGroupTopic{{Topic: tabTopic, Partitions: []int32{0}}}}}
+		return r
 	default:
 		r := kmsg.NewPtrShareAcknowledgeRequest()
 		r.GroupID, r.MemberID, r.ShareSessionEpoch = kmsg.StringPtr(tabGroup), kmsg.StringPtr("m"), -1

@@ -226,6 +226,19 @@ func TestShareGroupProtocol(t *testing.T) {
 		t.Fatalf("m2 closes its session: %v", kerr.ErrorForCode(r.ErrorCode))
 	}
 
+	// m1 holds 6-9, everything before is done: the SPSO is 6 and four
+	// records are not yet acknowledged.
+	oreq := kmsg.NewPtrDescribeShareGroupOffsetsRequest()
+	oreq.Groups = []kmsg.DescribeShareGroupOffsetsRequestGroup{{GroupID: w.group}, {GroupID: "no-such-group"}}
+	o := w.request(oreq).(*kmsg.DescribeShareGroupOffsetsResponse)
+	if g := o.Groups[0]; g.ErrorCode != 0 || len(g.Topics) != 1 || g.Topics[0].Topic != topic || len(g.Topics[0].Partitions) != 1 ||
+		g.Topics[0].Partitions[0].StartOffset != 6 || g.Topics[0].Partitions[0].Lag != 4 {
+		t.Fatalf("share group offsets: %+v, want %s/0 start offset 6 lag 4", g, topic)
+	}
+	if g := o.Groups[1]; g.ErrorCode != kerr.GroupIDNotFound.Code {
+		t.Fatalf("offsets of an unknown group: %v, want GROUP_ID_NOT_FOUND", kerr.ErrorForCode(g.ErrorCode))
+	}
+
 	// The group as ShareGroupDescribe and DeleteGroups see it.
 	dreq := kmsg.NewPtrShareGroupDescribeRequest()
 	dreq.GroupIDs = []string{w.group, "no-such-group"}
