@@ -106,7 +106,7 @@ func (h *Handler) startSharePartition(im *metadata.Image, groupID string, t *met
 		return nil
 	}
 	key := share.PartitionKey{Group: groupID, TopicIDPartition: share.TopicIDPartition{TopicID: t.ID, Partition: partition}}
-	sp := h.Share.Partition(key, p.HighWatermark)
+	sp := h.Share.Partition(key, p.LeaderEpoch(), p.HighWatermark)
 	sp.AdvanceStart(p.LogStartOffset())
 	return sp
 }

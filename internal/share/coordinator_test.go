@@ -142,7 +142,7 @@ func TestSessionEpochs(t *testing.T) {
 	// An idle session is evicted when a new one needs room, and its
 	// member's records are released.
 	m.UseSession(SessionRequest{Group: "g", MemberID: "a", Epoch: 0}, t0)
-	p := m.Partition(PartitionKey{Group: "g", TopicIDPartition: tp}, func() int64 { return 0 })
+	p := m.Partition(PartitionKey{Group: "g", TopicIDPartition: tp}, 0, func() int64 { return 0 })
 	p.Acquire("a", t0, []Batch{{First: 0, Last: 0}}, 1, false)
 	later := t0.Add(DefaultCoordinatorConfig().SessionTimeout + time.Second)
 	if _, err := m.UseSession(SessionRequest{Group: "g", MemberID: "b", Epoch: 0}, later); err != nil {
@@ -150,5 +150,21 @@ func TestSessionEpochs(t *testing.T) {
 	}
 	if s, _ := p.State(0, t0); s != Available {
 		t.Fatalf("record of the evicted session is %v, want Available", s)
+	}
+}
+
+// A share-partition kept from an earlier leader epoch is stale: it is
+// replaced by one at the current start offset.
+func TestManagerPartitionNewLeaderEpoch(t *testing.T) {
+	m := NewManager(DefaultConfig())
+	key := PartitionKey{Group: "g", TopicIDPartition: TopicIDPartition{TopicID: [16]byte{1}}}
+	p := m.Partition(key, 3, func() int64 { return 10 })
+	p.Acquire("a", t0, []Batch{{First: 10, Last: 12}}, 10, false)
+	if again := m.Partition(key, 3, func() int64 { return 99 }); again != p {
+		t.Fatal("same leader epoch: a new share-partition")
+	}
+	fresh := m.Partition(key, 4, func() int64 { return 13 })
+	if fresh == p || fresh.StartOffset() != 13 || fresh.EndOffset() != 13 {
+		t.Fatalf("new leader epoch: SPSO %d SPEO %d, want a fresh share-partition at 13", fresh.StartOffset(), fresh.EndOffset())
 	}
 }

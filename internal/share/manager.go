@@ -107,14 +107,19 @@ func (m *Manager) Coordinator() *Coordinator { return m.coord }
 // Config is the manager's configuration.
 func (m *Manager) Config() Config { return m.cfg }
 
-// Partition returns the share-partition of key, creating it at
-// startOffset() if this is the first use.
-func (m *Manager) Partition(key PartitionKey, startOffset func() int64) *Partition {
+// Partition returns the share-partition of key for the partition's
+// current leader epoch, creating it at startOffset() on first use. A
+// share-partition kept from an earlier leader epoch is replaced: this node
+// lost the leadership in between, and the state it kept is stale (another
+// leader may have delivered and acknowledged records since). Until the
+// state is durable, a new leader epoch starts afresh.
+func (m *Manager) Partition(key PartitionKey, leaderEpoch int32, startOffset func() int64) *Partition {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p := m.partitions[key]
-	if p == nil {
+	if p == nil || p.leaderEpoch != leaderEpoch {
 		p = NewPartition(m.cfg.Partition, startOffset())
+		p.leaderEpoch = leaderEpoch
 		m.partitions[key] = p
 	}
 	return p

@@ -113,7 +113,8 @@ type Counters struct {
 // Threading: every method is safe for concurrent use; mu guards all
 // fields. A Partition calls nothing outside itself while holding mu.
 type Partition struct {
-	cfg PartitionConfig
+	cfg         PartitionConfig
+	leaderEpoch int32 // the partition's leader epoch the state belongs to (Manager.Partition); set before sharing
 
 	mu       sync.Mutex
 	start    int64    // SPSO
