@@ -24,6 +24,7 @@ var forbidden = map[string][]string{
 	"internal/controller": {"github.com/twmb/franz-go/pkg/kmsg", "github.com/twmb/franz-go/pkg/kerr", module + "internal/handler", module + "internal/server", module + "internal/network", module + "internal/partition", module + "internal/storage"},
 	"internal/group":      {"github.com/twmb/franz-go/pkg/kmsg", "github.com/twmb/franz-go/pkg/kerr", module + "internal/handler", module + "internal/server", module + "internal/network", module + "internal/partition", module + "internal/storage"},
 	"internal/txn":        {"github.com/twmb/franz-go/pkg/kmsg", module + "internal/handler", module + "internal/server"},
+	"internal/share":      {"github.com/twmb/franz-go/pkg/kmsg", "github.com/twmb/franz-go/pkg/kerr", module + "internal/handler", module + "internal/server", module + "internal/network", module + "internal/partition", module + "internal/storage", module + "internal/group"},
 	"internal/config":     {module + "internal/", "github.com/twmb/franz-go/"},
 	"internal/network":    {module + "internal/handler", module + "internal/server", module + "internal/partition", module + "internal/controller"},
 	"internal/handler":    {module + "internal/server", module + "internal/network", module + "internal/cli", module + "internal/lifecycle", module + "internal/listeners", module + "internal/topiclog", module + "internal/interbroker", module + "internal/nodedir"},

@@ -78,6 +78,8 @@ type Broker struct {
 	GroupMinSessionTimeoutMs      int64 // group.min.session.timeout.ms
 	GroupMaxSessionTimeoutMs      int64 // group.max.session.timeout.ms
 
+	ShareGroups ShareGroups // group.share.* (share_groups.go)
+
 	TransactionStateLogNumPartitions     int32 // transaction.state.log.num.partitions
 	TransactionStateLogReplicationFactor int16 // transaction.state.log.replication.factor
 	TransactionStateLogMinIsr            int16 // transaction.state.log.min.isr
@@ -168,6 +170,7 @@ func Default() *Broker {
 		GroupInitialRebalanceDelayMs:          3000,
 		GroupMinSessionTimeoutMs:              6000,
 		GroupMaxSessionTimeoutMs:              1800000,
+		ShareGroups:                           defaultShareGroups(),
 		TransactionStateLogNumPartitions:      50,
 		TransactionStateLogReplicationFactor:  3,
 		TransactionStateLogMinIsr:             2,

@@ -50,6 +50,7 @@ func (b *Broker) problems(skip map[string]bool) []error {
 	c.listeners()
 	c.controller()
 	c.numbers()
+	c.shareGroups()
 	c.enums()
 	c.security()
 	return c.errs

@@ -19,6 +19,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/group"
@@ -32,6 +33,10 @@ var joinGroupAPI = api{key: kmsg.JoinGroup, min: 0, max: 9, serve: (*Handler).jo
 func (h *Handler) joinGroup(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.JoinGroupRequest)
 	resp := req.ResponseKind().(*kmsg.JoinGroupResponse)
+	if h.Share.Coordinator().Has(req.Group) { // a share group's id: Kafka's "Group g is not a classic group."
+		resp.ErrorCode, resp.Generation = kerr.GroupIDNotFound.Code, -1
+		return resp
+	}
 	rebalance := req.RebalanceTimeoutMillis
 	if req.Version == 0 {
 		rebalance = req.SessionTimeoutMillis

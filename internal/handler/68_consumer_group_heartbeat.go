@@ -20,6 +20,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/samsa-io/samsa/internal/acl"
@@ -33,6 +34,11 @@ var consumerGroupHeartbeatAPI = api{key: kmsg.ConsumerGroupHeartbeat, min: 0, ma
 func (h *Handler) consumerGroupHeartbeat(ctx context.Context, r kmsg.Request) kmsg.Response {
 	req := r.(*kmsg.ConsumerGroupHeartbeatRequest)
 	resp := req.ResponseKind().(*kmsg.ConsumerGroupHeartbeatResponse)
+	if h.Share.Coordinator().Has(req.Group) { // a share group's id (KIP-932)
+		resp.ErrorCode = kerr.GroupIDNotFound.Code
+		resp.ErrorMessage = kmsg.StringPtr("Group " + req.Group + " is not a consumer group.")
+		return resp
+	}
 	im := h.Image()
 	ci := clientOf(ctx)
 	hb := group.ConsumerHeartbeat{Group: req.Group, MemberID: req.MemberID, MemberEpoch: req.MemberEpoch,

@@ -138,7 +138,10 @@ func (h *Handler) complete(ctx context.Context, a api, req *protocol.Request, g 
 
 func produceParks(req kmsg.Request) bool { return req.(*kmsg.ProduceRequest).Acks == -1 }
 func fetchParks(req kmsg.Request) bool   { return req.(*kmsg.FetchRequest).MaxWaitMillis > 0 }
-func alwaysParks(kmsg.Request) bool      { return true }
+func shareFetchParks(req kmsg.Request) bool {
+	return req.(*kmsg.ShareFetchRequest).MaxWaitMillis > 0
+}
+func alwaysParks(kmsg.Request) bool { return true }
 
 // byteRate is the byte-rate quota an API's requests count against
 // (api.bytes); the zero value counts nothing.

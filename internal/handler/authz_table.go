@@ -137,6 +137,15 @@ var authzTable = []authzRule{
 	rule(kmsg.DescribeGroups, resGroup, acl.OpDescribe, groupDenied),
 	rule(kmsg.ConsumerGroupDescribe, resGroup, acl.OpDescribe, groupDenied),
 	rule(kmsg.DeleteGroups, resGroup, acl.OpDelete, groupDenied),
+	rule(kmsg.ShareGroupHeartbeat, resGroup, acl.OpRead, groupDenied),
+	rule(kmsg.ShareGroupHeartbeat, resTopic, acl.OpDescribe, topicDenied), // each subscribed topic name
+	rule(kmsg.ShareGroupDescribe, resGroup, acl.OpDescribe, groupDenied),
+	rule(kmsg.ShareFetch, resGroup, acl.OpRead, groupDenied),
+	rule(kmsg.ShareFetch, resTopic, acl.OpRead, topicDenied),
+	rule(kmsg.ShareAcknowledge, resGroup, acl.OpRead, groupDenied),
+	rule(kmsg.ShareAcknowledge, resTopic, acl.OpRead, topicDenied),
+	rule(kmsg.DescribeShareGroupOffsets, resGroup, acl.OpDescribe, groupDenied),
+	rule(kmsg.DescribeShareGroupOffsets, resTopic, acl.OpDescribe, topicDenied),
 	rule(kmsg.ListGroups, resCluster, acl.OpDescribe, nil).anyOf(),
 	rule(kmsg.ListGroups, resGroup, acl.OpDescribe, nil).anyOf(),
 

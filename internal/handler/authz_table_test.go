@@ -260,6 +260,8 @@ func authzSample(dp *dataPath, key kmsg.Key, v int16, c string) kmsg.Request {
 		req = r
 	case kmsg.ListGroups:
 		req = kmsg.NewPtrListGroupsRequest()
+	case kmsg.ShareGroupHeartbeat, kmsg.ShareGroupDescribe, kmsg.ShareFetch, kmsg.ShareAcknowledge, kmsg.DescribeShareGroupOffsets:
+		req = shareAuthzSample(key, topicID)
 	case kmsg.DescribeCluster:
 		req = kmsg.NewPtrDescribeClusterRequest()
 	case kmsg.DescribeLogDirs:

@@ -42,8 +42,9 @@ var features = []feature{
 	// 4.4-IV2, Kafka 4.4's: the release whose client protocol Samsa serves
 	// and is tested against. Clients act on no metadata.version.
 	{name: metadataVersionFeature, level: 33},
-	// No share groups (KIP-932).
-	{name: "share.version", level: 0},
+	// Share groups (KIP-932: ShareGroupHeartbeat, ShareFetch, ...) are
+	// always on, as in a Kafka 4.4 cluster formatted at its default level.
+	{name: "share.version", level: 1},
 	// No streams groups (KIP-1071).
 	{name: "streams.version", level: 0},
 	// Transactions V2 (KIP-890 part 2, level 2: an epoch bump at every

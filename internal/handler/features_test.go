@@ -21,7 +21,7 @@ func TestFeatureLevelsAreFixed(t *testing.T) {
 	}
 	want := map[string]int16{
 		"eligible.leader.replicas.version": 0, "group.version": 1, "kraft.version": 0,
-		"metadata.version": 33, "share.version": 0, "streams.version": 0, "transaction.version": 0,
+		"metadata.version": 33, "share.version": 1, "streams.version": 0, "transaction.version": 0,
 	}
 	if len(features) != len(want) {
 		t.Fatalf("%d features, want %d: a new one needs its level argued in docs/features.md", len(features), len(want))
@@ -49,12 +49,12 @@ func TestApiVersionsFeatures(t *testing.T) {
 	}{
 		{0, nil, nil},
 		{3, // KIP-1022: no range starting at 0 below v4
-			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}},
-			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}}},
+			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}},
+			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}}},
 		{4,
 			[]row{{"eligible.leader.replicas.version", 0, 0}, {"group.version", 1, 1}, {"kraft.version", 0, 0},
-				{"metadata.version", 33, 33}, {"share.version", 0, 0}, {"streams.version", 0, 0}, {"transaction.version", 0, 0}},
-			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}}},
+				{"metadata.version", 33, 33}, {"share.version", 1, 1}, {"streams.version", 0, 0}, {"transaction.version", 0, 0}},
+			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}}},
 	} {
 		req := kmsg.NewPtrApiVersionsRequest()
 		req.SetVersion(tc.version)
@@ -97,7 +97,7 @@ func TestUpdateFeatures(t *testing.T) {
 		refusal string // "": accepted
 	}{
 		{"the finalized level", []kmsg.UpdateFeaturesRequestFeatureUpdate{update("metadata.version", 33, 1), update("group.version", 1, 2)}, ""},
-		{"an unfinalized feature disabled", []kmsg.UpdateFeaturesRequestFeatureUpdate{update("share.version", 0, 2)}, ""},
+		{"an unfinalized feature disabled", []kmsg.UpdateFeaturesRequestFeatureUpdate{update("streams.version", 0, 2)}, ""},
 		{"nothing", nil, ""},
 		{"transactions V2", []kmsg.UpdateFeaturesRequestFeatureUpdate{update("transaction.version", 2, 1)},
 			"Invalid update version 2 for feature transaction.version. Local controller 1 does not support this feature."},

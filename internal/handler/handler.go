@@ -11,6 +11,7 @@ import (
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/metrics"
 	"github.com/samsa-io/samsa/internal/partition"
+	"github.com/samsa-io/samsa/internal/share"
 	"github.com/samsa-io/samsa/protocol"
 )
 
@@ -65,6 +66,8 @@ func allAPIs() []api {
 		saslHandshakeAPI, saslAuthenticateAPI, describeUserScramAPI, alterUserScramAPI,
 		describeACLsAPI, createACLsAPI, deleteACLsAPI, describeClientQuotasAPI, alterClientQuotasAPI,
 		updateFeaturesAPI, describeTopicPartitionsAPI, unregisterBrokerAPI, listConfigResourcesAPI,
+		shareGroupHeartbeatAPI, shareGroupDescribeAPI, shareFetchAPI, shareAcknowledgeAPI, // share_groups.go
+		describeShareGroupOffsetsAPI,
 	}
 }
 
@@ -89,6 +92,10 @@ type Deps struct {
 	Metrics     *metrics.BrokerTopic // nil records nothing
 	Logger      *slog.Logger
 	Forward     Forwarder // admin requests to the active controller (forward.go); nil: none
+
+	// Share keeps share groups (share_groups.go); nil: New makes one from
+	// Config's group.share.* settings.
+	Share *share.Manager
 }
 
 // Handler dispatches decoded requests to their API's serve function. It is
@@ -108,6 +115,9 @@ func New(d Deps) *Handler {
 	}
 	if d.Txn == nil {
 		d.Txn = noTxn{}
+	}
+	if d.Share == nil {
+		d.Share = share.NewManager(shareConfig(d.Config))
 	}
 	h := &Handler{Deps: d, apis: make(map[int16]api), accessControl: newAccessControl(d.Config)}
 	var ranges []protocol.VersionRange

@@ -33,6 +33,7 @@ var inMakeTest = []string{
 	"FeaturesTest",
 	"RegexSubscriptionTest",
 	"ListConfigResourcesTest",
+	"ShareConsumerTest",
 }
 
 // inMakeTestCluster is the Surefire -Dtest filter for the 3-node clusters:

@@ -82,5 +82,10 @@ func SingleNodeProps() map[string]string {
 		"transaction.state.log.min.isr":            "1",
 		"transaction.state.log.num.partitions":     "5",
 		"group.initial.rebalance.delay.ms":         "0",
+		// Kafka's share-group state topic (KIP-932); Samsa keeps no such
+		// topic yet and ignores these.
+		"share.coordinator.state.topic.replication.factor": "1",
+		"share.coordinator.state.topic.min.isr":            "1",
+		"share.coordinator.state.topic.num.partitions":     "5",
 	}
 }
