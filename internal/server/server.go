@@ -279,7 +279,8 @@ func (s *Server) startController(ctx context.Context) error {
 			_, ok := config.LookupTopicConfig(name)
 			return s.topicDefaults().TopicDefault(name), ok
 		},
-		Logger: s.logger.With("component", "controller"),
+		MinInsyncReplicas: s.cfg.MinInsyncReplicas,
+		Logger:            s.logger.With("component", "controller"),
 	}
 	for _, v := range s.cfg.ControllerQuorumVoters {
 		cc.Voters = append(cc.Voters, controller.Voter{ID: v.ID, Addr: v.Addr()})
