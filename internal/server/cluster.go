@@ -438,8 +438,14 @@ func (l *controllerLink) setHandler(h *handler.Handler) {
 // dir's first.
 func (l *controllerLink) register(ctx context.Context, adv config.Listener) error {
 	req := kmsg.NewPtrBrokerRegistrationRequest()
-	req.SetVersion(2)
+	req.SetVersion(3)
 	req.BrokerID, req.ClusterID = l.s.cfg.NodeID, l.s.ctrl.Image().ClusterID
+	// The epoch of the last clean shutdown (clean_shutdown.go); once this
+	// process has registered, its own: its logs are as they were.
+	req.PreviousBrokerEpoch = l.s.prevEpoch
+	if epoch := l.brokerEpoch(); epoch >= 0 {
+		req.PreviousBrokerEpoch = epoch
+	}
 	req.LogDirs = slices.Clone(l.s.dirIDs)
 	for _, a := range l.s.advertisedEndpoints(adv) {
 		lst := kmsg.NewBrokerRegistrationRequestListener()

@@ -48,6 +48,7 @@ type Server struct {
 	// dirIDs are the directory.id of the metadata log dir, then of the
 	// other log dirs (meta_properties.go).
 	dirIDs        [][16]byte
+	prevEpoch     int64           // broker epoch of the last clean shutdown, -1 if none (clean_shutdown.go)
 	cluster       *cluster        // replication and broker lifecycle (cluster.go); nil on a single node
 	link          *controllerLink // broker-to-controller requests (cluster.go)
 	listeners     []*network.Listener
@@ -146,6 +147,7 @@ func (s *Server) start(ctx context.Context) error {
 	if err := s.lockDirs(); err != nil {
 		return err
 	}
+	s.prevEpoch = takeCleanShutdownEpoch(s.metadataDir(), s.logger)
 	s.registry = metrics.NewRegistry()
 	s.limits = s.connLimits()
 	if s.cfg.MetricsListener != "" {
@@ -669,7 +671,11 @@ func (s *Server) Close() error {
 		errs = append(errs, s.groups.Close())
 	}
 	if s.parts != nil {
-		errs = append(errs, s.parts.Close())
+		err := s.parts.Close()
+		if epoch := s.link.brokerEpoch(); err == nil && s.brokerRole() && epoch >= 0 {
+			err = writeCleanShutdownEpoch(s.metadataDir(), epoch)
+		}
+		errs = append(errs, err)
 	}
 	if s.ctrl != nil {
 		errs = append(errs, s.ctrl.Close())
