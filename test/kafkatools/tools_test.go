@@ -177,6 +177,7 @@ var checks = []struct {
 	{"transactions", checkTransactions},
 	{"acls", checkACLs},
 	{"features", checkFeatures},
+	{"wire-4.4", checkWire44}, // kafka44_wire_test.go
 }
 
 const (
