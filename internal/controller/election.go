@@ -32,7 +32,7 @@ func (c *Controller) moveAwayLocked(ctx context.Context, id int32, uncleanShutdo
 				continue
 			}
 			ch := c.changeFor(im, t, slices.DeleteFunc(slices.Clone(p.ISR), func(r int32) bool { return r == id }))
-			ch.mayLead = liveExcept(im, id)
+			ch.mayLead, ch.election = liveExcept(im, id), c.electionFor(t)
 			if uncleanShutdown {
 				ch.uncleanShutdown = id
 			}
@@ -68,7 +68,9 @@ func (c *Controller) electOfflineLocked(ctx context.Context) error {
 			if p.Leader >= 0 {
 				continue
 			}
-			next, _ := c.changeFor(im, t, p.ISR).apply(p)
+			ch := c.changeFor(im, t, p.ISR)
+			ch.election = c.electionFor(t)
+			next, _ := ch.apply(p)
 			if next.Leader < 0 {
 				continue
 			}

@@ -177,12 +177,18 @@ func (c *Controller) staticMinISR() string {
 }
 
 // changeFor starts a change of a partition of t to the target isr, with
-// t's min.insync.replicas and election mode, any live broker eligible.
+// t's min.insync.replicas, any live broker eligible to lead, electing from
+// the ISR and ELR only (see electionFor).
 func (c *Controller) changeFor(im *metadata.Image, t *metadata.Topic, isr []int32) partitionChange {
-	mode := electFromISR
-	if c.uncleanAllowed(t) {
-		mode = electAllowUnclean
-	}
 	return partitionChange{isr: isr, minISR: c.effectiveMinISR(im, t), mayLead: liveExcept(im),
-		election: mode, uncleanShutdown: noBroker}
+		election: electFromISR, uncleanShutdown: noBroker}
+}
+
+// electionFor is how a partition of t elects a leader when one is lost:
+// unclean if its unclean.leader.election.enable allows.
+func (c *Controller) electionFor(t *metadata.Topic) electionMode {
+	if c.uncleanAllowed(t) {
+		return electAllowUnclean
+	}
+	return electFromISR
 }
