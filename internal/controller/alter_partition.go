@@ -54,9 +54,14 @@ func (c *Controller) AlterPartition(ctx context.Context, req AlterPartitionReque
 	if slices.Equal(p.ISR, req.ISR) {
 		return p, nil
 	}
+	// The ELR follows the ISR (elr.go): a shrink below min.insync.replicas
+	// makes the replicas that left eligible, growing back clears it. The
+	// sender leads, and keeps leading.
+	ch := c.changeFor(im, t, slices.Clone(req.ISR))
+	live := ch.mayLead
+	ch.mayLead = func(r int32) bool { return r == p.Leader || live(r) }
+	next, _ := ch.apply(p)
 	// A grown ISR may complete a reassignment: do it in the same record.
-	next := p.Clone()
-	next.ISR = slices.Clone(req.ISR)
 	if done, ok := completeReassignment(im, next); ok {
 		next = done
 		c.logger.Info("partition reassignment completes", "topic", t.Name, "partition", req.Partition,
@@ -66,7 +71,7 @@ func (c *Controller) AlterPartition(ctx context.Context, req AlterPartitionReque
 	if err := c.propose(ctx, RecordPartitionChange, &rec); err != nil {
 		return p, err
 	}
-	c.logger.Info("ISR changed", "topic", t.Name, "partition", req.Partition, "isr", req.ISR)
+	c.logger.Info("ISR changed", "topic", t.Name, "partition", req.Partition, "isr", req.ISR, "elr", next.ELR)
 	p, _ = c.Image().PartitionOf(t.Name, req.Partition)
 	return p, nil
 }

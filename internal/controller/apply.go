@@ -127,6 +127,14 @@ func applyPartitionChange(next *metadata.Image, rec *PartitionChangeRecord) erro
 	}
 	if rec.ISR != nil {
 		p.ISR = slices.Clone(rec.ISR)
+	} else if rec.EmptyISR {
+		p.ISR = nil
+	}
+	if rec.ELR != nil {
+		p.ELR = slices.Clone(*rec.ELR)
+	}
+	if rec.LastKnownELR != nil {
+		p.LastKnownELR = slices.Clone(*rec.LastKnownELR)
 	}
 	if rec.Replicas != nil {
 		p.Replicas = slices.Clone(rec.Replicas)

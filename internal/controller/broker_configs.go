@@ -42,6 +42,9 @@ func (c *Controller) AlterBrokerConfig(ctx context.Context, resource string, edi
 	if err != nil {
 		return err
 	}
+	if err := checkELRBrokerConfig(resource, current, final); err != nil {
+		return err
+	}
 	if validateOnly {
 		return nil
 	}
@@ -50,7 +53,13 @@ func (c *Controller) AlterBrokerConfig(ctx context.Context, resource string, edi
 	if len(rec.Set) == 0 && len(rec.Delete) == 0 {
 		return nil
 	}
-	return c.propose(ctx, RecordBrokerConfig, rec)
+	if err := c.propose(ctx, RecordBrokerConfig, rec); err != nil {
+		return err
+	}
+	if _, ok := rec.Set[minInsyncReplicasKey]; ok && resource == clusterConfigResource {
+		return c.clearELRLocked(ctx, nil)
+	}
+	return nil
 }
 
 // checkBrokerConfigResource accepts "" and a non-negative broker id.

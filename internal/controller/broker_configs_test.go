@@ -57,11 +57,13 @@ func TestBrokerConfigsThroughRaft(t *testing.T) {
 	}
 	check := func(when string) {
 		t.Helper()
-		want := map[string]string{"log.retention.ms": "1000", "log.cleaner.threads": "3"}
+		// min.insync.replicas: the cluster-level value bootstrap writes
+		// for eligible leader replicas (elr_config.go).
+		want := map[string]string{"log.retention.ms": "1000", "log.cleaner.threads": "3", "min.insync.replicas": "1"}
 		if got := c.Image().DynamicBrokerConfig(1); !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: broker 1 runs with %v, want %v", when, got, want)
 		}
-		want = map[string]string{"log.retention.ms": "1000", "log.cleaner.threads": "2"}
+		want = map[string]string{"log.retention.ms": "1000", "log.cleaner.threads": "2", "min.insync.replicas": "1"}
 		if got := c.Image().DynamicBrokerConfig(2); !reflect.DeepEqual(got, want) {
 			t.Fatalf("%s: broker 2 runs with %v, want %v", when, got, want)
 		}

@@ -25,7 +25,7 @@ func beat(t *testing.T, c *Controller, id int32, wantFence bool) (HeartbeatResul
 // address, so the controller adds no Raft non-voter for it.
 func incarnation(t *testing.T, c *Controller, id int32) int64 {
 	t.Helper()
-	epoch, err := c.RegisterBrokerIncarnation(ctxT(t), metadata.Broker{ID: id})
+	epoch, err := c.RegisterBrokerIncarnation(ctxT(t), metadata.Broker{ID: id}, -1)
 	must(t, err, "register broker %d", id)
 	return epoch
 }

@@ -56,7 +56,13 @@ func (c *Controller) AlterTopicConfig(ctx context.Context, name string, ops []Co
 	}
 	rec := configDiff(name, t.Configs, final)
 	rec.ReplaceAll = replaceAll
-	return c.propose(ctx, RecordConfigChange, rec)
+	if err := c.propose(ctx, RecordConfigChange, rec); err != nil {
+		return err
+	}
+	if t.Configs[minInsyncReplicasKey] != final[minInsyncReplicasKey] {
+		return c.clearELRLocked(ctx, []string{name}) // elr_config.go
+	}
+	return nil
 }
 
 // applyOps returns a copy of overrides with ops applied in order.

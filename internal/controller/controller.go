@@ -54,7 +54,12 @@ type Config struct {
 	// DefaultTopicConfig returns a topic config key's default, the base
 	// for OpAppend/OpSubtract on a key without override (nil: "").
 	DefaultTopicConfig func(name string) (string, bool)
-	Logger             *slog.Logger
+	// MinInsyncReplicas is this node's static min.insync.replicas: the
+	// cluster-level dynamic value the active controller writes when the
+	// metadata log has none (eligible leader replicas need one, KIP-966).
+	// 0 falls back to DefaultTopicConfig, then 1.
+	MinInsyncReplicas int16
+	Logger            *slog.Logger
 
 	// HeartbeatTimeout and ElectionTimeout tune Raft; zero means 1s.
 	HeartbeatTimeout time.Duration
@@ -278,16 +283,17 @@ func (c *Controller) ready(ctx context.Context) (bool, error) {
 }
 
 // watchLeader keeps the image's ControllerID current and, on the leader,
-// writes the cluster ID into a fresh log. Observations may be dropped, so
-// a ticker re-checks the state.
+// writes the cluster ID and the cluster-level min.insync.replicas that
+// eligible leader replicas need (elr_config.go) into a fresh log.
+// Observations may be dropped, so a ticker re-checks the state.
 func (c *Controller) watchLeader() {
 	defer c.wg.Done()
 	tick := time.NewTicker(orDefault(c.cfg.HeartbeatTimeout, DefaultRaftTimeout))
 	defer tick.Stop()
 	for {
 		c.fsm.setControllerID(c.LeaderID())
-		if c.IsLeader() && c.Image().ClusterID == "" {
-			c.proposeClusterID()
+		if im := c.Image(); c.IsLeader() && (im.ClusterID == "" || needsELRSafetyConfig(im)) {
+			c.bootstrap()
 		}
 		select {
 		case <-c.done:
@@ -298,9 +304,15 @@ func (c *Controller) watchLeader() {
 	}
 }
 
-func (c *Controller) proposeClusterID() {
+// bootstrap writes what a metadata log must hold once this node has
+// applied all of it: the cluster-level min.insync.replicas (first, so that
+// a node that sees the cluster ID sees it too), then the cluster ID.
+func (c *Controller) bootstrap() {
 	if err := c.raft.Barrier(defaultApplyTimeout).Error(); err != nil {
 		return
+	}
+	if needsELRSafetyConfig(c.Image()) {
+		c.proposeELRSafetyConfig()
 	}
 	if c.Image().ClusterID != "" {
 		return

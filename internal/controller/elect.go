@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/samsa-io/samsa/internal/metadata"
 )
@@ -15,7 +14,8 @@ import (
 // replica list) leader if it is live and in the ISR; ELECTION_NOT_NEEDED
 // if it already leads, PREFERRED_LEADER_NOT_AVAILABLE if it cannot. An
 // unclean election only acts on a partition without a live leader: it
-// elects from the ISR if a member is live, else any live replica (with
+// elects from the ISR if a member is live, else from the eligible leader
+// replicas, else the last known leader, else any live replica (with
 // itself as the ISR, losing what only the ISR had), regardless of the
 // topic's unclean.leader.election.enable, because an operator asked for
 // it; ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica is live.
@@ -87,7 +87,7 @@ func (c *Controller) electLocked(ctx context.Context, typ ElectionType, tp Topic
 	if typ == ElectUnclean {
 		elect = electUnclean
 	}
-	next, err := elect(im, p)
+	next, err := elect(c.changeFor(im, t, p.ISR), p)
 	if err != nil {
 		return err
 	}
@@ -100,8 +100,9 @@ func (c *Controller) electLocked(ctx context.Context, typ ElectionType, tp Topic
 	return nil
 }
 
-// electPreferred makes the preferred replica leader.
-func electPreferred(im *metadata.Image, p metadata.Partition) (metadata.Partition, error) {
+// electPreferred makes the preferred replica leader, if it may lead: live,
+// and in the ISR (or in the ELR when the ISR is empty).
+func electPreferred(ch partitionChange, p metadata.Partition) (metadata.Partition, error) {
 	if len(p.Replicas) == 0 {
 		return p, domainErr(ErrPreferredLeaderNotAvailable, "The partition has no replicas.")
 	}
@@ -109,28 +110,23 @@ func electPreferred(im *metadata.Image, p metadata.Partition) (metadata.Partitio
 	if p.Leader == preferred {
 		return p, domainErr(ErrElectionNotNeeded, "Leader election not needed for topic partition.")
 	}
-	if b, ok := im.Brokers[preferred]; !ok || b.Fenced || !slices.Contains(p.ISR, preferred) {
-		return p, domainErr(ErrPreferredLeaderNotAvailable, fmt.Sprintf(
-			"Failed to elect leader for partition %d under strategy PreferredReplicaPartitionLeaderElectionStrategy: preferred replica %d is not live and in the ISR.",
-			p.Index, preferred))
-	}
-	next := p.Clone()
-	next.Leader = preferred
-	return next, nil
-}
-
-// electUnclean gives a leaderless partition a leader, from outside the
-// ISR if it must.
-func electUnclean(im *metadata.Image, p metadata.Partition) (metadata.Partition, error) {
-	if b, ok := im.Brokers[p.Leader]; p.Leader >= 0 && ok && !b.Fenced {
-		return p, domainErr(ErrElectionNotNeeded, "Leader election not needed for topic partition.")
-	}
-	next := p.Clone()
-	if next.Leader = electLeader(im, p.Replicas, p.ISR, -1); next.Leader >= 0 {
+	ch.election = electPreferredFirst
+	if next, _ := ch.apply(p); next.Leader == preferred {
 		return next, nil
 	}
-	if next.Leader = electLeader(im, p.Replicas, p.Replicas, -1); next.Leader >= 0 {
-		next.ISR = []int32{next.Leader}
+	return p, domainErr(ErrPreferredLeaderNotAvailable, fmt.Sprintf(
+		"Failed to elect leader for partition %d under strategy PreferredReplicaPartitionLeaderElectionStrategy: preferred replica %d is not live and in the ISR.",
+		p.Index, preferred))
+}
+
+// electUnclean gives a leaderless partition a leader: from the ISR or ELR
+// if it can, else the last known leader, else any live replica.
+func electUnclean(ch partitionChange, p metadata.Partition) (metadata.Partition, error) {
+	if ch.mayLead(p.Leader) {
+		return p, domainErr(ErrElectionNotNeeded, "Leader election not needed for topic partition.")
+	}
+	ch.election = electAllowUnclean
+	if next, _ := ch.apply(p); next.Leader >= 0 {
 		return next, nil
 	}
 	return p, domainErr(ErrEligibleLeadersNotAvailable, fmt.Sprintf(

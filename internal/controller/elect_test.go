@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -75,14 +76,21 @@ func TestElectUnclean(t *testing.T) {
 		_, err := beat(t, c, id, true)
 		must(t, err, "fence %d", id)
 	}
-	// 1 was the last ISR member, so it stays there and the partition is offline.
-	wantPartition(t, c, -1, []int32{1, 2}, []int32{1}, nil, nil)
+	// 1 was the last ISR member: the ISR empties, 1 is eligible (KIP-966)
+	// and the last known leader, and the partition is offline.
+	p := wantPartition(t, c, -1, []int32{1, 2}, nil, nil, nil)
+	if !slices.Equal(p.ELR, []int32{1}) || !slices.Equal(p.LastKnownELR, []int32{1}) {
+		t.Fatalf("ELR %v last known %v, want [1] [1]", p.ELR, p.LastKnownELR)
+	}
 	if err := electOne(t, c, ElectUnclean); !errors.Is(err, ErrEligibleLeadersNotAvailable) {
 		t.Fatalf("unclean with nothing live: %v", err)
 	}
 	must(t, c.FenceBroker(ctxT(t), 2, false), "unfence 2 without electing")
 	must(t, electOne(t, c, ElectUnclean), "unclean election")
-	wantPartition(t, c, 2, []int32{1, 2}, []int32{2}, nil, nil)
+	p = wantPartition(t, c, 2, []int32{1, 2}, []int32{2}, nil, nil)
+	if len(p.ELR) != 0 || len(p.LastKnownELR) != 0 {
+		t.Fatalf("after an unclean election: ELR %v last known %v, want both empty", p.ELR, p.LastKnownELR)
+	}
 }
 
 func TestBalanceLeaders(t *testing.T) {

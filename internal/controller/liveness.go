@@ -105,15 +105,24 @@ func (l *liveness) resetIfNewTerm(term uint64) {
 // RegisterBrokerIncarnation registers a starting broker, Kafka-style: a
 // previous incarnation is moved out of every ISR and leadership first, and
 // the broker starts fenced until a heartbeat shows it has caught up. It
-// returns the new broker epoch.
-func (c *Controller) RegisterBrokerIncarnation(ctx context.Context, b metadata.Broker) (int64, error) {
+// returns the new broker epoch. previousEpoch is the broker epoch the
+// broker shut down cleanly with (BrokerRegistration v3+, KIP-966), -1 if
+// it did not: unless it is the epoch of the registration it replaces, the
+// broker may have lost acknowledged records, so it also leaves every
+// eligible leader replica set.
+func (c *Controller) RegisterBrokerIncarnation(ctx context.Context, b metadata.Broker, previousEpoch int64) (int64, error) {
 	c.proposeMu.Lock()
 	defer c.proposeMu.Unlock()
 	if !c.IsLeader() {
 		return 0, c.notController()
 	}
-	if _, ok := c.Image().Brokers[b.ID]; ok {
-		if err := c.moveAwayLocked(ctx, b.ID); err != nil {
+	if cur, ok := c.Image().Brokers[b.ID]; ok {
+		unclean := previousEpoch != cur.Epoch
+		if unclean {
+			c.logger.Info("broker restarted after an unclean shutdown; it leaves every ELR",
+				"broker", b.ID, "epoch", cur.Epoch, "previous_epoch", previousEpoch)
+		}
+		if err := c.moveAwayLocked(ctx, b.ID, unclean); err != nil {
 			return 0, err
 		}
 	}
@@ -209,7 +218,7 @@ func (c *Controller) fenceLocked(ctx context.Context, id int32) error {
 	if err := c.propose(ctx, RecordFenceBroker, &FenceBrokerRecord{ID: id}); err != nil {
 		return err
 	}
-	return c.moveAwayLocked(ctx, id)
+	return c.moveAwayLocked(ctx, id, false)
 }
 
 // silent returns the live brokers, other than self, whose last heartbeat

@@ -59,7 +59,9 @@ func TestExpiredSessionFencesAndElectsFromISR(t *testing.T) {
 	}
 }
 
-func TestLastISRMemberKeptAndOfflinePartitionReelected(t *testing.T) {
+// The last ISR member leaving empties the ISR and makes it an eligible
+// leader replica (KIP-966, Kafka 4.4); back, it leads again.
+func TestLastISRMemberJoinsELRAndLeadsAgain(t *testing.T) {
 	c, topic := ledBy2(t)
 	// Shrink the ISR to the leader alone, as a leader would.
 	_, err := c.AlterPartition(ctxT(t), AlterPartitionRequest{BrokerID: 2, BrokerEpoch: epochOf(c, 2),
@@ -68,13 +70,14 @@ func TestLastISRMemberKeptAndOfflinePartitionReelected(t *testing.T) {
 	_, err = beat(t, c, 2, true) // controlled fence
 	must(t, err, "fence 2")
 	p := part(c)
-	if p.Leader != -1 || !slices.Equal(p.ISR, []int32{2}) {
-		t.Fatalf("partition after fencing its only ISR member: %+v, want offline with ISR [2]", p)
+	if p.Leader != -1 || len(p.ISR) != 0 || !slices.Equal(p.ELR, []int32{2}) || !slices.Equal(p.LastKnownELR, []int32{2}) {
+		t.Fatalf("partition after fencing its only ISR member: %+v, want offline, ISR [], ELR [2], last known [2]", p)
 	}
 	_, err = beat(t, c, 2, false)
 	must(t, err, "unfence 2")
-	if p := part(c); p.Leader != 2 || p.LeaderEpoch != 2 {
-		t.Fatalf("offline partition after its ISR member returned: %+v, want leader 2 epoch 2", p)
+	if p := part(c); p.Leader != 2 || p.LeaderEpoch != 2 || !slices.Equal(p.ISR, []int32{2}) ||
+		len(p.ELR) != 0 || len(p.LastKnownELR) != 0 {
+		t.Fatalf("offline partition after its ELR member returned: %+v, want leader 2 epoch 2 ISR [2], no ELR", p)
 	}
 }
 

@@ -117,6 +117,8 @@ func revertReassignment(im *metadata.Image, p metadata.Partition) metadata.Parti
 		// the original replicas and let one of them lead (unclean).
 		next.ISR = slices.Clone(next.Replicas)
 	}
+	// Replicas that leave the partition leave its ELR too.
+	next.ELR, next.LastKnownELR = minus(p.ELR, p.AddingReplicas), minus(p.LastKnownELR, p.AddingReplicas)
 	next.AddingReplicas, next.RemovingReplicas = nil, nil
 	if !slices.Contains(next.ISR, next.Leader) {
 		next.Leader = electLeader(im, next.Replicas, next.ISR, -1)
@@ -138,6 +140,7 @@ func completeReassignment(im *metadata.Image, p metadata.Partition) (next metada
 	next = p.Clone()
 	next.Replicas = p.TargetReplicas()
 	next.ISR = isr
+	next.ELR, next.LastKnownELR = minus(p.ELR, p.RemovingReplicas), minus(p.LastKnownELR, p.RemovingReplicas)
 	next.AddingReplicas, next.RemovingReplicas = nil, nil
 	if !slices.Contains(isr, next.Leader) {
 		next.Leader = electLeader(im, next.Replicas, isr, -1)
@@ -196,8 +199,13 @@ func changeRecord(topicID [16]byte, old, next metadata.Partition) (PartitionChan
 		leader := next.Leader
 		rec.Leader, changed = &leader, true
 	}
-	if !slices.Equal(next.ISR, old.ISR) && len(next.ISR) > 0 {
-		rec.ISR, changed = slices.Clone(next.ISR), true
+	if !slices.Equal(next.ISR, old.ISR) {
+		if len(next.ISR) > 0 {
+			rec.ISR = slices.Clone(next.ISR)
+		} else {
+			rec.EmptyISR = true
+		}
+		changed = true
 	}
 	if !slices.Equal(next.Replicas, old.Replicas) && len(next.Replicas) > 0 {
 		rec.Replicas, changed = slices.Clone(next.Replicas), true
@@ -205,6 +213,14 @@ func changeRecord(topicID [16]byte, old, next metadata.Partition) (PartitionChan
 	if !slices.Equal(next.AddingReplicas, old.AddingReplicas) || !slices.Equal(next.RemovingReplicas, old.RemovingReplicas) {
 		rec.Reassignment = &ReassignmentState{Adding: slices.Clone(next.AddingReplicas), Removing: slices.Clone(next.RemovingReplicas)}
 		changed = true
+	}
+	if !slices.Equal(next.ELR, old.ELR) {
+		elr := append([]int32{}, next.ELR...) // [] clears, null would not
+		rec.ELR, changed = &elr, true
+	}
+	if !slices.Equal(next.LastKnownELR, old.LastKnownELR) {
+		lke := append([]int32{}, next.LastKnownELR...)
+		rec.LastKnownELR, changed = &lke, true
 	}
 	return rec, changed
 }
@@ -218,4 +234,18 @@ func minus(a, b []int32) []int32 {
 		}
 	}
 	return out
+}
+
+// electLeader picks the first live replica in isr, never exclude; -1 if
+// none.
+func electLeader(im *metadata.Image, replicas, isr []int32, exclude int32) int32 {
+	for _, r := range replicas {
+		if r == exclude || !slices.Contains(isr, r) {
+			continue
+		}
+		if b, ok := im.Brokers[r]; ok && !b.Fenced {
+			return r
+		}
+	}
+	return -1
 }

@@ -84,6 +84,14 @@ type (
 		// removing replicas; an empty one ends the reassignment. Older
 		// logs lack the field, which leaves them as they are.
 		Reassignment *ReassignmentState `json:"reassignment,omitempty"`
+		// EmptyISR sets the ISR to empty, which eligible leader replicas
+		// (KIP-966) allow and which a nil ISR cannot say.
+		EmptyISR bool `json:"empty_isr,omitempty"`
+		// ELR and LastKnownELR, when set, replace the partition's eligible
+		// leader replicas and last known ELR (an empty list clears them).
+		// Older logs lack them, which leaves both as they are.
+		ELR          *[]int32 `json:"elr,omitempty"`
+		LastKnownELR *[]int32 `json:"last_known_elr,omitempty"`
 	}
 	// ReassignmentState is a reassignment in progress (KIP-455).
 	ReassignmentState struct {

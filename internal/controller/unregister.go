@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/raft"
 
@@ -20,7 +21,8 @@ type UnregisterBrokerRecord struct {
 // UnregisterBroker removes a broker that is gone for good, as Kafka's
 // controller does: the broker leaves every ISR and its leaderships move
 // (here by fencing it first, the same path as an expired session), then its
-// registration is removed, and a broker-only node leaves the Raft
+// registration is removed (and it leaves every eligible leader replica
+// set, which fencing keeps it in), and a broker-only node leaves the Raft
 // configuration it followed as a non-voter. A broker that is in fact still
 // running registers again at its next heartbeat, as in Kafka.
 func (c *Controller) UnregisterBroker(ctx context.Context, id int32) error {
@@ -38,10 +40,35 @@ func (c *Controller) UnregisterBroker(ctx context.Context, id int32) error {
 			return err
 		}
 	}
+	if err := c.dropFromELRLocked(ctx, id); err != nil {
+		return err
+	}
 	if err := c.propose(ctx, RecordUnregisterBroker, &UnregisterBrokerRecord{ID: id, Epoch: b.Epoch}); err != nil {
 		return err
 	}
 	return c.removeFollowerLocked(ctx, id)
+}
+
+// dropFromELRLocked takes broker id out of every partition's eligible
+// leader replicas and last known ELR, as Kafka's controller does when a
+// broker is unregistered: it will not come back with its logs.
+func (c *Controller) dropFromELRLocked(ctx context.Context, id int32) error {
+	im := c.Image()
+	for _, name := range im.SortedTopicNames() {
+		t, _ := im.Topic(name)
+		for i, p := range t.Partitions {
+			if !slices.Contains(p.ELR, id) && !slices.Contains(p.LastKnownELR, id) {
+				continue
+			}
+			elr := slices.DeleteFunc(slices.Clone(p.ELR), func(r int32) bool { return r == id })
+			lastKnown := slices.DeleteFunc(slices.Clone(p.LastKnownELR), func(r int32) bool { return r == id })
+			rec := &PartitionChangeRecord{TopicID: t.ID, Partition: int32(i), ELR: &elr, LastKnownELR: &lastKnown}
+			if err := c.propose(ctx, RecordPartitionChange, rec); err != nil {
+				return fmt.Errorf("drop broker %d from the eligible leader replicas of %s-%d: %w", id, name, i, err)
+			}
+		}
+	}
+	return nil
 }
 
 func applyUnregisterBroker(next *metadata.Image, rec *UnregisterBrokerRecord) error {

@@ -16,7 +16,7 @@ func TestApiVersionsListsEveryAPI(t *testing.T) {
 		}
 		want[int16(a.key)] = [2]int16{a.min, a.max}
 	}
-	for _, v := range []int16{0, 3, 4} {
+	for _, v := range []int16{0, 3, 4, 5} {
 		req := kmsg.NewPtrApiVersionsRequest()
 		req.SetVersion(v)
 		resp := dp.h.apiVersions(context.Background(), req).(*kmsg.ApiVersionsResponse)
@@ -55,7 +55,7 @@ func TestApiVersionsListsEveryAPI(t *testing.T) {
 func TestDataPathAPIVersions(t *testing.T) {
 	want := map[kmsg.Key][2]int16{
 		kmsg.Produce: {0, 11}, kmsg.Fetch: {4, 16}, kmsg.ListOffsets: {1, 7}, kmsg.Metadata: {0, 12},
-		kmsg.ApiVersions: {0, 4}, kmsg.InitProducerID: {0, 5},
+		kmsg.ApiVersions: {0, 5}, kmsg.InitProducerID: {0, 5},
 	}
 	for _, a := range []api{produceAPI, fetchAPI, listOffsetsAPI, metadataAPI, apiVersionsAPI, initProducerIDAPI} {
 		if got := [2]int16{a.min, a.max}; got != want[a.key] || a.serve == nil {

@@ -1,11 +1,13 @@
 package handler
 
-// DescribeCluster, versions 0–1.
+// DescribeCluster, versions 0–2.
 //
 // Kafka: the cluster ID, the controller ID and the live brokers with their
 // host, port and rack, as seen by the broker answering. From v1 the client
 // names the endpoint type it expects: a broker listener serves BROKERS (1)
-// and answers UNSUPPORTED_ENDPOINT_TYPE to CONTROLLERS (2).
+// and answers UNSUPPORTED_ENDPOINT_TYPE to CONTROLLERS (2). From v2
+// (KIP-1073) include_fenced_brokers lists the fenced brokers too, each
+// with is_fenced set.
 // ClusterAuthorizedOperations is INT32_MIN unless requested; without an
 // authorizer every cluster operation is allowed.
 //
@@ -26,7 +28,7 @@ import (
 	"github.com/samsa-io/samsa/internal/acl"
 )
 
-var describeClusterAPI = api{key: kmsg.DescribeCluster, min: 0, max: 1, serve: (*Handler).describeCluster,
+var describeClusterAPI = api{key: kmsg.DescribeCluster, min: 0, max: 2, serve: (*Handler).describeCluster,
 	authz: withOpsFix(wholeCluster(acl.OpDescribe), describeClusterOps)}
 
 // Kafka's ACL operation codes allowed on the cluster resource, as bits of
@@ -55,13 +57,17 @@ func (h *Handler) describeCluster(ctx context.Context, kreq kmsg.Request) kmsg.R
 	resp.ClusterID = im.ClusterID
 	resp.ControllerID = im.ControllerID
 	listener := clientOf(ctx).listener
-	for _, b := range im.LiveBrokers() {
+	brokers := im.LiveBrokers()
+	if req.IncludeFencedBrokers { // v2+
+		brokers = im.SortedBrokers()
+	}
+	for _, b := range brokers {
 		ep, ok := b.EndpointFor(listener)
 		if !ok {
 			continue // as Kafka: only brokers reachable on this listener
 		}
 		rb := kmsg.NewDescribeClusterResponseBroker()
-		rb.NodeID, rb.Host, rb.Port = b.ID, ep.Host, ep.Port
+		rb.NodeID, rb.Host, rb.Port, rb.IsFenced = b.ID, ep.Host, ep.Port, b.Fenced
 		if b.Rack != "" {
 			rb.Rack = kmsg.StringPtr(b.Rack)
 		}

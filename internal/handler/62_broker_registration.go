@@ -18,8 +18,10 @@ package handler
 // every BrokerHeartbeat and AlterPartition. Of the log dirs (v2+), the
 // directory ids, the first is kept as the broker's metadata log dir's (a
 // Samsa broker sends that one first; Kafka's DescribeQuorum reports it for
-// an observer). Features and the ZooKeeper migration flag are accepted and
-// ignored; a cluster id that does not match ours is INCONSISTENT_CLUSTER_ID.
+// an observer). The previous broker epoch (v3+, -1 before) tells a clean
+// shutdown from an unclean one (KIP-966: see RegisterBrokerIncarnation).
+// Features and the ZooKeeper migration flag are accepted and ignored; a
+// cluster id that does not match ours is INCONSISTENT_CLUSTER_ID.
 
 import (
 	"context"
@@ -66,7 +68,7 @@ func (h *Handler) brokerRegistration(ctx context.Context, r kmsg.Request) kmsg.R
 	if len(req.LogDirs) > 0 {
 		b.MetadataDirectoryID = req.LogDirs[0]
 	}
-	epoch, err := h.Cluster.RegisterBrokerIncarnation(ctx, b)
+	epoch, err := h.Cluster.RegisterBrokerIncarnation(ctx, b, req.PreviousBrokerEpoch)
 	if err != nil {
 		resp.ErrorCode = errorCode(err)
 		return resp

@@ -18,9 +18,9 @@ package handler
 // request's list does not name, makes the request INVALID_REQUEST: every
 // requested topic answers that code and nothing else.
 //
-// Samsa keeps no eligible leader replicas (features.go), so every
-// partition's eligible_leader_replicas and last_known_elr are empty, as
-// Kafka's for a partition without ELR. The leader is -1 when its broker has
+// Each partition's eligible_leader_replicas and last_known_elr are the
+// controller's (KIP-966, internal/controller/elr.go), empty lists when it
+// has none. The leader is -1 when its broker has
 // no endpoint on the request's listener, and offline replicas are those of
 // fenced or unregistered brokers and this node's replica of a failed log.
 // Every described topic carries every topic operation; with ACLs, DESCRIBE
@@ -146,7 +146,8 @@ func (h *Handler) describedPartition(im *metadata.Image, listener, topic string,
 		dp.LeaderID = -1 // unreachable on this listener, as Kafka
 	}
 	dp.Replicas, dp.ISR = p.Replicas, p.ISR
-	dp.EligibleLeaderReplicas, dp.LastKnownELR = []int32{}, []int32{}
+	dp.EligibleLeaderReplicas = append([]int32{}, p.ELR...) // [] when none, not null, as Kafka
+	dp.LastKnownELR = append([]int32{}, p.LastKnownELR...)
 	dp.OfflineReplicas = offlineReplicas(im, p.Replicas)
 	if h.Partitions.Offline(topic, p.Index) != nil && !slices.Contains(dp.OfflineReplicas, h.NodeID) {
 		dp.OfflineReplicas = append(dp.OfflineReplicas, h.NodeID)

@@ -86,6 +86,7 @@ func TestDescribeTopicPartitionsFields(t *testing.T) {
 	a := dpTopic("a", 1, 2, nil)
 	a.Partitions[0].Replicas, a.Partitions[0].ISR, a.Partitions[0].LeaderEpoch = []int32{1, 3, 4}, []int32{1}, 7
 	a.Partitions[1].Leader = 2
+	a.Partitions[1].ELR, a.Partitions[1].LastKnownELR = []int32{3, 4}, []int32{2}
 	dp := newDataPath(t, a, dpTopic("__consumer_offsets", 2, 1, nil))
 	im := dpImage(a, dpTopic("__consumer_offsets", 2, 1, nil))
 	im.Brokers[1] = metadata.Broker{ID: 1, Host: "h1", Port: 9092, Endpoints: []metadata.Endpoint{{Name: "INTERNAL", Host: "h1", Port: 9092}, {Name: "EXTERNAL", Host: "e1", Port: 19092}}}
@@ -113,10 +114,12 @@ func TestDescribeTopicPartitionsFields(t *testing.T) {
 	if p1.LeaderID != -1 {
 		t.Errorf("partition 1: leader %d, want -1: broker 2 has no EXTERNAL endpoint", p1.LeaderID)
 	}
-	for _, p := range []kmsg.DescribeTopicPartitionsResponseTopicPartition{p0, p1} {
-		if p.ErrorCode != 0 || len(p.EligibleLeaderReplicas) != 0 || len(p.LastKnownELR) != 0 {
-			t.Errorf("partition %d: %+v, want no error and no ELR", p.Partition, p)
-		}
+	if p0.ErrorCode != 0 || p0.EligibleLeaderReplicas == nil || len(p0.EligibleLeaderReplicas) != 0 ||
+		p0.LastKnownELR == nil || len(p0.LastKnownELR) != 0 {
+		t.Errorf("partition 0: %+v, want no error and empty (not null) ELR lists", p0)
+	}
+	if fmt.Sprint(p1.EligibleLeaderReplicas, p1.LastKnownELR) != "[3 4] [2]" {
+		t.Errorf("partition 1: ELR %v last known %v, want the image's [3 4] [2]", p1.EligibleLeaderReplicas, p1.LastKnownELR)
 	}
 }
 

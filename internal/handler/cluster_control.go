@@ -13,7 +13,7 @@ import (
 // controller.ErrNotController on a node that is not the active controller,
 // which the handler answers as NOT_CONTROLLER so the broker re-resolves.
 type ClusterControl interface {
-	RegisterBrokerIncarnation(ctx context.Context, b metadata.Broker) (int64, error)
+	RegisterBrokerIncarnation(ctx context.Context, b metadata.Broker, previousEpoch int64) (int64, error)
 	BrokerHeartbeat(ctx context.Context, req controller.HeartbeatRequest) (controller.HeartbeatResult, error)
 	AlterPartition(ctx context.Context, req controller.AlterPartitionRequest) (metadata.Partition, error)
 }

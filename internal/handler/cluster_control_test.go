@@ -20,7 +20,7 @@ type fakeCluster struct {
 	alters     []controller.AlterPartitionRequest
 }
 
-func (f *fakeCluster) RegisterBrokerIncarnation(_ context.Context, b metadata.Broker) (int64, error) {
+func (f *fakeCluster) RegisterBrokerIncarnation(_ context.Context, b metadata.Broker, _ int64) (int64, error) {
 	f.registered = append(f.registered, b)
 	return 42, f.err
 }

@@ -30,9 +30,9 @@ const metadataVersionFeature = "metadata.version"
 
 // features are the features a Kafka 4.4 node lists, sorted by name.
 var features = []feature{
-	// No eligible leader replicas (KIP-966): Samsa elects from the ISR
-	// only, and DescribeTopicPartitions answers empty ELR lists.
-	{name: "eligible.leader.replicas.version", level: 0},
+	// Eligible leader replicas (KIP-966) are always kept, as a Kafka 4.4
+	// cluster formatted with its defaults does (internal/controller/elr.go).
+	{name: "eligible.leader.replicas.version", level: 1},
 	// The consumer group protocol (KIP-848, ConsumerGroupHeartbeat) is
 	// always on; Samsa cannot turn it off, so level 0 is not supported.
 	{name: "group.version", level: 1},

@@ -20,7 +20,7 @@ func TestFeatureLevelsAreFixed(t *testing.T) {
 		t.Errorf("features are not sorted by name")
 	}
 	want := map[string]int16{
-		"eligible.leader.replicas.version": 0, "group.version": 1, "kraft.version": 0,
+		"eligible.leader.replicas.version": 1, "group.version": 1, "kraft.version": 0,
 		"metadata.version": 33, "share.version": 1, "streams.version": 0, "transaction.version": 0,
 	}
 	if len(features) != len(want) {
@@ -49,12 +49,12 @@ func TestApiVersionsFeatures(t *testing.T) {
 	}{
 		{0, nil, nil},
 		{3, // KIP-1022: no range starting at 0 below v4
-			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}},
-			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}}},
+			[]row{{"eligible.leader.replicas.version", 1, 1}, {"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}},
+			[]row{{"eligible.leader.replicas.version", 1, 1}, {"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}}},
 		{4,
-			[]row{{"eligible.leader.replicas.version", 0, 0}, {"group.version", 1, 1}, {"kraft.version", 0, 0},
+			[]row{{"eligible.leader.replicas.version", 1, 1}, {"group.version", 1, 1}, {"kraft.version", 0, 0},
 				{"metadata.version", 33, 33}, {"share.version", 1, 1}, {"streams.version", 0, 0}, {"transaction.version", 0, 0}},
-			[]row{{"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}}},
+			[]row{{"eligible.leader.replicas.version", 1, 1}, {"group.version", 1, 1}, {"metadata.version", 33, 33}, {"share.version", 1, 1}}},
 	} {
 		req := kmsg.NewPtrApiVersionsRequest()
 		req.SetVersion(tc.version)

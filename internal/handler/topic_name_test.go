@@ -64,7 +64,7 @@ func TestAdminAPIVersions(t *testing.T) {
 	want := map[string][2]int16{
 		"createTopics": {2, 7}, "deleteTopics": {1, 6}, "deleteRecords": {0, 2},
 		"describeConfigs": {1, 4}, "alterConfigs": {0, 2}, "createPartitions": {0, 3},
-		"incrementalAlterConfigs": {0, 1}, "describeCluster": {0, 1},
+		"incrementalAlterConfigs": {0, 1}, "describeCluster": {0, 2},
 	}
 	apis := map[string]api{
 		"createTopics": createTopicsAPI, "deleteTopics": deleteTopicsAPI, "deleteRecords": deleteRecordsAPI,

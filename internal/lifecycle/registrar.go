@@ -31,7 +31,10 @@ type RegistrarDeps struct {
 	// Endpoints are every advertised non-controller listener, primary
 	// first, with their bound ports.
 	Endpoints func(primary config.Listener) []config.Listener
-	Logger    *slog.Logger
+	// PreviousEpoch is the broker epoch of the last clean shutdown, -1 if
+	// the node did not shut down cleanly (nodedir's clean-shutdown file).
+	PreviousEpoch int64
+	Logger        *slog.Logger
 }
 
 // Registrar registers this broker with the active controller and keeps
@@ -64,8 +67,15 @@ func (r *Registrar) Epoch() int64 {
 // (v2+) are the directory ids, the metadata log dir's first.
 func (r *Registrar) Register(ctx context.Context, adv config.Listener) error {
 	req := kmsg.NewPtrBrokerRegistrationRequest()
-	req.SetVersion(2)
+	req.SetVersion(3)
 	req.BrokerID, req.ClusterID = r.deps.NodeID, r.deps.Image().ClusterID
+	// The epoch of the last clean shutdown (KIP-966) or, once this process
+	// has registered, its own: its logs are as they were, so its replicas
+	// stay eligible leaders.
+	req.PreviousBrokerEpoch = r.deps.PreviousEpoch
+	if epoch := r.Epoch(); epoch >= 0 {
+		req.PreviousBrokerEpoch = epoch
+	}
 	req.LogDirs = slices.Clone(r.deps.DirIDs())
 	for _, a := range r.deps.Endpoints(adv) {
 		lst := kmsg.NewBrokerRegistrationRequestListener()

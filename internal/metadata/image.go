@@ -90,6 +90,15 @@ type Partition struct {
 	// by the removing ones. Both are empty when none is in progress.
 	AddingReplicas   []int32 `json:",omitempty"`
 	RemovingReplicas []int32 `json:",omitempty"`
+	// ELR are the eligible leader replicas (KIP-966): replicas out of the
+	// ISR that still hold every committed record, because they left it
+	// while it was below min.insync.replicas and the high watermark could
+	// not advance. One may lead when the ISR is empty. Never overlaps ISR.
+	ELR []int32 `json:",omitempty"`
+	// LastKnownELR holds the last leader of a partition whose ISR became
+	// empty (Kafka 4.4 keeps the last known leader there), until the
+	// partition has a leader again.
+	LastKnownELR []int32 `json:",omitempty"`
 }
 
 // Topic is a topic with its partitions, ordered by index, and its config
@@ -235,6 +244,8 @@ func (p Partition) Clone() Partition {
 	p.ISR = append([]int32(nil), p.ISR...)
 	p.AddingReplicas = append([]int32(nil), p.AddingReplicas...)
 	p.RemovingReplicas = append([]int32(nil), p.RemovingReplicas...)
+	p.ELR = append([]int32(nil), p.ELR...)
+	p.LastKnownELR = append([]int32(nil), p.LastKnownELR...)
 	return p
 }
 

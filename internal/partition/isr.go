@@ -217,10 +217,13 @@ func (p *Partition) hwReached(offset int64, epoch int32) (bool, error) {
 	if !leader {
 		return true, ErrNotLeader
 	}
-	if p.HighWatermark() < offset {
+	minISR := int(p.Config().MinInsyncReplicas)
+	if p.HighWatermark() < offset && isr >= minISR {
 		return false, nil
 	}
-	if minISR := int(p.Config().MinInsyncReplicas); isr < minISR {
+	// Below min.insync.replicas the high watermark stands still (strict
+	// min ISR): say so now rather than when the request times out.
+	if isr < minISR {
 		return true, fmt.Errorf("%w: The number of in-sync replicas %d fell below min.insync.replicas %d for partition %s-%d while waiting",
 			ErrNotEnoughReplicasAfterAppend, isr, minISR, p.Topic, p.Index)
 	}

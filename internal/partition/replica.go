@@ -205,13 +205,18 @@ func (rs *replicaSet) hwCandidateLocked(leaderLEO int64) int64 {
 	return hw
 }
 
-// maybeAdvanceHighWatermark recomputes the leader's high watermark.
+// maybeAdvanceHighWatermark recomputes the leader's high watermark. It
+// does not move while the committed ISR is smaller than min.insync.replicas
+// (capped at the replica count): Kafka's strict min ISR (KIP-966), which
+// lets a replica that left such an ISR be an eligible leader replica, sure
+// to hold every record below the high watermark.
 func (p *Partition) maybeAdvanceHighWatermark() {
 	leo := p.log.LogEndOffset()
+	minISR := int(p.Config().MinInsyncReplicas)
 	p.rs.mu.Lock()
 	hw := leo
 	if p.rs.known {
-		if p.rs.leader != p.rs.node {
+		if p.rs.leader != p.rs.node || len(p.rs.isr) < min(minISR, len(p.rs.replicas)) {
 			p.rs.mu.Unlock()
 			return
 		}

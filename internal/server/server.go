@@ -49,6 +49,9 @@ type Server struct {
 	// dirIDs are the directory.id of the metadata log dir, then of the
 	// other log dirs (nodedir.WriteMetaProperties).
 	dirIDs [][16]byte
+	// prevEpoch is the broker epoch of the last clean shutdown, -1 if
+	// none (nodedir.TakeCleanShutdownEpoch), sent when registering.
+	prevEpoch int64
 	// link carries every broker-to-controller request (registration,
 	// heartbeats, AlterPartition, forwarded admin requests).
 	link      *interbroker.ControllerLink
@@ -144,6 +147,7 @@ func (s *Server) start(ctx context.Context) error {
 		return err
 	}
 	s.dirLocks = locks
+	s.prevEpoch = nodedir.TakeCleanShutdownEpoch(s.metadataDir(), s.logger)
 	s.registry = metrics.NewRegistry()
 	s.net = listeners.New(s.cfg, s.logger)
 	if s.cfg.MetricsListener != "" {
@@ -249,7 +253,8 @@ func (s *Server) startController(ctx context.Context) error {
 			_, ok := config.LookupTopicConfig(name)
 			return s.topicDefaults().TopicDefault(name), ok
 		},
-		Logger: s.logger.With("component", "controller"),
+		MinInsyncReplicas: s.cfg.MinInsyncReplicas,
+		Logger:            s.logger.With("component", "controller"),
 	}
 	for _, v := range s.cfg.ControllerQuorumVoters {
 		cc.Voters = append(cc.Voters, controller.Voter{ID: v.ID, Addr: v.Addr()})
@@ -296,7 +301,7 @@ func (s *Server) startControllerLink() {
 		Link: s.link, Image: s.ctrl.Image, Endpoints: s.net.AdvertisedEndpoints, Logger: s.logger,
 		// Written by start before any registration but a broker-only
 		// node's first (joinQuorum), which goes without them.
-		DirIDs: func() [][16]byte { return s.dirIDs }})
+		DirIDs: func() [][16]byte { return s.dirIDs }, PreviousEpoch: s.prevEpoch})
 }
 
 // joinQuorum registers this broker-only node until the active controller
@@ -455,7 +460,13 @@ func (s *Server) Close() error {
 		errs = append(errs, s.groups.Close())
 	}
 	if s.parts != nil {
-		errs = append(errs, s.parts.Close())
+		err := s.parts.Close()
+		// Every log flushed and closed: the next start may say it shut down
+		// cleanly (KIP-966), which keeps its replicas eligible leaders.
+		if s.registrar != nil && err == nil && s.brokerRole() && s.registrar.Epoch() >= 0 {
+			err = nodedir.WriteCleanShutdownEpoch(s.metadataDir(), s.registrar.Epoch())
+		}
+		errs = append(errs, err)
 	}
 	if s.ctrl != nil {
 		errs = append(errs, s.ctrl.Close())

@@ -25,7 +25,10 @@ func TestUnregisterCrashedBroker(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 3, 3, nil, "unreg"); err != nil {
+	// min.insync.replicas 3: the broker that leaves the ISR joins the
+	// eligible leader replicas (KIP-966), which it must leave too.
+	minISR := "3"
+	if _, err := kadm.NewClient(cl).CreateTopic(ctx, 3, 3, map[string]*string{"min.insync.replicas": &minISR}, "unreg"); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
 	tc.eventually("a fully replicated ISR", func() bool {
@@ -41,6 +44,10 @@ func TestUnregisterCrashedBroker(t *testing.T) {
 		gone = 2 // keep the active controller
 	}
 	tc.stop(gone, true)
+	tc.eventually("the crashed broker fenced into the eligible leader replicas", func() bool {
+		part, _ := tc.running().ctrl.Image().PartitionOf("unreg", 0)
+		return slices.Contains(part.ELR, gone)
+	})
 
 	unregister := func() int16 {
 		t.Helper()
@@ -61,8 +68,10 @@ func TestUnregisterCrashedBroker(t *testing.T) {
 	}
 	for p := int32(0); p < 3; p++ {
 		part, _ := im.PartitionOf("unreg", p)
-		if part.Leader == gone || slices.Contains(part.ISR, gone) {
-			t.Errorf("partition %d after unregistering %d: leader %d ISR %v", p, gone, part.Leader, part.ISR)
+		if part.Leader == gone || slices.Contains(part.ISR, gone) || slices.Contains(part.ELR, gone) ||
+			slices.Contains(part.LastKnownELR, gone) {
+			t.Errorf("partition %d after unregistering %d: leader %d ISR %v ELR %v last known ELR %v",
+				p, gone, part.Leader, part.ISR, part.ELR, part.LastKnownELR)
 		}
 	}
 	if code := unregister(); code != kerr.BrokerIDNotRegistered.Code {

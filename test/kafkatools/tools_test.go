@@ -80,11 +80,7 @@ const strictEnv = "SAMSA_KAFKATOOLS_STRICT"
 // knownDiffs are the steps (check/step) whose Samsa output is known to
 // differ from Kafka's, with why: Samsa gaps left for later, logged in full
 // on every run instead of failing make test.
-var knownDiffs = map[string]string{
-	"configs/describe broker default": "Kafka 4.4 enables eligible leader replicas (KIP-966) and so stores the cluster-level " +
-		"min.insync.replicas as a dynamic default at bootstrap; Samsa has no ELR (eligible.leader.replicas.version 0) " +
-		"and stores none. The log.retention.ms line the check set matches.",
-}
+var knownDiffs = map[string]string{}
 
 // writeFile writes content into a new file in the test's temp dir.
 func (x *tools) writeFile(name, content string) string {
@@ -108,29 +104,12 @@ var normalisers = []struct {
 	{regexp.MustCompile(`(?m)^\[\d{4}-\d\d-\d\d [\d:,]+\] `), "[<time>] "},
 }
 
-// topicConfigs is the Configs field of a topic describe line.
-var topicConfigs = regexp.MustCompile(`Configs: \S*`)
-
-// dropMinISR removes min.insync.replicas=1 from a Configs field: Kafka 4.4
-// stores it on every new topic (KIP-966), Samsa leaves it to the default.
-func dropMinISR(field string) string {
-	list := strings.TrimPrefix(field, "Configs: ")
-	var keep []string
-	for _, c := range strings.Split(list, ",") {
-		if c != "" && c != "min.insync.replicas=1" {
-			keep = append(keep, c)
-		}
-	}
-	return "Configs: " + strings.Join(keep, ",")
-}
-
 // norm replaces what legitimately differs between two nodes (ids, ports),
 // collapses runs of blanks (column widths follow content) and trims lines.
 func norm(s string) string {
 	for _, n := range normalisers {
 		s = n.re.ReplaceAllString(s, n.with)
 	}
-	s = topicConfigs.ReplaceAllStringFunc(s, dropMinISR)
 	var out []string
 	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
 		out = append(out, strings.Join(strings.Fields(l), " "))
@@ -198,6 +177,7 @@ var checks = []struct {
 	{"transactions", checkTransactions},
 	{"acls", checkACLs},
 	{"features", checkFeatures},
+	{"wire-4.4", checkWire44}, // kafka44_wire_test.go
 }
 
 const (
