@@ -102,10 +102,18 @@ func TestFormatTopicAndPartitionLines(t *testing.T) {
 		t.Errorf("topic line\n got %q\nwant %q", got, want)
 	}
 	ps := d.Partitions.Sorted()
-	if got, want := formatPartitionLine(ps[0]), "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2"; got != want {
+	if got, want := formatPartitionLine(ps[0], nil), "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2"; got != want {
 		t.Errorf("partition line\n got %q\nwant %q", got, want)
 	}
-	if got, want := formatPartitionLine(ps[1]), "\tTopic: t\tPartition: 1\tLeader: none\tReplicas: 2,1\tIsr: \tOffline: 2"; got != want {
+	if got, want := formatPartitionLine(ps[1], nil), "\tTopic: t\tPartition: 1\tLeader: none\tReplicas: 2,1\tIsr: \tOffline: 2"; got != want {
+		t.Errorf("partition line\n got %q\nwant %q", got, want)
+	}
+	// With ELR lists (DescribeTopicPartitions served), Kafka 4.4's columns.
+	elrs := map[string]map[int32]elrLists{"t": {1: {elr: []int32{2}, lastKnown: []int32{1}}}}
+	if got, want := formatPartitionLine(ps[0], elrs), "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2\tIsr: 1,2\tElr: \tLastKnownElr: "; got != want {
+		t.Errorf("partition line\n got %q\nwant %q", got, want)
+	}
+	if got, want := formatPartitionLine(ps[1], elrs), "\tTopic: t\tPartition: 1\tLeader: none\tReplicas: 2,1\tIsr: \tElr: 2\tLastKnownElr: 1\tOffline: 2"; got != want {
 		t.Errorf("partition line\n got %q\nwant %q", got, want)
 	}
 }

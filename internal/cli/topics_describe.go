@@ -62,6 +62,10 @@ func (t *topicsRun) describeTopics(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	elrs, err := t.eligibleLeaders(ctx, topics)
+	if err != nil {
+		return err
+	}
 	// As Kafka's tool: a report flag drops the topic lines, and a partition
 	// is shown when it matches any of the report flags given.
 	report := t.o.underReplicated || t.o.unavailable || t.o.underMinISR || t.o.atMinISR
@@ -74,7 +78,7 @@ func (t *topicsRun) describeTopics(ctx context.Context) error {
 		}
 		for _, p := range d.Partitions.Sorted() {
 			if !report || t.reported(p, minISR[d.Topic]) {
-				fmt.Fprintln(t.out, formatPartitionLine(p))
+				fmt.Fprintln(t.out, formatPartitionLine(p, elrs))
 			}
 		}
 	}
@@ -148,14 +152,20 @@ func formatTopicLine(d kadm.TopicDetail, configs []string) string {
 		d.Topic, formatUUID(d.ID), len(d.Partitions), rf, strings.Join(configs, ","))
 }
 
-// formatPartitionLine renders one partition line of --describe.
-func formatPartitionLine(p kadm.PartitionDetail) string {
+// formatPartitionLine renders one partition line of --describe; with the
+// eligible leader replicas known (elrs not nil), Kafka 4.4's Elr and
+// LastKnownElr columns follow the ISR.
+func formatPartitionLine(p kadm.PartitionDetail, elrs map[string]map[int32]elrLists) string {
 	leader := "none"
 	if p.Leader >= 0 {
 		leader = strconv.Itoa(int(p.Leader))
 	}
 	line := fmt.Sprintf("\tTopic: %s\tPartition: %d\tLeader: %s\tReplicas: %s\tIsr: %s",
 		p.Topic, p.Partition, leader, joinIDs(p.Replicas), joinIDs(p.ISR))
+	if elrs != nil {
+		e := elrs[p.Topic][p.Partition]
+		line += "\tElr: " + joinIDs(e.elr) + "\tLastKnownElr: " + joinIDs(e.lastKnown)
+	}
 	if len(p.OfflineReplicas) > 0 {
 		line += "\tOffline: " + joinIDs(p.OfflineReplicas)
 	}
@@ -173,4 +183,60 @@ func joinIDs(ids []int32) string {
 		s[i] = strconv.Itoa(int(id))
 	}
 	return strings.Join(s, ",")
+}
+
+// elrLists are a partition's eligible leader replicas and last known ELR
+// (KIP-966).
+type elrLists struct{ elr, lastKnown []int32 }
+
+// eligibleLeaders reads the partitions' ELR lists with
+// DescribeTopicPartitions, page by page as Kafka's tool does; nil when the
+// cluster does not serve that API (Kafka's tool then shows no ELR columns).
+func (t *topicsRun) eligibleLeaders(ctx context.Context, topics []kadm.TopicDetail) (map[string]map[int32]elrLists, error) {
+	if len(topics) == 0 {
+		return nil, nil
+	}
+	versions, err := t.adm.ApiVersions(ctx)
+	if err != nil {
+		return nil, t.cc.timeoutError("api versions", err)
+	}
+	supported := true
+	versions.Each(func(v kadm.BrokerApiVersions) {
+		if _, ok := v.KeyMaxVersion(int16(kmsg.DescribeTopicPartitions)); !ok || v.Err != nil {
+			supported = false
+		}
+	})
+	if !supported {
+		return nil, nil
+	}
+	out := map[string]map[int32]elrLists{}
+	req := kmsg.NewPtrDescribeTopicPartitionsRequest()
+	req.ResponsePartitionLimit = 2000
+	for _, d := range topics {
+		rt := kmsg.NewDescribeTopicPartitionsRequestTopic()
+		rt.Topic = d.Topic
+		req.Topics = append(req.Topics, rt)
+	}
+	for page := 0; page < 100_000; page++ {
+		resp, err := req.RequestWith(ctx, t.cl)
+		if err != nil {
+			return nil, t.cc.timeoutError("describe topic partitions", err)
+		}
+		for _, rt := range resp.Topics {
+			name := deref(rt.Topic)
+			if out[name] == nil {
+				out[name] = map[int32]elrLists{}
+			}
+			for _, p := range rt.Partitions {
+				out[name][p.Partition] = elrLists{elr: p.EligibleLeaderReplicas, lastKnown: p.LastKnownELR}
+			}
+		}
+		if resp.NextCursor == nil {
+			return out, nil
+		}
+		c := kmsg.NewDescribeTopicPartitionsRequestCursor()
+		c.Topic, c.Partition = resp.NextCursor.Topic, resp.NextCursor.Partition
+		req.Cursor = &c
+	}
+	return out, nil
 }
