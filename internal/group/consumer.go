@@ -62,6 +62,7 @@ type consumerMember struct {
 	epoch, prevEpoch       int32
 	subscribed             []string
 	regex                  string // SubscribedTopicRegex, "" if none
+	replacing              bool   // took over a departed static member's partitions, not joined yet
 	rebalanceTimeout       time.Duration
 	assigned               partitionSet // includes partitions being revoked
 	timer                  Timer
@@ -120,6 +121,19 @@ func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) Consume
 	cg := g.cg
 	res := ConsumerHeartbeatResult{MemberID: req.MemberID, HeartbeatInterval: c.cfg.ConsumerHeartbeatInterval}
 	m := cg.members[req.MemberID]
+	if m != nil && req.InstanceID != "" && m.instanceID != "" && m.instanceID != req.InstanceID {
+		res.Err = ErrFencedInstanceID
+		return res
+	}
+	if req.MemberEpoch == staticLeaveEpoch && m != nil && m.instanceID != "" {
+		// A static member leaving for a while (a rolling restart): it keeps
+		// its partitions, and no rebalance starts, until its session times
+		// out or its instance id joins again.
+		m.prevEpoch, m.epoch = m.epoch, staticLeaveEpoch
+		g.scheduleConsumerSession(c, m)
+		res.MemberEpoch = req.MemberEpoch
+		return res
+	}
 	if req.MemberEpoch < 0 { // leave
 		if m != nil {
 			g.removeConsumer(c, m)
@@ -127,8 +141,19 @@ func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) Consume
 		res.MemberEpoch = req.MemberEpoch
 		return res
 	}
+	if req.MemberEpoch == 0 && req.InstanceID != "" && m == nil {
+		if old := cg.staticMember(req.InstanceID); old != nil {
+			if old.epoch != staticLeaveEpoch {
+				res.Err = ErrUnreleasedInstanceID
+				return res
+			}
+			m = g.replaceStaticMember(old, req.MemberID)
+		}
+	}
 	changed := false
 	switch {
+	case m != nil && m.replacing:
+		m.replacing = false // joins with the partitions of the instance it replaces
 	case req.MemberEpoch == 0 && m == nil:
 		m = &consumerMember{id: req.MemberID, assigned: make(partitionSet)}
 		cg.members[m.id] = m
@@ -168,6 +193,40 @@ func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) Consume
 	g.scheduleConsumerSession(c, m)
 	res.MemberEpoch, res.Assignment = m.epoch, g.visibleAssignment(m)
 	return res
+}
+
+// staticLeaveEpoch is the member epoch of a static member's leave
+// (KIP-848: -2), which keeps its partitions for the session timeout.
+const staticLeaveEpoch = -2
+
+// staticMember is the member with instance id, or nil.
+func (cg *consumerGroup) staticMember(instanceID string) *consumerMember {
+	for _, m := range cg.members {
+		if m.instanceID == instanceID {
+			return m
+		}
+	}
+	return nil
+}
+
+// replaceStaticMember hands a departed static member's place to a new
+// member id of the same instance, as Kafka does: the newcomer takes its
+// subscriptions, its target and the partitions it still holds, with no
+// rebalance.
+func (g *Group) replaceStaticMember(old *consumerMember, id string) *consumerMember {
+	cg := g.cg
+	stopTimer(old.timer)
+	stopTimer(old.revokeTimer)
+	old.seq++
+	m := &consumerMember{id: id, instanceID: old.instanceID, subscribed: old.subscribed, regex: old.regex,
+		rebalanceTimeout: old.rebalanceTimeout, assigned: old.assigned, replacing: true}
+	delete(cg.members, old.id)
+	cg.members[id] = m
+	if t, ok := cg.target[old.id]; ok {
+		delete(cg.target, old.id)
+		cg.target[id] = t
+	}
+	return m
 }
 
 // subscribedCounts is the partition count of every subscribed topic that
@@ -345,7 +404,7 @@ func (cg *consumerGroup) state() string {
 		return "Assigning"
 	}
 	for _, m := range cg.members {
-		if m.epoch != cg.assignmentEpoch {
+		if m.epoch != cg.assignmentEpoch && m.epoch != staticLeaveEpoch {
 			return "Reconciling"
 		}
 	}

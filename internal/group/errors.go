@@ -25,4 +25,5 @@ var (
 	ErrFencedMemberEpoch        = errors.New("group: fenced member epoch")
 	ErrStaleMemberEpoch         = errors.New("group: stale member epoch")
 	ErrInvalidRegularExpression = errors.New("group: invalid regular expression")
+	ErrUnreleasedInstanceID     = errors.New("group: unreleased instance id")
 )

@@ -12,7 +12,11 @@ package handler
 // current assignment is sent in every response (Kafka sends it only when it
 // changed; clients accept both). Regex subscriptions (v1
 // SubscribedTopicRegex) are resolved by the coordinator against the image's
-// topics, filtered by the member's DESCRIBE right (group/regex.go).
+// topics, filtered by the member's DESCRIBE right (group/regex.go). A
+// static member (group.instance.id) that leaves with epoch -2 keeps its
+// partitions until its session times out, and its instance id joining again
+// takes them over; a second member with an instance id in use gets
+// UNRELEASED_INSTANCE_ID.
 // Membership is not persisted: after a coordinator restart members get
 // UNKNOWN_MEMBER_ID and rejoin; committed offsets are kept.
 

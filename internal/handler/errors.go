@@ -97,6 +97,7 @@ var errorMapping = []struct {
 	{group.ErrFencedMemberEpoch, kerr.FencedMemberEpoch},
 	{group.ErrStaleMemberEpoch, kerr.StaleMemberEpoch},
 	{group.ErrInvalidRegularExpression, kerr.InvalidRegularExpression},
+	{group.ErrUnreleasedInstanceID, kerr.UnreleasedInstanceID},
 	{context.DeadlineExceeded, kerr.RequestTimedOut},
 }
 

@@ -33,6 +33,7 @@ var inMakeTest = []string{
 	"FeaturesTest",
 	"RegexSubscriptionTest",
 	"ListConfigResourcesTest",
+	"StaticMemberConsumerProtocolTest",
 	"ShareConsumerTest",
 }
 
