@@ -79,6 +79,8 @@ type Broker struct {
 	GroupMaxSessionTimeoutMs      int64 // group.max.session.timeout.ms
 
 	ShareGroups ShareGroups // group.share.* (share_groups.go)
+	// ConsumerGroups are the group.consumer.* settings (consumer_groups.go).
+	ConsumerGroups ConsumerGroups
 
 	TransactionStateLogNumPartitions     int32 // transaction.state.log.num.partitions
 	TransactionStateLogReplicationFactor int16 // transaction.state.log.replication.factor
@@ -171,6 +173,7 @@ func Default() *Broker {
 		GroupMinSessionTimeoutMs:              6000,
 		GroupMaxSessionTimeoutMs:              1800000,
 		ShareGroups:                           defaultShareGroups(),
+		ConsumerGroups:                        defaultConsumerGroups(),
 		TransactionStateLogNumPartitions:      50,
 		TransactionStateLogReplicationFactor:  3,
 		TransactionStateLogMinIsr:             2,

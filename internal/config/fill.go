@@ -356,6 +356,7 @@ func (r *reader) coordination(b *Broker) {
 	readInt(r, "group.min.session.timeout.ms", &b.GroupMinSessionTimeoutMs)
 	readInt(r, "group.max.session.timeout.ms", &b.GroupMaxSessionTimeoutMs)
 	r.shareGroups(&b.ShareGroups)
+	r.consumerGroups(&b.ConsumerGroups)
 	readInt(r, "transaction.state.log.num.partitions", &b.TransactionStateLogNumPartitions)
 	readInt(r, "transaction.state.log.replication.factor", &b.TransactionStateLogReplicationFactor)
 	readInt(r, "transaction.state.log.min.isr", &b.TransactionStateLogMinIsr)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,23 @@ func TestShareGroupSettings(t *testing.T) {
 		_, _, err := Parse([]byte(bad+"\n"), "test.properties", nil)
 		if err == nil || !strings.Contains(err.Error(), strings.SplitN(bad, "=", 2)[0]) {
 			t.Errorf("Parse(%q) = %v, want an error naming the key", bad, err)
+		}
+	}
+}
+
+func TestConsumerGroupSettings(t *testing.T) {
+	b := mustParse(t, "group.consumer.assignors=org.apache.kafka.coordinator.group.assignor.RangeAssignor,uniform\ngroup.consumer.max.size=10\n")
+	if g := b.ConsumerGroups; !slices.Equal(g.Assignors, []string{"range", "uniform"}) || g.MaxSize != 10 || g.SessionTimeoutMs != 45000 {
+		t.Fatalf("parsed %+v", g)
+	}
+	for _, bad := range []string{
+		"group.consumer.assignors=com.example.MyAssignor",
+		"group.consumer.session.timeout.ms=30000",    // below the 45000 minimum
+		"group.consumer.heartbeat.interval.ms=20000", // above the 15000 maximum
+		"group.consumer.min.heartbeat.interval.ms=1\ngroup.consumer.heartbeat.interval.ms=50000\ngroup.consumer.max.heartbeat.interval.ms=60000", // not below the session
+	} {
+		if _, _, err := Parse([]byte(bad+"\n"), "t", nil); err == nil {
+			t.Errorf("accepted %q", bad)
 		}
 	}
 }

@@ -51,6 +51,7 @@ func (b *Broker) problems(skip map[string]bool) []error {
 	c.controller()
 	c.numbers()
 	c.shareGroups()
+	c.consumerGroups()
 	c.enums()
 	c.security()
 	return c.errs

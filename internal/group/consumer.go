@@ -70,18 +70,16 @@ type consumerMember struct {
 	revokeTimer            Timer // set while the member owes a revocation
 }
 
-const (
-	defaultAssignor = "uniform"
-	// Kafka's group.consumer.session.timeout.ms default.
-	consumerSessionTimeout = 45 * time.Second
-)
+// consumerSessionTimeout is Kafka's group.consumer.session.timeout.ms
+// default.
+const consumerSessionTimeout = 45 * time.Second
 
 // ConsumerHeartbeat handles ConsumerGroupHeartbeat (KIP-848).
 func (c *Coordinator) ConsumerHeartbeat(_ context.Context, req ConsumerHeartbeat) ConsumerHeartbeatResult {
 	fail := func(err error) ConsumerHeartbeatResult {
 		return ConsumerHeartbeatResult{Err: err, MemberID: req.MemberID}
 	}
-	if req.Assignor != "" && req.Assignor != "uniform" && req.Assignor != "range" {
+	if req.Assignor != "" && !slices.Contains(c.cfg.ConsumerAssignors, req.Assignor) {
 		return fail(ErrUnsupportedAssignor)
 	}
 	if req.SubscribedRegex != nil && *req.SubscribedRegex != "" {
@@ -111,7 +109,7 @@ func (c *Coordinator) ConsumerHeartbeat(_ context.Context, req ConsumerHeartbeat
 		if len(g.members) > 0 || g.state != Empty {
 			return fail(ErrGroupIDNotFound) // a classic group in use
 		}
-		g.cg = &consumerGroup{assignor: defaultAssignor, members: make(map[string]*consumerMember)}
+		g.cg = &consumerGroup{assignor: c.cfg.ConsumerAssignors[0], members: make(map[string]*consumerMember)}
 		g.protocolType = "consumer"
 	}
 	return g.consumerHeartbeat(c, req)
@@ -155,6 +153,10 @@ func (g *Group) consumerHeartbeat(c *Coordinator, req ConsumerHeartbeat) Consume
 	case m != nil && m.replacing:
 		m.replacing = false // joins with the partitions of the instance it replaces
 	case req.MemberEpoch == 0 && m == nil:
+		if max := c.cfg.ConsumerMaxSize; max > 0 && len(cg.members) >= max {
+			res.Err = ErrGroupMaxSize
+			return res
+		}
 		m = &consumerMember{id: req.MemberID, assigned: make(partitionSet)}
 		cg.members[m.id] = m
 		changed = true

@@ -65,9 +65,15 @@ type Config struct {
 	// the partition count of a topic (0: unknown), for the assignors.
 	ConsumerHeartbeatInterval time.Duration
 	ConsumerSessionTimeout    time.Duration
-	PartitionCount            func(topic string) int32
-	Clock                     Clock        // default: real time
-	Logger                    *slog.Logger // default: discard
+	// ConsumerMaxSize is group.consumer.max.size (0: no limit), and
+	// ConsumerAssignors group.consumer.assignors: the server-side
+	// assignors members may ask for, the first the default ("uniform",
+	// "range"; default both, uniform first).
+	ConsumerMaxSize   int
+	ConsumerAssignors []string
+	PartitionCount    func(topic string) int32
+	Clock             Clock        // default: real time
+	Logger            *slog.Logger // default: discard
 }
 
 // PartitionStatus is this node's state for one __consumer_offsets partition.
@@ -123,6 +129,9 @@ func New(cfg Config, log Log) *Coordinator {
 	}
 	if cfg.ConsumerSessionTimeout <= 0 {
 		cfg.ConsumerSessionTimeout = consumerSessionTimeout
+	}
+	if len(cfg.ConsumerAssignors) == 0 {
+		cfg.ConsumerAssignors = []string{"uniform", "range"}
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}

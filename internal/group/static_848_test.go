@@ -70,3 +70,31 @@ func TestConsumerGroupStaticMembership(t *testing.T) {
 		t.Fatalf("b after a2's session expired: %v", b.Assignment)
 	}
 }
+
+// group.consumer.max.size and group.consumer.assignors: a member over the
+// size is GROUP_MAX_SIZE_REACHED; an assignor not in the list is
+// UNSUPPORTED_ASSIGNOR; the first of the list is the group's default.
+func TestConsumerGroupSizeAndAssignorSettings(t *testing.T) {
+	e := newEnv(t, func(c *Config) {
+		c.PartitionCount = func(string) int32 { return 2 }
+		c.ConsumerMaxSize = 2
+		c.ConsumerAssignors = []string{"range"}
+	})
+	ctx := context.Background()
+	for _, id := range []string{"m1", "m2"} {
+		if r := e.c.ConsumerHeartbeat(ctx, hb(id, 0, []TopicPartition{})); r.Err != nil {
+			t.Fatalf("%s: %v", id, r.Err)
+		}
+	}
+	if r := e.c.ConsumerHeartbeat(ctx, hb("m3", 0, []TopicPartition{})); !errors.Is(r.Err, ErrGroupMaxSize) {
+		t.Fatalf("third member: %v, want ErrGroupMaxSize", r.Err)
+	}
+	if d, _ := e.c.DescribeConsumerGroup("ng"); d.Assignor != "range" {
+		t.Fatalf("default assignor %q, want the list's first", d.Assignor)
+	}
+	uniform := hb("m1", 0, []TopicPartition{})
+	uniform.Assignor = "uniform"
+	if r := e.c.ConsumerHeartbeat(ctx, uniform); !errors.Is(r.Err, ErrUnsupportedAssignor) {
+		t.Fatalf("an assignor not configured: %v", r.Err)
+	}
+}
