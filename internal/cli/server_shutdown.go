@@ -23,17 +23,24 @@ const defaultShutdownTimeout = 25 * time.Second
 // forever. After the first signal the default signal behaviour is
 // restored, so a second SIGINT/SIGTERM ends the process at once.
 func runUntilSignal(ctx context.Context, timeout time.Duration, logger *slog.Logger, run func(context.Context) error) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
+	go func() { done <- run(runCtx) }()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
+	case <-sigs:
+		// Logged before the node hears of it, so that the log reads in
+		// order: the signal, then the node's own shutdown lines.
+		logger.Info("signal received, shutting down", "timeout", timeout)
 	}
-	stop()
-	logger.Info("signal received, shutting down", "timeout", timeout)
+	signal.Stop(sigs) // a second signal now ends the process at once
+	cancel()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
