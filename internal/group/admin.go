@@ -47,6 +47,11 @@ type Description struct {
 	ID, ProtocolType, Protocol string
 	State                      State
 	Members                    []MemberDescription
+	// NotClassic says why there is no classic group of this id here
+	// ("Group g not found.", "Group g is not a classic group."); the
+	// description is then Dead and empty, as DescribeGroups answers before
+	// v6 (v6 answers GROUP_ID_NOT_FOUND with this message, KIP-1043).
+	NotClassic string
 }
 
 // MemberDescription is one member; Metadata and Assignment are set only
@@ -63,10 +68,13 @@ func (c *Coordinator) DescribeGroup(id string) (Description, error) {
 		return Description{ID: id, State: Dead}, err
 	}
 	if g == nil {
-		return Description{ID: id, State: Dead}, nil
+		return Description{ID: id, State: Dead, NotClassic: "Group " + id + " not found."}, nil
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.cg != nil {
+		return Description{ID: id, State: Dead, NotClassic: "Group " + id + " is not a classic group."}, nil
+	}
 	d := Description{ID: id, ProtocolType: g.protocolType, State: g.state}
 	stable := g.state == Stable
 	if stable {

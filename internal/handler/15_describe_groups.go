@@ -1,9 +1,10 @@
 package handler
 
-// DescribeGroups, versions 0–5.
+// DescribeGroups, versions 0–6.
 //
-// A group unknown to this coordinator is reported in state Dead without
-// error, as Kafka does before v6. Member metadata and assignments are
+// A group unknown to this coordinator, or one of another type (a KIP-848
+// consumer group), is reported in state Dead without error before v6 and
+// as GROUP_ID_NOT_FOUND with Kafka's message from v6 (KIP-1043). Member metadata and assignments are
 // included only while the group is Stable; the protocol name likewise.
 // With IncludeAuthorizedOperations (v3+) the group's operations are
 // offered (READ, DESCRIBE, DELETE) and, with ACLs, narrowed to the
@@ -12,10 +13,11 @@ package handler
 import (
 	"context"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-var describeGroupsAPI = api{key: kmsg.DescribeGroups, min: 0, max: 5, serve: (*Handler).describeGroups,
+var describeGroupsAPI = api{key: kmsg.DescribeGroups, min: 0, max: 6, serve: (*Handler).describeGroups,
 	authz: withOpsFix(authzDescribeGroups, describeGroupsOps)}
 
 // groupOperations is the ACL bit field of READ(3), DELETE(6), DESCRIBE(8).
@@ -33,6 +35,11 @@ func (h *Handler) describeGroups(_ context.Context, r kmsg.Request) kmsg.Respons
 		}
 		if err != nil {
 			rg.ErrorCode = errorCode(err)
+			resp.Groups = append(resp.Groups, rg)
+			continue
+		}
+		if d.NotClassic != "" && req.Version >= 6 {
+			rg.ErrorCode, rg.ErrorMessage = kerr.GroupIDNotFound.Code, &d.NotClassic
 			resp.Groups = append(resp.Groups, rg)
 			continue
 		}
