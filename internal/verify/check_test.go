@@ -18,7 +18,7 @@ func poll(proc int, p int32, off int64, v string) Op {
 	return Op{Process: proc, Type: TypeOK, F: FuncPoll, Partition: p, Offset: off, Value: v}
 }
 
-func finalPoll(p int32, off int64, v string) Op {
+func finalRead(p int32, off int64, v string) Op {
 	return Op{Type: TypeOK, F: FuncPoll, Partition: p, Offset: off, Value: v, Final: true}
 }
 
@@ -41,7 +41,7 @@ func cleanHistory(extra ...Op) []Op {
 		send(1, 0, 0, "a"), send(1, 0, 1, "b"), send(2, 1, 0, "c"),
 		[]Op{poll(10, 0, 0, "a"), poll(10, 0, 1, "b"), poll(10, 1, 0, "c")},
 		extra,
-		[]Op{finalPoll(0, 0, "a"), finalPoll(0, 1, "b"), finalPoll(1, 0, "c"), reachOp(0, 2), reachOp(1, 1)},
+		[]Op{finalRead(0, 0, "a"), finalRead(0, 1, "b"), finalRead(1, 0, "c"), reachOp(0, 2), reachOp(1, 1)},
 	)
 }
 
@@ -62,14 +62,14 @@ func TestCheckFindsEachAnomalyClass(t *testing.T) {
 	}{
 		{AnomalyLost, join(
 			send(1, 0, 0, "a"), send(1, 0, 1, "b"), send(1, 0, 2, "d"),
-			[]Op{finalPoll(0, 0, "a"), finalPoll(0, 1, "b"), finalPoll(0, 3, "e"), reachOp(0, 4)},
+			[]Op{finalRead(0, 0, "a"), finalRead(0, 1, "b"), finalRead(0, 3, "e"), reachOp(0, 4)},
 		)},
 		{AnomalyDuplicate, cleanHistory(poll(10, 0, 2, "a"))},
 		{AnomalyInconsistentOffset, cleanHistory(poll(11, 0, 1, "x"))},
 		{AnomalyNonMonotonicPoll, cleanHistory(poll(10, 0, 0, "a"))},
 		{AnomalyNonMonotonicSend, join(
 			send(1, 0, 1, "b"), send(1, 0, 0, "a"),
-			[]Op{finalPoll(0, 0, "a"), finalPoll(0, 1, "b"), reachOp(0, 2)},
+			[]Op{finalRead(0, 0, "a"), finalRead(0, 1, "b"), reachOp(0, 2)},
 		)},
 		{AnomalyUnseen, cleanHistory(send(2, 1, 1, "f")...)},
 	}
