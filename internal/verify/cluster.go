@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -176,9 +175,7 @@ func (c *LocalCluster) Start(i int) error {
 	}
 	cmd := exec.Command(c.exe, "server", n.propsFile)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Its own process group: a Ctrl-C at the terminal reaches verify only,
-	// which then stops the nodes itself.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = nodeProcAttr()
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return fmt.Errorf("start node %d: %w", n.id, err)
@@ -200,7 +197,7 @@ func (c *LocalCluster) Kill(i int) {
 	if !n.running() {
 		return
 	}
-	n.cmd.Process.Signal(syscall.SIGKILL)
+	n.cmd.Process.Kill()
 	<-n.exited
 	n.paused = false
 }
@@ -209,7 +206,7 @@ func (c *LocalCluster) Kill(i int) {
 func (c *LocalCluster) Pause(i int) {
 	n := c.nodes[i]
 	if n.running() && !n.paused {
-		n.cmd.Process.Signal(syscall.SIGSTOP)
+		pauseProcess(n.cmd.Process)
 		n.paused = true
 	}
 }
@@ -218,7 +215,7 @@ func (c *LocalCluster) Pause(i int) {
 func (c *LocalCluster) Resume(i int) {
 	n := c.nodes[i]
 	if n.running() && n.paused {
-		n.cmd.Process.Signal(syscall.SIGCONT)
+		resumeProcess(n.cmd.Process)
 	}
 	n.paused = false
 }
@@ -294,7 +291,7 @@ func (c *LocalCluster) Stop() {
 			continue
 		}
 		c.Resume(i)
-		n.cmd.Process.Signal(syscall.SIGTERM)
+		terminateProcess(n.cmd.Process)
 	}
 	deadline, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
@@ -306,7 +303,7 @@ func (c *LocalCluster) Stop() {
 		case <-n.exited:
 		case <-deadline.Done():
 			c.log.Warn("node did not stop in time; killing it", "node", n.id)
-			n.cmd.Process.Signal(syscall.SIGKILL)
+			n.cmd.Process.Kill()
 			<-n.exited
 		}
 	}

@@ -54,6 +54,9 @@ func ParseFaults(s string) ([]string, error) {
 		if !slices.Contains(FaultKinds, k) {
 			return nil, fmt.Errorf("unknown fault %q (known: %s)", k, strings.Join(FaultKinds, ", "))
 		}
+		if k == FaultPause && !canPause {
+			return nil, fmt.Errorf("fault %q needs SIGSTOP, which this platform does not have", k)
+		}
 		if !slices.Contains(out, k) {
 			out = append(out, k)
 		}
@@ -77,12 +80,14 @@ func (n *Nemesis) Run(ctx context.Context) {
 	if len(n.kinds) == 0 {
 		return
 	}
-	for {
+	for round := 0; ; round++ {
 		wait := n.interval/2 + time.Duration(n.rng.Int64N(int64(n.interval)+1))
 		if !sleep(ctx, wait) {
 			return
 		}
-		switch kind := n.kinds[n.rng.IntN(len(n.kinds))]; kind {
+		// The kinds take turns, so a short run still has each of them;
+		// the node each one hits is random.
+		switch kind := n.kinds[round%len(n.kinds)]; kind {
 		case FaultKill:
 			i := n.rng.IntN(n.cluster.Size())
 			n.log.Info("nemesis: kill -9", "node", i+1)

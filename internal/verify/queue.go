@@ -24,9 +24,12 @@ const plantedProcess = -2
 
 // QueueConfig configures the queue workload.
 type QueueConfig struct {
-	Bootstrap         []string
-	Topic             string
-	Partitions        int32
+	Bootstrap  []string
+	Topic      string
+	Partitions int32
+	// ReplicationFactor -1 takes the broker's default.replication.factor
+	// and min.insync.replicas; otherwise min.insync.replicas is
+	// min(2, ReplicationFactor).
 	ReplicationFactor int16
 	Producers         int
 	Consumers         int
@@ -126,9 +129,13 @@ func createTopic(ctx context.Context, cfg QueueConfig) error {
 	adm := kadm.NewClient(cl)
 	ctx, cancel := context.WithTimeout(ctx, setupTimeout)
 	defer cancel()
-	minISR := strconv.Itoa(min(2, int(cfg.ReplicationFactor)))
+	var configs map[string]*string
+	if cfg.ReplicationFactor > 0 {
+		minISR := strconv.Itoa(min(2, int(cfg.ReplicationFactor)))
+		configs = map[string]*string{"min.insync.replicas": &minISR}
+	}
 	for {
-		_, err := adm.CreateTopic(ctx, cfg.Partitions, cfg.ReplicationFactor, map[string]*string{"min.insync.replicas": &minISR}, cfg.Topic)
+		_, err := adm.CreateTopic(ctx, cfg.Partitions, cfg.ReplicationFactor, configs, cfg.Topic)
 		if err == nil || errors.Is(err, kerr.TopicAlreadyExists) {
 			break
 		}

@@ -78,7 +78,7 @@ func Run(ctx context.Context, o Options) (s Summary, err error) {
 		s.History = filepath.Join(dir, "history.jsonl")
 	}
 
-	cfg := QueueConfig{Bootstrap: o.Bootstrap, Topic: o.Topic, Partitions: o.Partitions, ReplicationFactor: 3,
+	cfg := QueueConfig{Bootstrap: o.Bootstrap, Topic: o.Topic, Partitions: o.Partitions, ReplicationFactor: -1,
 		Producers: o.Producers, Consumers: o.Consumers, Rate: o.Rate, Duration: o.Duration,
 		PlantLostWrite: o.PlantLostWrite, Log: o.Log}
 	var faults *Nemesis
