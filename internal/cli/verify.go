@@ -77,6 +77,9 @@ func newVerifyCmd() *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "%-22s %d\n", "seed", seed)
 			s, runErr := verify.Run(ctx, o)
 			verify.WriteTable(cmd.OutOrStdout(), s)
+			if ctx.Err() != nil {
+				return fmt.Errorf("verify interrupted: %w", errors.Join(runErr, ctx.Err()))
+			}
 			if runErr != nil {
 				return fmt.Errorf("verify did not complete: %w", runErr)
 			}

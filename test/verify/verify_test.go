@@ -145,3 +145,94 @@ func TestVerifyRejectsBadCommandLines(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyInterruptStopsItsNodes interrupts a run (SIGINT, as Ctrl-C
+// would) while its cluster serves: verify must exit non-zero and leave none
+// of the nodes it started running.
+func TestVerifyInterruptStopsItsNodes(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	cmd := exec.Command(harness.Binary(t), "verify", "--nodes", "1", "--duration", "5m", "--faults", "none")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { // owned by this test: ends when verify exits
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	var nodes []int
+	harness.Eventually(t, time.Minute, func() error {
+		nodes = childPIDs(t, cmd.Process.Pid)
+		if len(nodes) != 1 {
+			return errors.New("verify has not started its node yet")
+		}
+		if !strings.Contains(readFileOrEmpty("/proc/"+strconv.Itoa(nodes[0])+"/cmdline"), "server") {
+			return errors.New("the child is not a server")
+		}
+		return nil
+	})
+	// Interrupt once the workload runs: the history file has operations.
+	harness.Eventually(t, time.Minute, func() error {
+		hist, _ := filepath.Glob(filepath.Join(tmp, "samsa-verify-*", "history.jsonl"))
+		if len(hist) != 1 || strings.Count(readFileOrEmpty(hist[0]), "\n") < 2 {
+			return errors.New("no operation recorded yet")
+		}
+		return nil
+	})
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		if waitErr == nil {
+			t.Errorf("interrupted verify exited 0; want non-zero\n%s", errOut.String())
+		}
+	case <-time.After(90 * time.Second):
+		t.Fatalf("verify still running 90 s after SIGINT\n%s\n%s", out.String(), errOut.String())
+	}
+	for _, pid := range nodes {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			t.Errorf("node pid %d still exists after verify exited", pid)
+		}
+	}
+	if !strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("stderr %q: want it to say the run was interrupted", errOut.String())
+	}
+}
+
+// childPIDs lists the children of pid (Linux /proc).
+func childPIDs(t *testing.T, pid int) []int {
+	t.Helper()
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	if len(tasks) == 0 {
+		t.Skip("needs /proc/PID/task/TID/children (Linux)")
+	}
+	var out []int
+	for _, f := range tasks {
+		for _, s := range strings.Fields(readFileOrEmpty(f)) {
+			if n, err := strconv.Atoi(s); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func readFileOrEmpty(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
