@@ -53,8 +53,8 @@ func newVerifyCmd() *cobra.Command {
 				return usageErrorf("--nodes starts its own cluster; it cannot be combined with --bootstrap-server")
 			case o.Nodes == 0 && len(kinds) > 0:
 				return usageErrorf("--faults needs --nodes: faults are injected only into a cluster verify starts")
-			case o.Duration <= 0 || o.Partitions < 1 || o.Producers < 1 || o.Consumers < 1 || o.Rate < 1 || o.FaultInterval <= 0:
-				return usageErrorf("--duration, --fault-interval, --partitions, --producers, --consumers and --rate must be positive")
+			case o.Duration <= 0 || o.Partitions < 1 || o.Producers < 1 || o.Consumers < 0 || o.GroupConsumers < 0 || o.Rate < 1 || o.FaultInterval <= 0:
+				return usageErrorf("--duration, --fault-interval, --partitions, --producers and --rate must be positive, --consumers and --group-consumers not negative")
 			}
 			if bootstrap != "" {
 				o.Bootstrap = strings.Split(bootstrap, ",")
@@ -100,6 +100,7 @@ func newVerifyCmd() *cobra.Command {
 	f.Int32Var(&o.Partitions, "partitions", 3, "partitions of the topic")
 	f.IntVar(&o.Producers, "producers", 2, "idempotent acks=all producers")
 	f.IntVar(&o.Consumers, "consumers", 2, "consumers reading every partition with assign")
+	f.IntVar(&o.GroupConsumers, "group-consumers", 2, "consumers subscribing to the topic in one consumer group")
 	f.IntVar(&o.Rate, "rate", 400, "sends per second over all producers")
 	f.IntVar(&o.Examples, "examples", 5, "examples printed per anomaly class")
 	f.Int64Var(&seed, "seed", 0, "seed of the fault schedule (default: from the clock; printed)")

@@ -59,16 +59,44 @@ func (n *localNode) running() bool {
 	}
 }
 
+// errNodeExited is a node exiting while the cluster starts, most often
+// because another process took one of its ports between the moment it was
+// found free and the node binding it.
+var errNodeExited = errors.New("node exited while starting")
+
+// startAttempts bounds the starts with fresh ports after errNodeExited.
+const startAttempts = 3
+
 // StartLocalCluster writes the properties of n nodes under dir and starts
 // them as "exe server FILE", then waits until every node serves and lists
-// all n brokers. On error the nodes already started are stopped.
+// all n brokers; when a node exits meanwhile, it starts over with fresh
+// ports and data. On error the nodes already started are stopped.
 func StartLocalCluster(ctx context.Context, exe string, n int, dir string, log *slog.Logger) (*LocalCluster, error) {
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		var c *LocalCluster
+		c, err = startLocalClusterOnce(ctx, exe, n, dir, log)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, errNodeExited) {
+			return nil, err
+		}
+		log.Warn("cluster start failed; retrying with fresh ports", "attempt", attempt, "err", err)
+	}
+	return nil, err
+}
+
+func startLocalClusterOnce(ctx context.Context, exe string, n int, dir string, log *slog.Logger) (*LocalCluster, error) {
 	c := &LocalCluster{exe: exe, dir: dir, log: log}
 	props, err := localClusterProps(n, dir)
 	if err != nil {
 		return nil, err
 	}
 	for i, p := range props {
+		if err := os.RemoveAll(p["log.dirs"]); err != nil {
+			return nil, fmt.Errorf("clear node data: %w", err)
+		}
 		node := &localNode{
 			id:        int32(i + 1),
 			addr:      strings.TrimPrefix(p["advertised.listeners"], "PLAINTEXT://"),
@@ -245,7 +273,7 @@ func (c *LocalCluster) WaitReady(ctx context.Context) error {
 		}
 		for _, n := range c.nodes {
 			if !n.running() {
-				return fmt.Errorf("node %d exited while starting (see %s)", n.id, n.logFile)
+				return fmt.Errorf("node %d: %w (see %s)", n.id, errNodeExited, n.logFile)
 			}
 		}
 		select {

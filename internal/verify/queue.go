@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -32,7 +33,10 @@ type QueueConfig struct {
 	// min(2, ReplicationFactor).
 	ReplicationFactor int16
 	Producers         int
-	Consumers         int
+	// Consumers assign themselves every partition.
+	Consumers int
+	// GroupConsumers subscribe to the topic in one consumer group.
+	GroupConsumers int
 	// Rate is the total sends per second over all producers.
 	Rate     int
 	Duration time.Duration
@@ -73,7 +77,7 @@ func RunQueue(ctx context.Context, cfg QueueConfig, hist *HistoryWriter, faults 
 	runCtx, stopRun := context.WithTimeout(ctx, cfg.Duration)
 	defer stopRun()
 	var wg sync.WaitGroup
-	errs := make(chan error, cfg.Producers+cfg.Consumers)
+	errs := make(chan error, cfg.Producers+cfg.Consumers+cfg.GroupConsumers)
 	for i := range cfg.Producers {
 		wg.Add(1)
 		go func() { // owned by RunQueue: ends when runCtx is done and its sends drained
@@ -86,6 +90,13 @@ func RunQueue(ctx context.Context, cfg QueueConfig, hist *HistoryWriter, faults 
 		go func() { // owned by RunQueue: ends when runCtx is done
 			defer wg.Done()
 			errs <- consume(runCtx, cfg, 1001+i, hist, since)
+		}()
+	}
+	for i := range cfg.GroupConsumers {
+		wg.Add(1)
+		go func() { // owned by RunQueue: ends when runCtx is done
+			defer wg.Done()
+			errs <- consumeInGroup(runCtx, cfg, groupProcessBase+i*groupProcessStride, hist, since)
 		}()
 	}
 	if faults != nil {
@@ -310,6 +321,49 @@ func finalPoll(ctx context.Context, cfg QueueConfig, hist *HistoryWriter, since 
 	}
 	if remaining > 0 {
 		return fmt.Errorf("final poll: %d partitions not read to their end within %s", remaining, finalPollTimeout)
+	}
+	return nil
+}
+
+// A group consumer's process is groupProcessBase + its index *
+// groupProcessStride + the number of assignments it has had: a consumer
+// that is given a partition again resumes from the group's committed
+// offset, which may be below what it read before, so polls are expected to
+// be monotonic only within one assignment.
+const (
+	groupProcessBase   = 100000
+	groupProcessStride = 10000
+)
+
+// consumeInGroup reads the topic as a member of the group verify-<topic>,
+// recording each record read under a process that changes with each
+// assignment.
+func consumeInGroup(ctx context.Context, cfg QueueConfig, base int, hist *HistoryWriter, since func() int64) error {
+	// Counted by kgo's rebalance goroutine. BlockRebalanceOnPoll keeps
+	// rebalances out of the span from PollFetches returning to
+	// AllowRebalance, so the records of one poll belong to one assignment.
+	var assignments atomic.Int64
+	onChange := func(context.Context, *kgo.Client, map[string][]int32) { assignments.Add(1) }
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Bootstrap...),
+		kgo.ConsumerGroup("verify-"+cfg.Topic),
+		kgo.ConsumeTopics(cfg.Topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(onChange),
+		kgo.OnPartitionsRevoked(onChange),
+		kgo.OnPartitionsLost(onChange),
+		kgo.FetchMaxWait(500*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("group consumer %d: new client: %w", base, err)
+	}
+	defer cl.Close()
+	for ctx.Err() == nil {
+		fetches := cl.PollFetches(ctx)
+		process := base + int(assignments.Load()%groupProcessStride)
+		fetches.EachRecord(func(r *kgo.Record) {
+			hist.Record(Op{Process: process, Type: TypeOK, F: FuncPoll, Partition: r.Partition, Offset: r.Offset, Value: string(r.Value), Time: since()})
+		})
+		cl.AllowRebalance()
 	}
 	return nil
 }

@@ -27,14 +27,15 @@ type Options struct {
 	FaultInterval time.Duration
 	// HistoryPath is where the history is written; "" writes it into the
 	// run's temporary directory.
-	HistoryPath string
-	Topic       string
-	Partitions  int32
-	Producers   int
-	Consumers   int
-	Rate        int
-	Seed        uint64
-	Examples    int
+	HistoryPath    string
+	Topic          string
+	Partitions     int32
+	Producers      int
+	Consumers      int
+	GroupConsumers int
+	Rate           int
+	Seed           uint64
+	Examples       int
 	// PlantLostWrite is the test-only planted bug (see QueueConfig).
 	PlantLostWrite bool
 	Log            *slog.Logger
@@ -79,7 +80,7 @@ func Run(ctx context.Context, o Options) (s Summary, err error) {
 	}
 
 	cfg := QueueConfig{Bootstrap: o.Bootstrap, Topic: o.Topic, Partitions: o.Partitions, ReplicationFactor: -1,
-		Producers: o.Producers, Consumers: o.Consumers, Rate: o.Rate, Duration: o.Duration,
+		Producers: o.Producers, Consumers: o.Consumers, GroupConsumers: o.GroupConsumers, Rate: o.Rate, Duration: o.Duration,
 		PlantLostWrite: o.PlantLostWrite, Log: o.Log}
 	var faults *Nemesis
 	if o.Nodes > 0 {
@@ -124,6 +125,12 @@ func Run(ctx context.Context, o Options) (s Summary, err error) {
 // line per anomaly class, with examples of each class found.
 func WriteTable(w io.Writer, s Summary) {
 	r := s.Report
+	if r.Anomalies == nil { // the run stopped before its history was checked
+		if s.DirKept {
+			fmt.Fprintf(w, "%-22s %s\n", "node data and logs", s.Dir)
+		}
+		return
+	}
 	fmt.Fprintf(w, "%-22s %d (sends: %d ok, %d indeterminate, %d failed; polls: %d)\n",
 		"operations", r.Operations, r.SendsOK, r.SendsInfo, r.SendsFail, r.Polls)
 	if s.Faults != nil {
