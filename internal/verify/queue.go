@@ -58,10 +58,11 @@ type Faults interface {
 
 // Phase bounds of the workload's non-faulted parts.
 const (
-	setupTimeout     = 60 * time.Second
-	drainTimeout     = 30 * time.Second
-	finalPollTimeout = 90 * time.Second
-	maxInFlight      = 64
+	setupTimeout      = 60 * time.Second
+	drainTimeout      = 30 * time.Second
+	finalPollTimeout  = 90 * time.Second
+	maxInFlight       = 64
+	leaveGroupTimeout = 5 * time.Second
 )
 
 // RunQueue runs the queue workload, recording every operation in hist:
@@ -73,6 +74,7 @@ func RunQueue(ctx context.Context, cfg QueueConfig, hist *HistoryWriter, faults 
 	if err := createTopic(ctx, cfg); err != nil {
 		return err
 	}
+	cfg.Log.Info("topic ready; workload starts", "topic", cfg.Topic, "after", time.Since(start))
 
 	runCtx, stopRun := context.WithTimeout(ctx, cfg.Duration)
 	defer stopRun()
@@ -108,6 +110,7 @@ func RunQueue(ctx context.Context, cfg QueueConfig, hist *HistoryWriter, faults 
 	}
 	wg.Wait()
 	close(errs)
+	cfg.Log.Info("workload stopped", "after", time.Since(start))
 	var all []error
 	for err := range errs {
 		if err != nil {
@@ -128,7 +131,9 @@ func RunQueue(ctx context.Context, cfg QueueConfig, hist *HistoryWriter, faults 
 			return fmt.Errorf("heal faults: %w", err)
 		}
 	}
-	return finalPoll(ctx, cfg, hist, since)
+	err := finalPoll(ctx, cfg, hist, since)
+	cfg.Log.Info("final poll done", "after", time.Since(start))
+	return err
 }
 
 func createTopic(ctx context.Context, cfg QueueConfig) error {
@@ -349,6 +354,9 @@ func consumeInGroup(ctx context.Context, cfg QueueConfig, base int, hist *Histor
 		kgo.ConsumeTopics(cfg.Topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.BlockRebalanceOnPoll(),
+		// Bounds how long Close waits on a coordinator that never
+		// answers; the group loop itself keeps retrying while it runs.
+		kgo.RetryTimeout(leaveGroupTimeout),
 		kgo.OnPartitionsAssigned(onChange),
 		kgo.OnPartitionsRevoked(onChange),
 		kgo.OnPartitionsLost(onChange),
@@ -356,7 +364,17 @@ func consumeInGroup(ctx context.Context, cfg QueueConfig, base int, hist *Histor
 	if err != nil {
 		return fmt.Errorf("group consumer %d: new client: %w", base, err)
 	}
-	defer cl.Close()
+	defer func() {
+		// Close alone waits for the group to be left, which can take
+		// as long as kgo's retries when no coordinator answers.
+		leaveCtx, cancel := context.WithTimeout(context.Background(), leaveGroupTimeout)
+		defer cancel()
+		cl.AllowRebalance()
+		if err := cl.LeaveGroupContext(leaveCtx); err != nil {
+			cfg.Log.Warn("group consumer did not leave its group cleanly", "process", base, "err", err)
+		}
+		cl.Close()
+	}()
 	for ctx.Err() == nil {
 		fetches := cl.PollFetches(ctx)
 		process := base + int(assignments.Load()%groupProcessStride)

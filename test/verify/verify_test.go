@@ -102,7 +102,7 @@ func TestVerifyKillAndPauseLoseNothing(t *testing.T) {
 // exit 1.
 func TestVerifyCatchesPlantedLostWrite(t *testing.T) {
 	t.Parallel()
-	b := harness.Start(t, nil)
+	b := harness.Start(t, map[string]string{"offsets.topic.replication.factor": "1", "group.initial.rebalance.delay.ms": "0"})
 	history := filepath.Join(t.TempDir(), "history.jsonl")
 	out, errOut, code := runVerify(t, 2*time.Minute, "--bootstrap-server", b.Addr, "--duration", "4s",
 		"--rate", "200", "--history", history, "--plant-lost-write")
