@@ -90,6 +90,9 @@ func TestVerifyKillAndPauseLoseNothing(t *testing.T) {
 		t.Errorf("want both a kill and a pause among the faults (seed 17); log:\n%s", errOut)
 	}
 	r := checkHistory(t, history)
+	if n := groupPolls(t, history); n == 0 {
+		t.Errorf("no record read by a group consumer")
+	}
 	if !r.Valid() || r.SendsOK < 1000 || r.FinalPollPartitions != 3 {
 		t.Errorf("history: valid %v, %d sends acknowledged (want >= 1000), final poll closed %d partitions (want 3)",
 			r.Valid(), r.SendsOK, r.FinalPollPartitions)
@@ -235,4 +238,21 @@ func childPIDs(t *testing.T, pid int) []int {
 func readFileOrEmpty(path string) string {
 	b, _ := os.ReadFile(path)
 	return string(b)
+}
+
+// groupPolls counts the records group consumers read (their processes start
+// at 100000, docs/verify.md).
+func groupPolls(t *testing.T, path string) int {
+	t.Helper()
+	ops, err := verify.ReadHistoryFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, op := range ops {
+		if op.F == verify.FuncPoll && !op.Final && op.Process >= 100000 {
+			n++
+		}
+	}
+	return n
 }
