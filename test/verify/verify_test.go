@@ -83,8 +83,10 @@ func TestVerifyKillAndPauseLoseNothing(t *testing.T) {
 			t.Errorf("%s: %d, want 0", c, n)
 		}
 	}
-	if n := tableCount(t, out, "faults injected"); n < 3 {
-		t.Errorf("faults injected: %d, want at least 3 in 35 s at one every ~6 s", n)
+	// About 3-4 fit in 35 s (a wait of 3-9 s, then 3-4 s of fault); 2
+	// leaves room for a slow machine and still has each kind once.
+	if n := tableCount(t, out, "faults injected"); n < 2 {
+		t.Errorf("faults injected: %d, want at least 2 in 35 s at one every ~6 s", n)
 	}
 	if !strings.Contains(errOut, "nemesis: kill -9") || !strings.Contains(errOut, "nemesis: SIGSTOP") {
 		t.Errorf("want both a kill and a pause among the faults (seed 17); log:\n%s", errOut)
