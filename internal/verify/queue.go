@@ -137,7 +137,10 @@ func RunQueue(ctx context.Context, cfg QueueConfig, hist *HistoryWriter, faults 
 }
 
 func createTopic(ctx context.Context, cfg QueueConfig) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Bootstrap...))
+	// kgo answers a Metadata request from its cache for MetadataMinAge
+	// (5 s by default); polling for the new topic's leaders needs fresh
+	// answers.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Bootstrap...), kgo.MetadataMinAge(100*time.Millisecond))
 	if err != nil {
 		return fmt.Errorf("new client: %w", err)
 	}
