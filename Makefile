@@ -3,6 +3,7 @@
 #   make run    build and start a single-node broker on localhost:9092 (data in ./data)
 #   make test   everything CI runs: deps, vet, unit tests with -race, brief fuzzing,
 #               end-to-end and client-compatibility tests against the real binary
+#   make verify a long `samsa verify` run under faults (docs/verify.md), by hand
 #   make bench  Samsa beside Apache Kafka 4.4: throughput, CPU, latency, RSS as ratios
 #               (docs/bench.md); make bench-micro runs the Go micro-benchmarks
 
@@ -17,7 +18,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Go packages with unit tests: everything except the black-box suites in test/.
 UNIT_PKGS = $$($(GO) list ./... | grep -v /test/)
 
-.PHONY: all build run cluster test deps vet unit fuzz-brief e2e bench bench-micro fuzz clean
+.PHONY: all build run cluster test deps vet unit fuzz-brief e2e bench bench-micro fuzz verify clean
 
 all: build
 
@@ -88,6 +89,15 @@ bench-micro:
 FUZZTIME ?= 2m
 fuzz:
 	./test/fuzz.sh $(FUZZTIME)
+
+# Long consistency check, by hand (docs/verify.md): a 3-node cluster samsa
+# verify starts itself, kill -9 and SIGSTOP faults, the history in
+# bin/verify-history.jsonl. VERIFY_DURATION=30m make verify
+VERIFY_DURATION ?= 5m
+VERIFY_FAULTS   ?= kill,pause
+verify: build
+	./$(BIN) verify --nodes 3 --duration $(VERIFY_DURATION) --faults $(VERIFY_FAULTS) \
+		--history bin/verify-history.jsonl --verbose
 
 clean:
 	rm -rf bin

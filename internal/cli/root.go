@@ -71,7 +71,7 @@ the Apache Kafka scripts they replace: "samsa topics" works like bin/kafka-topic
 		guardZookeeper(cmd)
 		root.AddCommand(cmd)
 	}
-	root.AddCommand(newVersionCmd(version), newInstallLinksCmd(), newHealthcheckCmd())
+	root.AddCommand(newVersionCmd(version), newInstallLinksCmd(), newHealthcheckCmd(), newVerifyCmd())
 	return root
 }
 

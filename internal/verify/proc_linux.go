@@ -1,0 +1,10 @@
+package verify
+
+import "syscall"
+
+// nodeProcAttr puts a node in its own process group, so a Ctrl-C at the
+// terminal reaches verify only (which then stops the nodes itself), and has
+// the kernel kill it if verify dies without stopping it.
+func nodeProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
