@@ -29,6 +29,8 @@ var forbidden = map[string][]string{
 	"internal/network":    {module + "internal/handler", module + "internal/server", module + "internal/partition", module + "internal/controller"},
 	"internal/handler":    {module + "internal/server", module + "internal/network", module + "internal/cli", module + "internal/lifecycle", module + "internal/listeners", module + "internal/topiclog", module + "internal/interbroker", module + "internal/nodedir"},
 	"internal/server":     {module + "internal/cli"},
+	// verify is a client of the cluster it checks, as the tests are.
+	"internal/verify": {module + "internal/"},
 
 	// The node's runtime, split out of server. Each may use the
 	// layers below it, never server, handler or a sibling above it.

@@ -37,8 +37,9 @@ class EligibleLeaderReplicasTest {
     try (Admin admin = Env.admin()) {
       TopicPartitionInfo p = waitFor(admin, "3 in sync and no ELR",
           i -> i.leader() != null && i.isr().size() == 3 && i.elr().isEmpty() && i.lastKnownElr().isEmpty());
-      // A follower that is not the active controller: its death needs no controller failover.
-      int controller = admin.describeCluster().controller().get(Env.WAIT.toSeconds(), TimeUnit.SECONDS).id();
+      // A follower that is not the active controller: its death needs no controller failover. The
+      // quorum's leader, not describeCluster's controller: a KRaft broker names a random broker there.
+      int controller = admin.describeMetadataQuorum().quorumInfo().get(Env.WAIT.toSeconds(), TimeUnit.SECONDS).leaderId();
       int leader = p.leader().id();
       int victim = p.replicas().stream().mapToInt(Node::id).filter(id -> id != leader && id != controller)
           .findFirst().orElseThrow();
