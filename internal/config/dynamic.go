@@ -72,6 +72,20 @@ func (b *Broker) CheckDynamic(dyn map[string]string) error {
 	return err
 }
 
+// WithDynamicIfValid is WithDynamic, or b itself when dyn is empty or does
+// not apply (the controller validated it; a config this binary refuses is
+// left out rather than stop the node).
+func (b *Broker) WithDynamicIfValid(dyn map[string]string) *Broker {
+	if len(dyn) == 0 {
+		return b
+	}
+	nb, err := b.WithDynamic(dyn)
+	if err != nil {
+		return b
+	}
+	return nb
+}
+
 // WithDynamic returns the broker config that runs with the dynamic
 // configs dyn: b's keys overlaid with dyn's, parsed and validated again,
 // so a dynamic log.retention.ms wins over a static log.retention.hours as

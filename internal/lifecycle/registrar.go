@@ -54,6 +54,20 @@ func NewRegistrar(deps RegistrarDeps) *Registrar {
 	return &Registrar{deps: deps, epoch: -1}
 }
 
+// Registration is this node's registration as a single node makes it
+// in-process (a cluster sends BrokerRegistration instead, Register).
+func (r *Registrar) Registration(adv config.Listener) metadata.Broker {
+	b := metadata.Broker{ID: r.deps.NodeID, Host: adv.Host, Port: int32(adv.Port), ListenerName: adv.Name,
+		Rack: r.deps.Rack}
+	if ids := r.deps.DirIDs(); len(ids) > 0 {
+		b.MetadataDirectoryID = ids[0]
+	}
+	for _, l := range r.deps.Endpoints(adv) {
+		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
+	}
+	return b
+}
+
 // Epoch is the broker epoch of the latest accepted registration, or -1.
 func (r *Registrar) Epoch() int64 {
 	r.mu.Lock()

@@ -39,20 +39,12 @@ func (s *Server) openConnections() int {
 // looks for: who this node is, what it serves and where its data lives.
 func (s *Server) startupSummary() []any {
 	attrs := []any{"node", s.cfg.NodeID, "cluster_id", s.ctrl.Image().ClusterID,
-		"roles", strings.Join(s.cfg.ProcessRoles, ","), "listeners", s.listenerAddrs(),
+		"roles", strings.Join(s.cfg.ProcessRoles, ","), "listeners", s.Addrs(),
 		"log_dirs", strings.Join(s.cfg.LogDirs, ","), "metadata_dir", s.metadataDir()}
 	if s.metrics != nil {
 		attrs = append(attrs, "metrics", "http://"+s.metrics.Addr().String())
 	}
 	return attrs
-}
-
-func (s *Server) listenerAddrs() []string {
-	var out []string
-	for _, a := range s.Addrs() {
-		out = append(out, a.String())
-	}
-	return out
 }
 
 // serving is /readyz: the node has started and, as a broker in a cluster,

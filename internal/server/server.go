@@ -24,7 +24,6 @@ import (
 	"github.com/samsa-io/samsa/internal/nodedir"
 	"github.com/samsa-io/samsa/internal/partition"
 	"github.com/samsa-io/samsa/internal/replication"
-	"github.com/samsa-io/samsa/internal/security"
 	"github.com/samsa-io/samsa/internal/storage"
 	"github.com/samsa-io/samsa/internal/topiclog"
 	"github.com/samsa-io/samsa/internal/txn"
@@ -181,7 +180,7 @@ func (s *Server) start(ctx context.Context) error {
 	})
 	s.link.SetLocal(h) // broker-to-controller requests while this node is the active controller
 	s.registerMetrics()
-	if err := s.net.Serve(s.requests.Wrap(h), h.Versions(), imageScram{s.ctrl.Image}); err != nil {
+	if err := s.net.Serve(s.requests.Wrap(h), h.Versions(), listeners.ImageScram(s.ctrl.Image)); err != nil {
 		return err
 	}
 	if !s.brokerRole() {
@@ -201,7 +200,7 @@ func (s *Server) start(ctx context.Context) error {
 		if err := s.life.Start(ctx, adv, s.followMetadata); err != nil {
 			return err
 		}
-	} else if err := s.ctrl.RegisterBroker(ctx, s.brokerRegistration(adv)); err != nil {
+	} else if err := s.ctrl.RegisterBroker(ctx, s.registrar.Registration(adv)); err != nil {
 		return fmt.Errorf("register broker: %w", err)
 	}
 	s.ready.Store(true)
@@ -225,15 +224,7 @@ func (s *Server) topicDefaults() *config.Broker {
 	if s.ctrl == nil {
 		return s.cfg
 	}
-	dyn := s.ctrl.Image().DynamicBrokerConfig(s.cfg.NodeID)
-	if len(dyn) == 0 {
-		return s.cfg
-	}
-	b, err := s.cfg.WithDynamic(dyn)
-	if err != nil {
-		return s.cfg
-	}
-	return b
+	return s.cfg.WithDynamicIfValid(s.ctrl.Image().DynamicBrokerConfig(s.cfg.NodeID))
 }
 
 func (s *Server) metadataDir() string {
@@ -408,26 +399,6 @@ func (s *Server) metadataPipeline() *metadata.Pipeline {
 		metadata.Stage{Name: "transactions", Listener: topiclog.Leadership{Topic: txn.StateTopic, NodeID: s.cfg.NodeID,
 			Parts: s.parts, Set: s.txns.SetLeaders}})
 	return metadata.NewPipeline(s.logger, stages...)
-}
-
-// brokerRegistration is this node's registration for the single-node
-// path (a cluster registers through BrokerRegistration instead).
-func (s *Server) brokerRegistration(adv config.Listener) metadata.Broker {
-	b := metadata.Broker{ID: s.cfg.NodeID, Host: adv.Host, Port: int32(adv.Port), ListenerName: adv.Name,
-		Rack: s.cfg.BrokerRack, MetadataDirectoryID: s.dirIDs[0]}
-	for _, l := range s.net.AdvertisedEndpoints(adv) {
-		b.Endpoints = append(b.Endpoints, metadata.Endpoint{Name: l.Name, Host: l.Host, Port: int32(l.Port)})
-	}
-	return b
-}
-
-// imageScram finds SCRAM credentials for SASL listeners in the current
-// metadata image (AlterUserScramCredentials writes them there).
-type imageScram struct{ image func() *metadata.Image }
-
-func (i imageScram) ScramCredential(mechanism, user string) (security.ScramCredential, bool) {
-	c, ok := i.image().ScramCredential(mechanism, user)
-	return security.ScramCredential{Salt: c.Salt, StoredKey: c.StoredKey, ServerKey: c.ServerKey, Iterations: c.Iterations}, ok
 }
 
 // Addrs are the bound client listener addresses.
