@@ -81,6 +81,12 @@ func (r *FetchRegions) Bytes() int {
 	return n
 }
 
+// MoveTo hands r's regions to dst, which then releases them.
+func (r *FetchRegions) MoveTo(dst *FetchRegions) {
+	dst.entries = append(dst.entries, r.entries...)
+	r.entries = r.entries[:0]
+}
+
 // Release calls every region's release and empties r.
 func (r *FetchRegions) Release() {
 	if r == nil {

@@ -108,7 +108,8 @@ func (h *Handler) complete(ctx context.Context, req *protocol.Request, g guard, 
 	}
 	kind, metered := byteKind(req.Body)
 	if metered {
-		if n := meteredBytes(req.Body, resp); n > 0 {
+		// A fetch's record sets may still be in files (protocol.FetchRegions).
+		if n := meteredBytes(req.Body, resp) + protocol.FetchRegionsFrom(ctx).Bytes(); n > 0 {
 			throttle = max(throttle, h.quotas.Record(im, kind, g.client, float64(n)))
 		}
 	}

@@ -80,7 +80,12 @@ func (l *Log) ReadRegion(offset int64, maxBytes int, maxOffset int64) (Region, e
 // span finds the batches read would return, without reading their data.
 // found is false when the segment holds no batch at or after offset.
 func (s *segment) span(offset int64, maxBytes int, maxOffset int64) (pos int64, n int, found bool, err error) {
-	hr := &headerReader{f: s.f, end: s.size.Load()}
+	// A small pooled window: the walk reads a few headers near the start
+	// and near the cut, and large batches would make a big window copy
+	// mostly record data.
+	bufp := spanWindows.Get().(*[]byte)
+	defer spanWindows.Put(bufp)
+	hr := &headerReader{f: s.f, end: s.size.Load(), buf: (*bufp)[:0], window: spanWindow}
 	pos, h, found, err := s.findBatch(hr, offset)
 	if err != nil || !found {
 		return 0, 0, false, err
@@ -112,6 +117,10 @@ func (s *segment) span(offset int64, maxBytes int, maxOffset int64) (pos int64, 
 	}
 	return pos, int(end - pos), true, nil
 }
+
+const spanWindow = 4 << 10
+
+var spanWindows = sync.Pool{New: func() any { b := make([]byte, spanWindow); return &b }}
 
 // lastEntryBefore returns the position of the last index entry whose
 // batch starts by limit and lies wholly below maxOffset, or 0. Every batch

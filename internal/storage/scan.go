@@ -67,10 +67,11 @@ func scanBatches(f *os.File, start, end int64, fn func(pos int64, batch []byte, 
 // headerReader reads batch headers at arbitrary positions of a log file
 // through a small window, so walking many small batches costs few preads.
 type headerReader struct {
-	f     *os.File
-	end   int64 // committed size: never read at or beyond it
-	buf   []byte
-	start int64 // file position of buf[0]
+	f      *os.File
+	end    int64 // committed size: never read at or beyond it
+	buf    []byte
+	start  int64 // file position of buf[0]
+	window int   // bytes per pread; 0 means headerWindow
 }
 
 const headerWindow = 16 << 10
@@ -81,9 +82,13 @@ func (r *headerReader) at(pos int64) (records.Header, error) {
 		return records.Header{}, fmt.Errorf("header at %d beyond %d: %w", pos, r.end, records.ErrCorrupt)
 	}
 	if pos < r.start || pos+records.HeaderSize > r.start+int64(len(r.buf)) {
-		n := min(int64(headerWindow), r.end-pos)
+		window := r.window
+		if window == 0 {
+			window = headerWindow
+		}
+		n := min(int64(window), r.end-pos)
 		if cap(r.buf) < int(n) {
-			r.buf = make([]byte, headerWindow)
+			r.buf = make([]byte, window)
 		}
 		r.buf = r.buf[:n]
 		if _, err := r.f.ReadAt(r.buf, pos); err != nil {
