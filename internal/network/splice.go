@@ -127,9 +127,9 @@ func (c *conn) sendRegion(tcp *net.TCPConn, r *protocol.FileRegion) error {
 			chunk = min(left, regionChunk)
 			_ = tcp.SetWriteDeadline(time.Now().Add(idle))
 		}
-		var sendErr error
+		var sendErr, waitErr error // the syscall's, the socket wait's
 		ctlErr := file.Control(func(ffd uintptr) {
-			sendErr = sock.Write(func(sfd uintptr) bool {
+			waitErr = sock.Write(func(sfd uintptr) bool {
 				for chunk > 0 {
 					n, e := syscall.Sendfile(int(sfd), int(ffd), &off, chunk)
 					if n > 0 {
@@ -151,7 +151,7 @@ func (c *conn) sendRegion(tcp *net.TCPConn, r *protocol.FileRegion) error {
 				return true
 			})
 		})
-		if err := errors.Join(ctlErr, sendErr); err != nil {
+		if err := errors.Join(ctlErr, waitErr, sendErr); err != nil {
 			return fmt.Errorf("write record set (sendfile): %w", err)
 		}
 		c.lastWrite.Store(time.Now().UnixNano())
