@@ -202,3 +202,35 @@ func waitReleased(t *testing.T, h *regionHandler, want int32) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestFetchRegionClientGoneReleases: a client that closes its connection
+// while a large record set is being sent ends the send (EPIPE or reset),
+// rather than retrying it for ever, and the region is released.
+func TestFetchRegionClientGoneReleases(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "segment.log")
+	if err := os.WriteFile(path, make([]byte, 32<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	h := &regionHandler{file: f, offsets: []int64{0}, lens: []int{32 << 20}}
+	l := startRegionListener(t, Config{}, h)
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := kmsg.NewPtrFetchRequest()
+	req.SetVersion(13)
+	if _, err := c.Write(kmsg.NewRequestFormatter().AppendRequest(nil, req, 7)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.ReadFull(c, make([]byte, 64<<10)); err != nil { // the send has begun
+		t.Fatal(err)
+	}
+	c.Close()
+	waitReleased(t, h, 1)
+}
