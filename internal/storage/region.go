@@ -59,6 +59,9 @@ func (l *Log) ReadRegion(offset int64, maxBytes int, maxOffset int64) (Region, e
 	if offset < start || offset > leo {
 		return Region{}, fmt.Errorf("read offset %d, log has [%d, %d]: %w", offset, start, leo, ErrOffsetOutOfRange)
 	}
+	if offset == leo {
+		return Region{}, nil // a consumer at the tail: no header to read
+	}
 	for i := segmentFor(segs, offset); i < len(segs) && segs[i].base < maxOffset; i++ {
 		s := segs[i]
 		pos, n, found, err := s.span(offset, maxBytes, maxOffset)
