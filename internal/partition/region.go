@@ -29,3 +29,11 @@ func (p *Partition) ReadRegion(offset int64, maxBytes int, bound ReadBound) (sto
 	}
 	return p.log.ReadRegion(offset, maxBytes, maxOffset)
 }
+
+// Committed is WaitForCommit without waiting: done is false while the high
+// watermark is below offset; once done, err is what WaitForCommit returns.
+// A produce whose records are already committed (acks=all on a single
+// replica) then needs no timer or wake-up channel.
+func (p *Partition) Committed(offset int64, epoch int32) (done bool, err error) {
+	return p.hwReached(offset, epoch)
+}
