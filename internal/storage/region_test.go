@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"testing"
+
+	"github.com/samsa-io/samsa/protocol/records"
 )
 
 // regionBytes reads a Region's span from its file, as the sender would.
@@ -101,4 +103,80 @@ func TestRegionOutlivesDroppedSegment(t *testing.T) {
 	if _, err := f.ReadAt(make([]byte, 1), 0); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("read of a dropped, released segment: %v, want the file closed", err)
 	}
+}
+
+// TestRegionsWhileSegmentsAreDropped: regions taken while appends roll
+// segments and DeleteRecords drops them always hold whole, valid batches,
+// and every dropped file is closed once its last region is released (run
+// with -race).
+func TestRegionsWhileSegmentsAreDropped(t *testing.T) {
+	l := openLog(t, t.TempDir(), testConfig())
+	defer l.Close()
+	batch := makeBatch(t, 3, 200, 1)
+	mustAppend(t, l, append([]byte(nil), batch...), 1)
+	done := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			if _, err := l.Append(append([]byte(nil), batch...), 1); err != nil {
+				done <- err
+				return
+			}
+			if i%10 == 9 {
+				if _, err := l.DeleteRecordsBefore(l.LogEndOffset() - 6); err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+	}()
+	var files []*os.File
+	for running := true; running; {
+		select {
+		case err, ok := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = ok
+		default:
+		}
+		r, err := l.ReadRegion(l.LogStartOffset(), 1<<20, l.LogEndOffset())
+		if isOutOfRange(err) {
+			continue // the start moved between the two loads
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rest := regionBytes(t, r); len(rest) > 0; {
+			b, next, err := records.Next(rest)
+			if err != nil {
+				t.Fatalf("region [%d, +%d): %v", r.Pos, r.Len, err)
+			}
+			if _, err := records.Check(b); err != nil {
+				t.Fatalf("region [%d, +%d): %v", r.Pos, r.Len, err)
+			}
+			rest = next
+		}
+		if f := r.File(); f != nil {
+			files = append(files, f)
+		}
+		r.Release()
+	}
+	// Every region's segment that is no longer listed was dropped and
+	// released: its file is closed.
+	listed := map[*os.File]bool{}
+	for _, s := range l.segs {
+		listed[s.f] = true
+	}
+	closed := 0
+	for _, f := range files {
+		if listed[f] {
+			continue
+		}
+		if _, err := f.ReadAt(make([]byte, 1), 0); !errors.Is(err, os.ErrClosed) {
+			t.Fatalf("a dropped, released segment file is still open: %v", err)
+		}
+		closed++
+	}
+	t.Logf("%d regions read, %d of dropped segments", len(files), closed)
 }
