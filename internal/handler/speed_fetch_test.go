@@ -14,6 +14,7 @@ import (
 
 	"github.com/samsa-io/samsa/internal/network"
 	"github.com/samsa-io/samsa/protocol"
+	"github.com/samsa-io/samsa/protocol/records"
 )
 
 // TestFetchOverListenerMatchesCopiedResponse: a Fetch answered through the
@@ -31,6 +32,21 @@ func TestFetchOverListenerMatchesCopiedResponse(t *testing.T) {
 		dp.mustProduce("t", int32(i%3), plainBatch(t, 1+i%5, int64(1000+i)))
 		dp.mustProduce("f", int32(i%3), plainBatch(t, 1+i%5, int64(1000+i)))
 	}
+	// Batches of 40 KiB make the large reads go out with sendfile (small
+	// record sets are copied into the response buffer instead).
+	recs := make([]records.Record, 40)
+	for i := range recs {
+		recs[i] = records.Record{OffsetDelta: int32(i), Value: bytes.Repeat([]byte{byte(i)}, 1000)}
+	}
+	big, err := records.AppendBatch(nil, records.Header{ProducerID: -1, ProducerEpoch: -1, BaseSequence: -1,
+		BaseTimestamp: 5000, MaxTimestamp: 5000}, recs, records.None)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		dp.mustProduce("t", int32(i%2), append([]byte(nil), big...))
+		dp.mustProduce("f", int32(i%2), append([]byte(nil), big...))
+	}
 	l, err := network.Listen(network.Config{Name: "PLAINTEXT", Addr: "127.0.0.1:0", MaxRequestBytes: 1 << 20,
 		Versions: dp.h.Versions(), Handler: dp.h, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -45,7 +61,7 @@ func TestFetchOverListenerMatchesCopiedResponse(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 
 	for _, v := range []int16{4, 11, 12, 13, 16} {
-		for _, maxBytes := range []int32{1, 300, 1000, 1 << 20} {
+		for _, maxBytes := range []int32{1, 300, 1000, 50000, 1 << 20} {
 			for _, replica := range []int32{-1, 2} {
 				topic, id := "t", [16]byte{0xD0, 1}
 				if replica >= 0 {

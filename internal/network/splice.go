@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -56,11 +57,46 @@ func (c *conn) serveFetch(req *protocol.Request, out *[]byte) bool {
 		}
 		return c.writeResponse(req.CorrelationID, resp, out)
 	}
-	if err := c.writePieces(pieces); err != nil {
+	if c.regions.Bytes() <= smallRecordSets {
+		err = c.writeAssembled(pieces, out)
+	} else {
+		err = c.writePieces(pieces)
+	}
+	if err != nil {
 		c.logReadError(err)
 		return false
 	}
 	return true
+}
+
+// smallRecordSets is the size up to which a response's record sets are
+// read into the response buffer and written with it: one write and one
+// TCP segment instead of a write, a sendfile and a write per partition,
+// which at low rates (a consumer at the tail, a few KiB per fetch) costs
+// more than the copy saves.
+const smallRecordSets = 32 << 10
+
+// writeAssembled reads the regions into *out between the bytes pieces and
+// writes the whole response at once.
+func (c *conn) writeAssembled(pieces []protocol.Piece, out *[]byte) error {
+	buf := (*out)[:0]
+	for _, p := range pieces {
+		if p.Region == nil {
+			buf = append(buf, p.Bytes...)
+			continue
+		}
+		at := len(buf)
+		buf = slices.Grow(buf, p.Region.Len)[:at+p.Region.Len]
+		if _, err := p.Region.File.ReadAt(buf[at:], p.Region.Pos); err != nil {
+			*out = buf[:0]
+			if errors.Is(err, io.EOF) {
+				err = errRegionShort
+			}
+			return fmt.Errorf("read record set: %w", err)
+		}
+	}
+	*out = buf
+	return c.write(buf)
 }
 
 // writeResponse encodes resp into *out and writes it.

@@ -110,17 +110,22 @@ func TestFetchRegionsReachTheClient(t *testing.T) {
 	}
 	t.Cleanup(func() { f.Close() })
 	tlsf := newTLSFixture(t, "none", "")
+	large := []int{1000, 0, 2<<20 - 3, 10}
+	small := []int{1000, 0, 20000, 10} // read into the response buffer, written at once
 	for _, tc := range []struct {
 		name string
 		cfg  Config
 		tls  bool
+		lens []int
 	}{
-		{"plain", Config{}, false},
-		{"plain-idle-timeout", Config{MaxIdle: time.Minute}, false},
-		{"tls", Config{TLS: tlsf.server}, true},
+		{"plain", Config{}, false, large},
+		{"plain-idle-timeout", Config{MaxIdle: time.Minute}, false, large},
+		{"tls", Config{TLS: tlsf.server}, true, large},
+		{"plain-small", Config{}, false, small},
+		{"tls-small", Config{TLS: tlsf.server}, true, small},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &regionHandler{file: f, offsets: []int64{5, 0, 1 << 20, 3<<20 - 10}, lens: []int{1000, 0, 2<<20 - 3, 10}}
+			h := &regionHandler{file: f, offsets: []int64{5, 0, 1 << 20, 3<<20 - 10}, lens: tc.lens}
 			l := startRegionListener(t, tc.cfg, h)
 			var c net.Conn
 			var err error
@@ -159,7 +164,7 @@ func TestFetchRegionsReachTheClient(t *testing.T) {
 // a short or padded response, and the region is still released.
 func TestFetchRegionTruncatedClosesConnection(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "segment.log")
-	if err := os.WriteFile(path, make([]byte, 1000), 0o644); err != nil {
+	if err := os.WriteFile(path, make([]byte, 1<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -169,11 +174,17 @@ func TestFetchRegionTruncatedClosesConnection(t *testing.T) {
 	t.Cleanup(func() { f.Close() })
 	tlsf := newTLSFixture(t, "none", "")
 	for _, tc := range []struct {
-		name string
-		cfg  Config
-	}{{"plain", Config{}}, {"tls", Config{TLS: tlsf.server}}} {
+		name     string
+		cfg      Config
+		pos, len int
+	}{
+		{"plain", Config{}, 512 << 10, 1 << 20},
+		{"tls", Config{TLS: tlsf.server}, 512 << 10, 1 << 20},
+		{"plain-small", Config{}, 1<<20 - 500, 800},
+		{"tls-small", Config{TLS: tlsf.server}, 1<<20 - 500, 800},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &regionHandler{file: f, offsets: []int64{500}, lens: []int{800}}
+			h := &regionHandler{file: f, offsets: []int64{int64(tc.pos)}, lens: []int{tc.len}}
 			l := startRegionListener(t, tc.cfg, h)
 			var c net.Conn
 			if tc.cfg.TLS != nil {
