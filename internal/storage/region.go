@@ -6,6 +6,8 @@ import (
 	"os"
 	"sort"
 	"sync"
+
+	"github.com/samsa-io/samsa/protocol/records"
 )
 
 // Region is a span of a segment file holding whole stored batches, which a
@@ -116,7 +118,7 @@ func (s *segment) span(offset int64, maxBytes int, maxOffset int64) (pos int64, 
 		end += int64(h.Size())
 	}
 	if end-pos > math.MaxInt32 {
-		return 0, 0, true, fmt.Errorf("segment %d: span of %d bytes at %d: %w", s.base, end-pos, pos, ErrInvalidAppend)
+		return 0, 0, true, fmt.Errorf("segment %d: span of %d bytes at %d: %w", s.base, end-pos, pos, records.ErrCorrupt)
 	}
 	return pos, int(end - pos), true, nil
 }
