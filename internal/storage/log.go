@@ -15,17 +15,20 @@ import (
 //   - Append, AppendReplicated, TruncateTo, DeleteRecordsBefore and
 //     ApplyRetention are serialized by appendMu; any number of goroutines
 //     may call them.
-//   - Read, OffsetForTimestamp, MaxTimestamp and ForEachBatchHeader run
-//     concurrently with each other and with Append: they see a snapshot of
-//     the segment list (under mu.RLock) and only bytes below each
-//     segment's committed size, which Append advances after its write.
+//   - Read, ReadRegion, OffsetForTimestamp, MaxTimestamp and
+//     ForEachBatchHeader run concurrently with each other and with Append:
+//     they see a snapshot of the segment list (under mu.RLock) and only
+//     bytes below each segment's committed size, which Append advances
+//     after its write. A Region outlives the lock: it holds a reference on
+//     its segment (taken under mu.RLock, so before any drop), and a
+//     dropped segment's file closes at its last Release (region.go).
 //   - Flush runs from the Log's own flusher goroutine (and from callers);
 //     it fsyncs outside appendMu so appends are not blocked by fsync.
 //   - Compact and CleanStats are serialized by cleanMu; Compact reads
 //     inactive segments without other locks and swaps its output in under
 //     flushMu, appendMu and mu (see compact.go).
 //   - Lock order: cleanMu, then flushMu, then appendMu, then mu, then the
-//     leaf locks (segIndex.mu, epochCache.mu, delMu).
+//     leaf locks (segIndex.mu, epochCache.mu, delMu, segRefs.mu).
 type Log struct {
 	dir    string
 	logger *slog.Logger
