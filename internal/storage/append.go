@@ -139,7 +139,9 @@ func (l *Log) write(batches []byte, p appendPlan, epoch int32, cfg Config) error
 	act.next.Store(p.next)
 	act.size.Store(pos + int64(len(batches)))
 	l.leo.Store(p.next)
-	if l.unflushedMsgs.Add(p.records) >= cfg.FlushIntervalMessages {
+	// Wake the flusher when flush.messages is reached, and with flush.ms
+	// on the first unflushed append, which starts its timer.
+	if n := l.unflushedMsgs.Add(p.records); n >= cfg.FlushIntervalMessages || (n == p.records && cfg.flushInterval() > 0) {
 		l.flusher.wake()
 	}
 	return nil

@@ -22,7 +22,8 @@ import (
 //     after its write. A Region outlives the lock: it holds a reference on
 //     its segment (taken under mu.RLock, so before any drop), and a
 //     dropped segment's file closes at its last Release (region.go).
-//   - Flush runs from the Log's own flusher goroutine (and from callers);
+//   - Flush runs from the Log's flusher goroutine, started on demand
+//     (flush.go), and from callers;
 //     it fsyncs outside appendMu so appends are not blocked by fsync.
 //   - Compact and CleanStats are serialized by cleanMu; Compact reads
 //     inactive segments without other locks and swaps its output in under
@@ -89,7 +90,8 @@ func Open(dir string, cfg Config, logger *slog.Logger) (*Log, error) {
 		l.closeSegments()
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
-	l.flusher.start(l)
+	l.flusher.init(l)
+	l.flusher.wake() // once: files left awaiting deletion, a flush policy to start timing
 	return l, nil
 }
 
