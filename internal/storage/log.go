@@ -29,7 +29,7 @@ import (
 //     inactive segments without other locks and swaps its output in under
 //     flushMu, appendMu and mu (see compact.go).
 //   - Lock order: cleanMu, then flushMu, then appendMu, then mu, then the
-//     leaf locks (segIndex.mu, epochCache.mu, delMu, segRefs.mu).
+//     leaf locks (segIndex.mu, epochCache.mu, delMu, segRefs.mu, flusher.mu).
 type Log struct {
 	dir    string
 	logger *slog.Logger
