@@ -2,7 +2,9 @@ package handler
 
 // Fetch, versions 4–16.
 //
-// Batches are returned exactly as stored, never re-encoded. Consumers never
+// Batches are returned exactly as stored, never re-encoded; when the
+// network layer collects file regions (protocol.FetchRegions) they are not
+// even copied, but sent from the segment files (sendfile). Consumers never
 // see past the high watermark; read_committed consumers (IsolationLevel 1)
 // never past the last stable offset (the first offset of the oldest open
 // transaction), and get the aborted transactions overlapping the range
