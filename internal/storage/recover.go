@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -179,7 +180,36 @@ func (l *Log) finishLoad(st logState) error {
 	if err := l.epochs.truncateStart(l.logStart.Load()); err != nil {
 		return err
 	}
-	return writeState(l.dir, logState{RecoveryPoint: l.recoveryPoint, LogStartOffset: l.logStart.Load()})
+	next := logState{RecoveryPoint: l.recoveryPoint, LogStartOffset: l.logStart.Load()}
+	if b, err := os.ReadFile(filepath.Join(l.dir, stateFile)); err == nil && bytes.Equal(b, next.encode()) {
+		// An unclean restart that changed nothing: the file already says
+		// so. Syncing it and the directory (nearly free when they are
+		// already on disk) instead of rewriting them (a new file, a
+		// rename and a journal commit per partition) still makes sure
+		// an earlier crash mid-rename cannot leave an older "clean"
+		// state behind.
+		return syncState(l.dir)
+	}
+	return writeState(l.dir, next)
+}
+
+// syncState fsyncs the state file and its directory.
+func syncState(dir string) error {
+	f, err := os.Open(filepath.Join(dir, stateFile))
+	if err != nil {
+		return fmt.Errorf("sync log state: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = SyncDir(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("sync log state: %w", err)
+	}
+	return nil
 }
 
 // listSegments returns the base offsets of the .log files, removing files

@@ -18,7 +18,9 @@ const scanBufferSize = 1 << 20
 // wraps errTornTail or records.ErrCorrupt where the valid prefix stops, and
 // is anything else for an I/O failure or an error from fn.
 func scanBatches(f *os.File, start, end int64, fn func(pos int64, batch []byte, h records.Header) error) (int64, error) {
-	r := bufio.NewReaderSize(io.NewSectionReader(f, start, end-start), scanBufferSize)
+	// No bigger than the span: every batch in it still fits, and opening
+	// thousands of small or empty segments does not allocate 1 MiB each.
+	r := bufio.NewReaderSize(io.NewSectionReader(f, start, end-start), int(min(scanBufferSize, max(end-start, 16))))
 	var big []byte
 	pos := start
 	for pos < end {
