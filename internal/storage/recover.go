@@ -16,7 +16,7 @@ import (
 // load reads the checkpoints, opens every segment and recovers the ones
 // the checkpoints do not vouch for. It runs before the Log is shared.
 func (l *Log) load() error {
-	st, err := readState(l.dir)
+	st, stateBytes, err := readStateFile(l.dir)
 	if err != nil {
 		l.logger.Warn("unreadable log state, recovering every segment", "err", err)
 		st = logState{}
@@ -49,7 +49,7 @@ func (l *Log) load() error {
 	if err := l.recoverSegments(st); err != nil {
 		return err
 	}
-	return l.finishLoad(st)
+	return l.finishLoad(st, stateBytes)
 }
 
 // recoverSegments loads the indexes of segments below the recovery point
@@ -160,8 +160,9 @@ func (l *Log) truncateCorrupt(i int, end int64, cause error) error {
 }
 
 // finishLoad sets the offsets and rewrites the checkpoints as "unclean"
-// (so a crash from now on triggers recovery).
-func (l *Log) finishLoad(st logState) error {
+// (so a crash from now on triggers recovery). stateBytes is the state
+// file as load read it (nil when missing or not a regular file).
+func (l *Log) finishLoad(st logState, stateBytes []byte) error {
 	act := l.active()
 	l.leo.Store(act.next.Load())
 	l.logStart.Store(min(max(st.LogStartOffset, l.segs[0].base), l.leo.Load()))
@@ -181,7 +182,7 @@ func (l *Log) finishLoad(st logState) error {
 		return err
 	}
 	next := logState{RecoveryPoint: l.recoveryPoint, LogStartOffset: l.logStart.Load()}
-	if b, err := os.ReadFile(filepath.Join(l.dir, stateFile)); err == nil && bytes.Equal(b, next.encode()) {
+	if stateBytes != nil && bytes.Equal(stateBytes, next.encode()) {
 		// An unclean restart that changed nothing: the file already says
 		// so. Syncing it and the directory (nearly free when they are
 		// already on disk) instead of rewriting them (a new file, a
