@@ -83,21 +83,33 @@ func (h *Handler) produce(ctx context.Context, r kmsg.Request) kmsg.Response {
 // its batch, or the request's timeout. One deadline covers all of them, so
 // waiting in turn costs no more than waiting in parallel.
 func (h *Handler) waitForAcks(ctx context.Context, timeout time.Duration, waits []ackWait, resp *kmsg.ProduceResponse) {
-	if len(waits) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for _, w := range waits {
-		err := w.p.WaitForCommit(ctx, w.offset, w.epoch)
+	answer := func(w ackWait, err error) {
 		if err == nil {
-			continue
+			return
 		}
 		sp := &resp.Topics[w.topic].Partitions[w.idx]
 		sp.ErrorCode, sp.ErrorMessage = errorCode(err), errorMessage(err)
 		if !errors.Is(err, partition.ErrNotEnoughReplicasAfterAppend) {
 			sp.BaseOffset, sp.LogAppendTime = -1, -1
 		}
+	}
+	// Most waits are over already (a single replica, or followers that
+	// were quick): answer those without a timer.
+	pending := waits[:0]
+	for _, w := range waits {
+		if done, err := w.p.Committed(w.offset, w.epoch); done {
+			answer(w, err)
+		} else {
+			pending = append(pending, w)
+		}
+	}
+	if len(pending) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for _, w := range pending {
+		answer(w, w.p.WaitForCommit(ctx, w.offset, w.epoch))
 	}
 }
 

@@ -2,7 +2,9 @@ package handler
 
 // Fetch, versions 4–16.
 //
-// Batches are returned exactly as stored, never re-encoded. Consumers never
+// Batches are returned exactly as stored, never re-encoded; when the
+// network layer collects file regions (protocol.FetchRegions) they are not
+// even copied, but sent from the segment files (sendfile). Consumers never
 // see past the high watermark; read_committed consumers (IsolationLevel 1)
 // never past the last stable offset (the first offset of the oldest open
 // transaction), and get the aborted transactions overlapping the range
@@ -39,6 +41,8 @@ import (
 
 	"github.com/samsa-io/samsa/internal/metadata"
 	"github.com/samsa-io/samsa/internal/partition"
+	"github.com/samsa-io/samsa/internal/storage"
+	"github.com/samsa-io/samsa/protocol"
 )
 
 var fetchAPI = api{key: kmsg.Fetch, min: 4, max: 16, serve: (*Handler).fetch,
@@ -70,37 +74,61 @@ func (h *Handler) fetch(ctx context.Context, r kmsg.Request) kmsg.Response {
 			defer t.p.Watch(w)()
 		}
 	}
+	// With a region collector in ctx (the network layer's), record sets
+	// stay in the segment files until the response is written; each
+	// re-read while waiting gives back the regions of the previous one.
+	out := protocol.FetchRegionsFrom(ctx)
+	var read fetchRead
+	if out != nil {
+		read.regions = &protocol.FetchRegions{}
+	}
+	defer read.regions.Release() // the regions not handed to out
+	answer := func() kmsg.Response {
+		h.countFetch(read, targets)
+		if out != nil {
+			read.regions.MoveTo(out)
+		}
+		return read.resp
+	}
 	deadline := time.NewTimer(time.Duration(max(req.MaxWaitMillis, 0)) * time.Millisecond)
 	defer deadline.Stop()
 	for {
-		resp, size, failed := h.readFetch(req, targets)
-		if failed || size >= int(req.MinBytes) || req.MaxWaitMillis <= 0 {
-			return h.countFetch(resp, targets)
+		h.readFetch(req, targets, &read)
+		if read.failed || read.total >= int(req.MinBytes) || req.MaxWaitMillis <= 0 {
+			return answer()
 		}
 		select {
 		case <-w:
 		case <-deadline.C:
-			resp, _, _ = h.readFetch(req, targets)
-			return h.countFetch(resp, targets)
+			h.readFetch(req, targets, &read)
+			return answer()
 		case <-ctx.Done():
-			return resp
+			return read.resp
 		}
 	}
 }
 
+// fetchRead is one pass over a fetch's targets.
+type fetchRead struct {
+	resp    *kmsg.FetchResponse
+	sizes   []int // record bytes per target
+	total   int
+	failed  bool                   // a partition answers an error
+	regions *protocol.FetchRegions // nil: record sets are copied into resp
+}
+
 // countFetch records the answered fetch in the broker topic metrics.
-func (h *Handler) countFetch(resp *kmsg.FetchResponse, targets []fetchTarget) *kmsg.FetchResponse {
+func (h *Handler) countFetch(read fetchRead, targets []fetchTarget) {
 	if h.Metrics == nil {
-		return resp
+		return
 	}
-	for _, t := range targets {
+	for i, t := range targets {
 		if !t.topicKnown {
 			continue
 		}
-		sp := resp.Topics[t.topicIdx].Partitions[t.partIdx]
-		h.Metrics.Fetched(t.name, len(sp.RecordBatches), sp.ErrorCode != 0)
+		sp := read.resp.Topics[t.topicIdx].Partitions[t.partIdx]
+		h.Metrics.Fetched(t.name, read.sizes[i], sp.ErrorCode != 0)
 	}
-	return resp
 }
 
 // fetchReplicaID is the fetching replica's node ID, or -1 for a consumer.
@@ -141,10 +169,12 @@ func (h *Handler) resolveFetch(im *metadata.Image, req *kmsg.FetchRequest, repli
 	return targets
 }
 
-// readFetch builds a response from the current state of every target. It
-// reports the bytes gathered and whether any partition failed (an error is
-// answered at once rather than waited on).
-func (h *Handler) readFetch(req *kmsg.FetchRequest, targets []fetchTarget) (*kmsg.FetchResponse, int, bool) {
+// readFetch builds a response from the current state of every target into
+// read, releasing the regions of a previous pass. It records the bytes
+// gathered and whether any partition failed (an error is answered at once
+// rather than waited on).
+func (h *Handler) readFetch(req *kmsg.FetchRequest, targets []fetchTarget, read *fetchRead) {
+	read.regions.Release()
 	resp := req.ResponseKind().(*kmsg.FetchResponse)
 	resp.Topics = make([]kmsg.FetchResponseTopic, len(req.Topics))
 	for i, rt := range req.Topics {
@@ -155,20 +185,33 @@ func (h *Handler) readFetch(req *kmsg.FetchRequest, targets []fetchTarget) (*kms
 	if req.MaxBytes > 0 {
 		remaining = int(req.MaxBytes)
 	}
-	total, failed := 0, false
-	for _, t := range targets {
-		sp := h.fetchPartition(req, t, &remaining, total == 0)
-		if sp.ErrorCode != 0 {
-			failed = true
-		}
-		total += len(sp.RecordBatches)
+	read.resp, read.total, read.failed = resp, 0, false
+	if cap(read.sizes) < len(targets) {
+		read.sizes = make([]int, len(targets))
+	}
+	read.sizes = read.sizes[:len(targets)]
+	for i, t := range targets {
 		rt := &resp.Topics[t.topicIdx]
+		sp, region := h.fetchPartition(req, t, &remaining, read.total == 0, read.regions != nil)
+		if sp.ErrorCode != 0 {
+			read.failed = true
+		}
+		n := len(sp.RecordBatches)
+		if region.Len > 0 {
+			n = region.Len
+			read.regions.Add(t.topicIdx, len(rt.Partitions),
+				protocol.FileRegion{File: region.File(), Pos: region.Pos, Len: region.Len}, region.Release)
+		}
+		read.sizes[i] = n
+		read.total += n
 		rt.Partitions = append(rt.Partitions, sp)
 	}
-	return resp, total, failed
 }
 
-func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remaining *int, first bool) kmsg.FetchResponseTopicPartition {
+// fetchPartition answers one target. With asRegion its record set is left
+// in the segment file as the returned Region (which the caller releases)
+// and RecordBatches stays empty.
+func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remaining *int, first, asRegion bool) (kmsg.FetchResponseTopicPartition, storage.Region) {
 	sp := kmsg.NewFetchResponseTopicPartition()
 	sp.Partition = t.req.Partition
 	// Never null: librdkafka rejects a null record set (size -1) as a
@@ -178,22 +221,22 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 	sp.PreferredReadReplica = -1
 	if code := fetchTargetError(req, t); code != 0 {
 		sp.ErrorCode = code
-		return sp
+		return sp, storage.Region{}
 	}
 	p := t.p
-	read := p.Read
+	bound := partition.UpToHighWatermark
 	if t.replica >= 0 {
 		if _, err := p.RecordFollowerFetch(t.replica, t.req.FetchOffset); err != nil {
 			// The log start lets a follower that fell off it restart there.
 			sp.ErrorCode, sp.LogStartOffset = errorCode(err), p.LogStartOffset()
-			return sp
+			return sp, storage.Region{}
 		}
-		read = p.ReadForReplica
+		bound = partition.UpToLogEnd
 	}
 	hw, lso := p.HighWatermark(), p.LastStableOffset()
 	sp.HighWatermark, sp.LastStableOffset, sp.LogStartOffset = hw, lso, p.LogStartOffset()
 	if req.IsolationLevel == 1 && t.replica < 0 {
-		read = p.ReadCommitted
+		bound = partition.UpToLastStable
 		sp.AbortedTransactions = []kmsg.FetchResponseTopicPartitionAbortedTransaction{}
 		for _, a := range p.AbortedTxns(t.req.FetchOffset, lso) {
 			at := kmsg.NewFetchResponseTopicPartitionAbortedTransaction()
@@ -203,21 +246,41 @@ func (h *Handler) fetchPartition(req *kmsg.FetchRequest, t fetchTarget, remainin
 	}
 	limit := min(int(t.req.PartitionMaxBytes), *remaining)
 	if limit <= 0 && !first {
-		return sp
+		return sp, storage.Region{}
+	}
+	if asRegion {
+		region, err := p.ReadRegion(t.req.FetchOffset, max(limit, 1), bound)
+		if err != nil {
+			sp.ErrorCode = errorCode(err)
+			return sp, storage.Region{}
+		}
+		if region.Len > limit && !first {
+			region.Release()
+			return sp, storage.Region{} // only the first partition may exceed the limits
+		}
+		*remaining -= region.Len
+		return sp, region
+	}
+	read := p.Read
+	switch bound {
+	case partition.UpToLogEnd:
+		read = p.ReadForReplica
+	case partition.UpToLastStable:
+		read = p.ReadCommitted
 	}
 	data, err := read(t.req.FetchOffset, max(limit, 1))
 	if err != nil {
 		sp.ErrorCode = errorCode(err)
-		return sp
+		return sp, storage.Region{}
 	}
 	if len(data) > limit && !first {
-		return sp // only the first partition may exceed the limits
+		return sp, storage.Region{} // only the first partition may exceed the limits
 	}
 	if len(data) > 0 {
 		sp.RecordBatches = data
 	}
 	*remaining -= len(data)
-	return sp
+	return sp, storage.Region{}
 }
 
 // fetchTargetError checks that we can serve the target at all.

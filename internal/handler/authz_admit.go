@@ -108,7 +108,8 @@ func (h *Handler) complete(ctx context.Context, a api, req *protocol.Request, g 
 	}
 	metered := a.bytes.counts(req.Body)
 	if metered {
-		if n := a.bytes.count(req.Body, resp); n > 0 {
+		// A fetch's record sets may still be in files (protocol.FetchRegions).
+		if n := a.bytes.count(req.Body, resp) + protocol.FetchRegionsFrom(ctx).Bytes(); n > 0 {
 			throttle = max(throttle, h.quotas.Record(im, a.bytes.kind, g.client, float64(n)))
 		}
 	}

@@ -46,6 +46,13 @@ type conn struct {
 	// long request, or just answered, is not idle.
 	inFlight  atomic.Int32
 	lastWrite atomic.Int64
+
+	// The handle loop's Fetch state (splice.go): fetchCtx is ctx carrying
+	// regions, which collects each Fetch response's file-backed record
+	// sets until they are written; splicer encodes around them.
+	fetchCtx context.Context
+	regions  *protocol.FetchRegions
+	splicer  protocol.Splicer
 }
 
 // inbound is one queued item: a request to handle, or a response the read
@@ -72,7 +79,9 @@ func newConn(l *Listener, nc net.Conn) *conn {
 	if err != nil {
 		host = remote
 	}
-	c := &conn{l: l, nc: nc, raw: nc, ctx: ctx, cancel: cancel, remote: remote, host: host, principal: AnonymousPrincipal}
+	c := &conn{l: l, nc: nc, raw: nc, ctx: ctx, cancel: cancel, remote: remote, host: host, principal: AnonymousPrincipal,
+		regions: &protocol.FetchRegions{}}
+	c.fetchCtx = protocol.WithFetchRegions(ctx, c.regions)
 	c.lastWrite.Store(time.Now().UnixNano())
 	return c
 }

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -33,6 +34,11 @@ func (c *conn) handleLoop(queue <-chan inbound) {
 func (c *conn) serve(in inbound, out *[]byte) bool {
 	if in.delay > 0 && !c.sleep(in.delay) {
 		return false
+	}
+	if in.req != nil && in.req.Key == int16(kmsg.Fetch) {
+		keep := c.serveFetch(in.req, out)
+		putFrameBuf(in.frame)
+		return keep && !in.closeAfter
 	}
 	resp, corr := in.resp, in.corr
 	if in.req != nil {
@@ -103,7 +109,11 @@ func (c *conn) sleep(d time.Duration) bool {
 
 // handle runs the handler, converting a panic into a closed connection: a
 // bug triggered by one client must not take the broker down.
-func (c *conn) handle(req *protocol.Request) (resp kmsg.Response) {
+func (c *conn) handle(req *protocol.Request) kmsg.Response { return c.handleCtx(c.ctx, req) }
+
+// handleCtx is handle with the request's context: the connection's, or
+// one derived from it (serveFetch's carries the region collector).
+func (c *conn) handleCtx(ctx context.Context, req *protocol.Request) (resp kmsg.Response) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.l.cfg.Logger.Error("handler panic", "api", kmsg.NameForKey(req.Key), "version", req.Version,
@@ -112,7 +122,7 @@ func (c *conn) handle(req *protocol.Request) (resp kmsg.Response) {
 			resp = nil
 		}
 	}()
-	resp = c.l.cfg.Handler.Handle(c.ctx, req)
+	resp = c.l.cfg.Handler.Handle(ctx, req)
 	if resp != nil {
 		resp.SetVersion(req.Version)
 	}

@@ -101,7 +101,11 @@ func (p *Partition) Append(payload []byte) (AppendResult, error) {
 	if err := p.requireKeys(payload, cfg); err != nil {
 		return AppendResult{}, err
 	}
-	res, err := p.appendLocked(payload, sum.FirstHeader, cfg)
+	res, err := func() (AppendResult, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock() // deferred: the network layer recovers a handler panic
+		return p.appendLocked(payload, sum.FirstHeader, cfg)
+	}()
 	if err != nil || res.Duplicate {
 		return res, err
 	}
@@ -119,10 +123,9 @@ func (p *Partition) Append(payload []byte) (AppendResult, error) {
 }
 
 // appendLocked does the part of Append that must be atomic: the sequence
-// check, the write and the producer-state update.
+// check, the LogAppendTime stamp, the write and the producer-state update.
+// p.mu is held.
 func (p *Partition) appendLocked(payload []byte, first records.Header, cfg *config.TopicConfig) (AppendResult, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.closed.Load() {
 		return AppendResult{}, ErrClosed
 	}

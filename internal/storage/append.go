@@ -13,7 +13,6 @@ import (
 // AppendResult describes an append.
 type AppendResult struct {
 	BaseOffset, LastOffset int64
-	LogAppendTime          int64 // broker time stamped on the batches, -1 for CreateTime
 	MaxTimestamp           int64
 	OffsetOfMaxTimestamp   int64 // last offset of the first batch carrying MaxTimestamp
 }
@@ -29,23 +28,20 @@ type appendPlan struct {
 // Append stamps base offsets (consecutive from the log end offset) and
 // leaderEpoch into batches in place, then writes them to the active
 // segment with one write, rolling first if needed. batches must have been
-// checked with records.Validate.
+// checked with records.Validate. Timestamps are stored as given: a topic
+// with message.timestamp.type=LogAppendTime has its batches stamped by the
+// partition before they get here.
 func (l *Log) Append(batches []byte, leaderEpoch int32) (AppendResult, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	cfg := l.config()
-	ts := int64(-1)
-	if cfg.LogAppendTime {
-		ts = time.Now().UnixMilli()
-	}
-	p, err := stamp(batches, l.leo.Load(), leaderEpoch, ts)
+	p, err := stamp(batches, l.leo.Load(), leaderEpoch)
 	if err != nil {
 		return AppendResult{}, err
 	}
-	if err := l.write(batches, p, leaderEpoch, cfg); err != nil {
+	if err := l.write(batches, p, leaderEpoch, l.config()); err != nil {
 		return AppendResult{}, err
 	}
-	return AppendResult{BaseOffset: p.first, LastOffset: p.next - 1, LogAppendTime: ts,
+	return AppendResult{BaseOffset: p.first, LastOffset: p.next - 1,
 		MaxTimestamp: p.maxTs, OffsetOfMaxTimestamp: p.maxTsOffset}, nil
 }
 
@@ -79,12 +75,12 @@ func (l *Log) AppendReplicated(batches []byte) (AppendResult, error) {
 	if err := l.write(batches, p, epoch, l.config()); err != nil {
 		return AppendResult{}, err
 	}
-	return AppendResult{BaseOffset: p.first, LastOffset: p.next - 1, LogAppendTime: -1,
+	return AppendResult{BaseOffset: p.first, LastOffset: p.next - 1,
 		MaxTimestamp: p.maxTs, OffsetOfMaxTimestamp: p.maxTsOffset}, nil
 }
 
-// stamp assigns offsets and the epoch (and LogAppendTime when ts >= 0).
-func stamp(batches []byte, leo int64, epoch int32, ts int64) (appendPlan, error) {
+// stamp assigns offsets and the epoch.
+func stamp(batches []byte, leo int64, epoch int32) (appendPlan, error) {
 	p := appendPlan{first: leo, next: leo, maxTs: -1, maxTsOffset: -1}
 	for rest := batches; len(rest) > 0; {
 		batch, next, err := records.Next(rest)
@@ -96,9 +92,6 @@ func stamp(batches []byte, leo int64, epoch int32, ts int64) (appendPlan, error)
 		}
 		records.SetBaseOffset(batch, p.next)
 		records.SetLeaderEpoch(batch, epoch)
-		if ts >= 0 {
-			records.SetLogAppendTime(batch, ts)
-		}
 		h, _ := records.ParseHeader(batch)
 		if h.LastOffsetDelta < 0 {
 			return p, fmt.Errorf("append at %d: last offset delta %d: %w", p.next, h.LastOffsetDelta, ErrInvalidAppend)
@@ -146,7 +139,9 @@ func (l *Log) write(batches []byte, p appendPlan, epoch int32, cfg Config) error
 	act.next.Store(p.next)
 	act.size.Store(pos + int64(len(batches)))
 	l.leo.Store(p.next)
-	if l.unflushedMsgs.Add(p.records) >= cfg.FlushIntervalMessages {
+	// Wake the flusher when flush.messages is reached, and with flush.ms
+	// on the first unflushed append, which starts its timer.
+	if n := l.unflushedMsgs.Add(p.records); n >= cfg.FlushIntervalMessages || (n == p.records && cfg.flushInterval() > 0) {
 		l.flusher.wake()
 	}
 	return nil

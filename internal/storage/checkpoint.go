@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,14 +36,39 @@ func (s logState) encode() []byte {
 
 // readState reads the state file; a missing file yields the zero state.
 func readState(dir string) (logState, error) {
-	var s logState
-	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	s, _, err := readStateFile(dir)
+	return s, err
+}
+
+// readStateFile is readState also returning the file's bytes when it is a
+// regular file (nil otherwise), so that Open can tell whether the state it
+// is about to write is already there.
+func readStateFile(dir string) (logState, []byte, error) {
+	f, err := os.Open(filepath.Join(dir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
+		return logState{}, nil, nil
 	}
 	if err != nil {
-		return s, fmt.Errorf("read log state: %w", err)
+		return logState{}, nil, fmt.Errorf("read log state: %w", err)
 	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return logState{}, nil, fmt.Errorf("read log state: %w", err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return logState{}, nil, fmt.Errorf("read log state: %w", err)
+	}
+	s, err := parseState(b)
+	if !fi.Mode().IsRegular() {
+		b = nil
+	}
+	return s, b, err
+}
+
+func parseState(b []byte) (logState, error) {
+	var s logState
 	fields := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		k, v, _ := strings.Cut(line, " ")

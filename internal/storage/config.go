@@ -17,7 +17,6 @@ type Config struct {
 	FlushIntervalMs       int64 // flush.ms; math.MaxInt64 never forces fsync by time
 	FileDeleteDelayMs     int64 // file.delete.delay.ms: wait before removing a .deleted file
 	Preallocate           bool  // preallocate: accepted for compatibility, not used on Linux
-	LogAppendTime         bool  // message.timestamp.type=LogAppendTime: stamp the broker time
 
 	// Compaction (see compact.go).
 	CleanupPolicy          string  // cleanup.policy: "delete" (or ""), "compact" or "compact,delete"

@@ -84,7 +84,8 @@
 // # Flushing
 //
 // Appends go to the page cache with one pwrite each. The Log's flusher
-// goroutine fsyncs a rolled segment soon after the roll (advancing the
+// goroutine (started when there is work, gone when the log is idle)
+// fsyncs a rolled segment soon after the roll (advancing the
 // recovery point, as Kafka does) and applies flush.messages / flush.ms,
 // grouping every append since the previous fsync into one. Append does not
 // wait for these fsyncs; call Flush to make data durable synchronously.

@@ -2,66 +2,124 @@ package storage
 
 import (
 	"fmt"
+	"sync"
 	"time"
 )
 
-// flusher is the Log's background goroutine. It fsyncs rolled segments
-// (so the recovery point follows rolls, as in Kafka), applies the forced
-// flush policy (flush.messages, flush.ms) grouping many appends into one
-// fsync, and removes files whose deletion delay has passed. Started by
-// Open, stopped by Close.
+// flusher runs the Log's background work: it fsyncs rolled segments (so
+// the recovery point follows rolls, as in Kafka), applies the forced flush
+// policy (flush.messages, flush.ms) grouping many appends into one fsync,
+// and removes files whose deletion delay has passed. Its goroutine exists
+// only while there is work or a deadline to wait for: wake starts it, and
+// it exits once nothing is due and no deadline is pending (with the default
+// flush policy and no file awaiting deletion), so thousands of idle
+// partitions cost no goroutines or timers. Stopped by Close.
+//
+// mu guards running, stopped and done; lastFlush belongs to the running
+// goroutine (one at a time, handed over through mu).
 type flusher struct {
-	kick chan struct{} // capacity 1: a pending wake-up
-	quit chan struct{}
-	done chan struct{}
+	l         *Log
+	mu        sync.Mutex
+	running   bool
+	stopped   bool
+	done      chan struct{} // closed when the running goroutine exits
+	kick      chan struct{} // capacity 1: a pending wake-up for the running goroutine
+	quit      chan struct{} // closed by stop
+	lastFlush time.Time
 }
 
-func (f *flusher) start(l *Log) {
+func (f *flusher) init(l *Log) {
+	f.l = l
 	f.kick = make(chan struct{}, 1)
 	f.quit = make(chan struct{})
-	f.done = make(chan struct{})
-	go f.run(l)
+	f.lastFlush = time.Now()
 }
 
 // wake asks the flusher to look at the log soon; it never blocks.
 func (f *flusher) wake() {
-	select {
-	case f.kick <- struct{}{}:
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case f.stopped:
+	case f.running:
+		select {
+		case f.kick <- struct{}{}:
+		default:
+		}
 	default:
+		f.running = true
+		f.done = make(chan struct{})
+		go f.run(f.done)
 	}
 }
 
-// stop ends the goroutine and waits for it; safe to call twice.
+// stop ends the goroutine, if any, and waits for it; safe to call twice.
 func (f *flusher) stop() {
-	select {
-	case <-f.quit:
-	default:
+	f.mu.Lock()
+	if !f.stopped {
+		f.stopped = true
 		close(f.quit)
 	}
-	<-f.done
+	running, done := f.running, f.done
+	f.mu.Unlock()
+	if running {
+		<-done
+	}
 }
 
-func (f *flusher) run(l *Log) {
-	defer close(f.done)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	lastFlush := time.Now()
+func (f *flusher) run(done chan struct{}) {
+	defer close(done)
+	l := f.l
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
-		timer.Reset(l.nextWake(lastFlush))
+		if l.Failed() == nil && l.flushDue(f.lastFlush) { // an offline log is not flushed again
+			f.lastFlush = time.Now()
+			if err := l.Flush(); err != nil {
+				l.logger.Error("background flush", "err", err)
+			}
+		}
+		l.runDeletions(false)
+		wait, ok := l.nextWake(f.lastFlush)
+		if !ok && f.idle() {
+			return
+		}
+		if !ok {
+			continue // woken while deciding to stop
+		}
+		if timer == nil {
+			timer = time.NewTimer(wait)
+		} else {
+			timer.Reset(wait)
+		}
 		select {
 		case <-f.quit:
 			return
 		case <-f.kick:
 		case <-timer.C:
 		}
-		if l.Failed() == nil && l.flushDue(lastFlush) { // an offline log is not flushed again
-			lastFlush = time.Now()
-			if err := l.Flush(); err != nil {
-				l.logger.Error("background flush", "err", err)
-			}
-		}
-		l.runDeletions(false)
 	}
+}
+
+// idle ends the running goroutine's turn unless a wake-up came in or the
+// flusher is stopping; it reports whether the goroutine should return.
+func (f *flusher) idle() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		return true
+	}
+	select {
+	case <-f.kick:
+		return false
+	default:
+	}
+	f.running = false
+	return true
 }
 
 // flushDue reports whether a rolled segment waits for fsync or the forced
@@ -78,16 +136,18 @@ func (l *Log) flushDue(lastFlush time.Time) bool {
 	return iv > 0 && l.unflushedMsgs.Load() > 0 && time.Since(lastFlush) >= iv
 }
 
-// nextWake is how long the flusher may sleep.
-func (l *Log) nextWake(lastFlush time.Time) time.Duration {
-	d := time.Hour
-	if iv := l.config().flushInterval(); iv > 0 {
-		d = min(d, max(time.Until(lastFlush.Add(iv)), time.Millisecond))
+// nextWake is how long the flusher may sleep, and false when it has no
+// deadline to wait for (nothing unflushed under flush.ms, no file awaiting
+// deletion): then only a wake-up brings it back.
+func (l *Log) nextWake(lastFlush time.Time) (time.Duration, bool) {
+	d, ok := time.Hour, false
+	if iv := l.config().flushInterval(); iv > 0 && l.unflushedMsgs.Load() > 0 {
+		d, ok = min(d, max(time.Until(lastFlush.Add(iv)), time.Millisecond)), true
 	}
-	if at, ok := l.nextDeletion(); ok {
-		d = min(d, max(time.Until(at), time.Millisecond))
+	if at, pending := l.nextDeletion(); pending {
+		d, ok = min(d, max(time.Until(at), time.Millisecond)), true
 	}
-	return d
+	return d, ok
 }
 
 // Flush fsyncs every segment written since the last flush and its index

@@ -15,17 +15,21 @@ import (
 //   - Append, AppendReplicated, TruncateTo, DeleteRecordsBefore and
 //     ApplyRetention are serialized by appendMu; any number of goroutines
 //     may call them.
-//   - Read, OffsetForTimestamp, MaxTimestamp and ForEachBatchHeader run
-//     concurrently with each other and with Append: they see a snapshot of
-//     the segment list (under mu.RLock) and only bytes below each
-//     segment's committed size, which Append advances after its write.
-//   - Flush runs from the Log's own flusher goroutine (and from callers);
+//   - Read, ReadRegion, OffsetForTimestamp, MaxTimestamp and
+//     ForEachBatchHeader run concurrently with each other and with Append:
+//     they see a snapshot of the segment list (under mu.RLock) and only
+//     bytes below each segment's committed size, which Append advances
+//     after its write. A Region outlives the lock: it holds a reference on
+//     its segment (taken under mu.RLock, so before any drop), and a
+//     dropped segment's file closes at its last Release (region.go).
+//   - Flush runs from the Log's flusher goroutine, started on demand
+//     (flush.go), and from callers;
 //     it fsyncs outside appendMu so appends are not blocked by fsync.
 //   - Compact and CleanStats are serialized by cleanMu; Compact reads
 //     inactive segments without other locks and swaps its output in under
 //     flushMu, appendMu and mu (see compact.go).
 //   - Lock order: cleanMu, then flushMu, then appendMu, then mu, then the
-//     leaf locks (segIndex.mu, epochCache.mu, delMu).
+//     leaf locks (segIndex.mu, epochCache.mu, delMu, segRefs.mu, flusher.mu).
 type Log struct {
 	dir    string
 	logger *slog.Logger
@@ -86,7 +90,8 @@ func Open(dir string, cfg Config, logger *slog.Logger) (*Log, error) {
 		l.closeSegments()
 		return nil, fmt.Errorf("open log %s: %w", dir, err)
 	}
-	l.flusher.start(l)
+	l.flusher.init(l)
+	l.flusher.wake() // once: files left awaiting deletion, a flush policy to start timing
 	return l, nil
 }
 

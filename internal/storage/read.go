@@ -26,6 +26,9 @@ func (l *Log) Read(offset int64, maxBytes int, maxOffset int64) ([]byte, error) 
 	if offset < start || offset > leo {
 		return nil, fmt.Errorf("read offset %d, log has [%d, %d]: %w", offset, start, leo, ErrOffsetOutOfRange)
 	}
+	if offset == leo {
+		return nil, nil // a consumer at the tail: no header to read
+	}
 	for i := segmentFor(segs, offset); i < len(segs) && segs[i].base < maxOffset; i++ {
 		b, found, err := segs[i].read(offset, maxBytes, maxOffset)
 		if err != nil || found {

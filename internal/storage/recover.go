@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +16,7 @@ import (
 // load reads the checkpoints, opens every segment and recovers the ones
 // the checkpoints do not vouch for. It runs before the Log is shared.
 func (l *Log) load() error {
-	st, err := readState(l.dir)
+	st, stateBytes, err := readStateFile(l.dir)
 	if err != nil {
 		l.logger.Warn("unreadable log state, recovering every segment", "err", err)
 		st = logState{}
@@ -48,7 +49,7 @@ func (l *Log) load() error {
 	if err := l.recoverSegments(st); err != nil {
 		return err
 	}
-	return l.finishLoad(st)
+	return l.finishLoad(st, stateBytes)
 }
 
 // recoverSegments loads the indexes of segments below the recovery point
@@ -159,8 +160,9 @@ func (l *Log) truncateCorrupt(i int, end int64, cause error) error {
 }
 
 // finishLoad sets the offsets and rewrites the checkpoints as "unclean"
-// (so a crash from now on triggers recovery).
-func (l *Log) finishLoad(st logState) error {
+// (so a crash from now on triggers recovery). stateBytes is the state
+// file as load read it (nil when missing or not a regular file).
+func (l *Log) finishLoad(st logState, stateBytes []byte) error {
 	act := l.active()
 	l.leo.Store(act.next.Load())
 	l.logStart.Store(min(max(st.LogStartOffset, l.segs[0].base), l.leo.Load()))
@@ -179,7 +181,36 @@ func (l *Log) finishLoad(st logState) error {
 	if err := l.epochs.truncateStart(l.logStart.Load()); err != nil {
 		return err
 	}
-	return writeState(l.dir, logState{RecoveryPoint: l.recoveryPoint, LogStartOffset: l.logStart.Load()})
+	next := logState{RecoveryPoint: l.recoveryPoint, LogStartOffset: l.logStart.Load()}
+	if stateBytes != nil && bytes.Equal(stateBytes, next.encode()) {
+		// An unclean restart that changed nothing: the file already says
+		// so. Syncing it and the directory (nearly free when they are
+		// already on disk) instead of rewriting them (a new file, a
+		// rename and a journal commit per partition) still makes sure
+		// an earlier crash mid-rename cannot leave an older "clean"
+		// state behind.
+		return syncState(l.dir)
+	}
+	return writeState(l.dir, next)
+}
+
+// syncState fsyncs the state file and its directory.
+func syncState(dir string) error {
+	f, err := os.Open(filepath.Join(dir, stateFile))
+	if err != nil {
+		return fmt.Errorf("sync log state: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = SyncDir(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("sync log state: %w", err)
+	}
+	return nil
 }
 
 // listSegments returns the base offsets of the .log files, removing files

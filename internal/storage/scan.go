@@ -18,7 +18,9 @@ const scanBufferSize = 1 << 20
 // wraps errTornTail or records.ErrCorrupt where the valid prefix stops, and
 // is anything else for an I/O failure or an error from fn.
 func scanBatches(f *os.File, start, end int64, fn func(pos int64, batch []byte, h records.Header) error) (int64, error) {
-	r := bufio.NewReaderSize(io.NewSectionReader(f, start, end-start), scanBufferSize)
+	// No bigger than the span: every batch in it still fits, and opening
+	// thousands of small or empty segments does not allocate 1 MiB each.
+	r := bufio.NewReaderSize(io.NewSectionReader(f, start, end-start), int(min(scanBufferSize, max(end-start, 16))))
 	var big []byte
 	pos := start
 	for pos < end {
@@ -67,10 +69,11 @@ func scanBatches(f *os.File, start, end int64, fn func(pos int64, batch []byte, 
 // headerReader reads batch headers at arbitrary positions of a log file
 // through a small window, so walking many small batches costs few preads.
 type headerReader struct {
-	f     *os.File
-	end   int64 // committed size: never read at or beyond it
-	buf   []byte
-	start int64 // file position of buf[0]
+	f      *os.File
+	end    int64 // committed size: never read at or beyond it
+	buf    []byte
+	start  int64 // file position of buf[0]
+	window int   // bytes per pread; 0 means headerWindow
 }
 
 const headerWindow = 16 << 10
@@ -81,9 +84,13 @@ func (r *headerReader) at(pos int64) (records.Header, error) {
 		return records.Header{}, fmt.Errorf("header at %d beyond %d: %w", pos, r.end, records.ErrCorrupt)
 	}
 	if pos < r.start || pos+records.HeaderSize > r.start+int64(len(r.buf)) {
-		n := min(int64(headerWindow), r.end-pos)
+		window := r.window
+		if window == 0 {
+			window = headerWindow
+		}
+		n := min(int64(window), r.end-pos)
 		if cap(r.buf) < int(n) {
-			r.buf = make([]byte, headerWindow)
+			r.buf = make([]byte, window)
 		}
 		r.buf = r.buf[:n]
 		if _, err := r.f.ReadAt(r.buf, pos); err != nil {

@@ -25,6 +25,7 @@ type segment struct {
 	next    atomic.Int64 // offset after the segment's last batch
 	idx     *segIndex
 	created time.Time
+	refs    segRefs // Regions reading the file (region.go)
 }
 
 func segmentName(dir string, base int64, ext string) string {
@@ -142,5 +143,16 @@ func (s *segment) findBatch(hr *headerReader, offset int64) (int64, records.Head
 	return 0, records.Header{}, false, nil
 }
 
-// close closes the file handle.
-func (s *segment) close() error { return s.f.Close() }
+// close closes the file handle, or retires the segment when Regions still
+// read it: the last Release then closes the file. Callers have already
+// removed the segment from the list, so no new Region can take it.
+func (s *segment) close() error {
+	s.refs.mu.Lock()
+	s.refs.retired = true
+	busy := s.refs.readers > 0
+	s.refs.mu.Unlock()
+	if busy {
+		return nil
+	}
+	return s.f.Close()
+}

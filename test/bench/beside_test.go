@@ -100,7 +100,7 @@ func BenchmarkBesideKafka(b *testing.B) {
 		fmt.Fprintf(out, "NOTE %s\n", note)
 	}
 	for _, row := range rows {
-		fmt.Fprintf(out, "RATIO %-28s samsa/kafka = %s (%s is better)\n", row.Name, num(row.Ratio), betterWord(row))
+		fmt.Fprintf(out, "RATIO %-40s samsa/kafka = %s (%s is better)\n", row.Name, num(row.Ratio), betterWord(row))
 		if !math.IsNaN(row.Ratio) {
 			b.ReportMetric(row.Ratio, row.Key+"-samsa/kafka")
 		}
@@ -206,12 +206,12 @@ func (r *runner) round(n node, round, topic string) Sample {
 		"--num-records", strconv.Itoa(cfg.records), "--record-size", strconv.Itoa(cfg.recordSize),
 		"--throughput", "-1", "--command-property", "acks=all")
 	cpu1 := r.cpuSeconds(n)
-	pr, err := ParseProducerPerf(pout)
+	pr, err := ParseProducerPerf(pout.stdout)
 	if err != nil {
-		r.b.Fatalf("%s: %v\n%s", n.name, err, pout)
+		r.b.Fatalf("%s: %v\n%s", n.name, err, pout.stdout)
 	}
 	if pr.Records != int64(cfg.records) {
-		r.b.Fatalf("%s: ProducerPerformance sent %d records, want %d\n%s", n.name, pr.Records, cfg.records, pout)
+		r.b.Fatalf("%s: ProducerPerformance sent %d records, want %d\n%s", n.name, pr.Records, cfg.records, pout.stdout)
 	}
 	producedMiB := float64(cfg.records) * float64(cfg.recordSize) / (1 << 20)
 
@@ -220,12 +220,12 @@ func (r *runner) round(n node, round, topic string) Sample {
 		"--bootstrap-server", n.addr, "--topic", topic, "--num-records", strconv.Itoa(cfg.records),
 		"--timeout", strconv.Itoa(consumeIdleMs))
 	cpu2 := r.cpuSeconds(n)
-	cr, err := ParseConsumerPerf(cout)
+	cr, err := ParseConsumerPerf(cout.stdout)
 	if err != nil {
-		r.b.Fatalf("%s: %v\n%s", n.name, err, cout)
+		r.b.Fatalf("%s: %v\n%s", n.name, err, cout.stdout)
 	}
 	if cr.Records < int64(cfg.records) {
-		r.b.Fatalf("%s: ConsumerPerformance read %d records, want %d\n%s", n.name, cr.Records, cfg.records, cout)
+		r.b.Fatalf("%s: ConsumerPerformance read %d records, want %d\n%s", n.name, cr.Records, cfg.records, cout.stdout)
 	}
 
 	e2eTopic := topic + "-e2e"
@@ -236,9 +236,9 @@ func (r *runner) round(n node, round, topic string) Sample {
 		"io.samsa.javatest.bench.FixedRateLatency", n.addr, e2eTopic,
 		strconv.Itoa(cfg.e2eRate), strconv.Itoa(cfg.e2eSeconds), strconv.Itoa(cfg.recordSize),
 		strconv.Itoa(cfg.e2eWarmup))
-	er, err := ParseE2E(eout)
+	er, err := ParseE2E(eout.stdout)
 	if err != nil {
-		r.b.Fatalf("%s: %v\n%s", n.name, err, eout)
+		r.b.Fatalf("%s: %v\n%s", n.name, err, eout.stdout)
 	}
 	if er.Rate < 0.95*float64(cfg.e2eRate) {
 		note := fmt.Sprintf("%s %s: the e2e producer reached only %.0f of %d records/s; its latency includes the backlog",
@@ -247,30 +247,28 @@ func (r *runner) round(n node, round, topic string) Sample {
 		progress("NOTE %s", note)
 	}
 
-	rss, hwm := r.memory(n)
-	return Sample{
-		ProduceMiBs:      pr.MiBSec,
-		ConsumeMiBs:      cr.FetchMiBSec,
-		ProduceCPUPerMiB: (cpu1 - cpu0) / producedMiB,
-		ConsumeCPUPerMiB: (cpu2 - cpu1) / cr.MiB,
-		E2EP50ms:         er.P50ms,
-		E2EP99ms:         er.P99ms,
-		RSSMiB:           rss,
-		PeakRSSMiB:       hwm,
+	sm := Sample{
+		ProduceMiBs:            pr.MiBSec,
+		ConsumeMiBs:            cr.FetchMiBSec,
+		ProduceCPUPerMiB:       (cpu1 - cpu0) / producedMiB,
+		ConsumeCPUPerMiB:       (cpu2 - cpu1) / cr.MiB,
+		ProduceClientCPUPerMiB: pout.cpu / producedMiB,
+		ConsumeClientCPUPerMiB: cout.cpu / cr.MiB,
+		E2EP50ms:               er.P50ms,
+		E2EP99ms:               er.P99ms,
 	}
+	r.goClientPhases(n, round, topic+"-go", &sm)
+	sm.RSSMiB, sm.PeakRSSMiB = r.memory(n)
+	return sm
 }
 
 // java runs a main class of the test/java classpath (the Kafka 4.4 tools
 // or FixedRateLatency) and returns its stdout, failing the benchmark when
 // it exits non-zero or outlives timeout.
-func (r *runner) java(n node, timeout time.Duration, main string, args ...string) string {
+func (r *runner) java(n node, timeout time.Duration, main string, args ...string) clientRun {
 	r.b.Helper()
 	jargs := append(append(append([]string{}, clientJVM...), "-cp", r.cp, main), args...)
-	res := harness.Run(timeout, "", "java", jargs...)
-	if res.Err != nil {
-		r.b.Fatalf("%s: %s against %s: %s", n.name, main, n.addr, res)
-	}
-	return res.Stdout
+	return r.runClient(n, timeout, "java", jargs...)
 }
 
 // createTopic creates topic with cfg.partitions partitions and
@@ -377,9 +375,12 @@ func (r *runner) writeHeader(w io.Writer, nodes []node, load1 string) {
 	fmt.Fprintf(w, "         consume them (ConsumerPerformance, fetch.MB.sec: group join excluded);\n")
 	fmt.Fprintf(w, "         e2e latency at %d records/s for %d s after %d s warm-up, acks=all (test/java FixedRateLatency)\n",
 		cfg.e2eRate, cfg.e2eSeconds, cfg.e2eWarmup)
-	fmt.Fprintf(w, "client:  Apache Kafka 4.4.0 Java client for both, client JVM %s\n", strings.Join(clientJVM, " "))
+	fmt.Fprintf(w, "         then produce and consume %d records again with franz-go (samsa producer-perf-test, tool defaults, acks=all;\n", cfg.records)
+	fmt.Fprintf(w, "         samsa consumer-perf-test), rows marked (franz-go)\n")
+	fmt.Fprintf(w, "client:  Apache Kafka 4.4.0 Java client for both, client JVM %s; franz-go: the samsa binary for both\n", strings.Join(clientJVM, " "))
 	fmt.Fprintf(w, "brokers: kafka JVM -Xms256m -Xmx1g (harness.StartKafka); each node's defaults plus harness.SingleNodeProps\n")
-	fmt.Fprintf(w, "CPU:     broker utime+stime from /proc/PID/stat around each phase, per MiB of record values\n")
+	fmt.Fprintf(w, "CPU:     broker utime+stime from /proc/PID/stat around each phase, per MiB of record values;\n")
+	fmt.Fprintf(w, "         client CPU: the client process's utime+stime (rusage), JVM start included\n")
 	for _, n := range nodes {
 		fmt.Fprintf(w, "%-7s  %s, data in %s, durability: %s\n", n.name+":", n.addr, n.logDir, r.durability(n, "bench-1"))
 	}

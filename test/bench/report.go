@@ -16,10 +16,22 @@ type Sample struct {
 	ConsumeMiBs      float64 // ConsumerPerformance's fetch.MB.sec (MiB/s, group join excluded)
 	ProduceCPUPerMiB float64 // broker CPU seconds (user+system) per MiB produced
 	ConsumeCPUPerMiB float64 // broker CPU seconds per MiB consumed
-	E2EP50ms         float64 // fixed-rate produce-to-consume latency, median
-	E2EP99ms         float64 // and 99th percentile
-	RSSMiB           float64 // broker VmRSS after the round
-	PeakRSSMiB       float64 // broker VmHWM after the round
+	// The client process's CPU seconds per MiB (Java tools, JVM start
+	// included): when it is near the phase's whole time, the client, not
+	// the broker, set the MiB/s.
+	ProduceClientCPUPerMiB float64
+	ConsumeClientCPUPerMiB float64
+	// The same produce and consume with franz-go (samsa's perf tools).
+	GoProduceMiBs            float64
+	GoConsumeMiBs            float64
+	GoProduceCPUPerMiB       float64 // broker
+	GoConsumeCPUPerMiB       float64 // broker
+	GoProduceClientCPUPerMiB float64
+	GoConsumeClientCPUPerMiB float64
+	E2EP50ms                 float64 // fixed-rate produce-to-consume latency, median
+	E2EP99ms                 float64 // and 99th percentile
+	RSSMiB                   float64 // broker VmRSS after the round
+	PeakRSSMiB               float64 // broker VmHWM after the round
 }
 
 // Metric is one figure of the report.
@@ -39,6 +51,14 @@ var Metrics = []Metric{
 	{"consume", "MiB/s", "consume", true, func(s Sample) float64 { return s.ConsumeMiBs }},
 	{"broker CPU per MiB produced", "ms", "cpu/MiB-produce", false, func(s Sample) float64 { return s.ProduceCPUPerMiB * 1000 }},
 	{"broker CPU per MiB consumed", "ms", "cpu/MiB-consume", false, func(s Sample) float64 { return s.ConsumeCPUPerMiB * 1000 }},
+	{"client CPU per MiB produced", "ms", "client-cpu/MiB-produce", false, func(s Sample) float64 { return s.ProduceClientCPUPerMiB * 1000 }},
+	{"client CPU per MiB consumed", "ms", "client-cpu/MiB-consume", false, func(s Sample) float64 { return s.ConsumeClientCPUPerMiB * 1000 }},
+	{"produce (franz-go)", "MiB/s", "go-produce", true, func(s Sample) float64 { return s.GoProduceMiBs }},
+	{"consume (franz-go)", "MiB/s", "go-consume", true, func(s Sample) float64 { return s.GoConsumeMiBs }},
+	{"broker CPU per MiB produced (franz-go)", "ms", "go-cpu/MiB-produce", false, func(s Sample) float64 { return s.GoProduceCPUPerMiB * 1000 }},
+	{"broker CPU per MiB consumed (franz-go)", "ms", "go-cpu/MiB-consume", false, func(s Sample) float64 { return s.GoConsumeCPUPerMiB * 1000 }},
+	{"client CPU per MiB produced (franz-go)", "ms", "go-client-cpu/MiB-produce", false, func(s Sample) float64 { return s.GoProduceClientCPUPerMiB * 1000 }},
+	{"client CPU per MiB consumed (franz-go)", "ms", "go-client-cpu/MiB-consume", false, func(s Sample) float64 { return s.GoConsumeClientCPUPerMiB * 1000 }},
 	{"e2e latency p50", "ms", "e2e-p50", false, func(s Sample) float64 { return s.E2EP50ms }},
 	{"e2e latency p99", "ms", "e2e-p99", false, func(s Sample) float64 { return s.E2EP99ms }},
 	{"broker RSS after load", "MiB", "rss", false, func(s Sample) float64 { return s.RSSMiB }},
@@ -98,14 +118,14 @@ func Summarize(kafka, samsa []Sample) []Row {
 // WriteTable prints the rows: medians, the ratio, which way is better, and
 // every round's value so the spread shows.
 func WriteTable(w io.Writer, rows []Row) {
-	fmt.Fprintf(w, "%-28s %-6s %10s %10s %12s  %-7s  %s\n",
+	fmt.Fprintf(w, "%-40s %-6s %10s %10s %12s  %-7s  %s\n",
 		"metric", "unit", "kafka", "samsa", "samsa/kafka", "better", "rounds kafka | samsa")
 	for _, r := range rows {
 		better := "lower"
 		if r.HigherIsBetter {
 			better = "higher"
 		}
-		fmt.Fprintf(w, "%-28s %-6s %10s %10s %12s  %-7s  %s | %s\n",
+		fmt.Fprintf(w, "%-40s %-6s %10s %10s %12s  %-7s  %s | %s\n",
 			r.Name, r.Unit, num(r.KafkaMedian), num(r.SamsaMedian), num(r.Ratio), better,
 			nums(r.Kafka), nums(r.Samsa))
 	}
