@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -55,8 +54,8 @@ func TestRunUntilSignalBoundsAStuckShutdown(t *testing.T) {
 // The signal is logged before the node starts shutting down, so that the
 // server log reads in order.
 func TestRunUntilSignalLogsTheSignalFirst(t *testing.T) {
-	var buf syncBuffer
-	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	var buf bytes.Buffer // read once runUntilSignal has returned: no writer is left
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{w: &buf}, nil))
 	err := runUntilSignal(context.Background(), 10*time.Second, logger, func(ctx context.Context) error {
 		if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 			return err
@@ -72,22 +71,4 @@ func TestRunUntilSignalLogsTheSignalFirst(t *testing.T) {
 	if i, j := strings.Index(out, "signal received"), strings.Index(out, `msg="shutting down"`); i < 0 || j < 0 || i > j {
 		t.Fatalf("log out of order:\n%s", out)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the two goroutines that log.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
