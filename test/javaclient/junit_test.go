@@ -40,7 +40,8 @@ var inMakeTest = []string{
 // inMakeTestCluster is the Surefire -Dtest filter for the 3-node clusters:
 // the checks whose path changes when partitions have three replicas on
 // three brokers and the coordinators, leaders and controller are different
-// nodes, and the leader kill. The rest of inMakeTest runs single node only:
+// nodes, the leader kill, and eligible leader replicas after a follower
+// kill (KIP-966). The rest of inMakeTest runs single node only:
 // ConsumerFeaturesTest and the other checks exercise nothing more on three
 // nodes and would add a minute to each cluster run (groupRoundTrip's
 // group coordination across brokers is also in TransactionsTest), and
@@ -53,12 +54,7 @@ var inMakeTestCluster = []string{
 	"AdminTest#clusterAndGroups",
 	"AdminOpsTest#quorumAndLogDirs+electionsAndReassignments+producersAndTransactions",
 	"LeaderKillTest",
-	// EligibleLeaderReplicasTest (KIP-966 after a follower kill) passes on
-	// both clusters run alone (SAMSA_JAVA_TESTS=EligibleLeaderReplicasTest)
-	// but failed after the checks above on both Kafka and Samsa in two
-	// clean-clone runs: the killed follower stayed in the ISR for the
-	// test's minute. Left out until that is understood; Samsa's ELR is
-	// covered by internal/server TestClusterELRMemberLeadsAfterTheISREmpties.
+	"EligibleLeaderReplicasTest",
 }
 
 // testsEnv, when set, replaces inMakeTest (and inMakeTestCluster) with a

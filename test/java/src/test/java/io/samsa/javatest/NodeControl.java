@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Asks the Go harness (harness.RunWithNodeControl) to kill -9 or start again a
@@ -14,8 +15,14 @@ import java.nio.file.StandardCopyOption;
  * clients working while a request is served, polling {@link Request#done()}.
  */
 final class NodeControl {
+  /**
+   * The next request number, for every NodeControl of this JVM: the harness numbers one run's requests from 1
+   * whichever check writes them, so a second check numbering its own from 1 again would overwrite a request the
+   * harness has served and find its done file there already.
+   */
+  private static final AtomicInteger NEXT = new AtomicInteger(1);
+
   private final Path dir;
-  private int next = 1;
 
   private NodeControl(Path dir) {
     this.dir = dir;
@@ -51,7 +58,7 @@ final class NodeControl {
   }
 
   private Request request(String what) throws IOException {
-    int k = next++;
+    int k = NEXT.getAndIncrement();
     Path tmp = dir.resolve("request-" + k + ".tmp");
     Files.writeString(tmp, what + "\n", StandardCharsets.UTF_8);
     // Whole or not at all: the harness polls for the final name.
