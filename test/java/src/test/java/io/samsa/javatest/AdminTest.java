@@ -36,7 +36,7 @@ class AdminTest {
       admin.createTopics(List.of(new NewTopic(topic, 2, Env.replication())
           .configs(Map.of("retention.ms", "3600000")))).all().get();
 
-      TopicDescription desc = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+      TopicDescription desc = describeTopicUntilReady(admin, topic);
       assertEquals(topic, desc.name());
       assertEquals(2, desc.partitions().size(), "partitions");
       assertFalse(desc.isInternal());
@@ -148,6 +148,29 @@ class AdminTest {
   }
 
   /** describeConfigs of res until want holds, for at most 10 s; the last answer either way. */
+  /**
+   * Describes a topic just created until every partition has a leader, for at most 10 s: a broker may not have
+   * applied the controller's new topic yet when createTopics returns (Kafka answers UNKNOWN_TOPIC_OR_PARTITION
+   * then, seen on the reference Kafka under load), and clients retry.
+   */
+  static TopicDescription describeTopicUntilReady(Admin admin, String topic) throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (true) {
+      try {
+        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        if (d.partitions().stream().allMatch(p -> p.leader() != null) || System.currentTimeMillis() > deadline) {
+          return d;
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+            || System.currentTimeMillis() > deadline) {
+          throw e;
+        }
+      }
+      Thread.sleep(100);
+    }
+  }
+
   static Config describeUntil(Admin admin, ConfigResource res, java.util.function.Predicate<Config> want) throws Exception {
     long deadline = System.currentTimeMillis() + 10_000;
     while (true) {
